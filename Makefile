@@ -1,0 +1,43 @@
+# The README's two commands: `make run` and `make test`. Everything they need is installed here.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SDK := $(wildcard sdk/pyproject.toml)
+WEB := $(wildcard web/package.json)
+SIZE ?= S
+
+.PHONY: install run test lint typecheck web browser bench demo clean-state
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock $(SDK)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev]" $(if $(SDK),-e ./sdk)
+	touch $@
+
+web: $(if $(WEB),web/dist/index.html)
+
+web/dist/index.html: $(WEB) $(wildcard web/package-lock.json web/index.html web/src/* web/*.ts web/tsconfig.json)
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+run: install web
+	$(BIN)/stemma serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: install web $(if $(WEB),browser)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench.run --size $(SIZE)
+
+demo: install
+	$(BIN)/stemma demo

@@ -1,0 +1,1 @@
+"""Translation: GraphQL selections become one Cypher statement with parameters; migrations and execution."""

@@ -1,0 +1,61 @@
+"""Relay pages over keyset cursors: opaque cursors carry the sort values of the last edge."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from cypher.errors import InvalidInput
+from cypher.rules import Sort, SortKind
+
+_KIND_TYPES: dict[SortKind, type] = {SortKind.INT: int, SortKind.STRING: str, SortKind.DATETIME: str}
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values), separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str, sort: Sequence[Sort], field: str = "after") -> list[Any]:
+    """The sort values in a cursor, checked against the listing's sort keys."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (binascii.Error, ValueError, UnicodeError) as exc:
+        raise InvalidInput(f"{field}: not a cursor this API issued", field=field) from exc
+    if not isinstance(values, list) or len(values) != len(sort):
+        raise InvalidInput(f"{field}: not a cursor for this listing", field=field)
+    for value, key in zip(values, sort, strict=True):
+        expected = _KIND_TYPES[key.kind]
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise InvalidInput(f"{field}: not a cursor for this listing", field=field)
+    return values
+
+
+def check_first(first: int, max_page_size: int, field: str = "first") -> int:
+    if not 1 <= first <= max_page_size:
+        raise InvalidInput(
+            f"{field} must be between 1 and {max_page_size} (the page size limit); got {first}",
+            field=field,
+            limit=max_page_size,
+        )
+    return first
+
+
+def finish_page(raw: dict[str, Any], first: int, after: str | None) -> dict[str, Any]:
+    """Turn the compiled `{edges: first+1 rows, total_count}` into a Relay connection."""
+    rows = raw.get("edges") or []
+    edges = [{**row, "cursor": encode_cursor(row["cursor"])} for row in rows[:first]]
+    page: dict[str, Any] = {
+        "edges": edges,
+        "page_info": {
+            "has_next_page": len(rows) > first,
+            "has_previous_page": after is not None,
+            "start_cursor": edges[0]["cursor"] if edges else None,
+            "end_cursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+    if "total_count" in raw:
+        page["total_count"] = raw["total_count"]
+    return page

@@ -1,0 +1,140 @@
+"""Root query fields compiled to one statement each: find the root object, project the selection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cypher.errors import InvalidInput
+from cypher.executor import Statement
+from cypher.model import BY_NAME, COLLECTION_FILTERS, NEWEST_FIRST, RUN_FILTERS
+from cypher.printer import Limits, Scope, project, render_page
+from cypher.refs import ArtifactRef, CollectionRef, parse_artifact_ref, parse_collection_ref, parse_run_id
+from cypher.rules import Page
+from cypher.selection import Field
+
+
+@dataclass(frozen=True)
+class Root:
+    """Where a root object is found: a MATCH binding its roles (`x` by default) and its GraphQL type."""
+
+    match: str
+    type: str
+    bound: Mapping[str, str] = field(default_factory=lambda: {"v": "x"})
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def compile_read(selection: Field, caller: Mapping[str, Any], limits: Limits | None = None) -> Statement:
+    """One statement for one root query field; the row `result` holds the whole answer."""
+    scope = Scope(caller, limits or Limits())
+    if selection.name in ROOT_PAGES:
+        body = render_page(ROOT_PAGES[selection.name], selection, {}, scope)
+        return Statement(f"RETURN {body} AS result", scope.params)
+    return compile_root(ROOT_OBJECTS[selection.name](selection.args, scope), selection, scope)
+
+
+def compile_root(root: Root, selection: Field, scope: Scope) -> Statement:
+    """The root's MATCH, then the selection projected from it as the single column `result`."""
+    scope.params.update(root.params)
+    body = project(root.type, root.bound, selection.fields(root.type), scope)
+    return Statement(f"{root.match} RETURN {body} AS result", scope.params)
+
+
+def match_collection(ref: CollectionRef, scope: Scope, var: str) -> str:
+    """MATCH binding `var` to a project's artifact collection or a registry collection."""
+    if ref.registry is not None:
+        return (
+            f"MATCH ({var}:RegistryCollection {{entity: {scope.param(ref.entity)}, "
+            f"registry: {scope.param(ref.registry)}, name: {scope.param(ref.name)}}})"
+        )
+    return (
+        f"MATCH ({var}:ArtifactCollection {{entity: {scope.param(ref.entity)}, "
+        f"project: {scope.param(ref.project)}, name: {scope.param(ref.name)}}})"
+    )
+
+
+def match_version(ref: ArtifactRef, scope: Scope, var: str = "x", collection: str | None = None) -> str:
+    """MATCH binding `var` to the artifact version a reference names (number or alias, project or registry),
+    and `collection` (a fresh name unless given) to its project or registry collection."""
+    collection = collection or scope.var("c")
+    clause = match_collection(ref.collection, scope, collection)
+    if ref.version is not None and ref.collection.registry is not None:
+        link = f"[:LINKS {{version: {scope.param(ref.version)}}}]"
+        return f"{clause} MATCH ({collection})-{link}->({var}:ArtifactVersion)"
+    if ref.version is not None:
+        return (
+            f"{clause} MATCH ({var}:ArtifactVersion {{collection_id: {collection}.id, "
+            f"version: {scope.param(ref.version)}}})"
+        )
+    return (
+        f"{clause} MATCH (:Alias {{collection_id: {collection}.id, name: {scope.param(ref.alias)}}})"
+        f"-[:POINTS_TO]->({var}:ArtifactVersion)"
+    )
+
+
+def _entity(args: Mapping[str, Any], scope: Scope) -> Root:
+    return Root(f"MATCH (x:Entity {{name: {scope.param(args['name'])}}})", "Entity")
+
+
+def _project(args: Mapping[str, Any], scope: Scope) -> Root:
+    return Root(
+        f"MATCH (x:Project {{entity: {scope.param(args['entity'])}, name: {scope.param(args['name'])}}})", "Project"
+    )
+
+
+def _artifact(args: Mapping[str, Any], scope: Scope) -> Root:
+    return Root(match_version(parse_artifact_ref(args["ref"]), scope), "ArtifactVersion")
+
+
+def _artifact_collection(args: Mapping[str, Any], scope: Scope) -> Root:
+    ref = parse_collection_ref(args["ref"])
+    if ref.registry is not None:
+        raise InvalidInput("ref names a registry collection; ask registryCollection(ref:) for it", field="ref")
+    return Root(match_collection(ref, scope, "x"), "ArtifactCollection")
+
+
+def _registry_collection(args: Mapping[str, Any], scope: Scope) -> Root:
+    ref = parse_collection_ref(args["ref"])
+    if ref.registry is None:
+        raise InvalidInput("ref must name a registry collection: ENTITY/registry-REGISTRY/NAME", field="ref")
+    return Root(match_collection(ref, scope, "x"), "RegistryCollection")
+
+
+def _run(args: Mapping[str, Any], scope: Scope) -> Root:
+    parse_run_id(args["id"])
+    return Root(f"MATCH (x:Run {{id: {scope.param(args['id'])}}})", "Run")
+
+
+def _registry(args: Mapping[str, Any], scope: Scope) -> Root:
+    return Root(
+        f"MATCH (x:Registry {{entity: {scope.param(args['entity'])}, name: {scope.param(args['name'])}}})", "Registry"
+    )
+
+
+ROOT_OBJECTS: Mapping[str, Callable[[Mapping[str, Any], Scope], Root]] = {
+    "entity": _entity,
+    "project": _project,
+    "artifact": _artifact,
+    "artifactCollection": _artifact_collection,
+    "registryCollection": _registry_collection,
+    "run": _run,
+    "registry": _registry,
+}
+
+ROOT_PAGES: Mapping[str, Page] = {
+    "entities": Page("Entity", "(@x:Entity)", BY_NAME),
+    "runs": Page(
+        "Run",
+        "(@x:Run)",
+        NEWEST_FIRST,
+        filters={"entity": "@x.entity = @p", "project": "@x.project = @p", **RUN_FILTERS},
+    ),
+    "collections": Page(
+        "ArtifactCollection",
+        "(@x:ArtifactCollection)",
+        BY_NAME,
+        filters={"entity": "@x.entity = @p", "project": "@x.project = @p", **COLLECTION_FILTERS},
+    ),
+    "registries": Page("Registry", "(@x:Registry)", BY_NAME, filters={"entity": "@x.entity = @p"}),
+}

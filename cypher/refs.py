@@ -1,0 +1,128 @@
+"""Names and references (`ENTITY/PROJECT/NAME:VERSION_OR_ALIAS`): parsing, checking, and the MATCH that finds them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cypher.errors import InvalidInput
+
+MAX_NAME = 128
+REGISTRY_PREFIX = "registry-"
+LATEST = "latest"
+_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+_VERSION = re.compile(r"v(\d+)")
+
+
+def check_name(value: str, field: str) -> str:
+    """Letters, digits, `-`, `_`, `.`; 1 to 128 characters."""
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(f"{field} must not be empty", field=field)
+    if len(value) > MAX_NAME:
+        raise InvalidInput(f"{field} is {len(value)} characters long; at most {MAX_NAME} are allowed", field=field)
+    if not _NAME.fullmatch(value):
+        raise InvalidInput(
+            f"{field} may hold only letters, digits, '-', '_' and '.'; got {_shorten(value)!r}", field=field
+        )
+    return value
+
+
+def check_alias(value: str, field: str, *, allow_latest: bool = False) -> str:
+    """An alias is a name that does not look like a version (`v3`) and is not the server's `latest`."""
+    check_name(value, field)
+    if _VERSION.fullmatch(value):
+        raise InvalidInput(
+            f"{field} {value!r} looks like a version number; aliases may not be of the form vN", field=field
+        )
+    if value == LATEST and not allow_latest:
+        raise InvalidInput(
+            f"{field}: 'latest' is managed by the server and always names the newest version", field=field
+        )
+    return value
+
+
+def check_project(value: str, field: str) -> str:
+    check_name(value, field)
+    if value.startswith(REGISTRY_PREFIX):
+        raise InvalidInput(f"{field}: project names starting with '{REGISTRY_PREFIX}' address registries", field=field)
+    return value
+
+
+@dataclass(frozen=True)
+class CollectionRef:
+    """`ENTITY/PROJECT/NAME`, where the project `registry-R` names registry R."""
+
+    entity: str
+    project: str
+    name: str
+
+    @property
+    def registry(self) -> str | None:
+        return self.project[len(REGISTRY_PREFIX) :] if self.project.startswith(REGISTRY_PREFIX) else None
+
+    def __str__(self) -> str:
+        return f"{self.entity}/{self.project}/{self.name}"
+
+
+@dataclass(frozen=True)
+class ArtifactRef:
+    """A version of a collection, by number (`v3`) or by alias (`latest`, `production`)."""
+
+    collection: CollectionRef
+    version: int | None
+    alias: str | None
+
+    def __str__(self) -> str:
+        label = f"v{self.version}" if self.version is not None else self.alias
+        return f"{self.collection}:{label}"
+
+
+def parse_collection_ref(text: str, field: str = "ref") -> CollectionRef:
+    parts = text.split("/") if isinstance(text, str) else []
+    if len(parts) != 3:
+        raise InvalidInput(f"{field} must look like ENTITY/PROJECT/NAME; got {_shorten(str(text))!r}", field=field)
+    entity, project, name = parts
+    check_name(entity, f"{field} (entity)")
+    check_name(project, f"{field} (project)")
+    check_name(name, f"{field} (name)")
+    if project.startswith(REGISTRY_PREFIX):
+        check_name(project[len(REGISTRY_PREFIX) :] or "", f"{field} (registry)")
+    return CollectionRef(entity, project, name)
+
+
+def parse_artifact_ref(
+    text: str, field: str = "ref", *, entity: str | None = None, project: str | None = None
+) -> ArtifactRef:
+    """`E/P/N:vN` or `E/P/N:alias`; `N:label` alone when the entity and project are known."""
+    if not isinstance(text, str) or text.count(":") != 1:
+        raise InvalidInput(
+            f"{field} must look like ENTITY/PROJECT/NAME:VERSION_OR_ALIAS; got {_shorten(str(text))!r}", field=field
+        )
+    path, label = text.split(":")
+    if "/" not in path and entity is not None and project is not None:
+        path = f"{entity}/{project}/{path}"
+    collection = parse_collection_ref(path, field)
+    version = _VERSION.fullmatch(label)
+    if version:
+        return ArtifactRef(collection, int(version.group(1)), None)
+    check_name(label, f"{field} (alias)")
+    return ArtifactRef(collection, None, label)
+
+
+def parse_run_id(text: str, field: str = "id") -> tuple[str, str, str]:
+    """A run is addressed as `ENTITY/PROJECT/RUN_ID`."""
+    parts = text.split("/") if isinstance(text, str) else []
+    if len(parts) != 3:
+        raise InvalidInput(f"{field} must look like ENTITY/PROJECT/RUN_ID; got {_shorten(str(text))!r}", field=field)
+    check_name(parts[0], f"{field} (entity)")
+    check_project(parts[1], f"{field} (project)")
+    check_name(parts[2], f"{field} (run id)")
+    return parts[0], parts[1], parts[2]
+
+
+def is_run_ref(text: str) -> bool:
+    return isinstance(text, str) and ":" not in text and text.count("/") == 2
+
+
+def _shorten(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"

@@ -1,0 +1,262 @@
+"""Mutations as steps of one write transaction; each returns the `Root` the answer is read from.
+
+Every step is a fixed statement from `statements/` (or a MATCH compiled from a
+reference); refusing raises inside the transaction, so nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cypher.errors import Conflict, InvalidInput, NotFound
+from cypher.executor import Statement, WriteTransaction
+from cypher.manifest import Manifest
+from cypher.named import named
+from cypher.printer import Limits, Scope
+from cypher.reads import Root, compile_root, match_collection, match_version
+from cypher.refs import LATEST, ArtifactRef, CollectionRef
+from cypher.selection import Field
+
+EDITABLE = {
+    "ArtifactVersion": {"description", "metadata", "tags"},
+    "ArtifactCollection": {"description", "tags"},
+    "RegistryCollection": {"description", "tags"},
+}
+
+
+def by_id(type_name: str, node_id: str) -> Root:
+    return Root(f"MATCH (x:{type_name} {{id: $key}})", type_name, params={"key": node_id})
+
+
+def registry_version(collection_id: str, version_id: str) -> Root:
+    return Root(
+        "MATCH (c:RegistryCollection {id: $key_collection})-[r:LINKS]->(x:ArtifactVersion {id: $key})",
+        "RegistryVersion",
+        bound={"v": "x", "r": "r", "c": "c"},
+        params={"key": version_id, "key_collection": collection_id},
+    )
+
+
+class Writer:
+    """The write steps of one transaction, run on behalf of one caller."""
+
+    def __init__(self, tx: WriteTransaction, caller: Mapping[str, Any]) -> None:
+        self.tx = tx
+        self.caller = dict(caller)
+
+    async def run(self, statement: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Run the fixed statement `statements/<statement>.cypher`."""
+        return await self.tx.run(Statement(named(statement), {"caller": self.caller, **params}))
+
+    async def answer(self, root: Root, selection: Field, limits: Limits) -> Any:
+        """Read back what was written, shaped by the request's selection, inside the transaction."""
+        rows = await self.tx.run(compile_root(root, selection, Scope(self.caller, limits)))
+        return rows[0]["result"]
+
+    async def create_run(
+        self,
+        entity: str,
+        project: str,
+        run_id: str,
+        name: str | None,
+        job_type: str | None,
+        config: Mapping[str, Any],
+        tags: Sequence[str],
+        notes: str | None,
+    ) -> Root:
+        run = f"{entity}/{project}/{run_id}"
+        await self.run(
+            "create_run",
+            id=run,
+            run_id=run_id,
+            entity=entity,
+            project=project,
+            name=name,
+            job_type=job_type,
+            config=json.dumps(config),
+            tags=list(tags),
+            notes=notes,
+        )
+        return by_id("Run", run)
+
+    async def finish_run(self, run_id: str, state: str) -> Root:
+        rows = await self.run("finish_run", id=run_id, state=state)
+        if not rows:
+            raise NotFound(f"no run has id {run_id!r}", field="id")
+        if rows[0]["after"] != state:
+            raise Conflict(
+                f"run {run_id!r} already ended as {rows[0]['before']}; it cannot become {state}", field="state"
+            )
+        return by_id("Run", run_id)
+
+    async def heartbeat(self, run_id: str) -> bool:
+        return bool(await self.run("heartbeat_run", id=run_id))
+
+    async def log_artifact(
+        self,
+        run_id: str,
+        name: str,
+        type_: str,
+        manifest: Manifest,
+        metadata: Mapping[str, Any],
+        description: str | None,
+        aliases: Sequence[str],
+    ) -> tuple[Root, bool]:
+        """Log content from a run; returns the version and whether it is new."""
+        existing = await self.run("collection_type", run_id=run_id, name=name)
+        if not existing:
+            raise NotFound(f"no run has id {run_id!r}", field="runId")
+        _check_type(existing[0]["type"], type_, name)
+        rows = await self.run(
+            "log_artifact",
+            run_id=run_id,
+            name=name,
+            type=type_,
+            digest=manifest.digest,
+            size=manifest.size,
+            file_count=len(manifest.entries),
+            file_paths=manifest.paths,
+            file_digests=manifest.digests,
+            file_sizes=manifest.sizes,
+            metadata=json.dumps(metadata),
+            description=description,
+        )
+        if not rows:
+            concurrent = await self.run("collection_type", run_id=run_id, name=name)
+            _check_type(concurrent[0]["type"], type_, name)
+            raise Conflict(f"artifact {name!r} changed concurrently; repeat the request", field="name")
+        row = rows[0]
+        if row["created"]:
+            await self.set_aliases(row["collection_id"], row["id"], [LATEST, *aliases])
+        else:
+            if row["revived"]:
+                await self.run("point_latest_version", collection_id=row["collection_id"])
+            await self.set_aliases(row["collection_id"], row["id"], aliases)
+        return by_id("ArtifactVersion", row["id"]), bool(row["created"])
+
+    async def resolve(self, ref: ArtifactRef, field: str, *, live: bool = True) -> dict[str, Any]:
+        """The version a reference names: its id, its collection's id and type, the link's number."""
+        scope = Scope(self.caller)
+        link = "[(c)-[l:LINKS]->(x) | l.version][0]" if ref.collection.registry else "null"
+        text = (
+            f"{match_version(ref, scope, collection='c')} "
+            f"RETURN x.id AS id, c.id AS collection_id, x.state AS state, x.type AS type, "
+            f"c.type AS collection_type, {link} AS link_version"
+        )
+        rows = await self.tx.run(Statement(text, scope.params))
+        if not rows:
+            raise NotFound(f"no artifact version matches {field} {str(ref)!r}", field=field)
+        if live and rows[0]["state"] == "deleted":
+            raise NotFound(f"{field} {str(ref)!r} names a deleted version", field=field)
+        return rows[0]
+
+    async def collection_id(self, ref: CollectionRef, field: str) -> dict[str, Any]:
+        scope = Scope(self.caller)
+        text = f"{match_collection(ref, scope, 'c')} RETURN c.id AS id, c.type AS type"
+        rows = await self.tx.run(Statement(text, scope.params))
+        if not rows:
+            raise NotFound(f"no collection matches {field} {str(ref)!r}", field=field)
+        return rows[0]
+
+    async def use_artifact(self, run_id: str, ref: ArtifactRef) -> Root:
+        version = await self.resolve(ref, "ref")
+        rows = await self.run("use_artifact", run_id=run_id, version_id=version["id"], alias=ref.alias)
+        if not rows:
+            raise NotFound(f"no run has id {run_id!r}", field="runId")
+        return by_id("ArtifactVersion", version["id"])
+
+    async def set_aliases(self, collection_id: str, version_id: str, aliases: Sequence[str]) -> None:
+        if aliases:
+            await self.run("set_aliases", collection_id=collection_id, version_id=version_id, aliases=list(aliases))
+
+    async def set_alias(self, ref: ArtifactRef, alias: str) -> Root:
+        version = await self.resolve(ref, "ref")
+        await self.set_aliases(version["collection_id"], version["id"], [alias])
+        if ref.collection.registry is not None:
+            return registry_version(version["collection_id"], version["id"])
+        return by_id("ArtifactVersion", version["id"])
+
+    async def remove_alias(self, ref: CollectionRef, alias: str) -> bool:
+        collection = await self.collection_id(ref, "ref")
+        rows = await self.run("remove_alias", collection_id=collection["id"], alias=alias)
+        return bool(rows and rows[0]["removed"])
+
+    async def update(self, root: Root, changes: Mapping[str, Any]) -> Root:
+        """Set editable properties (names from `EDITABLE`, values as parameters)."""
+        allowed = EDITABLE[root.type]
+        unknown = set(changes) - allowed
+        if unknown:
+            raise InvalidInput(f"{sorted(unknown)[0]} cannot be edited on {root.type}", field=sorted(unknown)[0])
+        values = {name: json.dumps(value) if name == "metadata" else value for name, value in changes.items()}
+        assignments = ", ".join(f"x.{name} = $set_{name}" for name in sorted(values))
+        params = {**root.params, **{f"set_{name}": value for name, value in values.items()}}
+        text = f"{root.match} SET {assignments} RETURN x.id AS id" if assignments else f"{root.match} RETURN x.id AS id"
+        if not await self.tx.run(Statement(text, params)):
+            raise NotFound(f"no {root.type} matches the reference", field="ref")
+        return root
+
+    async def delete_version(self, ref: ArtifactRef, drop_aliases: bool) -> Root:
+        version = await self.resolve(ref, "ref", live=False)
+        aliases = await self.run("version_aliases", version_id=version["id"])
+        if aliases and not drop_aliases:
+            names = ", ".join(sorted(row["name"] for row in aliases))
+            raise Conflict(
+                f"ref {str(ref)!r} still has aliases ({names}); remove them or pass deleteAliases: true",
+                field="deleteAliases",
+            )
+        rows = await self.run("delete_version", version_id=version["id"])
+        await self.run("point_latest_version", collection_id=rows[0]["collection_id"])
+        for registry_collection in rows[0]["registry_collection_ids"]:
+            await self.run("point_latest_link", collection_id=registry_collection)
+        return by_id("ArtifactVersion", version["id"])
+
+    async def create_registry(self, entity: str, name: str, description: str | None) -> Root:
+        rows = await self.run("create_registry", entity=entity, name=name, description=description)
+        return by_id("Registry", rows[0]["id"])
+
+    async def create_registry_collection(
+        self, entity: str, registry: str, name: str, type_: str | None, description: str | None
+    ) -> Root:
+        rows = await self.run(
+            "create_registry_collection",
+            entity=entity,
+            registry=registry,
+            name=name,
+            type=type_,
+            description=description,
+        )
+        if not rows:
+            raise NotFound(f"no registry {entity}/{registry}", field="registry")
+        return by_id("RegistryCollection", rows[0]["id"])
+
+    async def link(self, ref: ArtifactRef, target: CollectionRef, aliases: Sequence[str]) -> Root:
+        version = await self.resolve(ref, "ref")
+        collection = await self.collection_id(target, "target")
+        if collection["type"] is not None and collection["type"] != version["type"]:
+            raise Conflict(
+                f"target {str(target)!r} holds {collection['type']} artifacts; ref {str(ref)!r} is a {version['type']}",
+                field="target",
+            )
+        rows = await self.run("link_version", collection_id=collection["id"], version_id=version["id"])
+        await self.set_aliases(collection["id"], version["id"], [LATEST, *aliases] if rows[0]["created"] else aliases)
+        return registry_version(collection["id"], version["id"])
+
+    async def unlink(self, ref: ArtifactRef) -> bool:
+        if ref.collection.registry is None:
+            raise InvalidInput("ref must name a registry version: ENTITY/registry-REGISTRY/NAME:vN", field="ref")
+        version = await self.resolve(ref, "ref", live=False)
+        rows = await self.run("unlink_version", collection_id=version["collection_id"], version_id=version["id"])
+        await self.run("point_latest_link", collection_id=version["collection_id"])
+        return bool(rows and rows[0]["unlinked"])
+
+
+def _check_type(existing: str | None, requested: str, name: str) -> None:
+    if existing is not None and existing != requested:
+        raise Conflict(
+            f"artifact {name!r} is a {existing}; it cannot be logged as a {requested}",
+            field="type",
+            existing_type=existing,
+            requested_type=requested,
+        )

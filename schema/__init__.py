@@ -1,0 +1,1 @@
+"""GraphQL: Strawberry types, queries, mutations and error formatting; no Cypher text."""

@@ -1,0 +1,65 @@
+"""Scalars: JSON objects (stored as JSON text on nodes), UTC date-times and 64-bit sizes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, NewType
+
+import strawberry
+from neo4j.time import DateTime as Neo4jDateTime
+from strawberry.types.scalar import ScalarDefinition
+
+JSON = NewType("JSON", object)
+DateTime = NewType("DateTime", dt.datetime)
+Long = NewType("Long", int)
+
+
+def _serialize_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _serialize_datetime(value: Any) -> str:
+    if isinstance(value, Neo4jDateTime):
+        value = value.to_native()
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    raise ValueError(f"not a date-time: {value!r}")
+
+
+def _parse_datetime(value: Any) -> dt.datetime:
+    if not isinstance(value, str):
+        raise ValueError("a DateTime is an ISO 8601 string such as 2026-01-31T12:00:00Z")
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValueError(f"not an ISO 8601 date-time: {value[:64]!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _parse_long(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not -(2**63) <= value < 2**63:
+        raise ValueError("a Long is a whole number within 64 bits")
+    return value
+
+
+SCALARS: dict[object, ScalarDefinition] = {
+    JSON: strawberry.scalar(
+        name="JSON",
+        description="A JSON value; metadata and config are JSON objects.",
+        serialize=_serialize_json,
+        parse_value=lambda value: value,
+    ),
+    DateTime: strawberry.scalar(
+        name="DateTime",
+        description="An ISO 8601 date-time in UTC, e.g. 2026-11-25T08:30:00.123Z.",
+        serialize=_serialize_datetime,
+        parse_value=_parse_datetime,
+    ),
+    Long: strawberry.scalar(
+        name="Long",
+        description="A 64-bit integer (byte sizes).",
+        serialize=int,
+        parse_value=_parse_long,
+    ),
+}

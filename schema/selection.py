@@ -1,0 +1,88 @@
+"""Turns the GraphQL request under a root field into `cypher.selection.Field` trees.
+
+graphql-core's own field collection flattens fragments and applies `@skip` /
+`@include` and type conditions, and its argument coercion fills in defaults, so
+the compiler sees exactly what the executor will resolve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    get_named_type,
+    is_abstract_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
+from graphql.execution.values import VariableValues, get_argument_values
+from strawberry.types import Info
+
+from cypher.selection import Field
+
+
+def selection_of(info: Info[Any, Any]) -> Field:
+    """The selection of the field being resolved, with arguments and nested selections."""
+    raw = info._raw_info
+    # Strawberry hands resolvers the coerced variables only; graphql-core's helpers want its container.
+    coerced: dict[str, Any] = raw.variable_values  # type: ignore[assignment]
+    variables = VariableValues(sources={}, coerced=coerced)
+    request = _Request(raw.schema, raw.fragments, variables, raw.operation)
+    return request.field(raw.parent_type, raw.field_nodes)
+
+
+class _Request:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, Any],
+        variables: VariableValues,
+        operation: OperationDefinitionNode,
+    ) -> None:
+        self.schema = schema
+        self.fragments = {name: FragmentDetails(node) for name, node in fragments.items()}
+        self.variables = variables
+        self.operation = operation
+
+    def field(self, parent: GraphQLObjectType, nodes: Sequence[FieldNode]) -> Field:
+        node = nodes[0]
+        definition = parent.fields[node.name.value]
+        args = {name: _plain(value) for name, value in get_argument_values(definition, node, self.variables).items()}
+        named = get_named_type(definition.type)
+        selections: dict[str, tuple[Field, ...]] = {}
+        if is_abstract_type(named):
+            possible: Sequence[GraphQLObjectType] = self.schema.get_possible_types(named)
+        else:
+            possible = [named] if is_object_type(named) else []
+        for runtime_type in possible:
+            collected = collect_subfields(
+                self.schema,
+                self.fragments,
+                self.variables,
+                self.operation,
+                runtime_type,
+                [FieldDetails(n, None) for n in nodes],
+            )
+            selections[runtime_type.name] = tuple(
+                self.field(runtime_type, [detail.node for detail in details])
+                for details in collected.grouped_field_set.values()
+                if details[0].node.name.value != "__typename"
+            )
+        return Field(node.name.value, node.alias.value if node.alias else None, args, selections)
+
+
+def _plain(value: Any) -> Any:
+    """Enum members become their stored values; lists and input objects are walked."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

@@ -1,0 +1,318 @@
+"""The registry's object types. Values are the maps the compiled Cypher returns, read by field name;
+fields with arguments (connections) are read by response key and turned into Relay pages."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from strawberry.types import Info
+
+from cypher.paging import finish_page
+from schema.scalars import JSON, DateTime, Long
+
+T = TypeVar("T")
+
+
+def page(root: Any, info: Info[Any, Any], first: int, after: str | None) -> Any:
+    """A connection field's value: the compiled rows under its response key, trimmed to `first`."""
+    return finish_page(root[info.path.key], first, after)
+
+
+class DictBacked:
+    """Values are maps tagged with `__typename`; unions and interfaces resolve through it."""
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, dict) and obj.get("__typename") == cls.__name__
+
+
+@strawberry.enum(description="Where a run stands; a run that stops reporting is swept to CRASHED.")
+class RunState(Enum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    CRASHED = "crashed"
+
+
+@strawberry.enum(description="Deleted versions vanish from listings but keep their place in lineage.")
+class ArtifactState(Enum):
+    COMMITTED = "committed"
+    DELETED = "deleted"
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class Entity(DictBacked):
+    """A user or team namespace."""
+
+    name: str
+    created_at: DateTime | None
+
+    @strawberry.field
+    def projects(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> Connection[Project]:
+        return page(self, info, first, after)
+
+    @strawberry.field
+    def registries(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> Connection[Registry]:
+        return page(self, info, first, after)
+
+
+@strawberry.type
+class Project(DictBacked):
+    id: strawberry.ID
+    entity: str
+    name: str
+    created_at: DateTime | None
+
+    @strawberry.field(description="Artifact collections, by name; filter by type and name prefix.")
+    def collections(
+        self,
+        info: Info[Any, Any],
+        type: str | None = None,
+        name_prefix: str | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[ArtifactCollection]:
+        return page(self, info, first, after)
+
+    @strawberry.field(description="Runs, newest first; filter by state and job type.")
+    def runs(
+        self,
+        info: Info[Any, Any],
+        state: RunState | None = None,
+        job_type: str | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Run]:
+        return page(self, info, first, after)
+
+
+@strawberry.type
+class RunInputEdge:
+    cursor: str
+    node: ArtifactVersion
+    at: DateTime
+    alias: str | None = strawberry.field(description="The alias the run asked for, resolved at use time.")
+
+
+@strawberry.type
+class RunOutputEdge:
+    cursor: str
+    node: ArtifactVersion
+    at: DateTime
+    created: bool = strawberry.field(description="True when this run first produced the content.")
+
+
+@strawberry.type
+class RunInputConnection:
+    edges: list[RunInputEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class RunOutputConnection:
+    edges: list[RunOutputEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class Run(DictBacked):
+    id: strawberry.ID = strawberry.field(description="ENTITY/PROJECT/RUN_ID, unique across Stemma.")
+    run_id: str
+    entity: str
+    project: str
+    name: str | None
+    state: RunState
+    job_type: str | None
+    created_at: DateTime
+    finished_at: DateTime | None
+    heartbeat_at: DateTime | None
+    config: JSON
+    tags: list[str]
+    notes: str | None
+    user: str | None
+
+    @strawberry.field(description="Artifact versions this run used, newest use first.")
+    def inputs(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> RunInputConnection:
+        return page(self, info, first, after)
+
+    @strawberry.field(description="Artifact versions this run logged, newest first.")
+    def outputs(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> RunOutputConnection:
+        return page(self, info, first, after)
+
+
+@strawberry.type
+class ArtifactCollection(DictBacked):
+    """An artifact's name within a project; its type is fixed by its first version."""
+
+    id: strawberry.ID
+    entity: str
+    project: str
+    name: str
+    ref: str
+    type: str
+    description: str | None
+    tags: list[str]
+    created_at: DateTime
+    aliases: list[Alias]
+    latest: ArtifactVersion | None
+
+    @strawberry.field(description="Versions, newest first; deleted versions are left out.")
+    def versions(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> Connection[ArtifactVersion]:
+        return page(self, info, first, after)
+
+
+@strawberry.type
+class Alias:
+    name: str
+    version: int
+    artifact: ArtifactVersion
+
+
+@strawberry.type
+class ManifestEntry:
+    path: str
+    digest: str = strawberry.field(description="sha256 of the file's content, hex.")
+    size: Long
+
+
+@strawberry.type
+class LoggedByEdge:
+    cursor: str
+    node: Run
+    at: DateTime
+    created: bool = strawberry.field(description="True for the run that first produced the content.")
+
+
+@strawberry.type
+class UsedByEdge:
+    cursor: str
+    node: Run
+    at: DateTime
+    alias: str | None
+
+
+@strawberry.type
+class LoggedByConnection:
+    edges: list[LoggedByEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class UsedByConnection:
+    edges: list[UsedByEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class ArtifactVersion(DictBacked):
+    id: strawberry.ID
+    entity: str
+    project: str
+    name: str
+    type: str
+    version: int
+    version_name: str = strawberry.field(description="v0, v1, …")
+    ref: str = strawberry.field(description="Full name: ENTITY/PROJECT/NAME:vN.")
+    digest: str = strawberry.field(description="sha256 of the manifest.")
+    size: Long
+    file_count: int
+    metadata: JSON
+    description: str | None
+    tags: list[str]
+    created_at: DateTime
+    state: ArtifactState
+    deleted: bool
+    aliases: list[str]
+    files: list[ManifestEntry]
+    collection: ArtifactCollection
+    created_by: Run | None = strawberry.field(description="The run that first logged this content.")
+    links: list[RegistryVersion] = strawberry.field(description="Where this version is linked in registries.")
+
+    @strawberry.field(description="Runs that logged this content, newest first; the first creator is marked.")
+    def logged_by(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> LoggedByConnection:
+        return page(self, info, first, after)
+
+    @strawberry.field(description="Runs that used this version as an input, newest first.")
+    def used_by(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> UsedByConnection:
+        return page(self, info, first, after)
+
+
+@strawberry.type
+class Registry(DictBacked):
+    id: strawberry.ID
+    entity: str
+    name: str
+    description: str | None
+    created_at: DateTime
+
+    @strawberry.field
+    def collections(
+        self, info: Info[Any, Any], name_prefix: str | None = None, first: int = 20, after: str | None = None
+    ) -> Connection[RegistryCollection]:
+        return page(self, info, first, after)
+
+
+@strawberry.type
+class RegistryAlias:
+    name: str
+    version: int = strawberry.field(description="The registry collection's own version number.")
+    entry: RegistryVersion
+
+
+@strawberry.type
+class RegistryCollection(DictBacked):
+    id: strawberry.ID
+    entity: str
+    registry: str
+    name: str
+    ref: str = strawberry.field(description="ENTITY/registry-REGISTRY/NAME")
+    type: str | None
+    description: str | None
+    tags: list[str]
+    created_at: DateTime
+    aliases: list[RegistryAlias]
+
+    @strawberry.field(description="Linked versions, newest link first.")
+    def versions(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> Connection[RegistryVersion]:
+        return page(self, info, first, after)
+
+
+@strawberry.type
+class RegistryVersion(DictBacked):
+    """An artifact version linked into a registry collection, under that collection's own version number."""
+
+    version: int
+    version_name: str
+    ref: str = strawberry.field(description="ENTITY/registry-REGISTRY/NAME:vN")
+    linked_at: DateTime
+    linked_by: str | None
+    aliases: list[str]
+    artifact: ArtifactVersion
+    collection: RegistryCollection

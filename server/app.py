@@ -1,0 +1,142 @@
+"""The Starlette application: GraphQL, file transfer, health, metrics and the lineage page."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from strawberry.asgi import GraphQL
+
+from cypher.errors import StemmaError
+from cypher.executor import Executor, Statement
+from cypher.health import neo4j_status
+from cypher.migrate import migrate
+from cypher.named import named
+from cypher.printer import Limits
+from schema.build import schema
+from schema.context import Context
+from server import __version__, files
+from server.blobs import DirectoryBlobStore
+from server.metrics import Metrics, MetricsMiddleware
+from server.settings import Settings
+
+logger = logging.getLogger("stemma.server")
+WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
+
+
+class StemmaGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI app with Stemma's per-request context."""
+
+    async def get_context(self, request: Any, response: Any = None) -> Context:
+        state = request.app.state
+        return Context(
+            executor=state.executor,
+            files=state.blobs,
+            limits=state.limits,
+            stemma_version=__version__,
+        )
+
+
+async def healthz(request: Request) -> Response:
+    status = await neo4j_status(request.app.state.executor)
+    if not status.reachable:
+        return JSONResponse(
+            {"status": "unavailable", "version": __version__, "reason": status.reason},
+            status_code=503,
+            headers={"retry-after": "2"},
+        )
+    return JSONResponse(
+        {
+            "status": "ok",
+            "version": __version__,
+            "neo4j": {"version": status.version, "edition": status.edition},
+        }
+    )
+
+
+async def lineage_page(request: Request) -> Response:
+    index = WEB_DIST / "index.html"
+    if not index.is_file():
+        return JSONResponse(
+            {"error": {"code": "NOT_FOUND", "message": "the web page is not built; run `make web`"}}, status_code=404
+        )
+    return FileResponse(index)
+
+
+async def _migrate_when_reachable(executor: Executor) -> None:
+    """Apply migrations now, or as soon as Neo4j answers; the server serves (503 health) meanwhile."""
+    while True:
+        try:
+            applied = await migrate(executor)
+            if applied:
+                logger.info("applied migrations %s", ", ".join(applied))
+            return
+        except StemmaError as exc:
+            logger.warning("migrations wait for Neo4j: %s", exc.message)
+            await asyncio.sleep(2)
+
+
+async def _sweep_stale_runs(executor: Executor, grace_seconds: int) -> None:
+    """Every minute, runs silent for longer than the grace period are marked crashed."""
+    while True:
+        await asyncio.sleep(60)
+        try:
+            rows = await executor.write(
+                lambda tx: tx.run(Statement(named("sweep_stale_runs"), {"grace_seconds": grace_seconds}))
+            )
+            if rows and rows[0]["swept"]:
+                logger.info("marked %d silent runs as crashed", rows[0]["swept"])
+        except StemmaError as exc:
+            logger.warning("stale-run sweep skipped: %s", exc.message)
+
+
+def create_app(settings: Settings) -> Starlette:
+    metrics = Metrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        driver = settings.async_driver()
+        executor = Executor(driver, settings.neo4j_database, on_statement=metrics.count_statement)
+        app.state.settings = settings
+        app.state.executor = executor
+        app.state.blobs = DirectoryBlobStore(settings.blob_path)
+        app.state.limits = Limits(
+            max_page_size=settings.max_page_size,
+            lineage_max_depth=settings.lineage_max_depth,
+            lineage_max_nodes=settings.lineage_max_nodes,
+            lineage_max_cluster_threshold=settings.lineage_max_cluster_threshold,
+        )
+        tasks = [asyncio.create_task(_migrate_when_reachable(executor))]
+        try:
+            await asyncio.wait_for(asyncio.shield(tasks[0]), timeout=settings.neo4j_timeout_seconds * 2)
+        except TimeoutError:
+            logger.warning("Neo4j at %s is not answering; serving anyway", settings.effective_neo4j_uri)
+        tasks.append(asyncio.create_task(_sweep_stale_runs(executor, settings.stale_run_seconds)))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await driver.close()
+
+    graphql = StemmaGraphQL(schema, graphql_ide="graphiql")
+    routes = [
+        Route("/healthz", healthz),
+        Route("/metrics", metrics.endpoint),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        *files.routes,
+        Route("/", lineage_page),
+        Route("/lineage", lineage_page),
+        Mount("/assets", app=StaticFiles(directory=WEB_DIST / "assets", check_dir=False), name="assets"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(MetricsMiddleware, metrics=metrics)])

@@ -1,0 +1,67 @@
+"""`/files/sha256/{digest}`: PUT stores content checked against its digest, HEAD says whether it is
+there, GET streams it."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from cypher.errors import StemmaError
+from server.blobs import BlobStore, TooLarge, check_digest
+from server.errors import error_response
+
+
+def _store(request: Request) -> BlobStore:
+    store: BlobStore = request.app.state.blobs
+    return store
+
+
+async def put_file(request: Request) -> Response:
+    try:
+        digest = check_digest(request.path_params["digest"])
+        limit: int = request.app.state.settings.max_upload_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise TooLarge(f"the body is larger than the upload limit of {limit} bytes")
+        created = await _store(request).put(digest, request.stream(), limit)
+    except StemmaError as exc:
+        return error_response(exc)
+    except TooLarge as exc:
+        return JSONResponse({"error": {"code": "PAYLOAD_TOO_LARGE", "message": str(exc)}}, status_code=413)
+    return JSONResponse({"digest": digest, "created": created}, status_code=201 if created else 200)
+
+
+async def head_file(request: Request) -> Response:
+    try:
+        digest = check_digest(request.path_params["digest"])
+    except StemmaError as exc:
+        return error_response(exc)
+    store = _store(request)
+    if not await store.has(digest):
+        return Response(status_code=404)
+    return Response(headers={"content-length": str(store.local_path(digest).stat().st_size)})
+
+
+async def get_file(request: Request) -> Response:
+    try:
+        digest = check_digest(request.path_params["digest"])
+    except StemmaError as exc:
+        return error_response(exc)
+    store = _store(request)
+    if not await store.has(digest):
+        return JSONResponse(
+            {"error": {"code": "NOT_FOUND", "message": f"no file has digest {digest}"}}, status_code=404
+        )
+    return FileResponse(store.local_path(digest), media_type="application/octet-stream")
+
+
+async def file_route(request: Request) -> Response:
+    if request.method == "PUT":
+        return await put_file(request)
+    if request.method == "HEAD":
+        return await head_file(request)
+    return await get_file(request)
+
+
+routes = [Route("/files/sha256/{digest}", file_route, methods=["GET", "HEAD", "PUT"])]

@@ -1,0 +1,61 @@
+"""Prometheus metrics: requests by route and status, Cypher statements sent, by kind."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class Metrics:
+    """One registry per app, so several apps in a process (tests) never collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.statements = Counter(
+            "stemma_cypher_statements", "Cypher statements sent to Neo4j", ["kind"], registry=self.registry
+        )
+        self.requests = Histogram(
+            "stemma_http_request_seconds",
+            "HTTP request duration",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+
+    def count_statement(self, kind: str) -> None:
+        self.statements.labels(kind=kind).inc()
+
+    async def endpoint(self, request: Request) -> Response:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class MetricsMiddleware:
+    """Times every HTTP request; the route label is the path template, never the raw path."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send=record)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "other")
+            self.metrics.requests.labels(scope["method"], template, str(status)).observe(time.perf_counter() - started)

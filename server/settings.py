@@ -1,0 +1,75 @@
+"""Stemma's configuration: one settings object read from STEMMA_* environment variables and flags."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from neo4j import AsyncDriver, AsyncGraphDatabase
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from neo4j_local.launcher import LocalNeo4j
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STEMMA_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    neo4j_uri: str | None = Field(
+        default=None, description="bolt:// or neo4j:// URI; unset means start the local Neo4j"
+    )
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str = "neo4j"
+    neo4j_timeout_seconds: float = Field(default=5.0, gt=0, description="connect and retry budget")
+
+    state_dir: Path = Path(".stemma")
+    local_neo4j_port: int = Field(default=7687, ge=1, le=65535)
+    local_neo4j_heap: str = "1g"
+    local_neo4j_page_cache: str = "512m"
+
+    blob_dir: Path | None = Field(default=None, description="file store; default STATE_DIR/blobs")
+    max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
+    stale_run_seconds: int = Field(default=600, ge=10, description="heartbeat silence before a run is crashed")
+
+    lineage_max_depth: int = Field(default=10, ge=1, le=50)
+    lineage_max_nodes: int = Field(default=2000, ge=1)
+    lineage_max_cluster_threshold: int = Field(default=1000, ge=1)
+    max_page_size: int = Field(default=200, ge=1)
+
+    @cached_property
+    def local_neo4j(self) -> LocalNeo4j:
+        return LocalNeo4j(
+            state_dir=self.state_dir.resolve(),
+            name="dev",
+            port=self.local_neo4j_port,
+            heap=self.local_neo4j_heap,
+            page_cache=self.local_neo4j_page_cache,
+        )
+
+    @property
+    def effective_neo4j_uri(self) -> str:
+        return self.neo4j_uri or self.local_neo4j.uri
+
+    @property
+    def neo4j_auth(self) -> tuple[str, str] | None:
+        password = self.neo4j_password.get_secret_value()
+        return (self.neo4j_user, password) if password else None
+
+    def async_driver(self) -> AsyncDriver:
+        """The process's one driver: short connect and retry budgets so an outage answers fast."""
+        return AsyncGraphDatabase.driver(
+            self.effective_neo4j_uri,
+            auth=self.neo4j_auth,
+            connection_timeout=self.neo4j_timeout_seconds,
+            connection_acquisition_timeout=self.neo4j_timeout_seconds,
+            max_transaction_retry_time=self.neo4j_timeout_seconds,
+            notifications_min_severity="OFF",
+        )
+
+    @property
+    def blob_path(self) -> Path:
+        return (self.blob_dir or self.state_dir / "blobs").resolve()

@@ -1,0 +1,136 @@
+"""The test session: one real Neo4j (local, or STEMMA_NEO4J_URI), one real `stemma serve`, a clean graph per test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from neo4j import Driver, GraphDatabase
+from neo4j.exceptions import DriverError, Neo4jError
+
+from cypher.executor import Executor
+from cypher.migrate import migrate
+from neo4j_local.launcher import LocalNeo4j, LocalNeo4jError
+from tests.client import GraphQLClient
+
+ROOT = Path(__file__).resolve().parent.parent
+CLEAN = """
+MATCH (n) WHERE NOT n:StemmaMigration
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri() -> str:
+    """STEMMA_NEO4J_URI when set; otherwise a local Neo4j 5.26 for tests, started once and reused."""
+    uri = os.environ.get("STEMMA_NEO4J_URI")
+    if not uri:
+        local = LocalNeo4j(
+            state_dir=ROOT / ".stemma",
+            name="test",
+            port=int(os.environ.get("STEMMA_TEST_NEO4J_PORT", "7688")),
+            heap="1g",
+            page_cache="512m",
+            tx_timeout_seconds=60,
+        )
+        try:
+            local.start()
+        except LocalNeo4jError as exc:
+            pytest.exit(f"could not start the local Neo4j for tests: {exc}", returncode=3)
+        uri = local.uri
+    return uri
+
+
+@pytest.fixture(scope="session")
+def neo4j_auth() -> tuple[str, str] | None:
+    password = os.environ.get("STEMMA_NEO4J_PASSWORD")
+    return (os.environ.get("STEMMA_NEO4J_USER", "neo4j"), password) if password else None
+
+
+@pytest.fixture(scope="session")
+def driver(neo4j_uri: str, neo4j_auth: tuple[str, str] | None) -> Iterator[Driver]:
+    """A driver for asserting on the graph directly, as an analyst would; fails fast when Neo4j is unreachable."""
+    with GraphDatabase.driver(
+        neo4j_uri, auth=neo4j_auth, connection_timeout=5, notifications_min_severity="OFF"
+    ) as graph:
+        try:
+            with graph.session() as session:
+                session.run("RETURN 1").consume()
+        except (DriverError, Neo4jError, OSError) as exc:
+            pytest.exit(f"Neo4j at {neo4j_uri} is unreachable ({exc}); tests need a real Neo4j", returncode=3)
+        asyncio.run(_migrate(neo4j_uri, neo4j_auth))
+        yield graph
+
+
+async def _migrate(uri: str, auth: tuple[str, str] | None) -> None:
+    from neo4j import AsyncGraphDatabase
+
+    async with AsyncGraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF") as graph:
+        await migrate(Executor(graph, "neo4j"))
+
+
+@pytest.fixture(autouse=True)
+def clean_graph(request: pytest.FixtureRequest) -> None:
+    """Every test that touches the graph starts from an empty one (migrations kept)."""
+    if "driver" not in request.fixturenames and "server" not in request.fixturenames:
+        return
+    graph: Driver = request.getfixturevalue("driver")
+    with graph.session() as session:
+        session.run(CLEAN).consume()
+
+
+@pytest.fixture(scope="session")
+def server(driver: Driver, neo4j_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `stemma serve` (uvicorn in a subprocess) on the test Neo4j; yields its base URL."""
+    port = free_port()
+    state = tmp_path_factory.mktemp("server-state")
+    env = {
+        **os.environ,
+        "STEMMA_NEO4J_URI": neo4j_uri,
+        "STEMMA_PORT": str(port),
+        "STEMMA_STATE_DIR": str(state),
+        "STEMMA_BLOB_DIR": str(state / "blobs"),
+    }
+    log = (state / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            pytest.exit(f"stemma serve exited: {(state / 'server.log').read_text()}", returncode=3)
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.exit(f"stemma serve did not become healthy: {(state / 'server.log').read_text()}", returncode=3)
+        time.sleep(0.2)
+    yield base_url
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture
+def api(server: str) -> Iterator[GraphQLClient]:
+    with GraphQLClient(server) as client:
+        yield client

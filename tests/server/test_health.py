@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.client import GraphQLClient
+from tests.conftest import ROOT, free_port
+
+
+def test_healthz_reports_stemma_and_the_neo4j_it_reads_from(server: str) -> None:
+    response = httpx.get(f"{server}/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["version"] == "0.1.0"
+    assert body["neo4j"]["version"].startswith("5.26.")
+    assert body["neo4j"]["edition"] == "community"
+
+
+def test_graphql_health_field_reports_the_same(api: GraphQLClient) -> None:
+    data = api.query("{ health { ok version neo4j { reachable version edition reason } } }")
+    assert data["health"]["ok"] is True
+    assert data["health"]["neo4j"]["version"].startswith("5.26.")
+    assert data["health"]["neo4j"]["edition"] == "community"
+    assert data["health"]["neo4j"]["reason"] is None
+
+
+def test_unreachable_neo4j_answers_503_with_a_reason_quickly(tmp_path: Path) -> None:
+    port, dead = free_port(), free_port()
+    env = {
+        **os.environ,
+        "STEMMA_NEO4J_URI": f"bolt://127.0.0.1:{dead}",
+        "STEMMA_PORT": str(port),
+        "STEMMA_STATE_DIR": str(tmp_path),
+        "STEMMA_NEO4J_TIMEOUT_SECONDS": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                started = time.monotonic()
+                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+                elapsed = time.monotonic() - started
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "2"
+        assert response.json()["status"] == "unavailable"
+        assert "unreachable" in response.json()["reason"]
+        assert elapsed < 5
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_the_test_session_refuses_to_run_without_a_reachable_neo4j() -> None:
+    env = {**os.environ, "STEMMA_NEO4J_URI": f"bolt://127.0.0.1:{free_port()}"}
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/cypher/test_migrate.py"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 3
+    assert "is unreachable" in result.stdout + result.stderr
+    assert time.monotonic() - started < 60
