@@ -232,7 +232,10 @@ class Writer:
         return by_id("RegistryCollection", rows[0]["id"])
 
     async def link(self, ref: ArtifactRef, target: CollectionRef, aliases: Sequence[str]) -> Root:
+        """Link into a registry collection, creating the collection (typed like the version) on first link."""
         version = await self.resolve(ref, "ref")
+        if target.registry is not None:
+            await self.create_registry_collection(target.entity, target.registry, target.name, version["type"], None)
         collection = await self.collection_id(target, "target")
         if collection["type"] is not None and collection["type"] != version["type"]:
             raise Conflict(

@@ -86,10 +86,10 @@ async def _migrate_when_reachable(executor: Executor) -> None:
             await asyncio.sleep(2)
 
 
-async def _sweep_stale_runs(executor: Executor, grace_seconds: int) -> None:
-    """Every minute, runs silent for longer than the grace period are marked crashed."""
+async def _sweep_stale_runs(executor: Executor, grace_seconds: int, interval: float) -> None:
+    """Periodically, runs silent for longer than the grace period are marked crashed."""
     while True:
-        await asyncio.sleep(60)
+        await asyncio.sleep(interval)
         try:
             rows = await executor.write(
                 lambda tx: tx.run(Statement(named("sweep_stale_runs"), {"grace_seconds": grace_seconds}))
@@ -121,7 +121,11 @@ def create_app(settings: Settings) -> Starlette:
             await asyncio.wait_for(asyncio.shield(tasks[0]), timeout=settings.neo4j_timeout_seconds * 2)
         except TimeoutError:
             logger.warning("Neo4j at %s is not answering; serving anyway", settings.effective_neo4j_uri)
-        tasks.append(asyncio.create_task(_sweep_stale_runs(executor, settings.stale_run_seconds)))
+        tasks.append(
+            asyncio.create_task(
+                _sweep_stale_runs(executor, settings.stale_run_seconds, settings.sweep_interval_seconds)
+            )
+        )
         try:
             yield
         finally:

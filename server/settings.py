@@ -33,7 +33,8 @@ class Settings(BaseSettings):
 
     blob_dir: Path | None = Field(default=None, description="file store; default STATE_DIR/blobs")
     max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
-    stale_run_seconds: int = Field(default=600, ge=10, description="heartbeat silence before a run is crashed")
+    stale_run_seconds: int = Field(default=600, ge=1, description="heartbeat silence before a run is crashed")
+    sweep_interval_seconds: float = Field(default=60, gt=0, description="how often silent runs are swept")
 
     lineage_max_depth: int = Field(default=10, ge=1, le=50)
     lineage_max_nodes: int = Field(default=2000, ge=1)

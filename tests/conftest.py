@@ -5,13 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import DriverError, Neo4jError
@@ -20,8 +15,8 @@ from cypher.executor import Executor
 from cypher.migrate import migrate
 from neo4j_local.launcher import LocalNeo4j, LocalNeo4jError
 from tests.client import GraphQLClient
+from tests.serving import ROOT, ServerFailed, ServerProcess
 
-ROOT = Path(__file__).resolve().parent.parent
 CLEAN = """
 MATCH (n) WHERE NOT n:StemmaMigration
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS
@@ -97,37 +92,13 @@ def clean_graph(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(scope="session")
 def server(driver: Driver, neo4j_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `stemma serve` (uvicorn in a subprocess) on the test Neo4j; yields its base URL."""
-    port = free_port()
-    state = tmp_path_factory.mktemp("server-state")
-    env = {
-        **os.environ,
-        "STEMMA_NEO4J_URI": neo4j_uri,
-        "STEMMA_PORT": str(port),
-        "STEMMA_STATE_DIR": str(state),
-        "STEMMA_BLOB_DIR": str(state / "blobs"),
-    }
-    log = (state / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            pytest.exit(f"stemma serve exited: {(state / 'server.log').read_text()}", returncode=3)
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.exit(f"stemma serve did not become healthy: {(state / 'server.log').read_text()}", returncode=3)
-        time.sleep(0.2)
-    yield base_url
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    process = ServerProcess(neo4j_uri, tmp_path_factory.mktemp("server-state"), free_port())
+    try:
+        process.start()
+    except ServerFailed as exc:
+        pytest.exit(str(exc), returncode=3)
+    yield process.url
+    process.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,72 @@
+"""Start and stop real `stemma serve` processes for tests (uvicorn in a subprocess)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ServerFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class ServerProcess:
+    """One server on `port`, its files under `state`, its log in `state/server.log`."""
+
+    neo4j_uri: str
+    state: Path
+    port: int
+    extra_env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> ServerProcess:
+        env = {
+            **os.environ,
+            "STEMMA_NEO4J_URI": self.neo4j_uri,
+            "STEMMA_PORT": str(self.port),
+            "STEMMA_STATE_DIR": str(self.state),
+            "STEMMA_BLOB_DIR": str(self.state / "blobs"),
+            **self.extra_env,
+        }
+        log = (self.state / "server.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+        )
+        log.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise ServerFailed(f"stemma serve exited: {self.log()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise ServerFailed(f"stemma serve did not become healthy: {self.log()}")
+            time.sleep(0.2)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def log(self) -> str:
+        path = self.state / "server.log"
+        return path.read_text(errors="replace") if path.exists() else ""
