@@ -35,10 +35,11 @@ def neo4j_uri() -> str:
     """STEMMA_NEO4J_URI when set; otherwise a local Neo4j 5.26 for tests, started once and reused."""
     uri = os.environ.get("STEMMA_NEO4J_URI")
     if not uri:
+        port = int(os.environ.get("STEMMA_TEST_NEO4J_PORT", "7688"))
         local = LocalNeo4j(
             state_dir=ROOT / ".stemma",
-            name="test",
-            port=int(os.environ.get("STEMMA_TEST_NEO4J_PORT", "7688")),
+            name=f"test-{port}",
+            port=port,
             heap="1g",
             page_cache="512m",
             tx_timeout_seconds=60,
