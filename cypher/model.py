@@ -117,7 +117,10 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "createdAt": prop("created_at"),
         "state": prop("state"),
         "deleted": Expr("@v.state = 'deleted'"),
-        "aliases": Expr("[(@a:Alias)-[:POINTS_TO]->(@v) WHERE @a.collection_id = @v.collection_id | @a.name]"),
+        "aliases": Expr(
+            "COLLECT { MATCH (@a:Alias)-[:POINTS_TO]->(@v) WHERE @a.collection_id = @v.collection_id "
+            "RETURN @a.name ORDER BY @a.name }"
+        ),
         "files": Expr(
             "[@i IN range(0, size(@v.file_paths) - 1) | "
             "{path: @v.file_paths[@i], digest: @v.file_digests[@i], size: @v.file_sizes[@i]}]"
@@ -190,7 +193,10 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "ref": Expr("@c.entity + '/registry-' + @c.registry + '/' + @c.name + ':v' + toString(@r.version)"),
         "linkedAt": Expr("@r.linked_at"),
         "linkedBy": Expr("@r.linked_by"),
-        "aliases": Expr("[(@a:Alias)-[:POINTS_TO]->(@v) WHERE @a.collection_id = @c.id | @a.name]"),
+        "aliases": Expr(
+            "COLLECT { MATCH (@a:Alias)-[:POINTS_TO]->(@v) WHERE @a.collection_id = @c.id "
+            "RETURN @a.name ORDER BY @a.name }"
+        ),
         "artifact": One("ArtifactVersion", binds={"v": "v"}),
         "collection": One("RegistryCollection", binds={"v": "c"}),
     },

@@ -174,8 +174,6 @@ class Writer:
     async def set_alias(self, ref: ArtifactRef, alias: str) -> Root:
         version = await self.resolve(ref, "ref")
         await self.set_aliases(version["collection_id"], version["id"], [alias])
-        if ref.collection.registry is not None:
-            return registry_version(version["collection_id"], version["id"])
         return by_id("ArtifactVersion", version["id"])
 
     async def remove_alias(self, ref: CollectionRef, alias: str) -> bool:

@@ -13,15 +13,19 @@ from typing import Any
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     GraphQLObjectType,
     GraphQLSchema,
     OperationDefinitionNode,
+    OperationType,
     get_named_type,
     is_abstract_type,
     is_object_type,
+    parse,
+    validate,
 )
-from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_subfields
-from graphql.execution.values import VariableValues, get_argument_values
+from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_fields, collect_subfields
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.types import Info
 
 from cypher.selection import Field
@@ -35,6 +39,27 @@ def selection_of(info: Info[Any, Any]) -> Field:
     variables = VariableValues(sources={}, coerced=coerced)
     request = _Request(raw.schema, raw.fragments, variables, raw.operation)
     return request.field(raw.parent_type, raw.field_nodes)
+
+
+def root_selections(schema: GraphQLSchema, query: str, variables: dict[str, Any] | None = None) -> list[Field]:
+    """The root fields of a request, as the compiler will see them (for golden tests and tools)."""
+    document = parse(query)
+    errors = validate(schema, document)
+    if errors:
+        raise errors[0]
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
+    if not isinstance(coerced, VariableValues):
+        raise coerced[0]
+    root_type = schema.mutation_type if operation.operation is OperationType.MUTATION else schema.query_type
+    assert root_type is not None
+    request = _Request(schema, fragments, coerced, operation)
+    collected = collect_fields(schema, request.fragments, coerced, root_type, operation)
+    return [
+        request.field(root_type, [detail.node for detail in details])
+        for details in collected.grouped_field_set.values()
+    ]
 
 
 class _Request:
