@@ -1,0 +1,59 @@
+"""Stemma's Python SDK: wandb-style runs that use and log artifacts on a Stemma server, and an Api to read lineage."""
+
+from __future__ import annotations
+
+from stemma.api import Api
+from stemma.artifacts import Artifact
+from stemma.errors import (
+    BadUserInput,
+    Conflict,
+    DigestMismatch,
+    FileChanged,
+    Forbidden,
+    MissingFiles,
+    NotFound,
+    StemmaError,
+    Unauthenticated,
+    Unavailable,
+    UsageError,
+)
+from stemma.files import ManifestEntry
+from stemma.lineage import Lineage, LineageCluster, LineageEdge
+from stemma.records import RegistryLink, RunInfo
+from stemma.runs import Run, current, finish, init
+from stemma.transport import VERSION
+
+__version__ = VERSION
+
+__all__ = [
+    "Api",
+    "Artifact",
+    "BadUserInput",
+    "Conflict",
+    "DigestMismatch",
+    "FileChanged",
+    "Forbidden",
+    "Lineage",
+    "LineageCluster",
+    "LineageEdge",
+    "ManifestEntry",
+    "MissingFiles",
+    "NotFound",
+    "RegistryLink",
+    "Run",
+    "RunInfo",
+    "StemmaError",
+    "Unauthenticated",
+    "Unavailable",
+    "UsageError",
+    "current",
+    "finish",
+    "init",
+]
+
+
+def __getattr__(name: str) -> Run | None:
+    """`stemma.run` is the current run, as `wandb.run` is."""
+    if name == "run":
+        return current()
+    raise AttributeError(f"module 'stemma' has no attribute {name!r}")

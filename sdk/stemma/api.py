@@ -1,0 +1,86 @@
+"""The public read API, as in wandb's `Api()`: artifacts, runs, lineage, and creating registries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from stemma import queries
+from stemma.artifacts import Artifact, qualify
+from stemma.client import GraphQLClient
+from stemma.config import Settings
+from stemma.errors import UsageError
+from stemma.lineage import Lineage, check_direction
+from stemma.records import RunInfo
+
+
+class Api:
+    """A connection to a Stemma server; settings come from arguments, STEMMA_* variables or the config file."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        entity: str | None = None,
+        project: str | None = None,
+        retry_seconds: float | None = None,
+    ) -> None:
+        settings = Settings.resolve(
+            base_url=base_url, api_key=api_key, entity=entity, project=project, retry_seconds=retry_seconds
+        )
+        self.settings = settings
+        self.client = GraphQLClient(settings)
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def artifact(self, name: str, type: str | None = None) -> Artifact:
+        """A logged version by reference: ENTITY/PROJECT/NAME:vN or :ALIAS (`:latest` when no label is given)."""
+        ref = qualify(name, self.settings.entity, self.settings.project)
+        data = self.client.execute(queries.ARTIFACT, {"ref": ref})
+        artifact = Artifact.from_server(data["artifact"], self.client)
+        if type is not None and artifact.type != type:
+            raise UsageError(f"{artifact.ref} is a {artifact.type}, not a {type}", field="type")
+        return artifact
+
+    def run(self, path: str) -> RunInfo:
+        """A run by ENTITY/PROJECT/RUN_ID."""
+        data = self.client.execute(queries.RUN, {"id": path})
+        return RunInfo.from_server(data["run"], self.client)
+
+    def lineage(
+        self,
+        ref: str,
+        direction: str = "both",
+        depth: int = 2,
+        *,
+        cluster_threshold: int = 5,
+        max_nodes: int = 500,
+        as_of: dt.datetime | None = None,
+    ) -> Lineage:
+        """Runs and versions within `depth` edges of `ref` (a version, or a run's ENTITY/PROJECT/RUN_ID path):
+        upstream is where it came from, downstream what it reached, both is the union of the two."""
+        document = queries.lineage(check_direction(direction))
+        variables = {
+            "ref": ref if _is_run_path(ref) else qualify(ref, self.settings.entity, self.settings.project),
+            "depth": depth,
+            "clusterThreshold": cluster_threshold,
+            "maxNodes": max_nodes,
+            "asOf": as_of.isoformat() if as_of is not None else None,
+        }
+        data = self.client.execute(document, variables)
+        return Lineage.from_server(data["lineage"], self.client)
+
+    def create_registry(self, entity: str, name: str, description: str | None = None) -> None:
+        """Create a registry (e.g. `model`), which `link_artifact` targets as ENTITY/registry-NAME/COLLECTION."""
+        self.client.execute(queries.CREATE_REGISTRY, {"entity": entity, "name": name, "description": description})
+
+
+def _is_run_path(ref: str) -> bool:
+    return ":" not in ref and ref.count("/") == 2

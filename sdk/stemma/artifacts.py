@@ -1,0 +1,266 @@
+"""Artifacts: a draft you add files to and log from a run, or a logged version read back from the server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stemma import queries
+from stemma.client import GraphQLClient
+from stemma.errors import UsageError
+from stemma.files import LocalFile, ManifestEntry, entry_path, hash_file, manifest_digest
+from stemma.records import RunInfo, require_datetime
+from stemma.transfer import Transfer, UploadReport
+
+_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
+
+
+def check_name(value: str, field: str) -> str:
+    """Letters, digits, '-', '_' and '.', at most 128 — checked here so a bad name fails before any upload."""
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
+        raise UsageError(
+            f"{field} may hold only letters, digits, '-', '_' and '.' (1 to 128); got {value!r}", field=field
+        )
+    return value
+
+
+def qualify(ref: str, entity: str | None, project: str | None) -> str:
+    """A full reference ENTITY/PROJECT/NAME:LABEL from `name`, `name:label`, `project/name…` or a full one."""
+    if ":" not in ref:
+        ref = f"{ref}:latest"
+    slashes = ref.split(":", 1)[0].count("/")
+    if slashes == 0 and entity and project:
+        return f"{entity}/{project}/{ref}"
+    if slashes == 1 and entity:
+        return f"{entity}/{ref}"
+    if slashes != 2:
+        raise UsageError(f"{ref!r} is not a full reference ENTITY/PROJECT/NAME:VERSION_OR_ALIAS", field="ref")
+    return ref
+
+
+@dataclass(frozen=True)
+class Version:
+    """A logged version as the server reports it."""
+
+    id: str
+    entity: str
+    project: str
+    number: int
+    ref: str
+    digest: str
+    size: int
+    file_count: int
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]
+    state: str
+    created_at: dt.datetime
+
+
+class Artifact:
+    """Build one with a name and type, add files, log it from a run; or read a logged version from the server."""
+
+    def __init__(
+        self, name: str, type: str, description: str | None = None, metadata: Mapping[str, Any] | None = None
+    ) -> None:
+        self.name = check_name(name, "name")
+        self.type = check_name(type, "type")
+        self.description = description
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self._local: dict[str, LocalFile] = {}
+        self._version: Version | None = None
+        self._files: list[ManifestEntry] | None = None
+        self._client: GraphQLClient | None = None
+
+    def __repr__(self) -> str:
+        if self._version is None:
+            return f"<Artifact draft {self.name} ({self.type}), {len(self._local)} files>"
+        return f"<Artifact {self._version.ref} ({self.type})>"
+
+    @classmethod
+    def from_server(cls, data: Mapping[str, Any], client: GraphQLClient) -> Artifact:
+        artifact = cls(data["name"], data["type"], data["description"], data["metadata"] or {})
+        artifact._bind(data, client)
+        return artifact
+
+    def _bind(self, data: Mapping[str, Any], client: GraphQLClient) -> None:
+        self.description = data["description"]
+        self.metadata = dict(data["metadata"] or {})
+        self._version = Version(
+            id=data["id"],
+            entity=data["entity"],
+            project=data["project"],
+            number=data["version"],
+            ref=data["ref"],
+            digest=data["digest"],
+            size=data["size"],
+            file_count=data["fileCount"],
+            aliases=tuple(data["aliases"]),
+            tags=tuple(data["tags"]),
+            state=data["state"].lower(),
+            created_at=require_datetime(data["createdAt"]),
+        )
+        if "files" in data:
+            self._files = [ManifestEntry(item["path"], item["digest"], item["size"]) for item in data["files"]]
+        self._client = client
+
+    def add_file(self, local_path: str | os.PathLike[str], name: str | None = None) -> ManifestEntry:
+        """Add one file, stored in the artifact as `name` (default: its file name); hashed now."""
+        self._draft_only("add files to")
+        source = Path(local_path)
+        if not source.is_file():
+            raise UsageError(f"{source} is not a file", field="local_path")
+        path = entry_path(name if name is not None else source.name)
+        if path in self._local:
+            raise UsageError(f"the artifact already holds a file named {path!r}", field="name")
+        digest, size = hash_file(source)
+        self._local[path] = LocalFile(path, source, digest, size)
+        return self._local[path].entry
+
+    def add_dir(self, local_path: str | os.PathLike[str], name: str | None = None) -> None:
+        """Add every file under a directory, at the artifact's root or under the folder `name`."""
+        self._draft_only("add files to")
+        root = Path(local_path)
+        if not root.is_dir():
+            raise UsageError(f"{root} is not a directory", field="local_path")
+        prefix = entry_path(name) + "/" if name else ""
+        for source in sorted(path for path in root.rglob("*") if path.is_file()):
+            self.add_file(source, prefix + source.relative_to(root).as_posix())
+
+    def is_draft(self) -> bool:
+        return self._version is None
+
+    @property
+    def files(self) -> list[ManifestEntry]:
+        """Every file: its path inside the artifact, sha256 and size."""
+        if self._version is None:
+            return sorted((file.entry for file in self._local.values()), key=lambda entry: entry.path)
+        if self._files is None:
+            data = self._connection().execute(queries.ARTIFACT_FILES, {"ref": self._version.ref})
+            self._files = [
+                ManifestEntry(item["path"], item["digest"], item["size"]) for item in data["artifact"]["files"]
+            ]
+        return list(self._files)
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the manifest; a draft's digest is the one the server will give it."""
+        return self._version.digest if self._version else manifest_digest(self.files)
+
+    @property
+    def size(self) -> int:
+        return self._version.size if self._version else sum(file.size for file in self._local.values())
+
+    @property
+    def aliases(self) -> list[str]:
+        return list(self._version.aliases) if self._version else []
+
+    @property
+    def id(self) -> str:
+        return self._logged().id
+
+    @property
+    def entity(self) -> str:
+        return self._logged().entity
+
+    @property
+    def project(self) -> str:
+        return self._logged().project
+
+    @property
+    def version(self) -> str:
+        """The version as wandb names it: v0, v1, …"""
+        return f"v{self._logged().number}"
+
+    @property
+    def version_number(self) -> int:
+        return self._logged().number
+
+    @property
+    def qualified_name(self) -> str:
+        """ENTITY/PROJECT/NAME:vN."""
+        return self._logged().ref
+
+    ref = qualified_name
+
+    @property
+    def state(self) -> str:
+        """committed, or deleted (gone from listings, kept in lineage)."""
+        return self._logged().state
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self._logged().tags)
+
+    @property
+    def created_at(self) -> dt.datetime:
+        return self._logged().created_at
+
+    def download(self, root: str | os.PathLike[str] | None = None) -> str:
+        """Write the files under `root` (default ./artifacts/NAME:vN), each verified against its sha256."""
+        target = Path(root) if root is not None else Path("artifacts") / self._default_folder()
+        target.mkdir(parents=True, exist_ok=True)
+        client = self._connection()
+        Transfer(client.transport, client.settings.upload_workers).download(self.files, target, self.ref)
+        return str(target)
+
+    def logged_by(self) -> RunInfo | None:
+        """The run that first logged this content, as in wandb."""
+        data = self._connection().execute(queries.CREATED_BY, {"ref": self.ref})
+        creator = data["artifact"]["createdBy"]
+        return RunInfo.from_server(creator, self._client) if creator else None
+
+    def loggers(self) -> list[RunInfo]:
+        """Every run that logged this content, newest first."""
+        return self._runs(queries.LOGGED_BY)
+
+    def used_by(self) -> list[RunInfo]:
+        """Runs that used this version as an input, newest first."""
+        return self._runs(queries.USED_BY)
+
+    def _runs(self, document: str) -> list[RunInfo]:
+        client = self._connection()
+        return [RunInfo.from_server(node, client) for node in client.nodes(document, {"ref": self.ref}, "artifact")]
+
+    def _default_folder(self) -> str:
+        separator = "-" if os.name == "nt" else ":"
+        return f"{self.name}{separator}{self.version}"
+
+    def _draft_only(self, action: str) -> None:
+        if self._version is not None:
+            raise UsageError(f"{self._version.ref} is logged; a logged version is immutable, so you cannot {action} it")
+
+    def _logged(self) -> Version:
+        if self._version is None:
+            raise UsageError(f"artifact {self.name!r} is a draft: log it from a run first")
+        return self._version
+
+    def _connection(self) -> GraphQLClient:
+        self._logged()
+        assert self._client is not None
+        return self._client
+
+
+def log_artifact(client: GraphQLClient, run_path: str, artifact: Artifact, aliases: Sequence[str]) -> UploadReport:
+    """Upload the draft's missing contents, then commit its manifest as a version logged by the run.
+
+    The commit is idempotent: the same content makes the same version, so a retried commit never
+    makes a second one. A logged artifact logged again adds this run as a logger of that version."""
+    files = list(artifact._local.values())
+    report = Transfer(client.transport, client.settings.upload_workers).upload(files, artifact.name)
+    payload = {
+        "runId": run_path,
+        "name": artifact.name,
+        "type": artifact.type,
+        "files": [{"path": entry.path, "digest": entry.digest, "size": entry.size} for entry in artifact.files],
+        "metadata": artifact.metadata,
+        "description": artifact.description,
+        "aliases": list(aliases),
+    }
+    data = client.execute(queries.LOG_ARTIFACT, {"input": payload})
+    artifact._bind(data["logArtifact"]["artifact"], client)
+    return report

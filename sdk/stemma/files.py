@@ -1,0 +1,80 @@
+"""Local files in an artifact: paths inside the artifact, sha256 computed while streaming, the manifest digest."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from stemma.errors import FileChanged, UsageError
+
+CHUNK_BYTES = 1 << 20
+MAX_PATH = 1024
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One file of an artifact version: its path inside the artifact, sha256 and size in bytes."""
+
+    path: str
+    digest: str
+    size: int
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """A file on this machine added to an artifact, hashed when it was added."""
+
+    path: str
+    local_path: Path
+    digest: str
+    size: int
+
+    @property
+    def entry(self) -> ManifestEntry:
+        return ManifestEntry(self.path, self.digest, self.size)
+
+
+def hash_file(path: Path) -> tuple[str, int]:
+    """sha256 (hex) and size of a file, read in chunks so memory stays flat whatever its size."""
+    hasher = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            hasher.update(chunk)
+            size += len(chunk)
+    return hasher.hexdigest(), size
+
+
+def read_file(file: LocalFile) -> Iterator[bytes]:
+    """The file's content in chunks; FileChanged when its size is no longer the size it was added with."""
+    sent = 0
+    with file.local_path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            sent += len(chunk)
+            if sent > file.size:
+                break
+            yield chunk
+    if sent != file.size:
+        raise FileChanged(
+            f"{file.local_path} was {file.size} bytes when added to the artifact as {file.path!r} and is "
+            f"{'more' if sent > file.size else sent} bytes now; add it again after it stops changing",
+            field=file.path,
+        )
+
+
+def entry_path(name: str) -> str:
+    """A path inside an artifact: relative, '/'-separated, without '..' or empty parts."""
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if not parts or name.startswith(("/", "\\")) or ".." in parts or len(name) > MAX_PATH or "\0" in name:
+        raise UsageError(f"{name!r} cannot name a file in an artifact: use a relative path without '..'", field="name")
+    return "/".join(parts)
+
+
+def manifest_digest(entries: Iterable[ManifestEntry]) -> str:
+    """sha256 over `path NUL digest NUL size LF` of each file in path order — the server's content digest."""
+    hasher = hashlib.sha256()
+    for entry in sorted(entries, key=lambda entry: entry.path):
+        hasher.update(f"{entry.path}\0{entry.digest}\0{entry.size}\n".encode())
+    return hasher.hexdigest()

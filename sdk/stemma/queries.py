@@ -1,0 +1,237 @@
+"""Every GraphQL document the SDK sends; a contract test validates each against the server's schema."""
+
+from __future__ import annotations
+
+RUN_FIELDS = """
+fragment RunFields on Run {
+  id runId entity project name state jobType createdAt finishedAt heartbeatAt config tags notes
+}
+"""
+
+ARTIFACT_FIELDS = """
+fragment ArtifactFields on ArtifactVersion {
+  id entity project name type version ref digest size fileCount metadata description tags createdAt state aliases
+}
+"""
+
+FILE_FIELDS = """
+fragment FileFields on ArtifactVersion {
+  files { path digest size }
+}
+"""
+
+CREATE_RUN = (
+    """
+mutation CreateRun($input: CreateRunInput!) {
+  createRun(input: $input) { ...RunFields }
+}
+"""
+    + RUN_FIELDS
+)
+
+FINISH_RUN = (
+    """
+mutation FinishRun($id: ID!, $state: RunState!) {
+  finishRun(id: $id, state: $state) { ...RunFields }
+}
+"""
+    + RUN_FIELDS
+)
+
+HEARTBEAT = """
+mutation Heartbeat($id: ID!) {
+  heartbeat(id: $id)
+}
+"""
+
+LOG_ARTIFACT = (
+    """
+mutation LogArtifact($input: LogArtifactInput!) {
+  logArtifact(input: $input) { created artifact { ...ArtifactFields ...FileFields } }
+}
+"""
+    + ARTIFACT_FIELDS
+    + FILE_FIELDS
+)
+
+USE_ARTIFACT = (
+    """
+mutation UseArtifact($runId: ID!, $ref: String!) {
+  useArtifact(runId: $runId, ref: $ref) { ...ArtifactFields ...FileFields }
+}
+"""
+    + ARTIFACT_FIELDS
+    + FILE_FIELDS
+)
+
+SET_ALIAS = (
+    """
+mutation SetAlias($ref: String!, $alias: String!) {
+  setAlias(ref: $ref, alias: $alias) { ...ArtifactFields }
+}
+"""
+    + ARTIFACT_FIELDS
+)
+
+LINK_ARTIFACT = """
+mutation LinkArtifact($ref: String!, $target: String!, $aliases: [String!]) {
+  linkArtifact(ref: $ref, target: $target, aliases: $aliases) {
+    ref version linkedAt linkedBy aliases artifact { ref }
+  }
+}
+"""
+
+CREATE_REGISTRY = """
+mutation CreateRegistry($entity: String!, $name: String!, $description: String) {
+  createRegistry(entity: $entity, name: $name, description: $description) { entity name description }
+}
+"""
+
+ARTIFACT = (
+    """
+query Artifact($ref: String!) {
+  artifact(ref: $ref) { ...ArtifactFields ...FileFields }
+}
+"""
+    + ARTIFACT_FIELDS
+    + FILE_FIELDS
+)
+
+ARTIFACT_FILES = (
+    """
+query ArtifactFiles($ref: String!) {
+  artifact(ref: $ref) { ...FileFields }
+}
+"""
+    + FILE_FIELDS
+)
+
+CREATED_BY = (
+    """
+query CreatedBy($ref: String!) {
+  artifact(ref: $ref) { createdBy { ...RunFields } }
+}
+"""
+    + RUN_FIELDS
+)
+
+LOGGED_BY = (
+    """
+query LoggedBy($ref: String!, $first: Int!, $after: String) {
+  artifact(ref: $ref) {
+    page: loggedBy(first: $first, after: $after) { edges { node { ...RunFields } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+    + RUN_FIELDS
+)
+
+USED_BY = (
+    """
+query UsedBy($ref: String!, $first: Int!, $after: String) {
+  artifact(ref: $ref) {
+    page: usedBy(first: $first, after: $after) { edges { node { ...RunFields } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+    + RUN_FIELDS
+)
+
+RUN = (
+    """
+query Run($id: ID!) {
+  run(id: $id) { ...RunFields }
+}
+"""
+    + RUN_FIELDS
+)
+
+RUN_INPUTS = (
+    """
+query RunInputs($id: ID!, $first: Int!, $after: String) {
+  run(id: $id) {
+    page: inputs(first: $first, after: $after) { edges { node { ...ArtifactFields } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+    + ARTIFACT_FIELDS
+)
+
+RUN_OUTPUTS = (
+    """
+query RunOutputs($id: ID!, $first: Int!, $after: String) {
+  run(id: $id) {
+    page: outputs(first: $first, after: $after) { edges { node { ...ArtifactFields } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+    + ARTIFACT_FIELDS
+)
+
+LINEAGE_DIRECTIONS = ("UPSTREAM", "DOWNSTREAM", "BOTH")
+
+# In a union, fields of one response name must share a type: a run's name and state are renamed here.
+LINEAGE_RUN_FIELDS = """
+fragment LineageRunFields on Run {
+  id runId entity project runName: name runState: state jobType createdAt finishedAt heartbeatAt config tags notes
+}
+"""
+
+
+def lineage(direction: str) -> str:
+    """The lineage query for one of LINEAGE_DIRECTIONS, written as a literal so no enum type name is assumed."""
+    if direction not in LINEAGE_DIRECTIONS:
+        raise ValueError(f"direction must be one of {', '.join(LINEAGE_DIRECTIONS)}")
+    return (
+        """
+query Lineage($ref: String!, $depth: Int!, $clusterThreshold: Int!, $maxNodes: Int!, $asOf: DateTime) {
+  lineage(ref: $ref, direction: """
+        + direction
+        + """, depth: $depth, clusterThreshold: $clusterThreshold, maxNodes: $maxNodes, asOf: $asOf) {
+    root { ...LineageNodeFields }
+    nodes { ...LineageNodeFields }
+    edges { kind from to at }
+    clusters { id parent side kind count }
+    truncated
+  }
+}
+fragment LineageNodeFields on LineageNode {
+  __typename
+  ... on Run { ...LineageRunFields }
+  ... on ArtifactVersion { ...ArtifactFields }
+}
+"""
+        + LINEAGE_RUN_FIELDS
+        + ARTIFACT_FIELDS
+    )
+
+
+PAGE_SIZE = 100
+
+DOCUMENTS = {
+    "CreateRun": CREATE_RUN,
+    "FinishRun": FINISH_RUN,
+    "Heartbeat": HEARTBEAT,
+    "LogArtifact": LOG_ARTIFACT,
+    "UseArtifact": USE_ARTIFACT,
+    "SetAlias": SET_ALIAS,
+    "LinkArtifact": LINK_ARTIFACT,
+    "CreateRegistry": CREATE_REGISTRY,
+    "Artifact": ARTIFACT,
+    "ArtifactFiles": ARTIFACT_FILES,
+    "CreatedBy": CREATED_BY,
+    "LoggedBy": LOGGED_BY,
+    "UsedBy": USED_BY,
+    "Run": RUN,
+    "RunInputs": RUN_INPUTS,
+    "RunOutputs": RUN_OUTPUTS,
+    **{f"Lineage{direction.title()}": lineage(direction) for direction in LINEAGE_DIRECTIONS},
+}

@@ -1,0 +1,265 @@
+"""Runs: `stemma.init` starts one; it uses and logs artifacts while a heartbeat says it is alive, and ends
+finished, or failed when the script raised."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import re
+import secrets
+import string
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from stemma import queries
+from stemma.artifacts import Artifact, log_artifact, qualify
+from stemma.client import GraphQLClient
+from stemma.config import Settings
+from stemma.errors import UsageError
+from stemma.heartbeat import Heartbeat
+from stemma.records import RegistryLink, RunInfo
+
+RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
+DEFAULT_PROJECT = "uncategorized"
+logger = logging.getLogger("stemma")
+_current: Run | None = None
+
+
+class Run:
+    """A live run: use it as a context manager, or call `finish()`; at interpreter exit it is finished for you."""
+
+    def __init__(self, info: RunInfo, client: GraphQLClient) -> None:
+        self._info = info
+        self._client = client
+        self._heartbeat = Heartbeat(client, info.path, client.settings.heartbeat_seconds)
+        self._finished = False
+        self.config: dict[str, Any] = dict(info.config)
+
+    def __repr__(self) -> str:
+        return f"<Run {self.path} {self.name!r} {self._info.state}>"
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.finish(exit_code=exit_code_of(exc))
+
+    @property
+    def id(self) -> str:
+        return self._info.id
+
+    @property
+    def path(self) -> str:
+        """ENTITY/PROJECT/RUN_ID, the run's id on the server."""
+        return self._info.path
+
+    @property
+    def name(self) -> str | None:
+        return self._info.name
+
+    @property
+    def entity(self) -> str:
+        return self._info.entity
+
+    @property
+    def project(self) -> str:
+        return self._info.project
+
+    @property
+    def job_type(self) -> str | None:
+        return self._info.job_type
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self._info.tags
+
+    @property
+    def state(self) -> str:
+        """running until finished; then finished or failed, as the server recorded it."""
+        return self._info.state
+
+    def use_artifact(
+        self, artifact_or_name: Artifact | str, type: str | None = None, aliases: Sequence[str] | str | None = None
+    ) -> Artifact:
+        """Record a version as this run's input: `name`, `name:alias`, `name:vN`, a full reference or an Artifact.
+
+        A name without a label means `:latest`; the alias is resolved now and remembered on the edge.
+        `type` checks the version's type first; `aliases` are then pointed at the version."""
+        self._running("use an artifact")
+        if isinstance(artifact_or_name, Artifact):
+            if artifact_or_name.is_draft():
+                raise UsageError(
+                    f"artifact {artifact_or_name.name!r} is a draft: log it from the run that produced it, then use it"
+                )
+            ref = artifact_or_name.ref
+        else:
+            ref = qualify(artifact_or_name, self.entity, self.project)
+        if type is not None:
+            found = self._client.execute(queries.ARTIFACT, {"ref": ref})["artifact"]
+            if found["type"] != type:
+                raise UsageError(f"{found['ref']} is a {found['type']}, not a {type}", field="type")
+        data = self._client.execute(queries.USE_ARTIFACT, {"runId": self.path, "ref": ref})["useArtifact"]
+        for alias in alias_list(aliases):
+            data = {**data, **self._client.execute(queries.SET_ALIAS, {"ref": data["ref"], "alias": alias})["setAlias"]}
+        return Artifact.from_server(data, self._client)
+
+    def log_artifact(
+        self,
+        artifact_or_path: Artifact | str | os.PathLike[str],
+        name: str | None = None,
+        type: str | None = None,
+        aliases: Sequence[str] | str | None = None,
+    ) -> Artifact:
+        """Upload an artifact's files the server lacks, then commit it as a version this run logged.
+
+        A path (file or directory) becomes an artifact named after it (or `name`) of type `type`
+        (default `unspecified`). Content the collection already holds is that version: no new version,
+        nothing uploaded again, and this run is recorded as one more logger of it."""
+        self._running("log an artifact")
+        if isinstance(artifact_or_path, Artifact):
+            if name is not None or type is not None:
+                raise UsageError("name and type belong to the Artifact; pass them only with a path")
+            artifact = artifact_or_path
+        else:
+            artifact = artifact_from_path(Path(artifact_or_path), name, type or "unspecified")
+        report = log_artifact(self._client, self.path, artifact, alias_list(aliases))
+        logger.info(
+            "logged %s: %d file(s) uploaded (%d bytes), %d already stored",
+            artifact.ref,
+            report.uploaded,
+            report.bytes,
+            report.skipped,
+        )
+        return artifact
+
+    def link_artifact(
+        self, artifact: Artifact | str, target_path: str, aliases: Sequence[str] | str | None = None
+    ) -> RegistryLink:
+        """Link a version into a registry collection, ENTITY/registry-REGISTRY/COLLECTION; a draft is logged first."""
+        if isinstance(artifact, Artifact):
+            if artifact.is_draft():
+                self.log_artifact(artifact)
+            ref = artifact.ref
+        else:
+            ref = qualify(artifact, self.entity, self.project)
+        variables = {"ref": ref, "target": target_path, "aliases": alias_list(aliases)}
+        return RegistryLink.from_server(self._client.execute(queries.LINK_ARTIFACT, variables)["linkArtifact"])
+
+    def start(self) -> None:
+        """Begin heartbeats and make sure the run ends when the interpreter does."""
+        self._heartbeat.start()
+        atexit.register(self._finish_at_exit)
+
+    def finish(self, exit_code: int | None = None) -> None:
+        """End the run: failed for a non-zero exit code, finished otherwise; a second call does nothing."""
+        global _current
+        if self._finished:
+            return
+        self._finished = True
+        self._heartbeat.stop()
+        atexit.unregister(self._finish_at_exit)
+        if _current is self:
+            _current = None
+        state = "FAILED" if exit_code else "FINISHED"
+        data = self._client.execute(queries.FINISH_RUN, {"id": self.path, "state": state})
+        self._info = RunInfo.from_server(data["finishRun"], self._client)
+
+    def _finish_at_exit(self) -> None:
+        # The interpreter records an uncaught exception in sys.last_value before running atexit hooks.
+        self.finish(exit_code=1 if getattr(sys, "last_value", None) is not None else 0)
+
+    def _running(self, action: str) -> None:
+        if self._finished:
+            raise UsageError(f"run {self.path} has finished; start a new run to {action}")
+
+
+def init(
+    project: str | None = None,
+    entity: str | None = None,
+    name: str | None = None,
+    job_type: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    tags: Sequence[str] | None = None,
+    notes: str | None = None,
+    id: str | None = None,
+    *,
+    base_url: str | None = None,
+    api_key: str | None = None,
+) -> Run:
+    """Start a run, as `wandb.init`: the entity and project come from arguments, STEMMA_ENTITY/STEMMA_PROJECT
+    or the config file; a run already started in this process is finished first."""
+    if _current is not None:
+        _current.finish()
+    settings = Settings.resolve(base_url=base_url, api_key=api_key, entity=entity, project=project)
+    if not settings.entity:
+        raise UsageError("an entity is required: pass entity=, set STEMMA_ENTITY or put entity in the config file")
+    client = GraphQLClient(settings)
+    run_input = {
+        "entity": settings.entity,
+        "project": settings.project or DEFAULT_PROJECT,
+        "runId": id or new_run_id(),
+        "name": name,
+        "jobType": job_type,
+        "config": dict(config or {}),
+        "tags": list(tags or []),
+        "notes": notes,
+    }
+    try:
+        data = client.execute(queries.CREATE_RUN, {"input": run_input})
+    except BaseException:
+        client.close()
+        raise
+    return _begin(Run(RunInfo.from_server(data["createRun"], client), client))
+
+
+def _begin(run: Run) -> Run:
+    global _current
+    run.start()
+    _current = run
+    return run
+
+
+def current() -> Run | None:
+    """The run `init` started in this process, until it finishes."""
+    return _current
+
+
+def finish(exit_code: int | None = None) -> None:
+    """Finish the current run, if any."""
+    if _current is not None:
+        _current.finish(exit_code)
+
+
+def new_run_id() -> str:
+    """Chosen here rather than by the server, so a retried createRun cannot start a second run."""
+    return "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8))
+
+
+def exit_code_of(exc: BaseException | None) -> int:
+    if exc is None:
+        return 0
+    if isinstance(exc, SystemExit):
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 1
+
+
+def alias_list(aliases: Sequence[str] | str | None) -> list[str]:
+    if aliases is None:
+        return []
+    return [aliases] if isinstance(aliases, str) else list(aliases)
+
+
+def artifact_from_path(path: Path, name: str | None, type: str) -> Artifact:
+    """An artifact holding one file or a directory's files, named after the path unless `name` is given."""
+    artifact = Artifact(name or re.sub(r"[^A-Za-z0-9_.\-]", "-", path.resolve().name)[:128], type)
+    if path.is_dir():
+        artifact.add_dir(path)
+    else:
+        artifact.add_file(path)
+    return artifact

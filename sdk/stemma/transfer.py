@@ -1,0 +1,178 @@
+"""Moving file contents: upload what the server lacks, several files at a time, and download with every
+digest verified; a Rich progress bar shows transfers of large artifacts."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+from stemma.client import error_from_response
+from stemma.errors import BadUserInput, DigestMismatch, UsageError
+from stemma.files import CHUNK_BYTES, LocalFile, ManifestEntry, hash_file, read_file
+from stemma.transport import Transport
+
+PROGRESS_BYTES = 32 * 1024 * 1024
+T = TypeVar("T")
+Advance = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class UploadReport:
+    """What an upload did: files sent, files the server already held, bytes sent."""
+
+    uploaded: int
+    skipped: int
+    bytes: int
+
+
+def file_path(digest: str) -> str:
+    return f"/files/sha256/{digest}"
+
+
+class Transfer:
+    """File transfers over one transport, `workers` files at a time."""
+
+    def __init__(self, transport: Transport, workers: int) -> None:
+        self.transport = transport
+        self.workers = workers
+
+    def upload(self, files: Sequence[LocalFile], label: str) -> UploadReport:
+        """Upload each distinct content the server does not hold yet; the server checks every body's sha256."""
+        unique = list({file.digest: file for file in files}.values())
+        present = self._each(self._has, unique)
+        todo = [file for file, there in zip(unique, present, strict=True) if not there]
+        total = sum(file.size for file in todo)
+        with progress_bar(f"uploading {label}", total, enabled=total >= PROGRESS_BYTES) as advance:
+            self._each(lambda file: self._put(file, advance), todo)
+        return UploadReport(uploaded=len(todo), skipped=len(unique) - len(todo), bytes=total)
+
+    def download(self, entries: Sequence[ManifestEntry], root: Path, label: str) -> None:
+        """Write every entry under `root`, skipping files already there with the right content."""
+        targets = [(entry, target_path(root, entry.path)) for entry in entries]
+        todo = [(entry, target) for entry, target in targets if not holds(target, entry)]
+        total = sum(entry.size for entry, _ in todo)
+        with progress_bar(f"downloading {label}", total, enabled=total >= PROGRESS_BYTES) as advance:
+            self._each(lambda item: self._get(item[0], item[1], advance), todo)
+
+    def _each(self, step: Callable[[T], bool | None], items: Sequence[T]) -> list[bool | None]:
+        """`step` over items in threads, in order; the first failure cancels what has not started and is raised."""
+        if not items:
+            return []
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(items)), thread_name_prefix="stemma-files") as pool:
+            futures: list[Future[bool | None]] = [pool.submit(step, item) for item in items]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            failed = [future for future in done if future.exception() is not None]
+            if failed:
+                for future in futures:
+                    future.cancel()
+                raise failed[0].exception()  # type: ignore[misc]
+            return [future.result() for future in futures]
+
+    def _has(self, file: LocalFile) -> bool:
+        def handle(response: httpx.Response) -> bool:
+            if response.status_code in (200, 404):
+                return response.status_code == 200
+            response.read()
+            raise error_from_response(response)
+
+        return self.transport.send("HEAD", file_path(file.digest), handle)
+
+    def _put(self, file: LocalFile, advance: Advance) -> None:
+        sent = 0
+
+        def body() -> Iterator[bytes]:
+            nonlocal sent
+            advance(-sent)
+            sent = 0
+            for chunk in read_file(file):
+                sent += len(chunk)
+                advance(len(chunk))
+                yield chunk
+
+        def handle(response: httpx.Response) -> None:
+            response.read()
+            if response.status_code in (200, 201):
+                return
+            error = error_from_response(response)
+            if isinstance(error, BadUserInput):
+                raise type(error)(
+                    f"the server refused {file.path!r} ({file.local_path}): {error.message} — "
+                    "did the file change after it was added to the artifact?",
+                    field=file.path,
+                    extensions=error.extensions,
+                )
+            raise error
+
+        headers = {"content-length": str(file.size), "content-type": "application/octet-stream"}
+        self.transport.send("PUT", file_path(file.digest), handle, body=body, headers=headers)
+
+    def _get(self, entry: ManifestEntry, target: Path, advance: Advance) -> None:
+        received = 0
+
+        def handle(response: httpx.Response) -> None:
+            nonlocal received
+            advance(-received)
+            received = 0
+            if response.status_code != 200:
+                response.read()
+                raise error_from_response(response)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+            hasher = hashlib.sha256()
+            try:
+                with partial.open("wb") as out:
+                    for chunk in response.iter_bytes(CHUNK_BYTES):
+                        hasher.update(chunk)
+                        out.write(chunk)
+                        received += len(chunk)
+                        advance(len(chunk))
+                digest, size = hasher.hexdigest(), received
+                if (digest, size) != (entry.digest, entry.size):
+                    raise DigestMismatch(
+                        f"{entry.path!r} arrived as {size} bytes with sha256 {digest}; the manifest says "
+                        f"{entry.size} bytes with sha256 {entry.digest}; nothing was kept",
+                        field=entry.path,
+                    )
+                os.replace(partial, target)
+            finally:
+                partial.unlink(missing_ok=True)
+
+        self.transport.send("GET", file_path(entry.digest), handle)
+
+
+def target_path(root: Path, path: str) -> Path:
+    """Where a manifest path lands under root; a path that would escape root is refused."""
+    target = (root / path).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise UsageError(f"the manifest path {path!r} would be written outside {root}", field=path)
+    return target
+
+
+def holds(target: Path, entry: ManifestEntry) -> bool:
+    """Whether a file already on disk has exactly the entry's content."""
+    if not target.is_file() or target.stat().st_size != entry.size:
+        return False
+    return hash_file(target)[0] == entry.digest
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, total: int, *, enabled: bool) -> Iterator[Advance]:
+    """A Rich bar on stderr counting bytes, or a silent counter when the transfer is small."""
+    if not enabled:
+        yield lambda _: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, TimeRemainingColumn(), console=Console(stderr=True)) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda count: progress.advance(task, count)

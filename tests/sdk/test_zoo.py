@@ -1,0 +1,161 @@
+"""The zoo example from W&B's lineage docs, built and read back only through the SDK, checked again with Cypher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from neo4j import Driver
+
+import stemma
+from tests.sdk.conftest import write
+
+ENTITY, PROJECT = "zoo-team", "zoo"
+SPLIT_RUNS = ["bright-sun-11", "calm-river-12", "misty-wave-13"]
+
+
+def split_dataset(folder: Path, seed: int) -> Path:
+    """The zoo data split into train and test CSVs; `seed` varies the content."""
+    rows = [f"animal{i},{(i * 7 + seed) % 2},{(i * 3 + seed) % 6}" for i in range(101)]
+    write(folder / "train.csv", "\n".join(["name,hair,legs", *rows[:80]]).encode())
+    write(folder / "test.csv", "\n".join(["name,hair,legs", *rows[80:]]).encode())
+    return folder
+
+
+def build_zoo(workdir: Path) -> dict[str, str]:
+    """Four earlier splits (v0–v3); three runs log identical content (v4); rural-feather-20 trains on it and logs
+    zoo-ylbchv20:v0, linked into the model registry; northern-lake-21 evaluates that model. Returns run paths."""
+    paths: dict[str, str] = {}
+    with stemma.init(project=PROJECT, entity=ENTITY, job_type="split", name="early-split-1") as run:
+        for seed in range(4):
+            run.log_artifact(split_dataset(workdir / f"early-{seed}", seed), name="split_zoo_dataset", type="dataset")
+    for name in SPLIT_RUNS:
+        with stemma.init(project=PROJECT, entity=ENTITY, job_type="split", name=name, config={"seed": 4}) as run:
+            dataset = stemma.Artifact("split_zoo_dataset", type="dataset", metadata={"rows": 101})
+            dataset.add_dir(split_dataset(workdir / name, seed=4))
+            run.log_artifact(dataset)
+            paths[name] = run.path
+
+    stemma.Api().create_registry(ENTITY, "model")
+    write(workdir / "model.pt", b"\x80\x04weights" * 1000)
+    write(workdir / "checkpoints" / "epoch-1.ckpt", b"one" * 100)
+    write(workdir / "checkpoints" / "epoch-2.ckpt", b"two" * 100)
+    with stemma.init(
+        project=PROJECT, entity=ENTITY, job_type="train", name="rural-feather-20", config={"lr": 0.01}, tags=["zoo"]
+    ) as run:
+        data = run.use_artifact("split_zoo_dataset:latest")
+        path = data.download()
+        assert Path(path, "train.csv").read_bytes() == (workdir / SPLIT_RUNS[0] / "train.csv").read_bytes()
+        model = stemma.Artifact(name="zoo-ylbchv20", type="model", metadata={"acc": 0.93})
+        model.add_file(local_path=str(workdir / "model.pt"), name="model.pt")
+        model.add_dir(str(workdir / "checkpoints"))
+        run.log_artifact(model, aliases=["best"])
+        link = run.link_artifact(model, "zoo-team/registry-model/zoo-classifier", aliases=["staging"])
+        assert (link.ref, link.version, sorted(link.aliases)) == (
+            "zoo-team/registry-model/zoo-classifier:v0",
+            "v0",
+            ["latest", "staging"],
+        )
+        paths["rural-feather-20"] = run.path
+    with stemma.init(project=PROJECT, entity=ENTITY, job_type="eval", name="northern-lake-21") as run:
+        run.use_artifact("zoo-ylbchv20:v0")
+        paths["northern-lake-21"] = run.path
+    return paths
+
+
+def test_the_zoo_example_reads_back_through_the_api(stemma_server: str, tmp_path: Path) -> None:
+    paths = build_zoo(tmp_path)
+    api = stemma.Api()
+
+    dataset = api.artifact("zoo-team/zoo/split_zoo_dataset:v4")
+    assert (dataset.version, dataset.ref, dataset.type, dataset.aliases) == (
+        "v4",
+        "zoo-team/zoo/split_zoo_dataset:v4",
+        "dataset",
+        ["latest"],
+    )
+    assert dataset.metadata == {"rows": 101}
+    assert [run.name for run in dataset.loggers()] == list(reversed(SPLIT_RUNS))
+    creator = dataset.logged_by()
+    assert creator is not None
+    assert (creator.name, creator.path, creator.state, creator.config) == (
+        "bright-sun-11",
+        paths["bright-sun-11"],
+        "finished",
+        {"seed": 4},
+    )
+    assert [run.name for run in dataset.used_by()] == ["rural-feather-20"]
+
+    art = api.artifact("zoo-team/zoo/zoo-ylbchv20:v0")
+    assert (art.version, sorted(art.aliases), art.metadata, art.size, art.type) == (
+        "v0",
+        ["best", "latest"],
+        {"acc": 0.93},
+        9000 + 300 + 300,
+        "model",
+    )
+    assert [(entry.path, entry.size) for entry in art.files] == [
+        ("epoch-1.ckpt", 300),
+        ("epoch-2.ckpt", 300),
+        ("model.pt", 9000),
+    ]
+    local = stemma.Artifact("zoo-ylbchv20", "model")
+    local.add_file(tmp_path / "model.pt")
+    local.add_dir(tmp_path / "checkpoints")
+    assert art.digest == local.digest
+    trainer = art.logged_by()
+    assert trainer is not None
+    assert (trainer.name, trainer.job_type, trainer.state, trainer.config, trainer.tags) == (
+        "rural-feather-20",
+        "train",
+        "finished",
+        {"lr": 0.01},
+        ("zoo",),
+    )
+    assert [run.name for run in art.used_by()] == ["northern-lake-21"]
+    assert [a.ref for a in trainer.used_artifacts()] == ["zoo-team/zoo/split_zoo_dataset:v4"]
+    assert [a.ref for a in trainer.logged_artifacts()] == ["zoo-team/zoo/zoo-ylbchv20:v0"]
+    assert api.artifact("zoo-team/registry-model/zoo-classifier:staging").ref == "zoo-team/zoo/zoo-ylbchv20:v0"
+    evaluator = api.run(paths["northern-lake-21"])
+    assert (evaluator.name, evaluator.job_type, evaluator.state) == ("northern-lake-21", "eval", "finished")
+
+
+def test_the_zoo_graph_is_what_an_analyst_finds_with_cypher(stemma_server: str, driver: Driver, tmp_path: Path) -> None:
+    build_zoo(tmp_path)
+    with driver.session() as session:
+        versions = session.run(
+            "MATCH (v:ArtifactVersion {entity: 'zoo-team', project: 'zoo', name: 'split_zoo_dataset'}) "
+            "RETURN v.version AS version ORDER BY version"
+        ).value()
+        loggers = session.run(
+            "MATCH (r:Run)-[l:LOGGED]->(:ArtifactVersion {name: 'split_zoo_dataset', version: 4}) "
+            "RETURN r.name AS name, l.created AS created ORDER BY l.at"
+        ).data()
+        chain = session.run(
+            "MATCH (d:ArtifactVersion {name: 'split_zoo_dataset'})-[u:USED_BY]->(train:Run)"
+            "-[:LOGGED]->(m:ArtifactVersion {name: 'zoo-ylbchv20'})-[e:USED_BY]->(eval:Run) "
+            "RETURN d.version AS dataset, u.alias AS alias, train.name AS train, train.state AS train_state, "
+            "m.version AS model, e.alias AS model_alias, eval.name AS eval, eval.state AS eval_state"
+        ).data()
+        upstream = session.run(
+            "MATCH (m:ArtifactVersion {name: 'zoo-ylbchv20', version: 0})<-[:USED_BY|LOGGED*1..4]-(n) "
+            "RETURN DISTINCT coalesce(n.name + ':v' + n.version, n.name) AS node ORDER BY node"
+        ).value()
+    assert versions == [0, 1, 2, 3, 4]
+    assert loggers == [
+        {"name": "bright-sun-11", "created": True},
+        {"name": "calm-river-12", "created": False},
+        {"name": "misty-wave-13", "created": False},
+    ]
+    assert chain == [
+        {
+            "dataset": 4,
+            "alias": "latest",
+            "train": "rural-feather-20",
+            "train_state": "finished",
+            "model": 0,
+            "model_alias": None,
+            "eval": "northern-lake-21",
+            "eval_state": "finished",
+        }
+    ]
+    assert upstream == ["bright-sun-11", "calm-river-12", "misty-wave-13", "rural-feather-20", "split_zoo_dataset:v4"]
