@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
 
 import strawberry
 
 from cypher.errors import NotFound
+from cypher.executor import Statement
 from cypher.health import neo4j_status
+from cypher.lineage import compile_cluster_page, compile_impact, compile_lineage, compile_path
 from cypher.paging import finish_page
+from cypher.printer import Limits
 from cypher.reads import compile_read
+from cypher.selection import Field
 from schema.context import Info
+from schema.lineage import ClusterMembers, Lineage, LineageDirection, LineagePath
+from schema.scalars import DateTime
 from schema.selection import selection_of
 from schema.types import (
     ArtifactCollection,
@@ -20,9 +27,12 @@ from schema.types import (
     Project,
     Registry,
     RegistryCollection,
+    RegistryVersion,
     Run,
     RunState,
 )
+
+Compiler = Callable[[Field, Mapping[str, Any], Limits], Statement]
 
 
 async def read_one(info: Info, missing: str, field: str) -> Any:
@@ -34,10 +44,19 @@ async def read_one(info: Info, missing: str, field: str) -> Any:
     return rows[0]["result"]
 
 
-async def read_page(info: Info, first: int, after: str | None) -> Any:
+async def read_page(info: Info, first: int, after: str | None, compile: Compiler = compile_read) -> Any:
     context = info.context
-    rows = await context.executor.read(compile_read(selection_of(info), context.caller, context.limits))
+    rows = await context.executor.read(compile(selection_of(info), context.caller, context.limits))
     return finish_page(rows[0]["result"], first, after)
+
+
+async def read_lineage(info: Info, compile: Compiler, missing: str) -> Any:
+    """Lineage questions: one statement; no row means the root (or an end of the path) does not exist."""
+    context = info.context
+    rows = await context.executor.read(compile(selection_of(info), context.caller, context.limits))
+    if not rows:
+        raise NotFound(missing, field="ref")
+    return rows[0]["result"]
 
 
 @strawberry.type
@@ -134,3 +153,41 @@ class Query:
     @strawberry.field(description="A registry collection by ENTITY/registry-REGISTRY/NAME.")
     async def registry_collection(self, info: Info, ref: str) -> RegistryCollection:
         return await read_one(info, f"no registry collection matches ref {ref!r}", "ref")
+
+    @strawberry.field(
+        description="The lineage of an artifact version (any ref form, registry refs included) or of "
+        "a run (ENTITY/PROJECT/RUN_ID): runs and versions within `depth` edges, each once."
+    )
+    async def lineage(
+        self,
+        info: Info,
+        ref: str,
+        direction: LineageDirection = LineageDirection.BOTH,
+        depth: int = 2,
+        cluster_threshold: int = 5,
+        max_nodes: int = 500,
+        as_of: DateTime | None = None,
+    ) -> Lineage:
+        return await read_lineage(info, compile_lineage, f"nothing matches ref {ref!r}")
+
+    @strawberry.field(description="One page of a lineage cluster's members, newest first.")
+    async def lineage_cluster(
+        self, info: Info, id: strawberry.ID, first: int = 50, after: str | None = None, as_of: DateTime | None = None
+    ) -> ClusterMembers:
+        return await read_page(info, first, after, compile_cluster_page)
+
+    @strawberry.field(
+        description="The shortest directed path from one artifact version or run to another, "
+        "following the data; found: false when the data never flowed that way."
+    )
+    async def lineage_path(
+        self, info: Info, from_: Annotated[str, strawberry.argument(name="from")], to: str, max_depth: int = 10
+    ) -> LineagePath:
+        return await read_lineage(info, compile_path, f"no artifact version or run matches {from_!r} or {to!r}")
+
+    @strawberry.field(
+        description="Every artifact version downstream of ref that is linked into a registry, with "
+        "its registry collection, version and aliases: which registered models did this data reach?"
+    )
+    async def impact(self, info: Info, ref: str, depth: int = 10) -> list[RegistryVersion]:
+        return await read_lineage(info, compile_impact, f"nothing matches ref {ref!r}")

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Annotated, Any
 
+import httpx
 import typer
 import uvicorn
 from rich.console import Console
@@ -13,6 +14,7 @@ from rich.console import Console
 from cypher.executor import Executor
 from cypher.migrate import migrate
 from neo4j_local.launcher import LocalNeo4jError
+from server.lineage_formats import DIRECTIONS, FORMATS, QUERY
 from server.settings import Settings
 
 app = typer.Typer(help="Stemma: an artifact registry with lineage, on Neo4j.", no_args_is_help=True)
@@ -122,6 +124,53 @@ def db_migrate(neo4j_uri: UriOption = None) -> None:
 async def _migrate(settings: Settings) -> list[str]:
     async with settings.async_driver() as driver:
         return await migrate(Executor(driver, settings.neo4j_database))
+
+
+@app.command()
+def lineage(
+    ref: Annotated[str, typer.Argument(help="ENTITY/PROJECT/NAME:vN|ALIAS, a registry ref, or ENTITY/PROJECT/RUN_ID")],
+    depth: Annotated[int, typer.Option(help="Edges from the root.")] = 2,
+    direction: Annotated[str, typer.Option(help="up, down or both.")] = "both",
+    format: Annotated[str, typer.Option("--format", help="json, dot or mermaid.")] = "json",
+    url: Annotated[str, typer.Option(envvar="STEMMA_BASE_URL", help="The Stemma server.")] = "http://127.0.0.1:8000",
+) -> None:
+    """Print the lineage of an artifact version or a run, asked of a running server."""
+    if direction not in DIRECTIONS:
+        console.print(f"[red]--direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}[/red]")
+        raise typer.Exit(2)
+    if format not in FORMATS:
+        console.print(f"[red]--format must be one of {', '.join(FORMATS)}; got {format!r}[/red]")
+        raise typer.Exit(2)
+    variables = {"ref": ref, "direction": DIRECTIONS[direction], "depth": depth}
+    try:
+        response = httpx.post(f"{url}/graphql", json={"query": QUERY, "variables": variables}, timeout=60)
+    except httpx.TransportError as exc:
+        console.print(f"[red]cannot reach Stemma at {url}: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    body = response.json()
+    if body.get("errors"):
+        error = body["errors"][0]
+        console.print(f"[red]{error.get('extensions', {}).get('code', 'ERROR')}: {error['message']}[/red]")
+        raise typer.Exit(1)
+    typer.echo(FORMATS[format](body["data"]["lineage"]))
+
+
+@app.command()
+def demo(
+    url: Annotated[str, typer.Option(envvar="STEMMA_BASE_URL", help="The Stemma server.")] = "http://127.0.0.1:8000",
+    hub_runs: Annotated[int, typer.Option(help="Extra runs that use the dataset (a wide fan-out).")] = 0,
+) -> None:
+    """Log the zoo example (W&B's lineage docs) into a running server, through its API."""
+    from server.demo import build_zoo
+
+    try:
+        refs = build_zoo(url, hub_runs=hub_runs)
+    except httpx.TransportError as exc:
+        console.print(f"[red]cannot reach Stemma at {url}: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    for role, ref in refs.items():
+        console.print(f"{role:9} {ref}")
+    console.print(f"open {url}/lineage?ref={refs['model']}&depth=3&direction=BOTH", soft_wrap=True)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from server.demo import build_zoo as build_zoo_through_api
 from tests.client import GraphQLClient
 
 CREATE_RUN = """
@@ -86,22 +87,6 @@ class Builder:
 
 
 def build_zoo(api: GraphQLClient) -> Builder:
-    """design.md's zoo example: several runs log split_zoo_dataset:v4; rural-feather-20 trains
-    zoo-ylbchv20:v0 on it; northern-lake-21 evaluates that model."""
-    zoo = Builder(api)
-    for number in range(4):
-        run = zoo.run(f"prep-{number}", f"prep-{number}", job_type="preprocess")
-        zoo.log(run, "split_zoo_dataset", "dataset", files={"split.csv": f"rows {number}".encode()})
-        zoo.finish(run)
-    for number in (4, 5):
-        run = zoo.run(f"split-{number}", f"split-run-{number}", job_type="preprocess")
-        zoo.log(run, "split_zoo_dataset", "dataset", files={"split.csv": b"the fifth split"})
-        zoo.finish(run)
-    train = zoo.run("rf20", "rural-feather-20", job_type="train")
-    zoo.use(train, "split_zoo_dataset:v4")
-    zoo.log(train, "zoo-ylbchv20", "model", files={"model.pt": b"weights"}, aliases=["best"])
-    zoo.finish(train)
-    evaluate = zoo.run("nl21", "northern-lake-21", job_type="evaluate")
-    zoo.use(evaluate, "zoo-ylbchv20:v0")
-    zoo.finish(evaluate)
-    return zoo
+    """design.md's zoo example, as `stemma demo` builds it (server/demo.py), through the API."""
+    build_zoo_through_api(str(api.http.base_url).rstrip("/"))
+    return Builder(api)

@@ -85,6 +85,8 @@ def clean_graph(request: pytest.FixtureRequest) -> None:
     """Every test that touches the graph starts from an empty one (migrations kept)."""
     if "driver" not in request.fixturenames and "server" not in request.fixturenames:
         return
+    if request.node.get_closest_marker("shared_graph"):
+        return
     graph: Driver = request.getfixturevalue("driver")
     with graph.session() as session:
         session.run(CLEAN).consume()

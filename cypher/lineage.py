@@ -1,0 +1,300 @@
+"""Lineage: the cone of runs and artifact versions around a root, answered in one statement.
+
+Traversal. Edges point the way data flows (`(:ArtifactVersion)-[:USED_BY]->(:Run)`,
+`(:Run)-[:LOGGED]->(:ArtifactVersion)`), so DOWNSTREAM follows arrows and
+UPSTREAM goes against them; BOTH is the union of those two cones, not an
+undirected walk. The cone is expanded level by level (breadth first): level k
+holds the nodes first reached k edges from the root, so a node's depth is its
+shortest distance. Only distinct, not-yet-seen nodes join the next frontier, so
+the work per level is the edges of the frontier — never the number of paths —
+and cycles end because a node is admitted once.
+
+Clusters. At each frontier node, neighbours on the expanding side are grouped
+by kind and job type (runs) or collection (versions). A group of more than
+`clusterThreshold` becomes one cluster (parent, side, group, count) and is not
+expanded further; `lineageCluster` pages through its members.
+
+Bounds. `depth` counts edges from the root; at most `maxNodes` nodes are
+admitted, breadth first, and `truncated` says when some were left out. `asOf`
+leaves out edges and nodes created after that moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cypher.errors import InvalidInput
+from cypher.executor import Statement
+from cypher.paging import check_first, decode_cursor
+from cypher.printer import Limits, Scope, project
+from cypher.reads import match_version
+from cypher.refs import is_run_ref, parse_artifact_ref, parse_run_id
+from cypher.rules import Order, Sort, SortKind
+from cypher.selection import Field
+
+NODE_TYPES = {"Run": "Run", "ArtifactVersion": "ArtifactVersion"}
+LINEAGE_EDGES = "USED_BY|LOGGED"
+SIDES = ("UPSTREAM", "DOWNSTREAM")
+MEMBER_ORDER = (Sort("n.created_at", Order.DESC, SortKind.DATETIME), Sort("n.id", Order.DESC, SortKind.STRING))
+
+
+@dataclass(frozen=True)
+class LineageRequest:
+    """Checked arguments of a lineage question."""
+
+    direction: str
+    depth: int
+    cluster_threshold: int
+    max_nodes: int
+    as_of: Any | None
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        return SIDES if self.direction == "BOTH" else (self.direction,)
+
+
+def check_request(args: Mapping[str, Any], limits: Limits) -> LineageRequest:
+    """Depth, node and cluster caps are refused when exceeded, never clipped."""
+    depth = _bounded(args.get("depth", 2), 1, limits.lineage_max_depth, "depth")
+    max_nodes = _bounded(args.get("maxNodes", 500), 1, limits.lineage_max_nodes, "maxNodes")
+    threshold = _bounded(args.get("clusterThreshold", 5), 1, limits.lineage_max_cluster_threshold, "clusterThreshold")
+    direction = str(args.get("direction", "BOTH"))
+    if direction not in (*SIDES, "BOTH"):
+        raise InvalidInput("direction must be UPSTREAM, DOWNSTREAM or BOTH", field="direction")
+    return LineageRequest(direction, depth, threshold, max_nodes, args.get("asOf"))
+
+
+def _bounded(value: Any, low: int, high: int, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise InvalidInput(
+            f"{field} must be between {low} and {high} (the server's limit); got {value}", field=field, limit=high
+        )
+    return value
+
+
+def match_root(ref: str, scope: Scope, field: str = "ref", var: str = "root") -> str:
+    """MATCH binding `var` to an artifact version (any ref form) or a run (ENTITY/PROJECT/RUN_ID)."""
+    if is_run_ref(ref):
+        parse_run_id(ref, field)
+        return f"MATCH ({var}:Run {{id: {scope.param(ref)}}})"
+    return match_version(parse_artifact_ref(ref, field), scope, var=var)
+
+
+def project_node(var: str, field: Field | None, scope: Scope) -> str:
+    """A run or an artifact version, projected with the selection for its type."""
+    branches = " ".join(
+        f"WHEN {var}:{label} THEN {project(type_name, {'v': var}, field.fields(type_name) if field else (), scope)}"
+        for type_name, label in NODE_TYPES.items()
+    )
+    return f"CASE {branches} END"
+
+
+def compile_lineage(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
+    """The whole lineage answer (root, nodes, edges, clusters, truncated) as one statement."""
+    request = check_request(selection.args, limits)
+    scope = Scope(caller, limits)
+    root_match = match_root(str(selection.args["ref"]), scope)
+    scope.params.update({"threshold": request.cluster_threshold, "max_nodes": request.max_nodes})
+    if request.as_of is not None:
+        scope.params["as_of"] = request.as_of
+    parts = [
+        root_match,
+        "WITH root, [root] AS seen_up, [root] AS seen_down, [root] AS frontier_up, [root] AS frontier_down, "
+        "[{n: root, depth: 0}] AS found, [] AS edges, [] AS clusters, false AS cut",
+    ]
+    for level in range(1, request.depth + 1):
+        parts.extend(_level(side, level, request) for side in request.sides)
+    sub = {sub.name: sub for sub in selection.only_type()}
+    parts.append(_answer(sub, scope))
+    return Statement("\n".join(parts), scope.params)
+
+
+def _neighbours(side: str) -> str:
+    return f"-[e:{LINEAGE_EDGES}]->" if side == "DOWNSTREAM" else f"<-[e:{LINEAGE_EDGES}]-"
+
+
+def _as_of_filter(request: LineageRequest) -> str:
+    return " WHERE e.at <= $as_of AND n.created_at <= $as_of" if request.as_of is not None else ""
+
+
+def _level(side: str, level: int, request: LineageRequest) -> str:
+    """Expand one side's frontier by one edge: small groups join the cone, large ones become clusters."""
+    mine = "up" if side == "UPSTREAM" else "down"
+    return f"""CALL (seen_up, seen_down, frontier_{mine}) {{
+  UNWIND frontier_{mine} AS p
+  MATCH (p){_neighbours(side)}(n){_as_of_filter(request)}
+  WITH p, e, n, CASE WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id END AS grp
+  WITH p, grp, collect({{e: e, n: n}}) AS members
+  WITH collect(CASE WHEN size(members) > $threshold THEN {{parent: p, side: '{side}', grp: grp, count: size(members),
+         sample: members[0]}} END) AS big,
+       collect(CASE WHEN size(members) <= $threshold THEN members END) AS smalls
+  WITH big, reduce(acc = [], g IN smalls | acc + g) AS small
+  CALL (small, seen_{mine}) {{
+    UNWIND small AS m
+    WITH m.n AS n WHERE NOT n IN seen_{mine}
+    WITH DISTINCT n ORDER BY n.created_at, n.id
+    RETURN collect(n) AS fresh
+  }}
+  WITH big, small, fresh, $max_nodes - size(seen_up) - size(seen_down) + 1 AS room
+  WITH big, small, fresh, CASE WHEN room > 0 THEN room ELSE 0 END AS room
+  WITH big, small, fresh[0..room] AS admitted, size(fresh) > room AS over
+  RETURN big, admitted, over,
+         [m IN small WHERE m.n IN admitted OR m.n IN seen_up OR m.n IN seen_down | m.e] AS level_edges
+}}
+WITH root, seen_up, seen_down, frontier_up, frontier_down, found, edges, clusters, cut, big, admitted, over,
+     level_edges
+WITH root, {"seen_up + admitted" if mine == "up" else "seen_up"} AS seen_up,
+     {"seen_down + admitted" if mine == "down" else "seen_down"} AS seen_down,
+     {"admitted" if mine == "up" else "frontier_up"} AS frontier_up,
+     {"admitted" if mine == "down" else "frontier_down"} AS frontier_down,
+     found + [n IN admitted | {{n: n, depth: {level}}}] AS found, edges + level_edges AS edges,
+     clusters + big AS clusters, cut OR over AS cut"""
+
+
+def _answer(sub: Mapping[str, Field], scope: Scope) -> str:
+    nodes = project_node("n", sub.get("nodes"), scope)
+    root = project_node("root", sub.get("root"), scope)
+    return f"""CALL (found) {{
+  UNWIND found AS f
+  WITH f.n AS n, min(f.depth) AS depth
+  ORDER BY depth, n.created_at, n.id
+  RETURN collect({nodes}) AS node_list
+}}
+CALL (edges) {{
+  UNWIND edges AS e
+  WITH DISTINCT e
+  WITH e, startNode(e) AS a, endNode(e) AS b
+  ORDER BY e.at, a.id, b.id
+  RETURN collect({edge_map("e", "a", "b")}) AS edge_list
+}}
+RETURN {{root: {root}, nodes: node_list, edges: edge_list, truncated: cut,
+  clusters: [c IN clusters | {CLUSTER_MAP}]}} AS result"""
+
+
+def compile_path(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
+    """The shortest directed path from `from` to `to`, following arrows (the way data flowed).
+
+    Found or not, one row answers; a node is a path of length 0 to itself."""
+    scope = Scope(caller, limits)
+    depth = _bounded(selection.args.get("maxDepth", limits.lineage_max_depth), 1, limits.lineage_max_depth, "maxDepth")
+    source = match_root(str(selection.args["from"]), scope, "from", var="a")
+    target = match_root(str(selection.args["to"]), scope, "to", var="b")
+    sub = {field.name: field for field in selection.only_type()}
+    node = project_node("n", sub.get("nodes"), scope)
+    return Statement(
+        f"{source}\nWITH a\n{target}\n"
+        f"OPTIONAL MATCH path = shortestPath((a)-[:{LINEAGE_EDGES}*1..{depth}]->(b)) WHERE a <> b\n"
+        f"WITH CASE WHEN a = b THEN [a] ELSE coalesce(nodes(path), []) END AS path_nodes, "
+        f"coalesce(relationships(path), []) AS path_edges\n"
+        f"RETURN {{found: size(path_nodes) > 0, length: size(path_edges), "
+        f"nodes: [n IN path_nodes | {node}], "
+        f"edges: [e IN path_edges | {edge_map('e', 'startNode(e)', 'endNode(e)')}]}}"
+        f" AS result",
+        scope.params,
+    )
+
+
+def compile_impact(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
+    """Every artifact version downstream of the root (within `depth` edges) that is linked into a registry.
+
+    The downstream cone is collected as distinct nodes by a single-relationship
+    variable-length pattern, which Neo4j runs as a pruning breadth-first search."""
+    scope = Scope(caller, limits)
+    depth = _bounded(selection.args.get("depth", limits.lineage_max_depth), 1, limits.lineage_max_depth, "depth")
+    root = match_root(str(selection.args["ref"]), scope)
+    body = project("RegistryVersion", {"v": "d", "r": "l", "c": "rc"}, selection.fields("RegistryVersion"), scope)
+    return Statement(
+        f"{root}\n"
+        f"CALL (root) {{ MATCH (root)-[:{LINEAGE_EDGES}*1..{depth}]->(d:ArtifactVersion) RETURN DISTINCT d }}\n"
+        f"MATCH (rc:RegistryCollection)-[l:LINKS]->(d)\n"
+        f"WITH d, rc, l ORDER BY rc.entity, rc.registry, rc.name, l.version DESC\n"
+        f"RETURN collect({body}) AS result",
+        scope.params,
+    )
+
+
+def edge_map(edge: str, start: str, end: str) -> str:
+    """A lineage edge as the API shows it: its kind, its ends' ids, when, and the alias or creation flag."""
+    return (
+        f"{{kind: type({edge}), from_: {start}.id, to: {end}.id, at: {edge}.at, alias: {edge}.alias, "
+        f"created: {edge}.created}}"
+    )
+
+
+CLUSTER_MAP = (
+    "{id: CASE WHEN c.parent:Run THEN 'RUN' ELSE 'ARTIFACT' END + ':' + c.parent.id + '|' + c.side + '|' + c.grp, "
+    "parent: c.parent.id, parent_kind: CASE WHEN c.parent:Run THEN 'RUN' ELSE 'ARTIFACT' END, side: c.side, "
+    "group: c.grp, count: c.count, edge_kind: type(c.sample.e), "
+    "kind: CASE WHEN c.sample.n:Run THEN 'RUN' ELSE 'ARTIFACT' END, "
+    "job_type: CASE WHEN c.sample.n:Run THEN c.sample.n.job_type END, "
+    "collection: CASE WHEN c.sample.n:ArtifactVersion "
+    "THEN c.sample.n.entity + '/' + c.sample.n.project + '/' + c.sample.n.name END, "
+    "type: CASE WHEN c.sample.n:ArtifactVersion THEN c.sample.n.type END}"
+)
+
+
+@dataclass(frozen=True)
+class ClusterId:
+    """What a cluster stands for: the members of one group on one side of one parent."""
+
+    parent_kind: str
+    parent: str
+    side: str
+    group: str
+
+    def __str__(self) -> str:
+        return f"{self.parent_kind}:{self.parent}|{self.side}|{self.group}"
+
+    @classmethod
+    def parse(cls, text: str, field: str = "id") -> ClusterId:
+        try:
+            head, side, group = text.split("|")
+            parent_kind, parent = head.split(":", 1)
+        except ValueError as exc:
+            raise InvalidInput(f"{field} is not a cluster id this API issued", field=field) from exc
+        if parent_kind not in ("RUN", "ARTIFACT") or side not in SIDES or not group.startswith(("job:", "collection:")):
+            raise InvalidInput(f"{field} is not a cluster id this API issued", field=field)
+        return cls(parent_kind, parent, side, group)
+
+
+def compile_cluster_page(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
+    """One page of a cluster's members, newest first, each with the edge that ties it to the parent."""
+    cluster = ClusterId.parse(str(selection.args["id"]))
+    first = check_first(int(selection.args.get("first", 50)), limits.max_page_size)
+    scope = Scope(caller, limits)
+    label = "Run" if cluster.parent_kind == "RUN" else "ArtifactVersion"
+    kind, key = cluster.group.split(":", 1)
+    member = (
+        f"n:Run AND coalesce(n.job_type, '') = {scope.param(key)}"
+        if kind == "job"
+        else f"n:ArtifactVersion AND n.collection_id = {scope.param(key)}"
+    )
+    conditions = [member]
+    if selection.args.get("asOf") is not None:
+        as_of = scope.param(selection.args["asOf"])
+        conditions.append(f"e.at <= {as_of} AND n.created_at <= {as_of}")
+    pattern = f"(p:{label} {{id: {scope.param(cluster.parent)}}}){_neighbours(cluster.side)}(n)"
+    after = selection.args.get("after")
+    sub = {field.name: field for field in selection.only_type()}
+    edges = sub.get("edges")
+    node = next((f for f in edges.only_type() if f.name == "node"), None) if edges else None
+    keyset = []
+    if after is not None:
+        values = [scope.param(v) for v in decode_cursor(str(after), MEMBER_ORDER)]
+        keyset = [
+            f"(n.created_at < datetime({values[0]}) OR (n.created_at = datetime({values[0]}) AND n.id < {values[1]}))"
+        ]
+    where = " AND ".join(conditions)
+    return Statement(
+        f"MATCH {pattern} WHERE {where}\n"
+        f"WITH count(*) AS total\n"
+        f"CALL () {{ MATCH {pattern} WHERE {' AND '.join(conditions + keyset)}\n"
+        f"  WITH e, n, startNode(e) AS a, endNode(e) AS b ORDER BY n.created_at DESC, n.id DESC "
+        f"LIMIT {scope.param(first + 1)}\n"
+        f"  RETURN collect({{cursor: [toString(n.created_at), n.id], node: {project_node('n', node, scope)}, "
+        f"edge: {edge_map('e', 'a', 'b')}}}) AS rows }}\n"
+        f"RETURN {{total_count: total, edges: rows}} AS result",
+        scope.params,
+    )

@@ -1,0 +1,94 @@
+"""Lineage types: the cone around a root, clusters of wide fan-out, paths and registry impact."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+
+from schema.scalars import DateTime
+from schema.types import ArtifactVersion, PageInfo, Run
+
+
+@strawberry.enum(
+    description="UPSTREAM goes against the arrows (inputs), DOWNSTREAM with them (outputs); "
+    "BOTH is the union of the two cones."
+)
+class LineageDirection(Enum):
+    UPSTREAM = "UPSTREAM"
+    DOWNSTREAM = "DOWNSTREAM"
+    BOTH = "BOTH"
+
+
+@strawberry.enum(description="USED_BY: artifact version -> run that used it. LOGGED: run -> version it logged.")
+class LineageEdgeKind(Enum):
+    USED_BY = "USED_BY"
+    LOGGED = "LOGGED"
+
+
+@strawberry.enum
+class LineageNodeKind(Enum):
+    RUN = "RUN"
+    ARTIFACT = "ARTIFACT"
+
+
+LineageNode = Annotated[Run | ArtifactVersion, strawberry.union("LineageNode")]
+
+
+@strawberry.type(description="An edge in the direction data flowed.")
+class LineageEdge:
+    kind: LineageEdgeKind
+    from_: strawberry.ID = strawberry.field(name="from")
+    to: strawberry.ID
+    at: DateTime
+    alias: str | None = strawberry.field(description="USED_BY: the alias the run asked for.")
+    created: bool | None = strawberry.field(description="LOGGED: true for the run that first produced it.")
+
+
+@strawberry.type(
+    description="More than clusterThreshold runs (of one job type) or versions (of one collection) "
+    "on one side of one node, collapsed; page through them with lineageCluster(id:)."
+)
+class LineageCluster:
+    id: strawberry.ID
+    parent: strawberry.ID
+    parent_kind: LineageNodeKind
+    side: LineageDirection
+    kind: LineageNodeKind
+    edge_kind: LineageEdgeKind
+    count: int
+    job_type: str | None
+    collection: str | None = strawberry.field(description="ENTITY/PROJECT/NAME of clustered versions.")
+    type: str | None
+
+
+@strawberry.type
+class Lineage:
+    root: LineageNode
+    nodes: list[LineageNode] = strawberry.field(description="Each node once, nearest first; the root included.")
+    edges: list[LineageEdge] = strawberry.field(description="Each edge once.")
+    clusters: list[LineageCluster]
+    truncated: bool = strawberry.field(description="True when maxNodes left nodes out.")
+
+
+@strawberry.type
+class ClusterMember:
+    cursor: str
+    node: LineageNode
+    edge: LineageEdge
+
+
+@strawberry.type
+class ClusterMembers:
+    edges: list[ClusterMember]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class LineagePath:
+    found: bool
+    length: int = strawberry.field(description="Edges on the path.")
+    nodes: list[LineageNode]
+    edges: list[LineageEdge]

@@ -1,0 +1,92 @@
+"""A dataset version used by 10,000 runs, each logging three models that later runs use (bulk-loaded)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from neo4j import Driver
+
+from bench.graphs import hub
+from bench.loader import load
+from tests.client import GraphQLClient
+from tests.conftest import CLEAN
+from tests.schema.test_lineage import LINEAGE
+
+CONSUMERS = 10_000
+MEMBERS = """query($id: ID!, $after: String) { lineageCluster(id: $id, first: 200, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor }
+  edges { cursor node { ... on Run { name jobType } } edge { kind from to } } } }"""
+
+
+pytestmark = pytest.mark.shared_graph
+
+
+@pytest.fixture(scope="module")
+def hub_ref(driver: Driver, server: str) -> Iterator[str]:
+    """Loaded once for this module; its tests only read."""
+    with driver.session() as session:
+        session.run(CLEAN).consume()
+    graph, ref = hub(CONSUMERS, outputs_per_run=3, later_runs=100)
+    load(driver, graph)
+    yield ref
+
+
+def test_the_hub_collapses_into_one_cluster_at_every_depth(api: GraphQLClient, hub_ref: str) -> None:
+    for depth in (2, 4, 8):
+        result = api.query(LINEAGE, ref=hub_ref, direction="BOTH", depth=depth, threshold=5, max=500, asOf=None)[
+            "lineage"
+        ]
+        assert [n.get("ref") or n["name"] for n in result["nodes"]] == [hub_ref, "prep"]
+        [cluster] = result["clusters"]
+        assert (cluster["side"], cluster["kind"], cluster["jobType"], cluster["count"]) == (
+            "DOWNSTREAM",
+            "RUN",
+            "train",
+            CONSUMERS,
+        )
+        assert result["truncated"] is False
+
+
+def test_a_cluster_pages_through_every_member_once(api: GraphQLClient, hub_ref: str) -> None:
+    result = api.query(LINEAGE, ref=hub_ref, direction="DOWNSTREAM", depth=1, threshold=5, max=500, asOf=None)[
+        "lineage"
+    ]
+    [cluster] = result["clusters"]
+    names: list[str] = []
+    after = None
+    for _ in range(3):
+        page = api.query(MEMBERS, id=cluster["id"], after=after)["lineageCluster"]
+        assert page["totalCount"] == CONSUMERS
+        assert all(
+            edge["edge"] == {"kind": "USED_BY", "from": cluster["parent"], "to": edge["edge"]["to"]}
+            for edge in page["edges"]
+        )
+        names += [edge["node"]["name"] for edge in page["edges"]]
+        after = page["pageInfo"]["endCursor"]
+    assert len(names) == 600 == len(set(names))
+    assert names[:3] == [f"train-{CONSUMERS - 1}", f"train-{CONSUMERS - 2}", f"train-{CONSUMERS - 3}"]
+
+
+def test_even_the_largest_threshold_keeps_the_hub_clustered(api: GraphQLClient, hub_ref: str) -> None:
+    result = api.query(LINEAGE, ref=hub_ref, direction="DOWNSTREAM", depth=8, threshold=1000, max=2000, asOf=None)[
+        "lineage"
+    ]
+    assert [c["count"] for c in result["clusters"]] == [CONSUMERS]
+    assert len(result["nodes"]) == 1
+    assert result["truncated"] is False
+
+
+def test_a_member_of_the_hub_has_an_ordinary_lineage(api: GraphQLClient, hub_ref: str) -> None:
+    result = api.query(
+        LINEAGE, ref="hub-team/hub/train-42", direction="BOTH", depth=2, threshold=5, max=500, asOf=None
+    )["lineage"]
+    labels = [n.get("ref") or n["name"] for n in result["nodes"]]
+    assert labels[:5] == [
+        "train-42",
+        hub_ref,
+        "hub-team/hub/model:v126",
+        "hub-team/hub/model:v127",
+        "hub-team/hub/model:v128",
+    ]
+    assert "prep" in labels
