@@ -47,6 +47,27 @@ def hash_file(path: Path) -> tuple[str, int]:
     return hasher.hexdigest(), size
 
 
+def check_unchanged(file: LocalFile) -> None:
+    """FileChanged when the file is gone or its size differs from when it was added."""
+    try:
+        size = file.local_path.stat().st_size
+    except FileNotFoundError as exc:
+        raise FileChanged(
+            f"{file.local_path}, added to the artifact as {file.path!r}, is gone", field=file.path
+        ) from exc
+    if size != file.size:
+        raise _changed(file, size)
+
+
+def _changed(file: LocalFile, size: int | None) -> FileChanged:
+    now = "more" if size is None else str(size)
+    return FileChanged(
+        f"{file.local_path} was {file.size} bytes when added to the artifact as {file.path!r} and is "
+        f"{now} bytes now; add it again after it stops changing",
+        field=file.path,
+    )
+
+
 def read_file(file: LocalFile) -> Iterator[bytes]:
     """The file's content in chunks; FileChanged when its size is no longer the size it was added with."""
     sent = 0
@@ -57,11 +78,7 @@ def read_file(file: LocalFile) -> Iterator[bytes]:
                 break
             yield chunk
     if sent != file.size:
-        raise FileChanged(
-            f"{file.local_path} was {file.size} bytes when added to the artifact as {file.path!r} and is "
-            f"{'more' if sent > file.size else sent} bytes now; add it again after it stops changing",
-            field=file.path,
-        )
+        raise _changed(file, None if sent > file.size else sent)
 
 
 def entry_path(name: str) -> str:

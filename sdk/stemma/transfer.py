@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -19,7 +20,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from stemma.client import error_from_response
 from stemma.errors import BadUserInput, DigestMismatch, UsageError
-from stemma.files import CHUNK_BYTES, LocalFile, ManifestEntry, hash_file, read_file
+from stemma.files import CHUNK_BYTES, LocalFile, ManifestEntry, check_unchanged, hash_file, read_file
 from stemma.transport import Transport
 
 PROGRESS_BYTES = 32 * 1024 * 1024
@@ -49,6 +50,8 @@ class Transfer:
 
     def upload(self, files: Sequence[LocalFile], label: str) -> UploadReport:
         """Upload each distinct content the server does not hold yet; the server checks every body's sha256."""
+        for file in files:
+            check_unchanged(file)
         unique = list({file.digest: file for file in files}.values())
         present = self._each(self._has, unique)
         todo = [file for file, there in zip(unique, present, strict=True) if not there]
@@ -58,12 +61,30 @@ class Transfer:
         return UploadReport(uploaded=len(todo), skipped=len(unique) - len(todo), bytes=total)
 
     def download(self, entries: Sequence[ManifestEntry], root: Path, label: str) -> None:
-        """Write every entry under `root`, skipping files already there with the right content."""
-        targets = [(entry, target_path(root, entry.path)) for entry in entries]
-        todo = [(entry, target) for entry, target in targets if not holds(target, entry)]
+        """Write every entry under `root`: files already there with the right content stay, each missing
+        content is fetched once, and other paths with the same content are copied from it."""
+        sources: dict[str, Path] = {}
+        fetch: dict[str, tuple[ManifestEntry, Path]] = {}
+        copies: list[tuple[ManifestEntry, Path]] = []
+        for entry in entries:
+            target = target_path(root, entry.path)
+            if holds(target, entry):
+                sources.setdefault(entry.digest, target)
+            elif entry.digest in fetch:
+                copies.append((entry, target))
+            else:
+                fetch[entry.digest] = (entry, target)
+        todo = [(entry, target) for digest, (entry, target) in fetch.items() if digest not in sources]
+        copies += [(entry, target) for digest, (entry, target) in fetch.items() if digest in sources]
         total = sum(entry.size for entry, _ in todo)
         with progress_bar(f"downloading {label}", total, enabled=total >= PROGRESS_BYTES) as advance:
             self._each(lambda item: self._get(item[0], item[1], advance), todo)
+        for entry, target in copies:
+            source = sources.get(entry.digest) or fetch[entry.digest][1]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+            shutil.copyfile(source, partial)
+            os.replace(partial, target)
 
     def _each(self, step: Callable[[T], bool | None], items: Sequence[T]) -> list[bool | None]:
         """`step` over items in threads, in order; the first failure cancels what has not started and is raised."""

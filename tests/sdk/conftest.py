@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 import stemma
 
 SDK_VARIABLES = (
@@ -21,7 +20,8 @@ SDK_VARIABLES = (
     "STEMMA_UPLOAD_WORKERS",
 )
 _FILE_REQUESTS = re.compile(
-    r'^stemma_http_request_seconds_count\{method="(\w+)",route="/files/sha256/\{digest\}",status="(\d+)"\} ([0-9.e+]+)$',
+    r'^stemma_http_request_seconds_count\{method="(\w+)",route="/files/sha256/\{digest\}",status="(\d+)"\} '
+    r"([0-9.e+]+)$",
     re.MULTILINE,
 )
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import stemma
 from neo4j import Driver
 
-import stemma
 from tests.sdk.conftest import write
 
 ENTITY, PROJECT = "zoo-team", "zoo"

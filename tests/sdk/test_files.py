@@ -1,0 +1,152 @@
+"""Artifact files through the SDK: round trips, deduplicated uploads, refused corruption, verified downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+import stemma
+from neo4j import Driver
+
+from tests.sdk.conftest import file_requests, write
+
+ENTITY, PROJECT = "files-team", "files"
+
+
+def sample_tree(root: Path) -> dict[str, bytes]:
+    """Files of awkward sizes and names, including an empty one and two with the same content."""
+    contents = {
+        "empty.txt": b"",
+        "one.bin": b"\x00",
+        "big/random.bin": os.urandom(3 * 1024 * 1024 + 17),
+        "nested/deeper/notes.md": "# données — naïve café\n".encode(),
+        "nested/copy-of-one.bin": b"\x00",
+        "spaces in name.txt": b"spaces are fine",
+    }
+    for path, content in contents.items():
+        write(root / path, content)
+    return contents
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*") if path.is_file()}
+
+
+def test_download_round_trips_every_file_byte_for_byte(stemma_server: str, tmp_path: Path) -> None:
+    contents = sample_tree(tmp_path / "source")
+    with stemma.init(project=PROJECT, entity=ENTITY, job_type="prepare") as run:
+        logged = run.log_artifact(tmp_path / "source", name="tree", type="dataset")
+    assert (logged.ref, logged.size) == ("files-team/files/tree:v0", sum(map(len, contents.values())))
+
+    with stemma.Api() as api:
+        artifact = api.artifact("files-team/files/tree:latest")
+        assert [entry.path for entry in artifact.files] == sorted(contents)
+        assert {entry.path: entry.digest for entry in artifact.files} == {
+            path: hashlib.sha256(content).hexdigest() for path, content in contents.items()
+        }
+        before = file_requests(stemma_server)
+        folder = artifact.download()
+        assert folder == "artifacts/tree:v0"
+        assert files_under(tmp_path / folder) == contents
+        assert file_requests(stemma_server).get(("GET", "200"), 0) - before.get(("GET", "200"), 0) == 5
+
+        elsewhere = artifact.download(root=tmp_path / "elsewhere")
+        assert files_under(Path(elsewhere)) == contents
+        again = file_requests(stemma_server)
+        assert artifact.download(root=tmp_path / "elsewhere") == elsewhere
+        assert file_requests(stemma_server) == again
+
+
+def test_relogging_identical_content_makes_no_new_version_and_uploads_nothing(
+    stemma_server: str, driver: Driver, tmp_path: Path
+) -> None:
+    contents = sample_tree(tmp_path / "source")
+    distinct = len(set(contents.values()))
+    start = file_requests(stemma_server)
+    with stemma.init(project=PROJECT, entity=ENTITY, name="first") as run:
+        first = run.log_artifact(tmp_path / "source", name="tree", type="dataset")
+    after_first = file_requests(stemma_server)
+    asked = {key: after_first.get(key, 0) - start.get(key, 0) for key in [("HEAD", "200"), ("HEAD", "404")]}
+    assert sum(asked.values()) == distinct
+    assert after_first.get(("PUT", "201"), 0) - start.get(("PUT", "201"), 0) == asked[("HEAD", "404")] >= 1
+
+    with stemma.init(project=PROJECT, entity=ENTITY, name="second") as run:
+        again = stemma.Artifact("tree", "dataset")
+        again.add_dir(tmp_path / "source")
+        run.log_artifact(again, aliases=["again"])
+    after_second = file_requests(stemma_server)
+    assert (again.ref, again.digest, sorted(again.aliases)) == (first.ref, first.digest, ["again", "latest"])
+    assert {key: count for key, count in after_second.items() if key[0] == "PUT"} == {
+        key: count for key, count in after_first.items() if key[0] == "PUT"
+    }
+    assert after_second[("HEAD", "200")] - after_first.get(("HEAD", "200"), 0) == distinct
+    assert after_second.get(("HEAD", "404"), 0) == after_first.get(("HEAD", "404"), 0)
+
+    with driver.session() as session:
+        rows = session.run(
+            "MATCH (v:ArtifactVersion {entity: $entity, project: $project, name: 'tree'}) "
+            "OPTIONAL MATCH (r:Run)-[l:LOGGED]->(v) "
+            "RETURN v.version AS version, r.name AS run, l.created AS created ORDER BY l.at",
+            entity=ENTITY,
+            project=PROJECT,
+        ).data()
+    assert rows == [
+        {"version": 0, "run": "first", "created": True},
+        {"version": 0, "run": "second", "created": False},
+    ]
+
+
+def test_a_file_changed_after_it_was_added_is_refused_by_the_server(
+    stemma_server: str, driver: Driver, tmp_path: Path
+) -> None:
+    model = write(tmp_path / "model.pt", b"A" * 4096)
+    artifact = stemma.Artifact("model", "model")
+    declared = artifact.add_file(model)
+    write(model, b"B" * 4096)
+    with stemma.init(project=PROJECT, entity=ENTITY) as run, pytest.raises(stemma.BadUserInput) as refused:
+        run.log_artifact(artifact)
+    actual = hashlib.sha256(b"B" * 4096).hexdigest()
+    assert refused.value.code == "BAD_USER_INPUT"
+    assert refused.value.field == "model.pt"
+    assert refused.value.message == (
+        f"the server refused 'model.pt' ({model}): the body's sha256 is {actual}, not {declared.digest}; "
+        "nothing was stored — did the file change after it was added to the artifact?"
+    )
+    assert artifact.is_draft()
+    for digest in (declared.digest, actual):
+        assert httpx.head(f"{stemma_server}/files/sha256/{digest}").status_code == 404
+    with driver.session() as session:
+        assert session.run("MATCH (v:ArtifactVersion) RETURN count(v)").single(strict=True).value() == 0
+
+
+def test_a_file_that_changed_size_is_refused_before_anything_is_sent(stemma_server: str, tmp_path: Path) -> None:
+    model = write(tmp_path / "model.pt", b"A" * 4096)
+    artifact = stemma.Artifact("model", "model")
+    artifact.add_file(model)
+    write(model, b"A" * 5000)
+    before = file_requests(stemma_server)
+    with stemma.init(project=PROJECT, entity=ENTITY) as run, pytest.raises(stemma.FileChanged) as changed:
+        run.log_artifact(artifact)
+    assert changed.value.message == (
+        f"{model} was 4096 bytes when added to the artifact as 'model.pt' and is 5000 bytes now; "
+        "add it again after it stops changing"
+    )
+    assert file_requests(stemma_server) == before
+
+
+def test_artifact_paths_and_names_are_checked_before_anything_is_sent(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", b"a")
+    artifact = stemma.Artifact("checked", "dataset")
+    with pytest.raises(stemma.UsageError, match=r"'\.\./a\.txt' cannot name a file in an artifact"):
+        artifact.add_file(tmp_path / "a.txt", name="../a.txt")
+    artifact.add_file(tmp_path / "a.txt", name="./dir//a.txt")
+    assert [entry.path for entry in artifact.files] == ["dir/a.txt"]
+    with pytest.raises(stemma.UsageError, match=r"already holds a file named 'dir/a\.txt'"):
+        artifact.add_file(tmp_path / "a.txt", name="dir/a.txt")
+    with pytest.raises(stemma.UsageError, match="name may hold only letters"):
+        stemma.Artifact("no spaces", "dataset")
+    with pytest.raises(stemma.UsageError, match="artifact 'checked' is a draft: log it from a run first"):
+        _ = artifact.version
