@@ -159,3 +159,51 @@ def test_the_zoo_graph_is_what_an_analyst_finds_with_cypher(stemma_server: str, 
         }
     ]
     assert upstream == ["bright-sun-11", "calm-river-12", "misty-wave-13", "rural-feather-20", "split_zoo_dataset:v4"]
+
+
+MODEL = "zoo-team/zoo/zoo-ylbchv20:v0"
+DATASET = "zoo-team/zoo/split_zoo_dataset:v4"
+
+
+def label(node: stemma.RunInfo | stemma.Artifact) -> str:
+    return node.ref if isinstance(node, stemma.Artifact) else str(node.name)
+
+
+def edge_labels(lineage: stemma.Lineage) -> set[tuple[str, str, str]]:
+    return {(label(lineage.node(edge.source)), edge.kind, label(lineage.node(edge.target))) for edge in lineage.edges}
+
+
+def test_lineage_through_the_sdk_answers_where_the_model_came_from_and_what_it_reached(
+    stemma_server: str, tmp_path: Path
+) -> None:
+    build_zoo(tmp_path)
+    api = stemma.Api()
+
+    upstream = api.lineage(MODEL, direction="upstream", depth=2)
+    assert label(upstream.root) == MODEL
+    assert [label(node) for node in upstream.nodes] == [MODEL, "rural-feather-20", DATASET]
+    assert edge_labels(upstream) == {("rural-feather-20", "LOGGED", MODEL), (DATASET, "USED_BY", "rural-feather-20")}
+    assert (upstream.clusters, upstream.truncated) == ([], False)
+    [trainer] = upstream.runs
+    assert (trainer.state, trainer.job_type, trainer.config) == ("finished", "train", {"lr": 0.01})
+    assert [(a.version, a.type, a.metadata) for a in upstream.artifacts] == [
+        ("v0", "model", {"acc": 0.93}),
+        ("v4", "dataset", {"rows": 101}),
+    ]
+    assert [entry.path for entry in upstream.artifacts[1].files] == ["test.csv", "train.csv"]
+
+    both = api.lineage(DATASET, direction="both", depth=2)
+    assert sorted(label(node) for node in both.nodes) == sorted([DATASET, *SPLIT_RUNS, "rural-feather-20", MODEL])
+
+    clustered = api.lineage(MODEL, direction="upstream", depth=4, cluster_threshold=2)
+    assert [label(node) for node in clustered.nodes] == [MODEL, "rural-feather-20", DATASET]
+    [cluster] = clustered.clusters
+    dataset = clustered.node(cluster.parent)
+    assert (label(dataset), cluster.side, cluster.kind, cluster.count) == (DATASET, "UPSTREAM", "RUN", 3)
+
+    model = api.artifact(MODEL)
+    downstream = api.lineage(MODEL, direction="downstream", depth=2)
+    assert [label(node) for node in downstream.nodes] == [MODEL, "northern-lake-21"]
+    before_evaluation = api.lineage(MODEL, direction="downstream", depth=2, as_of=model.created_at)
+    assert [label(node) for node in before_evaluation.nodes] == [MODEL]
+    api.close()
