@@ -19,7 +19,7 @@ from stemma import queries
 from stemma.artifacts import Artifact, log_artifact, qualify
 from stemma.client import GraphQLClient
 from stemma.config import Settings
-from stemma.errors import UsageError
+from stemma.errors import StemmaError, UsageError
 from stemma.heartbeat import Heartbeat
 from stemma.records import RegistryLink, RunInfo
 
@@ -48,7 +48,13 @@ class Run:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        self.finish(exit_code=exit_code_of(exc))
+        try:
+            self.finish(exit_code=exit_code_of(exc))
+        except StemmaError as failure:
+            if exc is None:
+                raise
+            # The block's own exception says more than a failure to report it; the sweep will end the run.
+            logger.error("could not mark run %s as failed: %s", self.path, failure)
 
     @property
     def id(self) -> str:
@@ -172,7 +178,10 @@ class Run:
 
     def _finish_at_exit(self) -> None:
         # The interpreter records an uncaught exception in sys.last_value before running atexit hooks.
-        self.finish(exit_code=1 if getattr(sys, "last_value", None) is not None else 0)
+        try:
+            self.finish(exit_code=1 if getattr(sys, "last_value", None) is not None else 0)
+        except StemmaError as failure:
+            logger.error("could not end run %s at exit: %s", self.path, failure)
 
     def _running(self, action: str) -> None:
         if self._finished:

@@ -107,3 +107,19 @@ def test_a_download_whose_content_does_not_match_its_digest_keeps_nothing(
         f"the manifest says 12 bytes with sha256 {entry.digest}; nothing was kept"
     )
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == []
+
+
+def test_when_the_server_is_gone_the_blocks_own_exception_still_propagates(
+    own_server: ServerProcess, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("STEMMA_RETRY_SECONDS", "0.5")
+    with (
+        pytest.raises(ZeroDivisionError),
+        stemma.init(project=PROJECT, entity=ENTITY, base_url=own_server.url) as run,
+    ):
+        own_server.stop()
+        _ = 1 / 0
+    assert f"could not mark run {run.path} as failed: UNAVAILABLE: POST {own_server.url}/graphql" in caplog.text
+    own_server.start()
+    with stemma.Api(base_url=own_server.url) as api:
+        assert api.run(run.path).state == "running"

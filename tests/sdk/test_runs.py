@@ -214,3 +214,12 @@ def test_the_sdk_runs_without_the_server_packages_installed(tmp_path: Path) -> N
         ["httpx==0.28.1", "rich==15.0.0"],
         False,
     )
+
+
+def test_logging_a_version_read_from_the_server_records_one_more_logger(stemma_server: str, tmp_path: Path) -> None:
+    with stemma.init(project=PROJECT, entity=ENTITY, name="maker") as run:
+        made = run.log_artifact(write(tmp_path / "shared.csv", b"x,y\n"), name="shared", type="dataset")
+    with stemma.Api() as api, stemma.init(project=PROJECT, entity=ENTITY, name="relogger") as run:
+        again = run.log_artifact(api.artifact(made.ref))
+        assert (again.ref, again.digest) == (made.ref, made.digest)
+        assert [logger.name for logger in again.loggers()] == ["relogger", "maker"]

@@ -207,3 +207,38 @@ def test_lineage_through_the_sdk_answers_where_the_model_came_from_and_what_it_r
     before_evaluation = api.lineage(MODEL, direction="downstream", depth=2, as_of=model.created_at)
     assert [label(node) for node in before_evaluation.nodes] == [MODEL]
     api.close()
+
+
+def test_the_example_in_issue_5_runs_verbatim(stemma_server: str, tmp_path: Path) -> None:
+    with stemma.init(project="zoo", entity="zoo-team", job_type="split", name="bright-sun-11") as run:
+        run.log_artifact(split_dataset(tmp_path / "split", seed=4), name="split_zoo_dataset", type="dataset")
+    stemma.Api().create_registry("zoo-team", "model")
+    write(tmp_path / "model.pt", b"weights")
+    write(tmp_path / "checkpoints" / "epoch-1.ckpt", b"epoch one")
+
+    with stemma.init(project="zoo", entity="zoo-team", job_type="train", name="rural-feather-20") as run:
+        data = run.use_artifact("split_zoo_dataset:latest")  # or artifact_or_name=..., aliases=...
+        path = data.download()  # files land on disk, digests verified
+        model = stemma.Artifact(name="zoo-ylbchv20", type="model", metadata={"acc": 0.93})
+        model.add_file(local_path="model.pt", name="model.pt")
+        model.add_dir("checkpoints/")
+        run.log_artifact(model, aliases=["best"])
+        run.link_artifact(model, "zoo-team/registry-model/zoo-classifier", aliases=["staging"])
+
+    api = stemma.Api()
+    art = api.artifact("zoo-team/zoo/zoo-ylbchv20:v0")
+    seen = art.logged_by(), art.used_by(), art.aliases, art.version, art.digest, art.metadata
+    lineage = api.lineage("zoo-team/zoo/zoo-ylbchv20:v0", direction="upstream", depth=2)
+
+    assert path == "artifacts/split_zoo_dataset:v0"
+    assert sorted(p.name for p in Path(path).iterdir()) == ["test.csv", "train.csv"]
+    creator, users, aliases, version, digest, metadata = seen
+    assert creator is not None and creator.name == "rural-feather-20"
+    assert (users, sorted(aliases), version, metadata) == ([], ["best", "latest"], "v0", {"acc": 0.93})
+    assert digest == model.digest
+    assert [label(node) for node in lineage.nodes] == [MODEL, "rural-feather-20", "zoo-team/zoo/split_zoo_dataset:v0"]
+    assert [entry.path for entry in art.files] == ["epoch-1.ckpt", "model.pt"]
+    with stemma.init(project="zoo", entity="zoo-team", job_type="eval") as run:
+        used = run.use_artifact(artifact_or_name="zoo-ylbchv20:best", aliases=["evaluated"])
+    assert (used.ref, sorted(used.aliases)) == ("zoo-team/zoo/zoo-ylbchv20:v0", ["best", "evaluated", "latest"])
+    api.close()
