@@ -93,11 +93,11 @@ class Transfer:
         with ThreadPoolExecutor(max_workers=min(self.workers, len(items)), thread_name_prefix="stemma-files") as pool:
             futures: list[Future[bool | None]] = [pool.submit(step, item) for item in items]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            failed = [future for future in done if future.exception() is not None]
-            if failed:
-                for future in futures:
-                    future.cancel()
-                raise failed[0].exception()  # type: ignore[misc]
+            for finished in done:
+                if finished.exception() is not None:
+                    for future in futures:
+                        future.cancel()
+                    finished.result()
             return [future.result() for future in futures]
 
     def _has(self, file: LocalFile) -> bool:
