@@ -58,11 +58,12 @@ class Executor:
         self._on_statement = on_statement
         self._bookmarks = AsyncGraphDatabase.bookmark_manager()
 
-    async def read(self, statement: Statement) -> list[Row]:
-        """Run one read statement in a read transaction (retried on transient failures)."""
+    async def read(self, statement: Statement, kind: str = "read") -> list[Row]:
+        """Run one read statement in a read transaction (retried on transient failures);
+        `kind` labels it in the statement count (authentication lookups are counted apart)."""
 
         async def work(tx: AsyncManagedTransaction) -> list[Row]:
-            self._on_statement("read")
+            self._on_statement(kind)
             result = await tx.run(statement.text, statement.params)
             return await result.data()
 

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cypher.access import visible
 from cypher.errors import InvalidInput
 from cypher.executor import Statement
 from cypher.paging import check_first, decode_cursor
@@ -78,17 +79,29 @@ def match_root(ref: str, scope: Scope, field: str = "ref", var: str = "root") ->
     """MATCH binding `var` to an artifact version (any ref form) or a run (ENTITY/PROJECT/RUN_ID)."""
     if is_run_ref(ref):
         parse_run_id(ref, field)
-        return f"MATCH ({var}:Run {{id: {scope.param(ref)}}})"
+        return f"MATCH ({var}:Run {{id: {scope.param(ref)}}}) WHERE {visible('Run', {'v': var})}"
     return match_version(parse_artifact_ref(ref, field), scope, var=var)
 
 
 def project_node(var: str, field: Field | None, scope: Scope) -> str:
-    """A run or an artifact version, projected with the selection for its type."""
+    """A run or an artifact version, projected with the selection for its type; a node the caller may not
+    see becomes a redacted placeholder that keeps only its kind."""
     branches = " ".join(
         f"WHEN {var}:{label} THEN {project(type_name, {'v': var}, field.fields(type_name) if field else (), scope)}"
         for type_name, label in NODE_TYPES.items()
     )
-    return f"CASE {branches} END"
+    return f"CASE WHEN NOT {visible('Run', {'v': var})} THEN {redacted(var)} {branches} END"
+
+
+def redacted(var: str) -> str:
+    return (
+        f"{{__typename: 'RedactedNode', id: {node_id(var)}, kind: CASE WHEN {var}:Run THEN 'RUN' ELSE 'ARTIFACT' END}}"
+    )
+
+
+def node_id(var: str) -> str:
+    """A node's id as lineage shows it: opaque for nodes the caller may not see."""
+    return f"CASE WHEN {visible('Run', {'v': var})} THEN {var}.id ELSE 'redacted:' + elementId({var}) END"
 
 
 def compile_lineage(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
@@ -170,7 +183,7 @@ CALL (edges) {{
   RETURN collect({edge_map("e", "a", "b")}) AS edge_list
 }}
 RETURN {{root: {root}, nodes: node_list, edges: edge_list, truncated: cut,
-  clusters: [c IN clusters | {CLUSTER_MAP}]}} AS result"""
+  clusters: [c IN clusters | {cluster_map()}]}} AS result"""
 
 
 def compile_path(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
@@ -218,21 +231,25 @@ def compile_impact(selection: Field, caller: Mapping[str, Any], limits: Limits) 
 def edge_map(edge: str, start: str, end: str) -> str:
     """A lineage edge as the API shows it: its kind, its ends' ids, when, and the alias or creation flag."""
     return (
-        f"{{kind: type({edge}), from_: {start}.id, to: {end}.id, at: {edge}.at, alias: {edge}.alias, "
-        f"created: {edge}.created}}"
+        f"{{kind: type({edge}), from_: {node_id(start)}, to: {node_id(end)}, at: {edge}.at, "
+        f"alias: {edge}.alias, created: {edge}.created}}"
     )
 
 
-CLUSTER_MAP = (
-    "{id: CASE WHEN c.parent:Run THEN 'RUN' ELSE 'ARTIFACT' END + ':' + c.parent.id + '|' + c.side + '|' + c.grp, "
-    "parent: c.parent.id, parent_kind: CASE WHEN c.parent:Run THEN 'RUN' ELSE 'ARTIFACT' END, side: c.side, "
-    "group: c.grp, count: c.count, edge_kind: type(c.sample.e), "
-    "kind: CASE WHEN c.sample.n:Run THEN 'RUN' ELSE 'ARTIFACT' END, "
-    "job_type: CASE WHEN c.sample.n:Run THEN c.sample.n.job_type END, "
-    "collection: CASE WHEN c.sample.n:ArtifactVersion "
-    "THEN c.sample.n.entity + '/' + c.sample.n.project + '/' + c.sample.n.name END, "
-    "type: CASE WHEN c.sample.n:ArtifactVersion THEN c.sample.n.type END}"
-)
+def cluster_map() -> str:
+    """A cluster as the API shows it; what a hidden group holds (job type, collection) stays hidden."""
+    shown = visible("Run", {"v": "c.sample.n"})
+    kind_of_parent = "CASE WHEN c.parent:Run THEN 'RUN' ELSE 'ARTIFACT' END"
+    return (
+        f"{{id: {kind_of_parent} + ':' + {node_id('c.parent')} + '|' + c.side + '|' + "
+        f"CASE WHEN {shown} THEN c.grp ELSE 'hidden:' END, "
+        f"parent: {node_id('c.parent')}, parent_kind: {kind_of_parent}, side: c.side, count: c.count, "
+        "edge_kind: type(c.sample.e), kind: CASE WHEN c.sample.n:Run THEN 'RUN' ELSE 'ARTIFACT' END, "
+        f"job_type: CASE WHEN c.sample.n:Run AND {shown} THEN c.sample.n.job_type END, "
+        f"collection: CASE WHEN c.sample.n:ArtifactVersion AND {shown} "
+        "THEN c.sample.n.entity + '/' + c.sample.n.project + '/' + c.sample.n.name END, "
+        f"type: CASE WHEN c.sample.n:ArtifactVersion AND {shown} THEN c.sample.n.type END}}"
+    )
 
 
 @dataclass(frozen=True)
@@ -275,6 +292,7 @@ def compile_cluster_page(selection: Field, caller: Mapping[str, Any], limits: Li
     if selection.args.get("asOf") is not None:
         as_of = scope.param(selection.args["asOf"])
         conditions.append(f"e.at <= {as_of} AND n.created_at <= {as_of}")
+    conditions.append(visible(label, {"v": "p"}))
     pattern = f"(p:{label} {{id: {scope.param(cluster.parent)}}}){_neighbours(cluster.side)}(n)"
     after = selection.args.get("after")
     sub = {field.name: field for field in selection.only_type()}

@@ -85,7 +85,8 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         ),
         "aliases": Many(
             "Alias",
-            "(@a:Alias)-[:POINTS_TO]->(@x:ArtifactVersion) WHERE @a.collection_id = @v.id",
+            "(@a:Alias)-[:POINTS_TO]->(@x:ArtifactVersion)",
+            where="@a.collection_id = @v.id",
             order_by="@a.name",
             binds={"a": "a", "v": "x"},
         ),
@@ -177,7 +178,8 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         ),
         "aliases": Many(
             "RegistryAlias",
-            "(@a:Alias)-[:POINTS_TO]->(@x:ArtifactVersion)<-[@r:LINKS]-(@v) WHERE @a.collection_id = @v.id",
+            "(@a:Alias)-[:POINTS_TO]->(@x:ArtifactVersion)<-[@r:LINKS]-(@v)",
+            where="@a.collection_id = @v.id",
             order_by="@a.name",
             binds={"a": "a", "v": "x", "r": "r", "c": "v"},
         ),

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cypher.access import visible
 from cypher.errors import InvalidInput
 from cypher.model import TYPES
 from cypher.paging import check_first, decode_cursor
@@ -93,10 +94,12 @@ def render(rule: Rule, field_: Field, bound: Mapping[str, str], scope: Scope) ->
     if isinstance(rule, Many):
         pattern, names = scope.fill(rule.pattern, bound)
         target = {role: names[placeholder] for role, placeholder in rule.binds.items()}
+        conditions = [scope.fill_with(rule.where, names)] if rule.where else []
         carried = ", ".join(sorted(set(names.values())))
         order = scope.fill_with(rule.order_by, names)
         body = project(rule.type, target, field_.fields(rule.type), scope)
-        return f"COLLECT {{ MATCH {pattern} WITH {carried} ORDER BY {order} RETURN {body} }}"
+        where = _where([*conditions, visible(rule.type, target)])
+        return f"COLLECT {{ MATCH {pattern}{where} WITH {carried} ORDER BY {order} RETURN {body} }}"
     return render_page(rule, field_, bound, scope)
 
 
@@ -107,13 +110,15 @@ def _render_one(rule: One, field_: Field, bound: Mapping[str, str], scope: Scope
     pattern, names = scope.fill(rule.pattern, bound)
     target = {role: names[placeholder] for role, placeholder in rule.binds.items()}
     body = project(rule.type, target, field_.fields(rule.type), scope)
-    return f"head([{pattern} | {body}])"
+    return f"head([{pattern} WHERE {visible(rule.type, target)} | {body}])"
 
 
 def render_page(rule: Page, field_: Field, bound: Mapping[str, str], scope: Scope) -> str:
     """A connection: `total_count` by COUNT, `edges` (first + 1 rows, keyset after the cursor) by COLLECT."""
     pattern, names = scope.fill(rule.pattern, bound)
+    target = {role: names[placeholder] for role, placeholder in rule.binds.items()}
     conditions = [scope.fill_with(rule.where, names)] if rule.where else []
+    conditions.append(visible(rule.type, target))
     for argument, predicate in rule.filters.items():
         value = field_.args.get(argument)
         if value is not None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cypher.access import visible
 from cypher.errors import InvalidInput
 from cypher.executor import Statement
 from cypher.model import BY_NAME, COLLECTION_FILTERS, NEWEST_FIRST, RUN_FILTERS
@@ -35,22 +36,24 @@ def compile_read(selection: Field, caller: Mapping[str, Any], limits: Limits | N
 
 
 def compile_root(root: Root, selection: Field, scope: Scope) -> Statement:
-    """The root's MATCH, then the selection projected from it as the single column `result`."""
+    """The root's MATCH (which keeps to what the caller may see), then the selection as the column `result`."""
     scope.params.update(root.params)
     body = project(root.type, root.bound, selection.fields(root.type), scope)
     return Statement(f"{root.match} RETURN {body} AS result", scope.params)
 
 
 def match_collection(ref: CollectionRef, scope: Scope, var: str) -> str:
-    """MATCH binding `var` to a project's artifact collection or a registry collection."""
+    """MATCH binding `var` to a project's artifact collection or a registry collection the caller may see."""
     if ref.registry is not None:
         return (
             f"MATCH ({var}:RegistryCollection {{entity: {scope.param(ref.entity)}, "
-            f"registry: {scope.param(ref.registry)}, name: {scope.param(ref.name)}}})"
+            f"registry: {scope.param(ref.registry)}, name: {scope.param(ref.name)}}}) "
+            f"WHERE {visible('RegistryCollection', {'v': var})}"
         )
     return (
         f"MATCH ({var}:ArtifactCollection {{entity: {scope.param(ref.entity)}, "
-        f"project: {scope.param(ref.project)}, name: {scope.param(ref.name)}}})"
+        f"project: {scope.param(ref.project)}, name: {scope.param(ref.name)}}}) "
+        f"WHERE {visible('ArtifactCollection', {'v': var})}"
     )
 
 
@@ -61,24 +64,28 @@ def match_version(ref: ArtifactRef, scope: Scope, var: str = "x", collection: st
     clause = match_collection(ref.collection, scope, collection)
     if ref.version is not None and ref.collection.registry is not None:
         link = f"[:LINKS {{version: {scope.param(ref.version)}}}]"
-        return f"{clause} MATCH ({collection})-{link}->({var}:ArtifactVersion)"
-    if ref.version is not None:
-        return (
-            f"{clause} MATCH ({var}:ArtifactVersion {{collection_id: {collection}.id, "
-            f"version: {scope.param(ref.version)}}})"
+        found = f"MATCH ({collection})-{link}->({var}:ArtifactVersion)"
+    elif ref.version is not None:
+        found = f"MATCH ({var}:ArtifactVersion {{collection_id: {collection}.id, version: {scope.param(ref.version)}}})"
+    else:
+        found = (
+            f"MATCH (:Alias {{collection_id: {collection}.id, name: {scope.param(ref.alias)}}})"
+            f"-[:POINTS_TO]->({var}:ArtifactVersion)"
         )
-    return (
-        f"{clause} MATCH (:Alias {{collection_id: {collection}.id, name: {scope.param(ref.alias)}}})"
-        f"-[:POINTS_TO]->({var}:ArtifactVersion)"
-    )
+    return f"{clause} {found} WHERE {visible('ArtifactVersion', {'v': var})}"
+
+
+def visible_root(match: str, type_name: str) -> Root:
+    """A root found by `match` (binding `x`), kept only when the caller may see it."""
+    return Root(f"{match} WHERE {visible(type_name, {'v': 'x'})}", type_name)
 
 
 def _entity(args: Mapping[str, Any], scope: Scope) -> Root:
-    return Root(f"MATCH (x:Entity {{name: {scope.param(args['name'])}}})", "Entity")
+    return visible_root(f"MATCH (x:Entity {{name: {scope.param(args['name'])}}})", "Entity")
 
 
 def _project(args: Mapping[str, Any], scope: Scope) -> Root:
-    return Root(
+    return visible_root(
         f"MATCH (x:Project {{entity: {scope.param(args['entity'])}, name: {scope.param(args['name'])}}})", "Project"
     )
 
@@ -103,11 +110,11 @@ def _registry_collection(args: Mapping[str, Any], scope: Scope) -> Root:
 
 def _run(args: Mapping[str, Any], scope: Scope) -> Root:
     parse_run_id(args["id"])
-    return Root(f"MATCH (x:Run {{id: {scope.param(args['id'])}}})", "Run")
+    return visible_root(f"MATCH (x:Run {{id: {scope.param(args['id'])}}})", "Run")
 
 
 def _registry(args: Mapping[str, Any], scope: Scope) -> Root:
-    return Root(
+    return visible_root(
         f"MATCH (x:Registry {{entity: {scope.param(args['entity'])}, name: {scope.param(args['name'])}}})", "Registry"
     )
 

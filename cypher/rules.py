@@ -59,6 +59,7 @@ class Many:
     type: str
     pattern: str
     order_by: str
+    where: str = ""
     binds: Mapping[str, str] = field(default_factory=lambda: {"v": "x"})
 
 

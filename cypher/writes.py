@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cypher.access import Caller, visible
 from cypher.errors import Conflict, InvalidInput, NotFound
 from cypher.executor import Statement, WriteTransaction
 from cypher.manifest import Manifest
@@ -27,12 +28,14 @@ EDITABLE = {
 
 
 def by_id(type_name: str, node_id: str) -> Root:
-    return Root(f"MATCH (x:{type_name} {{id: $key}})", type_name, params={"key": node_id})
+    match = f"MATCH (x:{type_name} {{id: $key}}) WHERE {visible(type_name, {'v': 'x'})}"
+    return Root(match, type_name, params={"key": node_id})
 
 
 def registry_version(collection_id: str, version_id: str) -> Root:
     return Root(
-        "MATCH (c:RegistryCollection {id: $key_collection})-[r:LINKS]->(x:ArtifactVersion {id: $key})",
+        "MATCH (c:RegistryCollection {id: $key_collection})-[r:LINKS]->(x:ArtifactVersion {id: $key}) "
+        f"WHERE {visible('RegistryVersion', {'v': 'x', 'c': 'c'})}",
         "RegistryVersion",
         bound={"v": "x", "r": "r", "c": "c"},
         params={"key": version_id, "key_collection": collection_id},
@@ -42,13 +45,18 @@ def registry_version(collection_id: str, version_id: str) -> Root:
 class Writer:
     """The write steps of one transaction, run on behalf of one caller."""
 
-    def __init__(self, tx: WriteTransaction, caller: Mapping[str, Any]) -> None:
+    def __init__(self, tx: WriteTransaction, caller: Caller) -> None:
         self.tx = tx
-        self.caller = dict(caller)
+        self.who = caller
+        self.caller = caller.param()
 
     async def run(self, statement: str, /, **params: Any) -> list[dict[str, Any]]:
         """Run the fixed statement `statements/<statement>.cypher`."""
         return await self.tx.run(Statement(named(statement), {"caller": self.caller, **params}))
+
+    def member_of(self, entity: str, field: str) -> None:
+        """Writing needs the member (or admin) role in the entity written to."""
+        self.who.require(entity, "member", field)
 
     async def answer(self, root: Root, selection: Field, limits: Limits) -> Any:
         """Read back what was written, shaped by the request's selection, inside the transaction."""
@@ -66,6 +74,7 @@ class Writer:
         tags: Sequence[str],
         notes: str | None,
     ) -> Root:
+        self.member_of(entity, "input.entity")
         run = f"{entity}/{project}/{run_id}"
         await self.run(
             "create_run",
@@ -82,6 +91,7 @@ class Writer:
         return by_id("Run", run)
 
     async def finish_run(self, run_id: str, state: str) -> Root:
+        self.member_of(entity_of_run(run_id), "id")
         rows = await self.run("finish_run", id=run_id, state=state)
         if not rows:
             raise NotFound(f"no run has id {run_id!r}", field="id")
@@ -92,6 +102,7 @@ class Writer:
         return by_id("Run", run_id)
 
     async def heartbeat(self, run_id: str) -> bool:
+        self.member_of(entity_of_run(run_id), "id")
         return bool(await self.run("heartbeat_run", id=run_id))
 
     async def log_artifact(
@@ -105,6 +116,7 @@ class Writer:
         aliases: Sequence[str],
     ) -> tuple[Root, bool]:
         """Log content from a run; returns the version and whether it is new."""
+        self.member_of(entity_of_run(run_id), "input.runId")
         existing = await self.run("collection_type", run_id=run_id, name=name)
         if not existing:
             raise NotFound(f"no run has id {run_id!r}", field="runId")
@@ -161,6 +173,7 @@ class Writer:
         return rows[0]
 
     async def use_artifact(self, run_id: str, ref: ArtifactRef) -> Root:
+        self.member_of(entity_of_run(run_id), "runId")
         version = await self.resolve(ref, "ref")
         rows = await self.run("use_artifact", run_id=run_id, version_id=version["id"], alias=ref.alias)
         if not rows:
@@ -172,30 +185,34 @@ class Writer:
             await self.run("set_aliases", collection_id=collection_id, version_id=version_id, aliases=list(aliases))
 
     async def set_alias(self, ref: ArtifactRef, alias: str) -> Root:
+        self.member_of(ref.collection.entity, "ref")
         version = await self.resolve(ref, "ref")
         await self.set_aliases(version["collection_id"], version["id"], [alias])
         return by_id("ArtifactVersion", version["id"])
 
     async def remove_alias(self, ref: CollectionRef, alias: str) -> bool:
+        self.member_of(ref.entity, "collection")
         collection = await self.collection_id(ref, "ref")
         rows = await self.run("remove_alias", collection_id=collection["id"], alias=alias)
         return bool(rows and rows[0]["removed"])
 
-    async def update(self, root: Root, changes: Mapping[str, Any]) -> Root:
+    async def update(self, root: Root, entity: str, changes: Mapping[str, Any]) -> Root:
         """Set editable properties (names from `EDITABLE`, values as parameters)."""
+        self.member_of(entity, "ref")
         allowed = EDITABLE[root.type]
         unknown = set(changes) - allowed
         if unknown:
             raise InvalidInput(f"{sorted(unknown)[0]} cannot be edited on {root.type}", field=sorted(unknown)[0])
         values = {name: json.dumps(value) if name == "metadata" else value for name, value in changes.items()}
         assignments = ", ".join(f"x.{name} = $set_{name}" for name in sorted(values))
-        params = {**root.params, **{f"set_{name}": value for name, value in values.items()}}
+        params = {"caller": self.caller, **root.params, **{f"set_{name}": value for name, value in values.items()}}
         text = f"{root.match} SET {assignments} RETURN x.id AS id" if assignments else f"{root.match} RETURN x.id AS id"
         if not await self.tx.run(Statement(text, params)):
             raise NotFound(f"no {root.type} matches the reference", field="ref")
         return root
 
     async def delete_version(self, ref: ArtifactRef, drop_aliases: bool) -> Root:
+        self.member_of(ref.collection.entity, "ref")
         version = await self.resolve(ref, "ref", live=False)
         aliases = await self.run("version_aliases", version_id=version["id"])
         if aliases and not drop_aliases:
@@ -211,12 +228,21 @@ class Writer:
         return by_id("ArtifactVersion", version["id"])
 
     async def create_registry(self, entity: str, name: str, description: str | None) -> Root:
+        self.who.require(entity, "admin", "entity")
         rows = await self.run("create_registry", entity=entity, name=name, description=description)
         return by_id("Registry", rows[0]["id"])
 
     async def create_registry_collection(
         self, entity: str, registry: str, name: str, type_: str | None, description: str | None
     ) -> Root:
+        self.member_of(entity, "entity")
+        scope = Scope(self.caller)
+        match = (
+            f"MATCH (r:Registry {{entity: {scope.param(entity)}, name: {scope.param(registry)}}}) "
+            f"WHERE {visible('Registry', {'v': 'r'})} RETURN r.id AS id"
+        )
+        if not await self.tx.run(Statement(match, scope.params)):
+            raise NotFound(f"no registry {entity}/{registry}", field="registry")
         rows = await self.run(
             "create_registry_collection",
             entity=entity,
@@ -231,6 +257,7 @@ class Writer:
 
     async def link(self, ref: ArtifactRef, target: CollectionRef, aliases: Sequence[str]) -> Root:
         """Link into a registry collection, creating the collection (typed like the version) on first link."""
+        self.member_of(target.entity, "target")
         version = await self.resolve(ref, "ref")
         if target.registry is not None:
             await self.create_registry_collection(target.entity, target.registry, target.name, version["type"], None)
@@ -247,10 +274,15 @@ class Writer:
     async def unlink(self, ref: ArtifactRef) -> bool:
         if ref.collection.registry is None:
             raise InvalidInput("ref must name a registry version: ENTITY/registry-REGISTRY/NAME:vN", field="ref")
+        self.member_of(ref.collection.entity, "ref")
         version = await self.resolve(ref, "ref", live=False)
         rows = await self.run("unlink_version", collection_id=version["collection_id"], version_id=version["id"])
         await self.run("point_latest_link", collection_id=version["collection_id"])
         return bool(rows and rows[0]["unlinked"])
+
+
+def entity_of_run(run_id: str) -> str:
+    return run_id.split("/", 1)[0]
 
 
 def _check_type(existing: str | None, requested: str, name: str) -> None:

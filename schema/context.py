@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from strawberry.types import Info as StrawberryInfo
 
+from cypher.access import ANONYMOUS_SUPERUSER, Caller
 from cypher.executor import Executor
 from cypher.printer import Limits
 
@@ -17,12 +18,27 @@ class FileStore(Protocol):
     async def missing(self, digests: list[str]) -> list[str]: ...
 
 
+class KeyCache(Protocol):
+    """The server's memory of which key is whose; forgotten after a revocation or a role change."""
+
+    def forget(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ConsoleLimits:
+    timeout_seconds: float = 10
+    max_rows: int = 1000
+
+
 @dataclass
 class Context:
     executor: Executor
     files: FileStore
     limits: Limits = field(default_factory=Limits)
-    caller: dict[str, Any] = field(default_factory=lambda: {"user": "anonymous", "admin": True})
+    caller: Caller = ANONYMOUS_SUPERUSER
+    authenticator: KeyCache | None = None
+    response: Any = None
+    console: ConsoleLimits = field(default_factory=ConsoleLimits)
     stemma_version: str = ""
 
 

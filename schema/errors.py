@@ -13,6 +13,7 @@ logger = logging.getLogger("stemma.graphql")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
 INVALID_REQUEST = "GRAPHQL_VALIDATION_FAILED"
+UNAVAILABLE = "UNAVAILABLE"
 
 
 def is_client_error(error: GraphQLError) -> bool:
@@ -38,4 +39,13 @@ class StemmaErrors(MaskErrors):
         for error in processed:
             if not (error.extensions or {}).get("code"):
                 error.extensions = {**(error.extensions or {}), "code": INVALID_REQUEST}
+        if any((error.extensions or {}).get("code") == UNAVAILABLE for error in processed):
+            self._answer_unavailable()
         return processed
+
+    def _answer_unavailable(self) -> None:
+        """When Neo4j is out of reach the HTTP answer is 503 with Retry-After, so clients and proxies retry."""
+        response = getattr(self.execution_context.context, "response", None)
+        if response is not None:
+            response.status_code = 503
+            response.headers["retry-after"] = "2"

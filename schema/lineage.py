@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from schema.scalars import DateTime
-from schema.types import ArtifactVersion, PageInfo, Run
+from schema.types import ArtifactVersion, DictBacked, PageInfo, Run
 
 
 @strawberry.enum(
@@ -33,7 +33,13 @@ class LineageNodeKind(Enum):
     ARTIFACT = "ARTIFACT"
 
 
-LineageNode = Annotated[Run | ArtifactVersion, strawberry.union("LineageNode")]
+@strawberry.type(description="A node the caller may not see: only its kind, so the lineage keeps its shape.")
+class RedactedNode(DictBacked):
+    id: strawberry.ID
+    kind: LineageNodeKind
+
+
+LineageNode = Annotated[Run | ArtifactVersion | RedactedNode, strawberry.union("LineageNode")]
 
 
 @strawberry.type(description="An edge in the direction data flowed.")

@@ -225,7 +225,7 @@ class Mutation:
 
         async def step(writer: Writer) -> Root:
             version = await writer.resolve(artifact, "ref", live=False)
-            return await writer.update(by_id("ArtifactVersion", version["id"]), changes)
+            return await writer.update(by_id("ArtifactVersion", version["id"]), artifact.collection.entity, changes)
 
         return await write(info, step)
 
@@ -318,7 +318,7 @@ async def _update_collection(
 
     async def step(writer: Writer) -> Root:
         collection = await writer.collection_id(target, "ref")
-        return await writer.update(by_id(type_name, collection["id"]), changes)
+        return await writer.update(by_id(type_name, collection["id"]), target.entity, changes)
 
     return await write(info, step)
 

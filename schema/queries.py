@@ -38,7 +38,7 @@ Compiler = Callable[[Field, Mapping[str, Any], Limits], Statement]
 async def read_one(info: Info, missing: str, field: str) -> Any:
     """Compile and run the field being resolved; no row means the object does not exist."""
     context = info.context
-    rows = await context.executor.read(compile_read(selection_of(info), context.caller, context.limits))
+    rows = await context.executor.read(compile_read(selection_of(info), context.caller.param(), context.limits))
     if not rows:
         raise NotFound(missing, field=field)
     return rows[0]["result"]
@@ -46,14 +46,14 @@ async def read_one(info: Info, missing: str, field: str) -> Any:
 
 async def read_page(info: Info, first: int, after: str | None, compile: Compiler = compile_read) -> Any:
     context = info.context
-    rows = await context.executor.read(compile(selection_of(info), context.caller, context.limits))
+    rows = await context.executor.read(compile(selection_of(info), context.caller.param(), context.limits))
     return finish_page(rows[0]["result"], first, after)
 
 
 async def read_lineage(info: Info, compile: Compiler, missing: str) -> Any:
     """Lineage questions: one statement; no row means the root (or an end of the path) does not exist."""
     context = info.context
-    rows = await context.executor.read(compile(selection_of(info), context.caller, context.limits))
+    rows = await context.executor.read(compile(selection_of(info), context.caller.param(), context.limits))
     if not rows:
         raise NotFound(missing, field="ref")
     return rows[0]["result"]

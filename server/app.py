@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,16 +18,19 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
+from cypher.accounts import NewKey, first_admin
 from cypher.errors import StemmaError
 from cypher.executor import Executor, Statement
 from cypher.health import neo4j_status
 from cypher.migrate import migrate
 from cypher.named import named
 from cypher.printer import Limits
-from schema.build import schema
-from schema.context import Context
+from schema.build import build_schema
+from schema.context import ConsoleLimits, Context
 from server import __version__, files
+from server.auth import Authenticator, AuthMiddleware, RateLimiter, login
 from server.blobs import DirectoryBlobStore
+from server.limits import BodyLimitMiddleware
 from server.metrics import Metrics, MetricsMiddleware
 from server.settings import Settings
 
@@ -43,6 +47,10 @@ class StemmaGraphQL(GraphQL[Context, None]):
             executor=state.executor,
             files=state.blobs,
             limits=state.limits,
+            caller=request.state.caller,
+            authenticator=state.authenticator,
+            response=response,
+            console=state.console,
             stemma_version=__version__,
         )
 
@@ -109,6 +117,8 @@ def create_app(settings: Settings) -> Starlette:
         executor = Executor(driver, settings.neo4j_database, on_statement=metrics.count_statement)
         app.state.settings = settings
         app.state.executor = executor
+        app.state.authenticator = Authenticator(executor)
+        app.state.console = ConsoleLimits(settings.console_timeout_seconds, settings.console_max_rows)
         app.state.blobs = DirectoryBlobStore(settings.blob_path)
         app.state.limits = Limits(
             max_page_size=settings.max_page_size,
@@ -119,6 +129,7 @@ def create_app(settings: Settings) -> Starlette:
         tasks = [asyncio.create_task(_migrate_when_reachable(executor))]
         try:
             await asyncio.wait_for(asyncio.shield(tasks[0]), timeout=settings.neo4j_timeout_seconds * 2)
+            announce_first_admin(await first_admin(executor), settings)
         except TimeoutError:
             logger.warning("Neo4j at %s is not answering; serving anyway", settings.effective_neo4j_uri)
         tasks.append(
@@ -133,9 +144,11 @@ def create_app(settings: Settings) -> Starlette:
                 task.cancel()
             await driver.close()
 
+    schema = build_schema(settings.graphql_max_depth, settings.graphql_max_tokens, settings.graphql_max_aliases)
     graphql = StemmaGraphQL(schema, graphql_ide="graphiql")
     routes = [
         Route("/healthz", healthz),
+        Route("/login", login, methods=["GET", "POST"]),
         Route("/metrics", metrics.endpoint),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *files.routes,
@@ -143,4 +156,21 @@ def create_app(settings: Settings) -> Starlette:
         Route("/lineage", lineage_page),
         Mount("/assets", app=StaticFiles(directory=WEB_DIST / "assets", check_dir=False), name="assets"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(MetricsMiddleware, metrics=metrics)])
+    middleware = [
+        Middleware(MetricsMiddleware, metrics=metrics),
+        Middleware(AuthMiddleware, limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)),
+        Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+
+
+def announce_first_admin(key: NewKey | None, settings: Settings) -> None:
+    """Print the first admin's key once, to the terminal only (never to the log)."""
+    if key is None:
+        return
+    print(
+        f"\n  A first superuser 'admin' was created. Its API key, shown only this once:\n\n      {key.secret}\n\n"
+        f"  Sign in at http://{settings.host}:{settings.port}/login, or export STEMMA_API_KEY for the SDK.\n",
+        file=sys.stderr,
+        flush=True,
+    )

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import httpx
 import typer
 import uvicorn
 from rich.console import Console
 
+from cypher.access import Caller
+from cypher.accounts import Accounts, NewKey
+from cypher.errors import StemmaError
 from cypher.executor import Executor
 from cypher.migrate import migrate
 from neo4j_local.launcher import LocalNeo4jError
@@ -19,14 +23,21 @@ from server.settings import Settings
 
 app = typer.Typer(help="Stemma: an artifact registry with lineage, on Neo4j.", no_args_is_help=True)
 db = typer.Typer(help="The local Neo4j (used when STEMMA_NEO4J_URI is not set).", no_args_is_help=True)
+users = typer.Typer(help="People and roles (run on the server host; talks to Neo4j directly).", no_args_is_help=True)
+keys = typer.Typer(help="API keys (run on the server host; talks to Neo4j directly).", no_args_is_help=True)
 app.add_typer(db, name="db")
+app.add_typer(users, name="users")
+app.add_typer(keys, name="keys")
+OPERATOR = Caller("stemma-cli", superuser=True)
 console = Console(stderr=True)
+T = TypeVar("T")
 
 HostOption = Annotated[str | None, typer.Option(help="Interface to bind [env STEMMA_HOST].")]
 PortOption = Annotated[int | None, typer.Option(help="Port to serve on [env STEMMA_PORT].")]
 UriOption = Annotated[str | None, typer.Option(help="bolt:// or neo4j:// URI [env STEMMA_NEO4J_URI].")]
 UserOption = Annotated[str | None, typer.Option(help="Neo4j user [env STEMMA_NEO4J_USER].")]
 PasswordOption = Annotated[str | None, typer.Option(help="Neo4j password [env STEMMA_NEO4J_PASSWORD].")]
+KeyOption = Annotated[str, typer.Option(envvar="STEMMA_API_KEY", help="API key [env STEMMA_API_KEY].")]
 DatabaseOption = Annotated[str | None, typer.Option(help="Neo4j database [env STEMMA_NEO4J_DATABASE].")]
 
 
@@ -133,6 +144,7 @@ def lineage(
     direction: Annotated[str, typer.Option(help="up, down or both.")] = "both",
     format: Annotated[str, typer.Option("--format", help="json, dot or mermaid.")] = "json",
     url: Annotated[str, typer.Option(envvar="STEMMA_BASE_URL", help="The Stemma server.")] = "http://127.0.0.1:8000",
+    api_key: KeyOption = "",
 ) -> None:
     """Print the lineage of an artifact version or a run, asked of a running server."""
     if direction not in DIRECTIONS:
@@ -143,7 +155,12 @@ def lineage(
         raise typer.Exit(2)
     variables = {"ref": ref, "direction": DIRECTIONS[direction], "depth": depth}
     try:
-        response = httpx.post(f"{url}/graphql", json={"query": QUERY, "variables": variables}, timeout=60)
+        response = httpx.post(
+            f"{url}/graphql",
+            json={"query": QUERY, "variables": variables},
+            timeout=60,
+            headers={"authorization": f"Bearer {api_key}"},
+        )
     except httpx.TransportError as exc:
         console.print(f"[red]cannot reach Stemma at {url}: {exc}[/red]")
         raise typer.Exit(1) from exc
@@ -159,18 +176,88 @@ def lineage(
 def demo(
     url: Annotated[str, typer.Option(envvar="STEMMA_BASE_URL", help="The Stemma server.")] = "http://127.0.0.1:8000",
     hub_runs: Annotated[int, typer.Option(help="Extra runs that use the dataset (a wide fan-out).")] = 0,
+    api_key: KeyOption = "",
 ) -> None:
     """Log the zoo example (W&B's lineage docs) into a running server, through its API."""
     from server.demo import build_zoo
 
     try:
-        refs = build_zoo(url, hub_runs=hub_runs)
+        refs = build_zoo(url, api_key, hub_runs=hub_runs)
     except httpx.TransportError as exc:
         console.print(f"[red]cannot reach Stemma at {url}: {exc}[/red]")
         raise typer.Exit(1) from exc
     for role, ref in refs.items():
         console.print(f"{role:9} {ref}")
     console.print(f"open {url}/lineage?ref={refs['model']}&depth=3&direction=BOTH", soft_wrap=True)
+
+
+def _accounts(step: Callable[[Accounts], Awaitable[T]]) -> T:
+    """Run an account change as the operator, against the configured (or local) Neo4j."""
+    settings = load_settings()
+    ensure_neo4j(settings)
+
+    async def run() -> T:
+        async with settings.async_driver() as driver:
+            executor = Executor(driver, settings.neo4j_database)
+            await migrate(executor)
+            return await executor.write(lambda tx: step(Accounts(tx, OPERATOR)))
+
+    try:
+        return asyncio.run(run())
+    except StemmaError as exc:
+        console.print(f"[red]{exc.code}: {exc.message}[/red]")
+        raise typer.Exit(1) from exc
+
+
+@users.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The user's name.")],
+    entity: Annotated[str | None, typer.Option(help="Entity to join (created when new).")] = None,
+    role: Annotated[str, typer.Option(help="viewer, member or admin.")] = "member",
+    superuser: Annotated[bool, typer.Option(help="A superuser sees and manages everything.")] = False,
+) -> None:
+    """Create a user (and the entity when new), give them a role, and print a new API key on the last line."""
+    if entity is None and not superuser:
+        console.print("[red]--entity is required (or --superuser)[/red]")
+        raise typer.Exit(2)
+
+    async def add(accounts: Accounts) -> NewKey:
+        if superuser:
+            await accounts.create_user(name, superuser=True)
+        if entity is not None:
+            await accounts.add_member(entity, name, role)
+        return await accounts.create_key(name)
+
+    key = _accounts(add)
+    console.print(f"user {name}" + (f", {role} of {entity}" if entity else "") + f"; key id {key.id} (shown once):")
+    typer.echo(key.secret)
+
+
+@users.command("list")
+def users_list(entity: Annotated[str | None, typer.Option(help="Only members of this entity.")] = None) -> None:
+    """Users with their roles and live key ids."""
+    for row in _accounts(lambda accounts: accounts.users(entity)):
+        roles = ", ".join(f"{r['role']} of {r['entity']}" for r in row["roles"]) or "-"
+        flag = " (superuser)" if row["superuser"] else ""
+        typer.echo(f"{row['user']}{flag}\t{roles}\tkeys: {', '.join(row['keys']) or '-'}")
+
+
+@keys.command("create")
+def keys_create(user: Annotated[str, typer.Argument(help="Whose key.")]) -> None:
+    """Print a new API key for a user on the last line."""
+    key = _accounts(lambda accounts: accounts.create_key(user))
+    console.print(f"key id {key.id} for {user} (shown once):")
+    typer.echo(key.secret)
+
+
+KeyIdArgument = Annotated[str, typer.Argument(help="The key's id (k_...), as `stemma users list` shows.")]
+
+
+@keys.command("revoke")
+def keys_revoke(key_id: KeyIdArgument) -> None:
+    """Revoke an API key; servers stop accepting it within seconds."""
+    _accounts(lambda accounts: accounts.revoke_key(key_id))
+    console.print(f"revoked {key_id}")
 
 
 def main() -> None:

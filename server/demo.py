@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import Any
 
 import httpx
@@ -16,8 +17,8 @@ LOG = "mutation($i: LogArtifactInput!) { logArtifact(input: $i) { artifact { ref
 class DemoClient:
     """Just enough of the API to log runs and artifacts in one entity/project."""
 
-    def __init__(self, base_url: str, entity: str = "zoo-team", project: str = "zoo") -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=60)
+    def __init__(self, base_url: str, api_key: str, entity: str = "zoo-team", project: str = "zoo") -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=60, headers={"authorization": f"Bearer {api_key}"})
         self.entity, self.project = entity, project
 
     def close(self) -> None:
@@ -52,11 +53,11 @@ class DemoClient:
         self.call(FINISH, id=run)
 
 
-def build_zoo(base_url: str, hub_runs: int = 0) -> dict[str, str]:
+def build_zoo(base_url: str, api_key: str | None = None, hub_runs: int = 0) -> dict[str, str]:
     """Several runs log split_zoo_dataset (the fifth content twice, so v4 has two loggers);
     rural-feather-20 trains zoo-ylbchv20:v0 on v4; northern-lake-21 evaluates it; the model is linked
     into the model registry as zoo-classifier:production. `hub_runs` more runs use v4 (a wide fan-out)."""
-    zoo = DemoClient(base_url)
+    zoo = DemoClient(base_url, api_key if api_key is not None else os.environ.get("STEMMA_API_KEY", ""))
     try:
         return _log_zoo(zoo, hub_runs)
     finally:

@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     stale_run_seconds: int = Field(default=600, ge=1, description="heartbeat silence before a run is crashed")
     sweep_interval_seconds: float = Field(default=60, gt=0, description="how often silent runs are swept")
 
+    max_request_bytes: int = Field(default=1024 * 1024, ge=1024, description="largest GraphQL request body")
+    rate_limit_per_second: float = Field(default=1000, gt=0, description="requests per second per API key")
+    rate_limit_burst: float = Field(default=2000, ge=1)
+    graphql_max_depth: int = Field(default=15, ge=1)
+    graphql_max_tokens: int = Field(default=5000, ge=1)
+    graphql_max_aliases: int = Field(default=30, ge=1)
+    console_timeout_seconds: float = Field(default=10, gt=0)
+    console_max_rows: int = Field(default=1000, ge=1)
+
     lineage_max_depth: int = Field(default=10, ge=1, le=50)
     lineage_max_nodes: int = Field(default=2000, ge=1)
     lineage_max_cluster_threshold: int = Field(default=1000, ge=1)

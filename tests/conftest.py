@@ -11,6 +11,7 @@ import pytest
 from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import DriverError, Neo4jError
 
+from cypher.accounts import key_hash, new_secret
 from cypher.executor import Executor
 from cypher.migrate import migrate
 from neo4j_local.launcher import LocalNeo4j, LocalNeo4jError
@@ -21,6 +22,20 @@ CLEAN = """
 MATCH (n) WHERE NOT n:StemmaMigration
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS
 """
+ADMIN = "stemma-test-admin"
+ADMIN_KEY = new_secret()
+RESTORE_ADMIN = """
+MERGE (u:User {name: $user}) ON CREATE SET u.superuser = true, u.created_at = datetime()
+MERGE (k:ApiKey {id: 'k_test_admin'}) ON CREATE SET k.hash = $hash, k.created_at = datetime()
+MERGE (k)-[:OF]->(u)
+"""
+
+
+def clean(graph: Driver) -> None:
+    """Empty the graph but for migrations and the session's superuser (whose key every client sends)."""
+    with graph.session() as session:
+        session.run(CLEAN).consume()
+        session.run(RESTORE_ADMIN, user=ADMIN, hash=key_hash(ADMIN_KEY)).consume()
 
 
 def free_port() -> int:
@@ -70,6 +85,8 @@ def driver(neo4j_uri: str, neo4j_auth: tuple[str, str] | None) -> Iterator[Drive
         except (DriverError, Neo4jError, OSError) as exc:
             pytest.exit(f"Neo4j at {neo4j_uri} is unreachable ({exc}); tests need a real Neo4j", returncode=3)
         asyncio.run(_migrate(neo4j_uri, neo4j_auth))
+        clean(graph)
+        os.environ["STEMMA_API_KEY"] = ADMIN_KEY
         yield graph
 
 
@@ -87,9 +104,7 @@ def clean_graph(request: pytest.FixtureRequest) -> None:
         return
     if request.node.get_closest_marker("shared_graph"):
         return
-    graph: Driver = request.getfixturevalue("driver")
-    with graph.session() as session:
-        session.run(CLEAN).consume()
+    clean(request.getfixturevalue("driver"))
 
 
 @pytest.fixture(scope="session")

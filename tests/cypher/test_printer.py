@@ -8,13 +8,15 @@ from typing import Any
 
 import pytest
 
+from cypher.access import Caller
 from cypher.errors import InvalidInput
 from cypher.executor import Statement
 from cypher.reads import compile_read
 from schema.build import schema
 from schema.selection import root_selections
 
-CALLER = {"user": "ana", "admin": True}
+CALLER = Caller("ana", roles={"zoo-team": "member"}).param()
+VISIBLE_X = "($caller.superuser OR x.entity IN $caller.read)"
 
 
 def compile_request(query: str, **variables: Any) -> list[Statement]:
@@ -30,17 +32,21 @@ def test_an_artifact_by_alias_with_nested_collection_and_page() -> None:
     )
     assert statement.text == (
         "MATCH (c1:ArtifactCollection {entity: $p0, project: $p1, name: $p2}) "
+        "WHERE ($caller.superuser OR c1.entity IN $caller.read) "
         "MATCH (:Alias {collection_id: c1.id, name: $p3})-[:POINTS_TO]->(x:ArtifactVersion) "
+        f"WHERE {VISIBLE_X} "
         "RETURN {__typename: 'ArtifactVersion', "
         "`ref`: x.entity + '/' + x.project + '/' + x.name + ':v' + toString(x.version), "
         "`digest`: x.digest, "
         "`aliases`: COLLECT { MATCH (a2:Alias)-[:POINTS_TO]->(x) WHERE a2.collection_id = x.collection_id "
         "RETURN a2.name ORDER BY a2.name }, "
-        "`collection`: head([(x)-[:VERSION_OF]->(x3:ArtifactCollection) | {__typename: 'ArtifactCollection', "
+        "`collection`: head([(x)-[:VERSION_OF]->(x3:ArtifactCollection) "
+        "WHERE ($caller.superuser OR x3.entity IN $caller.read) | {__typename: 'ArtifactCollection', "
         "`name`: x3.name, "
         "`versions`: {`total_count`: COUNT { MATCH (x4:ArtifactVersion)-[:VERSION_OF]->(x3) "
-        "WHERE x4.state <> 'deleted' }, "
-        "`edges`: COLLECT { MATCH (x4:ArtifactVersion)-[:VERSION_OF]->(x3) WHERE x4.state <> 'deleted' "
+        "WHERE x4.state <> 'deleted' AND ($caller.superuser OR x4.entity IN $caller.read) }, "
+        "`edges`: COLLECT { MATCH (x4:ArtifactVersion)-[:VERSION_OF]->(x3) "
+        "WHERE x4.state <> 'deleted' AND ($caller.superuser OR x4.entity IN $caller.read) "
         "WITH x3, x4 ORDER BY x4.version DESC LIMIT $p4 "
         "RETURN {cursor: [x4.version], node: {__typename: 'ArtifactVersion', `version`: x4.version}} }}}])"
         "} AS result"
@@ -59,7 +65,9 @@ def test_a_registry_version_by_number() -> None:
     [statement] = compile_request('{ artifact(ref: "zoo-team/registry-model/classifier:v3") { id } }')
     assert statement.text == (
         "MATCH (c1:RegistryCollection {entity: $p0, registry: $p1, name: $p2}) "
+        "WHERE ($caller.superuser OR c1.entity IN $caller.read) AND NOT c1.registry_id IN $caller.hidden_registries "
         "MATCH (c1)-[:LINKS {version: $p3}]->(x:ArtifactVersion) "
+        f"WHERE {VISIBLE_X} "
         "RETURN {__typename: 'ArtifactVersion', `id`: x.id} AS result"
     )
     assert statement.params == {"caller": CALLER, "p0": "zoo-team", "p1": "model", "p2": "classifier", "p3": 3}
@@ -73,7 +81,8 @@ def test_filters_and_a_keyset_cursor_become_parameters() -> None:
     )
     assert statement.text == (
         "RETURN {`edges`: COLLECT { MATCH (x1:Run) "
-        "WHERE x1.entity = $p0 AND x1.project = $p1 AND x1.state = $p2 AND x1.job_type = $p3 "
+        "WHERE ($caller.superuser OR x1.entity IN $caller.read) "
+        "AND x1.entity = $p0 AND x1.project = $p1 AND x1.state = $p2 AND x1.job_type = $p3 "
         "AND ((x1.created_at < datetime($p4)) OR (x1.created_at = datetime($p4) AND x1.id < $p5)) "
         "WITH x1 ORDER BY x1.created_at DESC, x1.id DESC LIMIT $p6 "
         "RETURN {cursor: [toString(x1.created_at), x1.id], node: {__typename: 'Run', `name`: x1.name}} }} AS result"

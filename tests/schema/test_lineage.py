@@ -10,6 +10,7 @@ import pytest
 
 from tests.builders import Builder, build_zoo
 from tests.client import GraphQLClient
+from tests.conftest import ADMIN
 
 LINEAGE = """query($ref: String!, $direction: LineageDirection!, $depth: Int!, $threshold: Int, $max: Int,
                   $asOf: DateTime) {
@@ -117,7 +118,7 @@ def test_lineage_nodes_carry_what_the_page_shows(api: GraphQLClient) -> None:
         "state": "FINISHED",
         "jobType": "train",
         "createdAt": run["createdAt"],
-        "user": "anonymous",
+        "user": ADMIN,
     }
     [edge] = result["edges"]
     assert (edge["kind"], edge["from"], edge["to"], edge["created"]) == ("LOGGED", run["id"], model["id"], True)

@@ -10,7 +10,7 @@ from neo4j import Driver
 from bench.graphs import hub
 from bench.loader import load
 from tests.client import GraphQLClient
-from tests.conftest import CLEAN
+from tests.conftest import clean
 from tests.schema.test_lineage import LINEAGE
 
 CONSUMERS = 10_000
@@ -25,8 +25,7 @@ pytestmark = pytest.mark.shared_graph
 @pytest.fixture(scope="module")
 def hub_ref(driver: Driver, server: str) -> Iterator[str]:
     """Loaded once for this module; its tests only read."""
-    with driver.session() as session:
-        session.run(CLEAN).consume()
+    clean(driver)
     graph, ref = hub(CONSUMERS, outputs_per_run=3, later_runs=100)
     load(driver, graph)
     yield ref

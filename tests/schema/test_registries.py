@@ -4,6 +4,7 @@ from neo4j import Driver
 
 from tests.builders import Builder
 from tests.client import GraphQLClient
+from tests.conftest import ADMIN
 
 LINK = """mutation($ref: String!, $target: String!, $aliases: [String!]) {
   linkArtifact(ref: $ref, target: $target, aliases: $aliases) {
@@ -29,7 +30,7 @@ def test_linking_numbers_versions_within_the_registry_collection(api: GraphQLCli
         "versionName": "v0",
         "ref": "zoo-team/registry-model/classifier:v0",
         "aliases": ["latest", "staging"],
-        "linkedBy": "anonymous",
+        "linkedBy": ADMIN,
         "artifact": {"ref": "zoo-team/zoo/zoo-classifier:v2"},
         "collection": {"ref": "zoo-team/registry-model/classifier", "type": "model"},
     }

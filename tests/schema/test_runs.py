@@ -4,6 +4,7 @@ from neo4j import Driver
 
 from tests.builders import CREATE_RUN, Builder
 from tests.client import GraphQLClient
+from tests.conftest import ADMIN
 
 RUN_FIELDS = "{ id runId entity project name state jobType config tags user finishedAt }"
 
@@ -31,7 +32,7 @@ def test_starting_a_run_creates_its_entity_and_project_once(api: GraphQLClient, 
         "jobType": "train",
         "config": {"lr": 0.01, "layers": [64, 32]},
         "tags": ["baseline"],
-        "user": "anonymous",
+        "user": ADMIN,
         "finishedAt": None,
     }
     Builder(api).run("abc123", "rural-feather-20")
@@ -108,7 +109,9 @@ def test_bad_names_are_refused_naming_the_field_and_nothing_is_written(api: Grap
         assert error["extensions"]["code"] == "BAD_USER_INPUT", run_input
         assert error["extensions"]["field"] == field
         assert field.split(".")[-1].split("[")[0] in error["message"]
-    records, _, _ = driver.execute_query("MATCH (n) WHERE NOT n:StemmaMigration RETURN count(n) AS n")
+    records, _, _ = driver.execute_query(
+        "MATCH (n) WHERE NOT n:StemmaMigration AND NOT n:User AND NOT n:ApiKey RETURN count(n) AS n"
+    )
     assert records[0]["n"] == 0
 
 

@@ -1,0 +1,135 @@
+"""Users, memberships and API keys: keys are random, shown once, and stored only as sha256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from cypher.access import ROLES, Caller
+from cypher.errors import Forbidden, InvalidInput, NotFound
+from cypher.executor import Executor, Statement, WriteTransaction
+from cypher.named import named
+from cypher.refs import check_name
+
+KEY_PREFIX = "stm_"
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """A key as created: `secret` is shown this once and never stored."""
+
+    id: str
+    user: str
+    secret: str
+
+
+def key_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def check_role(role: str, field: str = "role") -> str:
+    if role not in ROLES:
+        raise InvalidInput(f"{field} must be one of {', '.join(ROLES)}; got {role!r}", field=field)
+    return role
+
+
+async def authenticate(executor: Executor, secret: str) -> Caller | None:
+    """The caller a key stands for, or None when the key is unknown or revoked."""
+    rows = await executor.read(Statement(named("authenticate"), {"hash": key_hash(secret)}), kind="auth")
+    if not rows:
+        return None
+    row = rows[0]
+    roles = {entity: role for entity, role in row["roles"] if entity is not None}
+    hidden = frozenset() if row["superuser"] else frozenset(row["hidden"])
+    return Caller(row["user"], bool(row["superuser"]), roles, hidden, row["key_id"])
+
+
+class Accounts:
+    """Account changes inside one write transaction, on behalf of `caller`."""
+
+    def __init__(self, tx: WriteTransaction, caller: Caller) -> None:
+        self.tx = tx
+        self.caller = caller
+
+    async def run(self, statement: str, /, **params: Any) -> list[dict[str, Any]]:
+        return await self.tx.run(Statement(named(statement), {"caller": self.caller.param(), **params}))
+
+    async def add_member(self, entity: str, user: str, role: str) -> dict[str, Any]:
+        """Admins of an entity (and superusers, who may also create entities) give users roles."""
+        check_name(entity, "entity")
+        check_name(user, "user")
+        check_role(role)
+        self.caller.require(entity, "admin", "entity")
+        rows = await self.run("add_member", entity=entity, user=user, role=role, superuser=False)
+        return rows[0]
+
+    async def create_user(self, user: str, superuser: bool) -> None:
+        check_name(user, "user")
+        if not self.caller.superuser:
+            raise Forbidden("only a superuser may create users outside an entity", field="user")
+        await self.run("create_user", user=user, superuser=superuser)
+
+    async def create_key(self, user: str) -> NewKey:
+        """Users make their own keys; admins make keys for members of their entities."""
+        check_name(user, "user")
+        if user != self.caller.user and not self.caller.superuser:
+            rows = await self.run("user_entities", user=user)
+            if not rows or not set(rows[0]["entities"]) & self.caller.manages:
+                raise NotFound(f"no user named {user!r} in an entity you manage", field="user")
+        key = NewKey(id="k_" + secrets.token_hex(6), user=user, secret=new_secret())
+        if not await self.run("create_key", user=user, id=key.id, hash=key_hash(key.secret)):
+            raise NotFound(f"no user named {user!r}", field="user")
+        return key
+
+    async def revoke_key(self, key_id: str) -> bool:
+        """Users revoke their own keys; admins those of their entities' members; superusers any."""
+        owner = await self.run("key_owner", id=key_id)
+        if not owner:
+            raise NotFound(f"no API key has id {key_id!r}", field="id")
+        allowed = (
+            self.caller.superuser
+            or owner[0]["user"] == self.caller.user
+            or set(owner[0]["entities"]) & self.caller.manages
+        )
+        if not allowed:
+            raise NotFound(f"no API key has id {key_id!r}", field="id")
+        await self.run("revoke_key", id=key_id)
+        return True
+
+    async def users(self, entity: str | None) -> list[dict[str, Any]]:
+        if entity is None:
+            if not self.caller.superuser:
+                raise Forbidden("listing every user needs a superuser; name an entity", field="entity")
+        else:
+            self.caller.require(entity, "admin", "entity")
+        return await self.run("list_users", entity=entity)
+
+    async def set_registry_access(self, entity: str, registry: str, members: list[str] | None) -> None:
+        """None: the whole entity sees the registry; a list: only those members (and the entity's admins)."""
+        self.caller.require(entity, "admin", "entity")
+        for index, member in enumerate(members or []):
+            check_name(member, f"members[{index}]")
+        visibility = "entity" if members is None else "restricted"
+        await self.run(
+            "set_registry_access", entity=entity, registry=registry, visibility=visibility, members=members or []
+        )
+
+
+async def first_admin(executor: Executor) -> NewKey | None:
+    """On a database without users, create the superuser `admin` and a key for it (shown once)."""
+    rows = await executor.read(Statement(named("count_users")))
+    if rows[0]["users"]:
+        return None
+
+    async def create(tx: WriteTransaction) -> NewKey:
+        accounts = Accounts(tx, Caller("stemma", superuser=True))
+        await accounts.create_user("admin", superuser=True)
+        return await accounts.create_key("admin")
+
+    return await executor.write(create)
