@@ -10,6 +10,8 @@ import httpx
 import pytest
 import stemma
 
+from tests.conftest import ADMIN_KEY
+
 SDK_VARIABLES = (
     "STEMMA_BASE_URL",
     "STEMMA_API_KEY",
@@ -26,11 +28,15 @@ _FILE_REQUESTS = re.compile(
 )
 
 
+AUTHORIZED = {"authorization": f"Bearer {ADMIN_KEY}"}
+
+
 @pytest.fixture(autouse=True)
 def sdk_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """No SDK setting leaks in from the machine; each test works in its own directory; no run outlives its test."""
     for variable in SDK_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("STEMMA_API_KEY", ADMIN_KEY)
     monkeypatch.setenv("STEMMA_CONFIG", str(tmp_path / "absent-config.toml"))
     monkeypatch.chdir(tmp_path)
     yield tmp_path
@@ -39,14 +45,14 @@ def sdk_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator
 
 @pytest.fixture
 def stemma_server(server: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The session's server, where the SDK finds it: STEMMA_BASE_URL."""
+    """The session's server, where the SDK finds it: STEMMA_BASE_URL (the key is the session superuser's)."""
     monkeypatch.setenv("STEMMA_BASE_URL", server)
     return server
 
 
 def file_requests(base_url: str) -> dict[tuple[str, str], int]:
     """Requests the server has answered on /files/sha256/{digest}, by (method, status)."""
-    text = httpx.get(f"{base_url}/metrics").text
+    text = httpx.get(f"{base_url}/metrics", headers=AUTHORIZED).text
     return {(method, status): int(float(count)) for method, status, count in _FILE_REQUESTS.findall(text)}
 
 

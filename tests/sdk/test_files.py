@@ -11,7 +11,7 @@ import pytest
 import stemma
 from neo4j import Driver
 
-from tests.sdk.conftest import file_requests, write
+from tests.sdk.conftest import AUTHORIZED, file_requests, write
 
 ENTITY, PROJECT = "files-team", "files"
 
@@ -117,7 +117,7 @@ def test_a_file_changed_after_it_was_added_is_refused_by_the_server(
     )
     assert artifact.is_draft()
     for digest in (declared.digest, actual):
-        assert httpx.head(f"{stemma_server}/files/sha256/{digest}").status_code == 404
+        assert httpx.head(f"{stemma_server}/files/sha256/{digest}", headers=AUTHORIZED).status_code == 404
     with driver.session() as session:
         assert session.run("MATCH (v:ArtifactVersion) RETURN count(v)").single(strict=True).value() == 0
 
