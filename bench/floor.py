@@ -1,0 +1,106 @@
+"""The floor: the hand-written Cypher an expert would send through the Python driver for Stemma's lineage answer.
+
+It gives the answer of `lineage(ref, direction, depth, clusterThreshold, maxNodes)`
+with the fields `bench.queries.LINEAGE` selects: a breadth-first, cluster-aware
+cone, level by level. At each level, the frontier's neighbours on the side being
+expanded (DOWNSTREAM follows arrows, UPSTREAM goes against them) are grouped by
+parent and job type (runs) or collection (versions); a group of more than the
+threshold is reported as a cluster and not expanded; the rest join the cone once
+each (ordered by creation time and id) while the node budget lasts, so a node's
+depth is its shortest distance and cycles end. BOTH is the union of the two
+cones, each with its own `seen` list; the budget is shared.
+
+Written without Stemma's machinery: no visibility predicates, no `__typename`
+maps, one plain map per node.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from neo4j import Driver
+
+SIDES = {"UPSTREAM": ("up", "<-[e:USED_BY|LOGGED]-"), "DOWNSTREAM": ("down", "-[e:USED_BY|LOGGED]->")}
+
+RUN = "{id: n.id, name: n.name, state: n.state, jobType: n.job_type, createdAt: n.created_at}"
+VERSION = (
+    "{id: n.id, ref: n.entity + '/' + n.project + '/' + n.name + ':v' + toString(n.version), type: n.type, "
+    "version: n.version, createdAt: n.created_at, digest: n.digest, size: n.size, "
+    "aliases: COLLECT { MATCH (a:Alias)-[:POINTS_TO]->(n) WHERE a.collection_id = n.collection_id "
+    "RETURN a.name ORDER BY a.name }}"
+)
+
+
+def _level(side: str) -> str:
+    mine, pattern = SIDES[side]
+    seen = f"seen_{mine}"
+    return f"""CALL (seen_up, seen_down, front_{mine}) {{
+  UNWIND front_{mine} AS p
+  MATCH (p){pattern}(n)
+  WITH p, CASE WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id END AS grp,
+       collect({{e: e, n: n}}) AS members
+  WITH collect(CASE WHEN size(members) > $threshold
+                    THEN {{parent: p.id, side: '{side}', grp: grp, count: size(members)}} END) AS big,
+       collect(CASE WHEN size(members) <= $threshold THEN members END) AS groups
+  WITH big, reduce(all = [], g IN groups | all + g) AS small
+  CALL (small, {seen}) {{
+    UNWIND small AS m WITH DISTINCT m.n AS n WHERE NOT n IN {seen}
+    ORDER BY n.created_at, n.id RETURN collect(n) AS fresh
+  }}
+  WITH big, small, fresh, $max_nodes + 1 - size(seen_up) - size(seen_down) AS room
+  WITH big, small, CASE WHEN room > 0 THEN fresh[0..room] ELSE [] END AS admitted, size(fresh) > room AS over
+  RETURN big, admitted, over,
+         [m IN small WHERE m.n IN admitted OR m.n IN seen_up OR m.n IN seen_down | m.e] AS level_edges
+}}
+WITH root, {"seen_up + admitted" if mine == "up" else "seen_up"} AS seen_up,
+     {"seen_down + admitted" if mine == "down" else "seen_down"} AS seen_down,
+     {"admitted" if mine == "up" else "front_up"} AS front_up,
+     {"admitted" if mine == "down" else "front_down"} AS front_down,
+     found + [n IN admitted | [n, $level]] AS found, edges + level_edges AS edges, clusters + big AS clusters,
+     cut OR over AS cut"""
+
+
+def floor_query(direction: str, depth: int) -> str:
+    """The statement for one direction and depth (depth is part of the text, as variable bounds are)."""
+    sides = ("UPSTREAM", "DOWNSTREAM") if direction == "BOTH" else (direction,)
+    levels = [_level(side).replace("$level", str(level)) for level in range(1, depth + 1) for side in sides]
+    return "\n".join(
+        [
+            "MATCH (c:ArtifactCollection {entity: $entity, project: $project, name: $name})",
+            "MATCH (root:ArtifactVersion {collection_id: c.id, version: $version})",
+            "WITH root, [root] AS seen_up, [root] AS seen_down, [root] AS front_up, [root] AS front_down, "
+            "[[root, 0]] AS found, [] AS edges, [] AS clusters, false AS cut",
+            *levels,
+            f"""CALL (found) {{
+  UNWIND found AS f WITH f[0] AS n, min(f[1]) AS depth ORDER BY depth, n.created_at, n.id
+  RETURN collect(CASE WHEN n:Run THEN {RUN} ELSE {VERSION} END) AS nodes
+}}
+CALL (edges) {{
+  UNWIND edges AS e WITH DISTINCT e ORDER BY e.at, startNode(e).id, endNode(e).id
+  RETURN collect({{kind: type(e), from: startNode(e).id, to: endNode(e).id, at: e.at}}) AS edge_list
+}}
+RETURN nodes, edge_list AS edges, clusters, cut AS truncated""",
+        ]
+    )
+
+
+def floor_params(ref: str, threshold: int, max_nodes: int) -> dict[str, Any]:
+    """Parameters for ENTITY/PROJECT/NAME:vN."""
+    path, version = ref.rsplit(":v", 1)
+    entity, project, name = path.split("/")
+    return {
+        "entity": entity,
+        "project": project,
+        "name": name,
+        "version": int(version),
+        "threshold": threshold,
+        "max_nodes": max_nodes,
+    }
+
+
+def run_floor(driver: Driver, text: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Run the statement in a read transaction and return its one row as plain values."""
+    with driver.session() as session:
+        record = session.execute_read(lambda tx: tx.run(text, params).single())
+    assert record is not None
+    return dict(record)

@@ -1,0 +1,102 @@
+"""Ingestion through the API as the SDK does it: each run is createRun, one useArtifact, one logArtifact.
+
+The lineage events are the `use` and the `log` (two per run). Runs go to a
+project of their own, removed afterwards, so the loaded graph stays as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import httpx
+from neo4j import Driver
+
+from bench.load import Connection, HttpError
+
+CREATE_RUN = "mutation($input: CreateRunInput!) { createRun(input: $input) { id } }"
+USE = "mutation($run: ID!, $ref: String!) { useArtifact(runId: $run, ref: $ref) { id } }"
+LOG = """mutation($input: LogArtifactInput!) {
+  logArtifact(input: $input) { created artifact { id version } } }"""
+CONTENT = b"weights of a model trained in the benchmark\n"
+CLEAN = """MATCH (p:Project {entity: $entity, name: $project})
+CALL (p) { MATCH (x)-[:IN]->(p) OPTIONAL MATCH (v:ArtifactVersion)-[:VERSION_OF]->(x)
+           OPTIONAL MATCH (a:Alias)-[:POINTS_TO]->(v) DETACH DELETE a, v, x }
+DETACH DELETE p"""
+
+
+@dataclass
+class IngestResult:
+    concurrency: int
+    seconds: float = 0.0
+    run_latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    first_error: str = ""
+
+    @property
+    def runs_per_second(self) -> float:
+        return len(self.run_latencies) / self.seconds
+
+    @property
+    def events_per_second(self) -> float:
+        return 2 * self.runs_per_second
+
+
+def upload(base_url: str, headers: dict[str, str]) -> str:
+    digest = hashlib.sha256(CONTENT).hexdigest()
+    response = httpx.put(f"{base_url}/files/sha256/{digest}", content=CONTENT, headers=headers, timeout=30)
+    response.raise_for_status()
+    return digest
+
+
+async def ingest(
+    port: int,
+    headers: dict[str, str],
+    entity: str,
+    project: str,
+    dataset_ref: str,
+    digest: str,
+    concurrency: int,
+    seconds: float,
+) -> IngestResult:
+    """`concurrency` clients each log runs back to back for `seconds`."""
+    result = IngestResult(concurrency)
+    deadline = time.perf_counter() + seconds
+
+    async def client(worker: int) -> None:
+        connection = await Connection(port, "/graphql", headers).open()
+        number = 0
+        try:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                run_id = f"w{worker}-{number}"
+                try:
+                    run = await connection.graphql(
+                        CREATE_RUN,
+                        {"input": {"entity": entity, "project": project, "runId": run_id, "jobType": "train"}},
+                    )
+                    run_key = run["data"]["createRun"]["id"]
+                    await connection.graphql(USE, {"run": run_key, "ref": dataset_ref})
+                    files = [{"path": f"model-{run_id}.bin", "digest": digest, "size": len(CONTENT)}]
+                    await connection.graphql(
+                        LOG, {"input": {"runId": run_key, "name": f"model-w{worker}", "type": "model", "files": files}}
+                    )
+                    result.run_latencies.append(time.perf_counter() - started)
+                except HttpError as exc:
+                    result.errors += 1
+                    result.first_error = result.first_error or str(exc)
+                number += 1
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(worker) for worker in range(concurrency)))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def remove_project(driver: Driver, entity: str, project: str) -> None:
+    with driver.session() as session:
+        session.run(CLEAN, entity=entity, project=project).consume()

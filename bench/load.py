@@ -1,0 +1,146 @@
+"""A closed-loop HTTP load generator: N connections, each sending its next request as soon as the last answers.
+
+It speaks just enough HTTP/1.1 (keep-alive, Content-Length or chunked answers)
+on raw asyncio streams: on a 2-core machine shared with the server and Neo4j, a
+general-purpose client such as httpx would spend more CPU than the server under
+test and cap the figure it is meant to measure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class HttpError(RuntimeError):
+    pass
+
+
+class Connection:
+    """One keep-alive connection to 127.0.0.1:port."""
+
+    def __init__(self, port: int, path: str, headers: dict[str, str] | None = None) -> None:
+        self.port, self.path = port, path
+        self.extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> Connection:
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        return self
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+    def encode(self, method: str, body: bytes, content_type: str = "application/json") -> bytes:
+        head = (
+            f"{method} {self.path} HTTP/1.1\r\nhost: 127.0.0.1:{self.port}\r\ncontent-type: {content_type}\r\n"
+            f"accept: application/json\r\ncontent-length: {len(body)}\r\n{self.extra}\r\n"
+        )
+        return head.encode() + body
+
+    async def send(self, request: bytes) -> tuple[int, bytes]:
+        """Send prepared request bytes; the status and body of the answer."""
+        assert self.reader is not None and self.writer is not None
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        if "content-length" in headers:
+            return status, await self.reader.readexactly(int(headers["content-length"]))
+        if headers.get("transfer-encoding") == "chunked":
+            chunks = []
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+                chunk = await self.reader.readexactly(size + 2)
+                if size == 0:
+                    return status, b"".join(chunks)
+                chunks.append(chunk[:-2])
+        raise HttpError(f"an answer without length: {head!r}")
+
+    async def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        status, body = await self.send(
+            self.encode("POST", json.dumps({"query": query, "variables": variables}).encode())
+        )
+        answer: dict[str, Any] = json.loads(body)
+        if status != 200 or answer.get("errors"):
+            raise HttpError(f"HTTP {status}: {body[:500]!r}")
+        return answer
+
+
+def graphql_request(
+    port: int, path: str, query: str, variables: dict[str, Any], headers: dict[str, str] | None = None
+) -> bytes:
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    return Connection(port, path, headers).encode("POST", body)
+
+
+@dataclass
+class LoadResult:
+    concurrency: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    first_error: str = ""
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, p: float) -> float:
+        return percentile(self.latencies, p)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of `values`; the median for p = 50."""
+    if not values:
+        return float("nan")
+    if p == 50:
+        return statistics.median(values)
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def ok(body: bytes) -> bool:
+    return b'"errors"' not in body
+
+
+async def closed_loop(
+    port: int,
+    path: str,
+    requests: Sequence[bytes],
+    concurrency: int,
+    seconds: float,
+    accept: Callable[[bytes], bool] = ok,
+) -> LoadResult:
+    """`concurrency` connections send `requests` round-robin for `seconds`; every answer's latency is kept."""
+    result = LoadResult(concurrency, seconds)
+    deadline = time.perf_counter() + seconds
+
+    async def worker(offset: int) -> None:
+        connection = await Connection(port, path).open()
+        index = offset
+        try:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                status, body = await connection.send(requests[index % len(requests)])
+                if status == 200 and accept(body):
+                    result.latencies.append(time.perf_counter() - started)
+                else:
+                    result.errors += 1
+                    result.first_error = result.first_error or f"HTTP {status}: {body[:300]!r}"
+                index += 1
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(offset) for offset in range(concurrency)))
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,262 @@
+"""The measurements, side by side: lineage (Stemma, its own Cypher, the floor, the peer), registry reads, ingestion.
+
+Lineage samples are interleaved — one request of each contender in turn — so
+all see the same cache state. Every contender is warmed up first, so Neo4j's
+plan cache holds each statement before timing starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from neo4j import Driver
+
+from bench import queries
+from bench.floor import floor_params, floor_query, run_floor
+from bench.generate import Facts
+from bench.ingest import IngestResult, ingest, remove_project, upload
+from bench.load import Connection, HttpError, LoadResult, closed_loop, graphql_request
+from bench.processes import Served
+
+DEPTHS = (2, 4, 8)
+DIRECTIONS = ("UPSTREAM", "DOWNSTREAM", "BOTH")
+CONCURRENCY = (1, 16, 64)
+PEER_TIMEOUT = 60.0
+
+
+@dataclass
+class LineageRow:
+    root: str
+    ref: str
+    direction: str
+    depth: int
+    stemma: list[float] = field(default_factory=list)
+    compiled: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)
+    peer: list[float] = field(default_factory=list)
+    nodes: int = 0
+    edges: int = 0
+    clusters: int = 0
+    floor_nodes: int = 0
+    same_answer: bool = False
+    peer_nodes: int = 0
+    peer_paths: int = 0
+    peer_note: str = ""
+
+
+@dataclass
+class RegistryRow:
+    server: str
+    query: str
+    result: LoadResult
+
+
+@dataclass
+class Memory:
+    samples: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, phase: str, value: float) -> None:
+        self.samples.setdefault(phase, []).append(value)
+
+    def peak(self, phase: str) -> float:
+        return max(self.samples.get(phase, [0.0]))
+
+
+async def _timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    answer = await call()
+    return time.perf_counter() - started, answer
+
+
+async def lineage(
+    driver: Driver,
+    stemma: Served,
+    peer: Served,
+    facts: Facts,
+    samples: int,
+    caller: dict[str, Any],
+    log: Callable[[str], None],
+) -> list[LineageRow]:
+    """Every lineage question, from the typical node and from the biggest hub, by all four contenders."""
+    stemma_http = await Connection(stemma.port, "/graphql", stemma.headers).open()
+    peer_http = await Connection(peer.port, "/").open()
+    rows = []
+    try:
+        for root, ref in (("typical", facts.typical), ("hub", facts.hub)):
+            for direction in DIRECTIONS:
+                for depth in DEPTHS:
+                    row = LineageRow(root, ref, direction, depth)
+                    peer_http = await _lineage_row(driver, stemma_http, peer_http, peer, row, samples, caller)
+                    log(
+                        f"lineage {root} {direction} depth {depth}: Stemma {_ms(row.stemma)} floor {_ms(row.floor)} "
+                        f"peer {_ms(row.peer)}{row.peer_note} (nodes {row.nodes}, same answer {row.same_answer})"
+                    )
+                    rows.append(row)
+    finally:
+        stemma_http.close()
+        peer_http.close()
+    return rows
+
+
+def _ms(values: list[float]) -> str:
+    return f"{sorted(values)[len(values) // 2] * 1000:.1f} ms" if values else "-"
+
+
+async def _lineage_row(
+    driver: Driver,
+    stemma_http: Connection,
+    peer_http: Connection,
+    peer: Served,
+    row: LineageRow,
+    samples: int,
+    caller: dict[str, Any],
+) -> Connection:
+    variables = queries.lineage_variables(row.ref, row.direction, row.depth)
+    compiled = queries.compiled_lineage(row.ref, row.direction, row.depth, caller)
+    floor_text = floor_query(row.direction, row.depth)
+    floor_args = floor_params(row.ref, queries.THRESHOLD, queries.MAX_NODES)
+    peer_text = queries.peer_lineage(row.direction, row.depth)
+    peer_args = queries.ref_parts(row.ref)
+
+    async def ask_stemma() -> dict[str, Any]:
+        answer = await stemma_http.graphql(queries.LINEAGE, variables)
+        return dict(answer["data"]["lineage"])
+
+    async def ask_compiled() -> dict[str, Any]:
+        with driver.session() as session:
+            record = session.execute_read(lambda tx: tx.run(compiled.text, compiled.params).single())
+        assert record is not None
+        return dict(record["result"])
+
+    async def ask_floor() -> dict[str, Any]:
+        return run_floor(driver, floor_text, floor_args)
+
+    async def ask_peer() -> dict[str, Any]:
+        answer = await asyncio.wait_for(peer_http.graphql(peer_text, peer_args), PEER_TIMEOUT)
+        return dict(answer["data"])
+
+    contenders: list[tuple[list[float], Callable[[], Awaitable[dict[str, Any]]]]] = [
+        (row.stemma, ask_stemma),
+        (row.compiled, ask_compiled),
+        (row.floor, ask_floor),
+    ]
+    answers: dict[int, dict[str, Any]] = {}
+    peer_ok = True
+    for round_ in range(samples + 2):
+        for index, (times, ask) in enumerate(contenders):
+            seconds, answer = await _timed(ask)
+            answers[index] = answer
+            if round_ >= 2:
+                times.append(seconds)
+        if peer_ok:
+            try:
+                seconds, answer = await _timed(ask_peer)
+            except (TimeoutError, HttpError) as exc:
+                peer_ok = False
+                row.peer_note = " timeout" if isinstance(exc, TimeoutError) else f" error: {str(exc)[:120]}"
+                peer_http.close()
+                peer_http = await Connection(peer.port, "/").open()
+                continue
+            answers[3] = answer
+            if round_ >= 2:
+                row.peer.append(seconds)
+    stemma_answer = queries.answer_of_stemma(answers[0])
+    floor_answer = queries.answer_of_floor(answers[2])
+    row.nodes, row.edges = len(stemma_answer["nodes"]), len(stemma_answer["edges"])
+    row.clusters = len(stemma_answer["clusters"])
+    row.floor_nodes = len(floor_answer["nodes"])
+    row.same_answer = stemma_answer == floor_answer == queries.answer_of_stemma(answers[1])
+    if 3 in answers:
+        ids, paths = queries.peer_node_ids(answers[3])
+        row.peer_nodes, row.peer_paths = len(ids), paths
+    return peer_http
+
+
+def _check(answer: bytes, what: str) -> None:
+    body = json.loads(answer)
+    if body.get("errors") or not body.get("data"):
+        raise HttpError(f"{what} answered {answer[:400]!r}")
+
+
+async def registry(
+    stemma: Served,
+    peer: Served,
+    facts: Facts,
+    collection_id: str,
+    seconds: float,
+    memory: Memory,
+    log: Callable[[str], None],
+) -> list[RegistryRow]:
+    """Artifact by alias and a page of versions, on both servers, at each concurrency."""
+    entity, project, name = facts.collection.split("/")
+    alias = facts.alias_ref.rsplit(":", 1)[1]
+    requests = {
+        ("Stemma", "artifact by alias"): (stemma, "/graphql", queries.ARTIFACT, {"ref": facts.alias_ref}),
+        ("Stemma", "page of 20 versions"): (stemma, "/graphql", queries.VERSIONS, {"ref": facts.collection}),
+        ("@neo4j/graphql", "artifact by alias"): (
+            peer,
+            "/",
+            queries.PEER_ARTIFACT,
+            {"collection": collection_id, "alias": alias},
+        ),
+        ("@neo4j/graphql", "page of 20 versions"): (
+            peer,
+            "/",
+            queries.PEER_VERSIONS,
+            {"entity": entity, "project": project, "name": name},
+        ),
+    }
+    rows = []
+    for (server_name, query), (server, path, text, variables) in requests.items():
+        request = graphql_request(server.port, path, text, variables, server.headers)
+        connection = await Connection(server.port, path, server.headers).open()
+        _check((await connection.send(request))[1], f"{server_name} {query}")
+        connection.close()
+        for concurrency in CONCURRENCY:
+            await closed_loop(server.port, path, [request], concurrency, min(1.0, seconds))
+            sampler = asyncio.create_task(_sample_rss(server, memory, f"{server_name} registry"))
+            result = await closed_loop(server.port, path, [request], concurrency, seconds)
+            sampler.cancel()
+            log(
+                f"{server_name} {query} x{concurrency}: {result.rate:,.0f} req/s, p50 "
+                f"{result.percentile(50) * 1000:.1f} ms, p99 {result.percentile(99) * 1000:.1f} ms, "
+                f"errors {result.errors} {result.first_error}"
+            )
+            rows.append(RegistryRow(server_name, query, result))
+    return rows
+
+
+async def _sample_rss(server: Served, memory: Memory, phase: str) -> None:
+    while True:
+        memory.add(phase, server.rss_mb())
+        await asyncio.sleep(0.2)
+
+
+async def ingestion(
+    driver: Driver, stemma: Served, facts: Facts, seconds: float, memory: Memory, log: Callable[[str], None]
+) -> list[IngestResult]:
+    """Runs with one use and one log each, at concurrency 1 and 16, into a project removed afterwards."""
+    digest = upload(stemma.url, stemma.headers)
+    entity = facts.dataset_ref.split("/")[0]
+    results = []
+    for concurrency in (1, 16):
+        project = f"bench-ingest-{int(time.time())}-{concurrency}"
+        sampler = asyncio.create_task(_sample_rss(stemma, memory, "Stemma ingestion"))
+        try:
+            result = await ingest(
+                stemma.port, stemma.headers, entity, project, facts.dataset_ref, digest, concurrency, seconds
+            )
+        finally:
+            sampler.cancel()
+            remove_project(driver, entity, project)
+        log(
+            f"ingestion x{concurrency}: {result.runs_per_second:,.0f} runs/s, "
+            f"{result.events_per_second:,.0f} lineage events/s, errors {result.errors} {result.first_error}"
+        )
+        results.append(result)
+    return results

@@ -1,0 +1,155 @@
+"""The servers under test, each a subprocess on its own port: `stemma serve` and the @neo4j/graphql peer."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PEER = ROOT / "bench" / "peer"
+
+
+class ProcessFailed(RuntimeError):
+    """A server did not start; the message carries its log."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Served:
+    """One server subprocess: how to start it, where it answers, where it logs."""
+
+    command: list[str]
+    port: int
+    log_path: Path
+    ready_path: str
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Path = ROOT
+    headers: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self, timeout: float = 90) -> Served:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ProcessFailed(f"{self.command[0]} exited: {self.log()}")
+            try:
+                httpx.get(self.url + self.ready_path, timeout=2)
+                return self
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.stop()
+        raise ProcessFailed(f"{self.command} did not answer within {timeout:.0f} s: {self.log()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process, in MiB."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
+
+    def __enter__(self) -> Served:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+BENCH_USER = "bench-runner"
+UNLIMITED = "1000000000"
+
+
+def stemma_server(neo4j_uri: str, state: Path, port: int | None = None) -> Served:
+    """`stemma serve` as a user runs it, against `neo4j_uri`, with its files under `state`.
+
+    The per-key rate limit is lifted: it is a policy, and the benchmark measures what the server can do."""
+    port = port or free_port()
+    env = {
+        "STEMMA_NEO4J_URI": neo4j_uri,
+        "STEMMA_PORT": str(port),
+        "STEMMA_STATE_DIR": str(state),
+        "STEMMA_BLOB_DIR": str(state / "blobs"),
+        "STEMMA_RATE_LIMIT_PER_SECOND": UNLIMITED,
+        "STEMMA_RATE_LIMIT_BURST": UNLIMITED,
+    }
+    return Served([sys.executable, "-m", "server", "serve"], port, state / "stemma.log", "/healthz", env)
+
+
+def api_key(neo4j_uri: str) -> str | None:
+    """A superuser API key for the benchmark, made with `stemma users add` / `stemma keys create`.
+
+    None when this Stemma has no API keys (the command does not exist)."""
+    env = {**os.environ, "STEMMA_NEO4J_URI": neo4j_uri}
+    for command in (["users", "add", BENCH_USER, "--superuser"], ["keys", "create", BENCH_USER]):
+        done = subprocess.run(
+            [sys.executable, "-m", "server", *command], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        if done.returncode == 0:
+            return done.stdout.strip().splitlines()[-1]
+        if "No such command" in done.stderr:
+            return None
+    raise ProcessFailed(f"could not make an API key for the benchmark: {done.stderr[-2000:]}")
+
+
+def install_peer() -> None:
+    """`npm ci` in bench/peer unless node_modules already holds exactly the locked packages."""
+    installed = PEER / "node_modules" / ".package-lock.json"
+    lock = PEER / "package-lock.json"
+    if installed.exists() and _locked_packages(installed) == _locked_packages(lock):
+        return
+    if shutil.which("npm") is None:
+        raise ProcessFailed("npm is needed for the @neo4j/graphql peer (Node 20+)")
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=PEER, check=True)
+
+
+def _locked_packages(path: Path) -> object:
+    import json
+
+    return {name: entry.get("version") for name, entry in json.loads(path.read_text())["packages"].items() if name}
+
+
+def peer_server(neo4j_uri: str, state: Path, port: int | None = None) -> Served:
+    """@neo4j/graphql with type definitions for Stemma's model, on @apollo/server, against `neo4j_uri`."""
+    port = port or free_port()
+    return Served(["node", "server.mjs", str(port), neo4j_uri], port, state / "peer.log", "/", cwd=PEER)

@@ -1,0 +1,144 @@
+"""`make bench SIZE=S|M|L`: start or reuse the benchmark's Neo4j, load the graph once, measure, write RESULTS.md.
+
+python -m bench.run --size M            # local Neo4j on port 7697, data under bench/.data
+python -m bench.run --size T --neo4j-uri bolt://127.0.0.1:7691 --output /tmp/RESULTS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import shlex
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from neo4j import GraphDatabase
+
+from bench import measure
+from bench.database import DATA, ensure_graph, local_instance
+from bench.processes import api_key, install_peer, peer_server, stemma_server
+from bench.report import Report, write_report
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = {"T": 3, "S": 15, "M": 15, "L": 9}
+LOAD_SECONDS = {"T": 1.0, "S": 5.0, "M": 8.0, "L": 8.0}
+INGEST_SECONDS = {"T": 1.0, "S": 8.0, "M": 10.0, "L": 10.0}
+
+
+@dataclass
+class Options:
+    size: str = "S"
+    seed: int = 1
+    samples: int | None = None
+    seconds: float | None = None
+    ingest_seconds: float | None = None
+    neo4j_uri: str | None = None
+    port: int = 7697
+    heap: str = "3g"
+    page_cache: str = "3g"
+    output: Path = ROOT / "bench" / "RESULTS.md"
+    command: str = ""
+
+
+def log(message: str) -> None:
+    print(f"[bench {dt.datetime.now(dt.UTC):%H:%M:%S}] {message}", flush=True)
+
+
+def caller() -> dict[str, object]:
+    """The caller Stemma's server uses when a request carries no credentials."""
+    try:
+        from cypher.access import ANONYMOUS_SUPERUSER
+    except ImportError:
+        return {"user": None, "admin": True}
+    return dict(ANONYMOUS_SUPERUSER.param())
+
+
+def run(options: Options) -> Report:
+    """The whole benchmark; returns what was written to `options.output`."""
+    uri = options.neo4j_uri
+    memory_note = "external Neo4j"
+    if uri is None:
+        instance = local_instance(options.port, options.heap, options.page_cache)
+        log(f"Neo4j {'started' if instance.start() else 'already running'} at {instance.uri}")
+        uri = instance.uri
+        memory_note = f"heap {options.heap}, page cache {options.page_cache}"
+    install_peer()
+    samples = options.samples or SAMPLES[options.size]
+    seconds = options.seconds or LOAD_SECONDS[options.size]
+    ingest_seconds = options.ingest_seconds or INGEST_SECONDS[options.size]
+    state = Path(tempfile.mkdtemp(prefix="stemma-bench-", dir=DATA if DATA.exists() else None))
+    with GraphDatabase.driver(uri, notifications_min_severity="OFF") as driver:
+        graph = ensure_graph(driver, uri, options.size, options.seed, log)
+        report = Report(options.command, graph, uri, memory_note, samples, seconds, ingest_seconds)
+        report.neo4j_version = _neo4j_version(driver)
+        collection_id = _collection_id(driver, graph.facts.collection)
+        key = api_key(uri)
+        with stemma_server(uri, state) as stemma, peer_server(uri, state) as peer:
+            stemma.headers = {"authorization": f"Bearer {key}"} if key else {}
+            report.memory.add("Stemma idle", stemma.rss_mb())
+            report.memory.add("@neo4j/graphql idle", peer.rss_mb())
+            log(f"Stemma at {stemma.url}, @neo4j/graphql at {peer.url}; {samples} samples per lineage question")
+            report.lineage = asyncio.run(measure.lineage(driver, stemma, peer, graph.facts, samples, caller(), log))
+            report.registry = asyncio.run(
+                measure.registry(stemma, peer, graph.facts, collection_id, seconds, report.memory, log)
+            )
+            report.ingestion = asyncio.run(
+                measure.ingestion(driver, stemma, graph.facts, ingest_seconds, report.memory, log)
+            )
+            report.memory.add("Stemma after", stemma.rss_mb())
+    write_report(report, options.output)
+    log(f"wrote {options.output}")
+    return report
+
+
+def _neo4j_version(driver: object) -> str:
+    with driver.session() as session:  # type: ignore[attr-defined]
+        record = session.run("CALL dbms.components() YIELD versions, edition RETURN versions[0] AS v, edition").single()
+    return f"{record['v']} {record['edition']}"
+
+
+def _collection_id(driver: object, ref: str) -> str:
+    entity, project, name = ref.split("/")
+    with driver.session() as session:  # type: ignore[attr-defined]
+        record = session.run(
+            "MATCH (c:ArtifactCollection {entity: $e, project: $p, name: $n}) RETURN c.id AS id",
+            e=entity,
+            p=project,
+            n=name,
+        ).single()
+    return str(record["id"])
+
+
+def parse(argv: list[str]) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=["T", "S", "M", "L"], default="S", help="T (~1k nodes, for tests), S, M, L")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--samples", type=int, help="timed requests per lineage question and contender")
+    parser.add_argument("--seconds", type=float, help="seconds per registry-read load level")
+    parser.add_argument("--ingest-seconds", type=float, help="seconds per ingestion level")
+    parser.add_argument("--neo4j-uri", help="use this Neo4j (its data is replaced) instead of the local one")
+    parser.add_argument("--port", type=int, default=7697, help="Bolt port of the benchmark's local Neo4j")
+    parser.add_argument("--heap", default="3g")
+    parser.add_argument("--page-cache", default="3g")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    args = parser.parse_args(argv)
+    return Options(
+        size=args.size,
+        seed=args.seed,
+        samples=args.samples,
+        seconds=args.seconds,
+        ingest_seconds=args.ingest_seconds,
+        neo4j_uri=args.neo4j_uri,
+        port=args.port,
+        heap=args.heap,
+        page_cache=args.page_cache,
+        output=args.output,
+        command=shlex.join(["python", "-m", "bench.run", *argv]),
+    )
+
+
+if __name__ == "__main__":
+    run(parse(sys.argv[1:]))
