@@ -40,6 +40,7 @@ class Report:
     registry: list[RegistryRow] = field(default_factory=list)
     ingestion: list[IngestResult] = field(default_factory=list)
     memory: Memory = field(default_factory=Memory)
+    load_average: list[float] = field(default_factory=list)
     date: str = field(default_factory=lambda: f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
 
 
@@ -182,6 +183,9 @@ def section(report: Report) -> str:
         f"- Command: `{report.command}`",
         f"- Machine: {_machine()}",
         f"- Versions: {_versions(report)}",
+        "- Machine load (1-minute load average) at start, after lineage, after registry reads, at end: "
+        + " / ".join(f"{value:.1f}" for value in report.load_average)
+        + " (2 cores; anything above the benchmark's own use is other work on the machine)",
         f"- Graph: {describe(graph.facts)}; {loaded}",
         f"- Typical root: `{graph.facts.typical}`; biggest hub: `{graph.facts.hub}`",
         f"- Lineage: {report.samples} timed requests per contender after 2 warm-ups, interleaved; clusterThreshold 5, "

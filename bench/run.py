@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import shlex
 import sys
 import tempfile
@@ -37,6 +38,8 @@ class Options:
     ingest_seconds: float | None = None
     neo4j_uri: str | None = None
     port: int = 7697
+    instance: str = "bench"
+    stop_neo4j: bool = False
     heap: str = "3g"
     page_cache: str = "3g"
     output: Path = ROOT / "bench" / "RESULTS.md"
@@ -58,13 +61,19 @@ def caller() -> dict[str, object]:
 
 def run(options: Options) -> Report:
     """The whole benchmark; returns what was written to `options.output`."""
-    uri = options.neo4j_uri
-    memory_note = "external Neo4j"
-    if uri is None:
-        instance = local_instance(options.port, options.heap, options.page_cache)
-        log(f"Neo4j {'started' if instance.start() else 'already running'} at {instance.uri}")
-        uri = instance.uri
-        memory_note = f"heap {options.heap}, page cache {options.page_cache}"
+    if options.neo4j_uri is not None:
+        return measure_on(options, options.neo4j_uri, "external Neo4j")
+    instance = local_instance(options.port, options.heap, options.page_cache, options.instance)
+    started = instance.start()
+    log(f"Neo4j {'started' if started else 'already running'} at {instance.uri}")
+    try:
+        return measure_on(options, instance.uri, f"heap {options.heap}, page cache {options.page_cache}")
+    finally:
+        if started and options.stop_neo4j:
+            instance.stop()
+
+
+def measure_on(options: Options, uri: str, memory_note: str) -> Report:
     install_peer()
     samples = options.samples or SAMPLES[options.size]
     seconds = options.seconds or LOAD_SECONDS[options.size]
@@ -81,14 +90,18 @@ def run(options: Options) -> Report:
             report.memory.add("Stemma idle", stemma.rss_mb())
             report.memory.add("@neo4j/graphql idle", peer.rss_mb())
             log(f"Stemma at {stemma.url}, @neo4j/graphql at {peer.url}; {samples} samples per lineage question")
+            report.load_average.append(os.getloadavg()[0])
             report.lineage = asyncio.run(measure.lineage(driver, stemma, peer, graph.facts, samples, caller(), log))
+            report.load_average.append(os.getloadavg()[0])
             report.registry = asyncio.run(
                 measure.registry(stemma, peer, graph.facts, collection_id, seconds, report.memory, log)
             )
+            report.load_average.append(os.getloadavg()[0])
             report.ingestion = asyncio.run(
                 measure.ingestion(driver, stemma, graph.facts, ingest_seconds, report.memory, log)
             )
             report.memory.add("Stemma after", stemma.rss_mb())
+            report.load_average.append(os.getloadavg()[0])
     write_report(report, options.output)
     log(f"wrote {options.output}")
     return report
