@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -45,49 +47,79 @@ class WriteTransaction:
 
 
 class Executor:
-    """The one place Stemma talks to Neo4j and turns driver failures into client errors."""
+    """The one place Stemma talks to Neo4j and turns driver failures into client errors.
+
+    When Neo4j is unreachable, requests for the next `outage_probe_seconds` fail
+    at once with UNAVAILABLE instead of each waiting out the driver's retries;
+    after that one request probes again, so the server recovers by itself.
+    Transient errors (deadlocks, leader switches) are retried for up to
+    `transient_retry_seconds`, the whole transaction function each time."""
 
     def __init__(
         self,
         driver: AsyncDriver,
         database: str,
         on_statement: Callable[[str], None] = lambda kind: None,
+        outage_probe_seconds: float = 1.0,
+        transient_retry_seconds: float = 15.0,
     ) -> None:
         self.driver = driver
         self.database = database
         self._on_statement = on_statement
         self._bookmarks = AsyncGraphDatabase.bookmark_manager()
+        self._outage_probe = outage_probe_seconds
+        self._transient_budget = transient_retry_seconds
+        self._unreachable_until = 0.0
 
     async def read(self, statement: Statement, kind: str = "read") -> list[Row]:
-        """Run one read statement in a read transaction (retried on transient failures);
-        `kind` labels it in the statement count (authentication lookups are counted apart)."""
+        """Run one read statement in a read transaction; `kind` labels it in the statement count
+        (authentication lookups are counted apart)."""
 
         async def work(tx: AsyncManagedTransaction) -> list[Row]:
             self._on_statement(kind)
             result = await tx.run(statement.text, statement.params)
             return await result.data()
 
-        try:
+        async def attempt() -> list[Row]:
             async with self.driver.session(
                 database=self.database, default_access_mode=READ_ACCESS, bookmark_manager=self._bookmarks
             ) as session:
                 return await session.execute_read(work)
-        except (Neo4jError, DriverError, OSError) as exc:
-            raise translate_driver_error(exc) from exc
+
+        return await self._guarded(attempt)
 
     async def write(self, work: Callable[[WriteTransaction], Awaitable[T]]) -> T:
-        """Run `work` as one write transaction with the driver's retries; all or nothing."""
+        """Run `work` as one write transaction with retries; all or nothing."""
 
         async def unit(tx: AsyncManagedTransaction) -> T:
             return await work(WriteTransaction(tx, self._on_statement))
 
-        try:
+        async def attempt() -> T:
             async with self.driver.session(
                 database=self.database, default_access_mode=WRITE_ACCESS, bookmark_manager=self._bookmarks
             ) as session:
                 return await session.execute_write(unit)
-        except (Neo4jError, DriverError, OSError) as exc:
-            raise translate_driver_error(exc) from exc
+
+        return await self._guarded(attempt)
+
+    async def _guarded(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        if time.monotonic() < self._unreachable_until:
+            raise Unavailable("the graph database is unreachable; try again shortly")
+        deadline = time.monotonic() + self._transient_budget
+        delay = 0.05
+        while True:
+            try:
+                return await attempt()
+            except (ServiceUnavailable, SessionExpired, OSError) as exc:
+                self._unreachable_until = time.monotonic() + self._outage_probe
+                raise translate_driver_error(exc) from exc
+            except TransientError as exc:
+                if time.monotonic() + delay > deadline:
+                    raise translate_driver_error(exc) from exc
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+            except (Neo4jError, DriverError) as exc:
+                raise translate_driver_error(exc) from exc
 
 
 def translate_driver_error(exc: Exception) -> Exception:

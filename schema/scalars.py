@@ -15,8 +15,9 @@ DateTime = NewType("DateTime", dt.datetime)
 Long = NewType("Long", int)
 
 
-def _serialize_json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
+def stored_json(text: str | None) -> Any:
+    """Metadata and config are kept on nodes as JSON text (Neo4j properties cannot be maps)."""
+    return json.loads(text) if text else {}
 
 
 def _serialize_datetime(value: Any) -> str:
@@ -47,7 +48,7 @@ SCALARS: dict[object, ScalarDefinition] = {
     JSON: strawberry.scalar(
         name="JSON",
         description="A JSON value; metadata and config are JSON objects.",
-        serialize=_serialize_json,
+        serialize=lambda value: value,
         parse_value=lambda value: value,
     ),
     DateTime: strawberry.scalar(

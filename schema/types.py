@@ -10,9 +10,14 @@ import strawberry
 from strawberry.types import Info
 
 from cypher.paging import finish_page
-from schema.scalars import JSON, DateTime, Long
+from schema.scalars import JSON, DateTime, Long, stored_json
 
 T = TypeVar("T")
+
+
+def read(root: Any, key: str) -> Any:
+    """A projected value from the compiled map standing in for `self`."""
+    return root[key]
 
 
 def page(root: Any, info: Info[Any, Any], first: int, after: str | None) -> Any:
@@ -151,10 +156,13 @@ class Run(DictBacked):
     created_at: DateTime
     finished_at: DateTime | None
     heartbeat_at: DateTime | None
-    config: JSON
     tags: list[str]
     notes: str | None
     user: str | None
+
+    @strawberry.field(description="The run's configuration (a JSON object).")
+    def config(self) -> JSON:
+        return stored_json(read(self, "config"))
 
     @strawberry.field(description="Artifact versions this run used, newest use first.")
     def inputs(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> RunInputConnection:
@@ -243,7 +251,6 @@ class ArtifactVersion(DictBacked):
     digest: str = strawberry.field(description="sha256 of the manifest.")
     size: Long
     file_count: int
-    metadata: JSON
     description: str | None
     tags: list[str]
     created_at: DateTime
@@ -254,6 +261,10 @@ class ArtifactVersion(DictBacked):
     collection: ArtifactCollection
     created_by: Run | None = strawberry.field(description="The run that first logged this content.")
     links: list[RegistryVersion] = strawberry.field(description="Where this version is linked in registries.")
+
+    @strawberry.field(description="Free-form metadata (a JSON object).")
+    def metadata(self) -> JSON:
+        return stored_json(read(self, "metadata"))
 
     @strawberry.field(description="Runs that logged this content, newest first; the first creator is marked.")
     def logged_by(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> LoggedByConnection:

@@ -155,6 +155,6 @@ async def login(request: Request) -> Response:
     authenticator: Authenticator = request.app.state.authenticator
     if not secret or await authenticator.caller(secret) is None:
         return login_page(request, "That key is unknown or revoked.", status=401)
-    response = RedirectResponse(quote(target, safe="/?=&"), status_code=303)
+    response = RedirectResponse(quote(target, safe="/?=&:%+,"), status_code=303)
     response.set_cookie(COOKIE, secret, httponly=True, samesite="strict", path="/", max_age=30 * 24 * 3600)
     return response

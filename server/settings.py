@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str = "neo4j"
-    neo4j_timeout_seconds: float = Field(default=5.0, gt=0, description="connect and retry budget")
+    neo4j_timeout_seconds: float = Field(default=2.0, gt=0, description="connect timeout")
+    neo4j_retry_seconds: float = Field(default=0.5, ge=0, description="the driver's retry budget per transaction")
 
     state_dir: Path = Path(".stemma")
     local_neo4j_port: int = Field(default=7687, ge=1, le=65535)
@@ -76,7 +77,7 @@ class Settings(BaseSettings):
             auth=self.neo4j_auth,
             connection_timeout=self.neo4j_timeout_seconds,
             connection_acquisition_timeout=self.neo4j_timeout_seconds,
-            max_transaction_retry_time=self.neo4j_timeout_seconds,
+            max_transaction_retry_time=self.neo4j_retry_seconds,
             notifications_min_severity="OFF",
         )
 
