@@ -1,0 +1,301 @@
+"""The lineage page in Chromium on the zoo example with a 300-run hub: browse, pick a version, explore the graph."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from neo4j import Driver
+from playwright.sync_api import Page, expect
+
+from server.demo import build_zoo
+from tests.client import GraphQLClient
+from tests.conftest import ADMIN, ADMIN_KEY, clean
+from tests.web.conftest import TEST_OUTPUT
+
+pytestmark = [pytest.mark.browser, pytest.mark.shared_graph]
+
+MODEL = "zoo-team/zoo/zoo-ylbchv20:v0"
+DATASET = "zoo-team/zoo/split_zoo_dataset:v4"
+REGISTRY = "zoo-team/registry-model/zoo-classifier"
+HOSTILE = '<img src=x onerror="window.injected=1">'
+METADATA = {"accuracy": 0.93, "note": HOSTILE}
+
+
+@pytest.fixture(scope="module")
+def zoo(driver: Driver, server: str) -> Iterator[dict[str, str]]:
+    """The zoo example plus 300 sweep runs using the dataset, logged once through the API; tests only read."""
+    clean(driver)
+    refs = build_zoo(server, hub_runs=300)
+    with GraphQLClient(server) as api:
+        api.query(
+            "mutation($ref: String!, $m: JSON) { updateArtifactVersion(ref: $ref, metadata: $m) { ref } }",
+            ref=MODEL,
+            m=METADATA,
+        )
+    yield refs
+
+
+def open_lineage(page: Page, ref: str, depth: int = 2, direction: str = "BOTH") -> None:
+    page.goto(f"/lineage?ref={ref}&depth={depth}&direction={direction}")
+    page.wait_for_selector("#graph[data-layouts='1']")
+
+
+def outline(page: Page) -> list[str]:
+    return page.locator(".outline-list li .title").all_text_contents()
+
+
+def node_id(page: Page, title: str) -> str:
+    item = page.locator(".outline-list li", has=page.locator(".title", has_text=re.compile(f"^{re.escape(title)}$")))
+    value = item.get_attribute("data-node-id")
+    assert value is not None, title
+    return value
+
+
+def click_on_canvas(page: Page, element_id: str) -> None:
+    """A real pointer click where Cytoscape drew the node."""
+    at = page.evaluate("id => window.stemmaLineage.position(id)", element_id)
+    page.mouse.click(at["x"], at["y"])
+
+
+def details(page: Page) -> dict[str, str]:
+    terms = page.locator(".panel .facts dt").all_text_contents()
+    values = page.locator(".panel .facts dd").all_inner_texts()
+    return dict(zip(terms, values, strict=True))
+
+
+def test_collection_then_version_dropdown_then_lineage_tab(page: Page, zoo: dict[str, str]) -> None:
+    page.goto("/")
+    entity = page.locator("[data-entity='zoo-team']")
+    expect(entity.get_by_role("region", name="Registry model").get_by_role("link")).to_have_text(["zoo-classifier"])
+    expect(entity.get_by_role("region", name="Project zoo").get_by_role("link")).to_have_text(
+        ["split_zoo_dataset", "zoo-ylbchv20"]
+    )
+    entity.get_by_role("link", name="split_zoo_dataset").click()
+    expect(page).to_have_url(re.compile(r"/\?collection=zoo-team/zoo/split_zoo_dataset$"))
+    expect(page.locator("#version option")).to_have_text(["v4 — latest", "v3", "v2", "v1", "v0"])
+    expect(page.locator(".details h2")).to_have_text("split_zoo_dataset:v4")
+
+    page.locator("#version").select_option(label="v2")
+    expect(page).to_have_url(re.compile(r"/\?collection=zoo-team/zoo/split_zoo_dataset&version=v2$"))
+    expect(page.locator(".details [data-field='ref']")).to_have_text("zoo-team/zoo/split_zoo_dataset:v2")
+
+    page.get_by_role("link", name="Lineage").click()
+    expect(page).to_have_url(re.compile(r"/lineage\?ref=zoo-team/zoo/split_zoo_dataset:v2&depth=2&direction=BOTH$"))
+    page.wait_for_selector("#graph[data-layouts='1']")
+    assert outline(page) == ["split_zoo_dataset:v2", "prep-2"]
+    expect(page.locator(".outline-list li.root .title")).to_have_text("split_zoo_dataset:v2")
+
+
+def test_a_registry_collection_opens_the_linked_versions_lineage(page: Page, zoo: dict[str, str]) -> None:
+    page.goto("/")
+    page.get_by_role("link", name="zoo-classifier").click()
+    expect(page.locator("#version option")).to_have_text(["v0 — latest, production (zoo-ylbchv20:v0)"])
+    page.get_by_role("link", name="Lineage").click()
+    expect(page).to_have_url(re.compile(rf"/lineage\?ref={REGISTRY}:v0&depth=2&direction=BOTH$"))
+    page.wait_for_selector("#graph[data-layouts='1']")
+    assert sorted(outline(page)) == ["northern-lake-21", "rural-feather-20", "split_zoo_dataset:v4", "zoo-ylbchv20:v0"]
+    expect(page.locator(".outline-list li.root .title")).to_have_text("zoo-ylbchv20:v0")
+    assert page.locator("#graph").get_attribute("data-edges") == "3"
+
+
+def test_clicking_a_run_node_shows_the_run(page: Page, zoo: dict[str, str], api: GraphQLClient) -> None:
+    open_lineage(page, MODEL)
+    click_on_canvas(page, "zoo-team/zoo/rf20")
+    page.wait_for_selector(".details[data-kind='run']")
+    expect(page.locator(".details h2")).to_have_text("rural-feather-20")
+    shown = details(page)
+    assert {key: shown[key] for key in ("ID", "Name", "State", "Job type", "User", "Inputs", "Outputs")} == {
+        "ID": "zoo-team/zoo/rf20",
+        "Name": "rural-feather-20",
+        "State": "Finished",
+        "Job type": "train",
+        "User": ADMIN,
+        "Inputs": DATASET,
+        "Outputs": MODEL,
+    }
+    created = api.query('{ run(id: "zoo-team/zoo/rf20") { createdAt } }')["run"]["createdAt"]
+    expect(page.locator(".details dd time").first).to_have_attribute("datetime", created)
+    expect(page.locator(".outline-list li[aria-selected='true'] .title")).to_have_text("rural-feather-20")
+
+
+def test_clicking_an_artifact_node_shows_the_version_and_recentres_on_it(
+    page: Page, zoo: dict[str, str], api: GraphQLClient
+) -> None:
+    digest = api.query("query($ref: String!) { artifact(ref: $ref) { digest } }", ref=DATASET)["artifact"]["digest"]
+    open_lineage(page, MODEL)
+    click_on_canvas(page, node_id(page, "split_zoo_dataset:v4"))
+    page.wait_for_selector(".details[data-kind='artifact'] h2:text('split_zoo_dataset:v4')")
+    shown = details(page)
+    assert {key: shown[key] for key in ("Full name", "Type", "Aliases", "Digest", "Size", "Metadata")} == {
+        "Full name": DATASET,
+        "Type": "dataset",
+        "Aliases": "latest",
+        "Digest": digest,
+        "Size": "15 B (15 bytes) in 1 file",
+        "Metadata": "none",
+    }
+    assert shown["Created by"] == "split-run-4"
+
+    page.get_by_role("button", name="Centre lineage on this version").click()
+    expect(page).to_have_url(re.compile(rf"/lineage\?ref={DATASET}&depth=2&direction=BOTH$"))
+    page.wait_for_selector("#graph[data-layouts='1']")
+    expect(page.locator(".outline-list li.root .title")).to_have_text("split_zoo_dataset:v4")
+    expect(page.locator("#version")).to_have_value(DATASET)
+
+
+def test_metadata_is_shown_as_text_never_as_html(page: Page, zoo: dict[str, str]) -> None:
+    open_lineage(page, MODEL)
+    page.wait_for_selector(".details[data-kind='artifact'] .metadata")
+    assert page.locator(".details .metadata").inner_text() == (
+        '{\n  "accuracy": 0.93,\n  "note": "<img src=x onerror=\\"window.injected=1\\">"\n}'
+    )
+    assert page.locator(".details img").count() == 0
+    assert page.evaluate("window.injected") is None
+
+
+def test_a_cluster_expands_page_by_page(page: Page, zoo: dict[str, str]) -> None:
+    open_lineage(page, DATASET)
+    assert sorted(outline(page)) == [
+        "300 sweep runs",
+        "rural-feather-20",
+        "split-run-4",
+        "split-run-5",
+        "split_zoo_dataset:v4",
+        "zoo-ylbchv20:v0",
+    ]
+    cluster = node_id(page, "300 sweep runs")
+    click_on_canvas(page, cluster)
+    page.wait_for_selector("#graph[data-layouts='2']")
+    sweeps = [title for title in outline(page) if title.startswith("sweep-")]
+    assert sweeps == [f"sweep-{number}" for number in range(299, 249, -1)]
+    expect(page.locator(f".outline-list li[data-node-id='{cluster}'] .title")).to_have_text("250 more sweep runs")
+    assert details(page)["Members"] == "50 of 300 shown"
+    assert page.locator("#graph").get_attribute("data-nodes") == "56"
+
+    page.get_by_role("button", name="Show 50 more").click()
+    page.wait_for_selector("#graph[data-layouts='3']")
+    assert len([title for title in outline(page) if title.startswith("sweep-")]) == 100
+    assert details(page)["Members"] == "100 of 300 shown"
+    expect(page.locator(f".outline-list li[data-node-id='{cluster}'] .title")).to_have_text("200 more sweep runs")
+
+
+def test_a_deep_link_reproduces_the_view(page: Page, zoo: dict[str, str]) -> None:
+    open_lineage(page, MODEL, depth=1, direction="UPSTREAM")
+    expect(page.locator("#direction")).to_have_value("UPSTREAM")
+    expect(page.locator("#depth")).to_have_value("1")
+    assert outline(page) == ["zoo-ylbchv20:v0", "rural-feather-20"]
+
+    open_lineage(page, f"{REGISTRY}:production", depth=3, direction="UPSTREAM")
+    expect(page.locator("#version")).to_have_value(f"{REGISTRY}:v0")
+    assert outline(page) == [
+        "zoo-ylbchv20:v0",
+        "rural-feather-20",
+        "split_zoo_dataset:v4",
+        "split-run-4",
+        "split-run-5",
+    ]
+
+    open_lineage(page, "zoo-team/zoo/nl21", depth=2, direction="UPSTREAM")
+    assert outline(page) == ["northern-lake-21", "zoo-ylbchv20:v0", "rural-feather-20"]
+
+
+def test_changing_depth_and_direction_updates_the_url(page: Page, zoo: dict[str, str]) -> None:
+    open_lineage(page, MODEL)
+    page.locator("#direction").select_option("UPSTREAM")
+    expect(page).to_have_url(re.compile(rf"/lineage\?ref={MODEL}&depth=2&direction=UPSTREAM$"))
+    page.wait_for_selector("#graph[data-layouts='1']")
+    assert outline(page) == ["zoo-ylbchv20:v0", "rural-feather-20", "split_zoo_dataset:v4"]
+
+    page.locator("#depth").select_option("4")
+    expect(page).to_have_url(re.compile(rf"/lineage\?ref={MODEL}&depth=4&direction=UPSTREAM$"))
+    page.wait_for_selector("#graph[data-layouts='1']")
+    assert sorted(outline(page)) == [
+        "rural-feather-20",
+        "split-run-4",
+        "split-run-5",
+        "split_zoo_dataset:v4",
+        "zoo-ylbchv20:v0",
+    ]
+
+    page.go_back()
+    expect(page.locator("#depth")).to_have_value("2")
+    page.wait_for_selector("#graph[data-layouts='1']")
+    assert outline(page) == ["zoo-ylbchv20:v0", "rural-feather-20", "split_zoo_dataset:v4"]
+
+
+def test_nodes_are_reachable_and_selectable_by_keyboard(page: Page, zoo: dict[str, str]) -> None:
+    open_lineage(page, MODEL, depth=2, direction="UPSTREAM")
+    page.locator("#cluster").focus()
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    expect(focused).to_have_attribute("role", "option")
+    expect(focused.locator(".title")).to_have_text("zoo-ylbchv20:v0")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator(":focus .title")).to_have_text("rural-feather-20")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".details[data-kind='run']")
+    expect(page.locator(".details h2")).to_have_text("rural-feather-20")
+    expect(page.locator(".outline-list li[aria-selected='true'] .title")).to_have_text("rural-feather-20")
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".details[data-kind='artifact']")
+    expect(page.locator(".details h2")).to_have_text("split_zoo_dataset:v4")
+
+
+def test_an_edge_shows_its_kind_on_hover(page: Page, zoo: dict[str, str]) -> None:
+    open_lineage(page, MODEL, depth=2, direction="UPSTREAM")
+    edge = f"{node_id(page, 'split_zoo_dataset:v4')}->zoo-team/zoo/rf20"
+    at = page.evaluate("id => window.stemmaLineage.position(id)", edge)
+    page.mouse.move(at["x"], at["y"])
+    expect(page.locator("#edge-tip")).to_have_text("split_zoo_dataset:v4 → USED_BY → rural-feather-20")
+    expect(page.locator("#edge-tip")).to_be_visible()
+
+
+def test_an_unknown_ref_shows_the_servers_message(page: Page, zoo: dict[str, str], api: GraphQLClient) -> None:
+    ref = "zoo-team/zoo/no_such_thing:v0"
+    refusal = api.error("query($ref: String!) { lineage(ref: $ref) { truncated } }", ref=ref)
+    assert refusal["extensions"]["code"] == "NOT_FOUND"
+    page.goto(f"/lineage?ref={ref}&depth=2&direction=BOTH")
+    expect(page.get_by_role("alert")).to_have_text(refusal["message"])
+    assert ref in refusal["message"]
+
+
+def test_signing_in_on_the_login_page_leads_back_to_the_lineage(
+    signed_out: Page, zoo: dict[str, str], problems: list[str]
+) -> None:
+    signed_out.goto(f"/lineage?ref={MODEL}&depth=1&direction=UPSTREAM")
+    signed_out.get_by_label("API key").fill(ADMIN_KEY)
+    signed_out.get_by_role("button", name="Sign in").click()
+    expect(signed_out).to_have_url(re.compile(rf"/lineage\?ref={MODEL}&depth=1&direction=UPSTREAM$"))
+    signed_out.wait_for_selector("#graph[data-layouts='1']")
+    assert outline(signed_out) == ["zoo-ylbchv20:v0", "rural-feather-20"]
+    # The server answers the signed-out page request with its login form and status 401.
+    unauthorized = "console error: Failed to load resource: the server responded with a status of 401 (Unauthorized)"
+    problems[:] = [problem for problem in problems if problem != unauthorized]
+
+
+def test_a_stored_api_key_is_sent_and_a_refused_one_is_explained(
+    page: Page, zoo: dict[str, str], problems: list[str]
+) -> None:
+    page.context.add_init_script("window.localStorage.setItem('stemma.apiKey', 'sk-not-a-key')")
+    with page.expect_request("**/graphql") as sent:
+        page.goto("/")
+    assert sent.value.headers["authorization"] == "Bearer sk-not-a-key"
+    expect(page.get_by_role("alert")).to_have_text(
+        "This Stemma server needs an API key. Sign in, or store a key in this browser with "
+        'localStorage.setItem("stemma.apiKey", "<your key>") and reload. (the API key is unknown or revoked)'
+    )
+    problems.remove("console error: Failed to load resource: the server responded with a status of 401 (Unauthorized)")
+
+
+def test_screenshot_of_the_lineage_view(page: Page, zoo: dict[str, str]) -> None:
+    open_lineage(page, DATASET, depth=2, direction="BOTH")
+    click_on_canvas(page, "zoo-team/zoo/rf20")
+    page.wait_for_selector(".details[data-kind='run']")
+    page.mouse.move(5, 5)
+    TEST_OUTPUT.mkdir(exist_ok=True)
+    path = TEST_OUTPUT / "lineage.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 20_000

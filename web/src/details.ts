@@ -1,0 +1,139 @@
+// The details panel: what a run, an artifact version or a cluster is, fetched when it is selected.
+
+import { request } from "./api";
+import { append, el, facts } from "./elements";
+import { formatBytes, plural, timeElement, titleCase } from "./format";
+import type { ClusterState } from "./lineage-model";
+import { ARTIFACT_DETAILS, RUN_DETAILS, type RunDetails } from "./queries";
+
+/** Where a ref's own lineage lives (a link), and what the page does to centre on it. */
+export interface DetailActions {
+  lineageHref: (ref: string) => string;
+  recentre?: (ref: string) => void;
+}
+
+function refLink(ref: string, actions: DetailActions): HTMLAnchorElement {
+  return el("a", { href: actions.lineageHref(ref), class: "ref" }, ref);
+}
+
+function recentreButton(ref: string, actions: DetailActions, label: string): HTMLButtonElement | null {
+  const recentre = actions.recentre;
+  if (!recentre) return null;
+  const button = el("button", { type: "button", class: "primary", "data-action": "recentre" }, label);
+  button.addEventListener("click", () => recentre(ref));
+  return button;
+}
+
+function artifactList(
+  connection: RunDetails["run"]["inputs"],
+  note: (edge: RunDetails["run"]["inputs"]["edges"][number]) => string,
+  actions: DetailActions,
+): HTMLElement {
+  if (connection.totalCount === 0) return el("span", { class: "muted" }, "none");
+  const list = el(
+    "ul",
+    { class: "links" },
+    ...connection.edges.map((edge) => el("li", {}, refLink(edge.node.ref, actions), note(edge))),
+  );
+  const hidden = connection.totalCount - connection.edges.length;
+  if (hidden > 0) append(list, el("li", { class: "muted" }, `and ${hidden} more`));
+  return list;
+}
+
+export async function runDetails(id: string, actions: DetailActions, signal: AbortSignal): Promise<HTMLElement> {
+  const { run } = await request(RUN_DETAILS, { id }, signal);
+  return el(
+    "article",
+    { class: "details", "data-kind": "run", "data-id": run.id },
+    el("p", { class: "kind" }, "Run"),
+    el("h2", {}, run.name ?? run.runId),
+    facts([
+      ["ID", el("code", {}, run.id)],
+      ["Name", run.name],
+      ["State", el("span", { class: `state state-${run.state.toLowerCase()}` }, titleCase(run.state))],
+      ["Job type", run.jobType],
+      ["Created", timeElement(run.createdAt)],
+      ["Finished", timeElement(run.finishedAt)],
+      ["User", run.user],
+      ["Tags", run.tags.join(", ")],
+      ["Inputs", artifactList(run.inputs, (edge) => (edge.alias ? ` as ${edge.alias}` : ""), actions)],
+      ["Outputs", artifactList(run.outputs, (edge) => (edge.created ? "" : " (already logged)"), actions)],
+    ]),
+    recentreButton(run.id, actions, "Centre lineage on this run"),
+  );
+}
+
+function metadataBlock(metadata: unknown): HTMLElement {
+  const empty = metadata === null || (typeof metadata === "object" && Object.keys(metadata).length === 0);
+  if (empty) return el("span", { class: "muted" }, "none");
+  return el("pre", { class: "metadata" }, JSON.stringify(metadata, null, 2));
+}
+
+export async function artifactDetails(ref: string, actions: DetailActions, signal: AbortSignal): Promise<HTMLElement> {
+  const { artifact } = await request(ARTIFACT_DETAILS, { ref }, signal);
+  return el(
+    "article",
+    { class: "details", "data-kind": "artifact", "data-id": artifact.id },
+    el("p", { class: "kind" }, "Artifact version"),
+    el("h2", {}, `${artifact.name}:${artifact.versionName}`),
+    facts([
+      ["Full name", el("code", { "data-field": "ref" }, artifact.ref)],
+      ["Type", artifact.type],
+      ["Created", timeElement(artifact.createdAt)],
+      [
+        "Created by",
+        artifact.createdBy ? el("a", { href: actions.lineageHref(artifact.createdBy.id) }, artifact.createdBy.name ?? artifact.createdBy.id) : null,
+      ],
+      ["Aliases", artifact.aliases.length ? artifact.aliases.map((alias) => el("span", { class: "alias" }, alias)) : null],
+      ["Digest", el("code", { class: "digest" }, artifact.digest)],
+      ["Size", `${formatBytes(artifact.size)} (${artifact.size.toLocaleString("en")} bytes) in ${plural(artifact.fileCount, "file")}`],
+      ["State", artifact.deleted ? "deleted" : null],
+      ["Description", artifact.description],
+      [
+        "Registries",
+        artifact.links.length
+          ? el("ul", { class: "links" }, ...artifact.links.map((link) => el("li", {}, link.ref, link.aliases.length ? ` (${link.aliases.join(", ")})` : "")))
+          : null,
+      ],
+      ["Metadata", metadataBlock(artifact.metadata)],
+    ]),
+    recentreButton(artifact.ref, actions, "Centre lineage on this version"),
+  );
+}
+
+export function clusterDetails(state: ClusterState, more: () => void): HTMLElement {
+  const { cluster } = state;
+  const remaining = cluster.count - state.loaded;
+  const button = el(
+    "button",
+    { type: "button", class: "primary", "data-action": "more", disabled: remaining === 0 },
+    `Show ${Math.min(remaining, state.pageSize)} more`,
+  );
+  button.addEventListener("click", more);
+  return el(
+    "article",
+    { class: "details", "data-kind": "cluster", "data-id": cluster.id },
+    el("p", { class: "kind" }, "Cluster"),
+    el("h2", {}, state.label),
+    facts([
+      ["Members", `${state.loaded} of ${cluster.count} shown`],
+      ["Kind", cluster.kind === "RUN" ? "runs" : "artifact versions"],
+      ["Job type", cluster.jobType],
+      ["Collection", cluster.collection],
+      ["Type", cluster.type],
+      ["Side", cluster.side === "UPSTREAM" ? "inputs (upstream)" : "outputs (downstream)"],
+      ["Edges", cluster.edgeKind],
+    ]),
+    remaining > 0 ? button : el("p", { class: "muted" }, "Every member is shown."),
+  );
+}
+
+export function hiddenDetails(title: string): HTMLElement {
+  return el(
+    "article",
+    { class: "details", "data-kind": "hidden" },
+    el("p", { class: "kind" }, "Hidden"),
+    el("h2", {}, title),
+    el("p", {}, "Your API key may not read this node. An admin of its entity can give you access."),
+  );
+}

@@ -1,0 +1,278 @@
+// Every GraphQL document the page sends, with the shapes of their answers.
+// tests/web/test_queries.py validates each `/* GraphQL */` document against the server's schema.
+
+import { query } from "./api";
+
+export type Direction = "UPSTREAM" | "DOWNSTREAM" | "BOTH";
+export type EdgeKind = "USED_BY" | "LOGGED";
+export type NodeKind = "RUN" | "ARTIFACT";
+export type RunState = "RUNNING" | "FINISHED" | "FAILED" | "CRASHED";
+
+interface Connection<TNode> {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  edges: { node: TNode }[];
+}
+
+export interface CollectionSummary {
+  name: string;
+  ref: string;
+  type: string | null;
+}
+
+export interface Home {
+  entities: Connection<{
+    name: string;
+    registries: Connection<{ name: string; description: string | null; collections: Connection<CollectionSummary> }>;
+    projects: Connection<{ name: string; collections: Connection<CollectionSummary> }>;
+  }>;
+}
+
+export const HOME = query<Home>(/* GraphQL */ `
+  query Home {
+    entities(first: 50) {
+      totalCount pageInfo { hasNextPage endCursor }
+      edges { node {
+        name
+        registries(first: 50) {
+          totalCount pageInfo { hasNextPage endCursor }
+          edges { node { name description collections(first: 100) {
+            totalCount pageInfo { hasNextPage endCursor } edges { node { name ref type } } } } }
+        }
+        projects(first: 50) {
+          totalCount pageInfo { hasNextPage endCursor }
+          edges { node { name collections(first: 100) {
+            totalCount pageInfo { hasNextPage endCursor } edges { node { name ref type } } } } }
+        }
+      } }
+    }
+  }
+`);
+
+/** One choice in the version dropdown: `ref` is what lineage and details are asked for. */
+export interface VersionChoice {
+  ref: string;
+  version: number;
+  versionName: string;
+  aliases: string[];
+}
+
+export interface ArtifactCollectionVersions {
+  artifactCollection: {
+    ref: string;
+    name: string;
+    type: string;
+    description: string | null;
+    versions: Connection<VersionChoice>;
+  };
+}
+
+export const ARTIFACT_COLLECTION = query<ArtifactCollectionVersions, { ref: string }>(/* GraphQL */ `
+  query ArtifactCollection($ref: String!) {
+    artifactCollection(ref: $ref) {
+      ref name type description
+      versions(first: 100) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { node { ref version versionName aliases } }
+      }
+    }
+  }
+`);
+
+export interface RegistryCollectionVersions {
+  registryCollection: {
+    ref: string;
+    name: string;
+    registry: string;
+    type: string | null;
+    description: string | null;
+    versions: Connection<VersionChoice & { artifact: { ref: string } }>;
+  };
+}
+
+export const REGISTRY_COLLECTION = query<RegistryCollectionVersions, { ref: string }>(/* GraphQL */ `
+  query RegistryCollection($ref: String!) {
+    registryCollection(ref: $ref) {
+      ref name registry type description
+      versions(first: 100) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { node { ref version versionName aliases artifact { ref } } }
+      }
+    }
+  }
+`);
+
+export interface LineageRun {
+  __typename: "Run";
+  id: string;
+  runId: string;
+  name: string | null;
+  state: RunState;
+  jobType: string | null;
+}
+
+export interface LineageArtifact {
+  __typename: "ArtifactVersion";
+  id: string;
+  ref: string;
+  collectionName: string;
+  versionName: string;
+  type: string;
+  aliases: string[];
+  deleted: boolean;
+}
+
+/** A node the caller may not see: the lineage keeps its shape, nothing else is told. */
+export interface LineageRedacted {
+  __typename: "RedactedNode";
+  id: string;
+  kind: NodeKind;
+}
+
+export type LineageNode = LineageRun | LineageArtifact | LineageRedacted;
+
+export interface LineageEdge {
+  kind: EdgeKind;
+  from: string;
+  to: string;
+  alias: string | null;
+  created: boolean | null;
+}
+
+export interface LineageCluster {
+  id: string;
+  parent: string;
+  side: Direction;
+  kind: NodeKind;
+  edgeKind: EdgeKind;
+  count: number;
+  jobType: string | null;
+  collection: string | null;
+  type: string | null;
+}
+
+export interface Lineage {
+  lineage: {
+    root: { id: string };
+    nodes: LineageNode[];
+    edges: LineageEdge[];
+    clusters: LineageCluster[];
+    truncated: boolean;
+  };
+}
+
+export interface LineageVariables {
+  ref: string;
+  direction: Direction;
+  depth: number;
+  clusterThreshold: number;
+  maxNodes: number;
+}
+
+export const LINEAGE = query<Lineage, LineageVariables>(/* GraphQL */ `
+  query Lineage($ref: String!, $direction: LineageDirection!, $depth: Int!, $clusterThreshold: Int!, $maxNodes: Int!) {
+    lineage(ref: $ref, direction: $direction, depth: $depth, clusterThreshold: $clusterThreshold, maxNodes: $maxNodes) {
+      root { ... on Run { id } ... on ArtifactVersion { id } ... on RedactedNode { id } }
+      nodes {
+        __typename
+        ... on Run { id runId name state jobType }
+        ... on ArtifactVersion { id ref collectionName: name versionName type aliases deleted }
+        ... on RedactedNode { id kind }
+      }
+      edges { kind from to alias created }
+      clusters { id parent side kind edgeKind count jobType collection type }
+      truncated
+    }
+  }
+`);
+
+export interface ClusterPage {
+  lineageCluster: {
+    totalCount: number;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    edges: { node: LineageNode; edge: LineageEdge }[];
+  };
+}
+
+export const CLUSTER_PAGE = query<ClusterPage, { id: string; first: number; after: string | null }>(/* GraphQL */ `
+  query ClusterPage($id: ID!, $first: Int!, $after: String) {
+    lineageCluster(id: $id, first: $first, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          __typename
+          ... on Run { id runId name state jobType }
+          ... on ArtifactVersion { id ref collectionName: name versionName type aliases deleted }
+          ... on RedactedNode { id kind }
+        }
+        edge { kind from to alias created }
+      }
+    }
+  }
+`);
+
+interface ArtifactLink {
+  alias?: string | null;
+  created?: boolean;
+  node: { ref: string; type: string };
+}
+
+export interface RunDetails {
+  run: {
+    id: string;
+    runId: string;
+    entity: string;
+    project: string;
+    name: string | null;
+    state: RunState;
+    jobType: string | null;
+    createdAt: string;
+    finishedAt: string | null;
+    user: string | null;
+    tags: string[];
+    inputs: { totalCount: number; edges: ArtifactLink[] };
+    outputs: { totalCount: number; edges: ArtifactLink[] };
+  };
+}
+
+export const RUN_DETAILS = query<RunDetails, { id: string }>(/* GraphQL */ `
+  query RunDetails($id: ID!) {
+    run(id: $id) {
+      id runId entity project name state jobType createdAt finishedAt user tags
+      inputs(first: 50) { totalCount edges { alias node { ref type } } }
+      outputs(first: 50) { totalCount edges { created node { ref type } } }
+    }
+  }
+`);
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+export interface ArtifactDetails {
+  artifact: {
+    id: string;
+    ref: string;
+    name: string;
+    versionName: string;
+    type: string;
+    createdAt: string;
+    aliases: string[];
+    digest: string;
+    size: number;
+    fileCount: number;
+    metadata: JsonValue;
+    description: string | null;
+    deleted: boolean;
+    createdBy: { id: string; name: string | null } | null;
+    links: { ref: string; aliases: string[] }[];
+  };
+}
+
+export const ARTIFACT_DETAILS = query<ArtifactDetails, { ref: string }>(/* GraphQL */ `
+  query ArtifactDetails($ref: String!) {
+    artifact(ref: $ref) {
+      id ref name versionName type createdAt aliases digest size fileCount metadata description deleted
+      createdBy { id name }
+      links { ref aliases }
+    }
+  }
+`);
