@@ -9,6 +9,7 @@ import pytest
 from neo4j import Driver
 from playwright.sync_api import Page, expect
 
+from server.auth import COOKIE
 from server.demo import build_zoo
 from tests.client import GraphQLClient
 from tests.conftest import ADMIN, ADMIN_KEY, clean
@@ -21,6 +22,13 @@ DATASET = "zoo-team/zoo/split_zoo_dataset:v4"
 REGISTRY = "zoo-team/registry-model/zoo-classifier"
 HOSTILE = '<img src=x onerror="window.injected=1">'
 METADATA = {"accuracy": 0.93, "note": HOSTILE}
+# A run of another entity uses v1: zoo-team's viewers see it only as a hidden node.
+AUDIT_RUN = """mutation {
+  createRun(input: {entity: "audit-team", project: "audit", runId: "audit-1", name: "audit-1", jobType: "audit"}) { id }
+  useArtifact(runId: "audit-team/audit/audit-1", ref: "zoo-team/zoo/split_zoo_dataset:v1") { ref }
+}"""
+ADD_MEMBER = "mutation($e: String!, $u: String!, $r: Role!) { addMember(entity: $e, user: $u, role: $r) { role } }"
+NEW_KEY = "mutation($u: String) { createApiKey(user: $u) { key } }"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +42,10 @@ def zoo(driver: Driver, server: str) -> Iterator[dict[str, str]]:
             ref=MODEL,
             m=METADATA,
         )
-    yield refs
+        api.query(AUDIT_RUN)
+        api.query(ADD_MEMBER, e="zoo-team", u="zoe", r="VIEWER")
+        viewer_key = api.query(NEW_KEY, u="zoe")["createApiKey"]["key"]
+    yield {**refs, "viewer_key": viewer_key}
 
 
 def open_lineage(page: Page, ref: str, depth: int = 2, direction: str = "BOTH") -> None:
@@ -251,6 +262,17 @@ def test_an_edge_shows_its_kind_on_hover(page: Page, zoo: dict[str, str]) -> Non
     page.mouse.move(at["x"], at["y"])
     expect(page.locator("#edge-tip")).to_have_text("split_zoo_dataset:v4 → USED_BY → rural-feather-20")
     expect(page.locator("#edge-tip")).to_be_visible()
+
+
+def test_nodes_the_key_may_not_read_are_drawn_hidden(signed_out: Page, zoo: dict[str, str], server: str) -> None:
+    signed_out.context.add_cookies([{"name": COOKIE, "value": zoo["viewer_key"], "url": server}])
+    open_lineage(signed_out, "zoo-team/zoo/split_zoo_dataset:v1")
+    assert outline(signed_out) == ["split_zoo_dataset:v1", "prep-1", "hidden run"]
+    signed_out.locator(".outline-list li[data-kind='hidden']").click()
+    expect(signed_out.locator(".details[data-kind='hidden']")).to_contain_text("Your API key may not read this node.")
+
+    signed_out.goto("/")
+    expect(signed_out.locator("[data-entity] > h2")).to_have_text(["zoo-team"])
 
 
 def test_an_unknown_ref_shows_the_servers_message(page: Page, zoo: dict[str, str], api: GraphQLClient) -> None:

@@ -16,7 +16,12 @@ function tabs(list: VersionList, choice: Choice | undefined, active: Tab, lineag
       : el("span", { class: "tab disabled", "data-tab": name }, label);
   const version = choice ? routeUrl({ page: "collection", collection: list.ref, version: choice.versionName }) : null;
   const graph = choice ? routeUrl(lineageRoute(choice.ref, lineage ?? undefined)) : null;
-  return el("nav", { class: "tabs", "aria-label": "Views of this version" }, tab("version", "Version", version), tab("lineage", "Lineage", graph));
+  return el(
+    "nav",
+    { class: "tabs", "aria-label": "Views of this version" },
+    tab("version", "Version", version),
+    tab("lineage", "Lineage", graph),
+  );
 }
 
 /** Loads the collection's versions and draws its header; `version` is the URL's vN or alias. */
@@ -30,13 +35,26 @@ export async function collectionHeader(
   const list = await loadVersions(collection, signal);
   const choice = findChoice(list, version);
   const pick = (picked: Choice) =>
-    navigate(active === "lineage" ? lineageRoute(picked.ref, lineage ?? undefined) : { page: "collection", collection: list.ref, version: picked.versionName });
+    navigate(
+      active === "lineage"
+        ? lineageRoute(picked.ref, lineage ?? undefined)
+        : { page: "collection", collection: list.ref, version: picked.versionName },
+    );
   const [entity = ""] = list.ref.split("/");
-  setCrumbs([{ label: "Home", href: "/" }, { label: entity }, { label: list.name, href: routeUrl({ page: "collection", collection: list.ref, version: null }) }]);
+  setCrumbs([
+    { label: "Home", href: "/" },
+    { label: entity },
+    { label: list.name, href: routeUrl({ page: "collection", collection: list.ref, version: null }) },
+  ]);
   const element = el(
     "header",
     { class: "collection-header", "data-collection": list.ref },
-    el("div", {}, el("p", { class: "muted" }, list.home), el("h1", {}, list.name, list.type ? el("span", { class: "badge" }, list.type) : null)),
+    el(
+      "div",
+      {},
+      el("p", { class: "muted" }, list.home),
+      el("h1", {}, list.name, list.type ? el("span", { class: "badge" }, list.type) : null),
+    ),
     list.description ? el("p", { class: "muted" }, list.description) : null,
     list.choices.length ? versionPicker(list, choice, pick) : el("p", { class: "muted" }, "No versions yet."),
     tabs(list, choice, active, lineage),
@@ -49,6 +67,10 @@ export async function renderCollection(root: HTMLElement, route: CollectionRoute
   const actions: DetailActions = { lineageHref: (ref) => routeUrl(lineageRoute(ref)) };
   const body = header.choice
     ? await artifactDetails(header.choice.ref, actions, signal)
-    : el("p", { class: "muted" }, route.version ? `No version ${route.version} in this collection.` : "Pick a version.");
+    : el(
+        "p",
+        { class: "muted" },
+        route.version ? `No version ${route.version} in this collection.` : "Pick a version.",
+      );
   root.replaceChildren(header.element, el("section", { class: "version-overview" }, body));
 }

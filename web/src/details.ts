@@ -82,17 +82,35 @@ export async function artifactDetails(ref: string, actions: DetailActions, signa
       ["Created", timeElement(artifact.createdAt)],
       [
         "Created by",
-        artifact.createdBy ? el("a", { href: actions.lineageHref(artifact.createdBy.id) }, artifact.createdBy.name ?? artifact.createdBy.id) : null,
+        artifact.createdBy
+          ? el(
+              "a",
+              { href: actions.lineageHref(artifact.createdBy.id) },
+              artifact.createdBy.name ?? artifact.createdBy.id,
+            )
+          : null,
       ],
-      ["Aliases", artifact.aliases.length ? artifact.aliases.map((alias) => el("span", { class: "alias" }, alias)) : null],
+      [
+        "Aliases",
+        artifact.aliases.length ? artifact.aliases.map((alias) => el("span", { class: "alias" }, alias)) : null,
+      ],
       ["Digest", el("code", { class: "digest" }, artifact.digest)],
-      ["Size", `${formatBytes(artifact.size)} (${artifact.size.toLocaleString("en")} bytes) in ${plural(artifact.fileCount, "file")}`],
+      [
+        "Size",
+        `${formatBytes(artifact.size)} (${artifact.size.toLocaleString("en")} bytes) in ${plural(artifact.fileCount, "file")}`,
+      ],
       ["State", artifact.deleted ? "deleted" : null],
       ["Description", artifact.description],
       [
         "Registries",
         artifact.links.length
-          ? el("ul", { class: "links" }, ...artifact.links.map((link) => el("li", {}, link.ref, link.aliases.length ? ` (${link.aliases.join(", ")})` : "")))
+          ? el(
+              "ul",
+              { class: "links" },
+              ...artifact.links.map((link) =>
+                el("li", {}, link.ref, link.aliases.length ? ` (${link.aliases.join(", ")})` : ""),
+              ),
+            )
           : null,
       ],
       ["Metadata", metadataBlock(artifact.metadata)],

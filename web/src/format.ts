@@ -16,7 +16,9 @@ export function formatBytes(size: number): string {
 export function formatTime(iso: string | null): string {
   if (!iso) return "";
   const time = new Date(iso);
-  return Number.isNaN(time.getTime()) ? iso : time.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  return Number.isNaN(time.getTime())
+    ? iso
+    : time.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
 }
 
 export function titleCase(word: string): string {

@@ -28,12 +28,24 @@ const STYLE: StylesheetJson = [
   },
   { selector: "node.run", style: { "background-color": "#dbeafe", "border-color": "#1d4ed8" } },
   { selector: "node.failed", style: { "border-color": "#b91c1c", "border-width": 2.5 } },
-  { selector: "node.artifact", style: { shape: "cut-rectangle", "background-color": "#fef3c7", "border-color": "#b45309" } },
-  { selector: "node.hidden", style: { "background-color": "#e5e7eb", "border-color": "#6b7280", "border-style": "dotted", color: "#374151" } },
+  {
+    selector: "node.artifact",
+    style: { shape: "cut-rectangle", "background-color": "#fef3c7", "border-color": "#b45309" },
+  },
+  {
+    selector: "node.hidden",
+    style: { "background-color": "#e5e7eb", "border-color": "#6b7280", "border-style": "dotted", color: "#374151" },
+  },
   { selector: "node.deleted", style: { "border-style": "dashed", "background-color": "#f5f5f4", color: "#57534e" } },
   {
     selector: "node.cluster",
-    style: { "background-color": "#f3f4f6", "border-color": "#374151", "border-style": "double", "border-width": 5, "font-weight": "bold" },
+    style: {
+      "background-color": "#f3f4f6",
+      "border-color": "#374151",
+      "border-style": "double",
+      "border-width": 5,
+      "font-weight": "bold",
+    },
   },
   {
     selector: "node.root",
@@ -82,7 +94,13 @@ function nodeData(node: GraphNode): ElementDefinition {
   const width = Math.min(240, Math.max(110, longest * 7 + 24));
   return {
     group: "nodes",
-    data: { id: node.id, title: node.title, label: node.subtitle ? `${node.title}\n${node.subtitle}` : node.title, width, textWidth: width - 12 },
+    data: {
+      id: node.id,
+      title: node.title,
+      label: node.subtitle ? `${node.title}\n${node.subtitle}` : node.title,
+      width,
+      textWidth: width - 12,
+    },
     classes: classes(node),
   };
 }
@@ -108,7 +126,14 @@ export class GraphView {
     this.container = el("div", { class: "graph", id: "graph", role: "img", "aria-label": label });
     this.tip = el("div", { class: "edge-tip", role: "tooltip", id: "edge-tip", hidden: true });
     frame.replaceChildren(this.container, this.tip, this.tools());
-    this.cy = cytoscape({ container: this.container, style: STYLE, autoungrabify: true, boxSelectionEnabled: false, minZoom: 0.05, maxZoom: 3 });
+    this.cy = cytoscape({
+      container: this.container,
+      style: STYLE,
+      autoungrabify: true,
+      boxSelectionEnabled: false,
+      minZoom: 0.05,
+      maxZoom: 3,
+    });
     this.cy.on("tap", "node", (event) => onSelect(event.target.id()));
     this.cy.on("mouseover", "edge", (event) => this.hoverEdge(event.target, true));
     this.cy.on("mouseout", "edge", (event) => this.hoverEdge(event.target, false));
@@ -153,7 +178,10 @@ export class GraphView {
   /** Makes the drawing match `graph` (new nodes added, expanded clusters removed, labels updated) and lays it out. */
   show(graph: LineageGraph, focusId: string): LayoutTiming {
     this.cy.batch(() => {
-      this.cy.elements().filter((element) => (element.isNode() ? !graph.nodes.has(element.id()) : !graph.edges.has(element.id()))).remove();
+      this.cy
+        .elements()
+        .filter((element) => (element.isNode() ? !graph.nodes.has(element.id()) : !graph.edges.has(element.id())))
+        .remove();
       for (const node of graph.nodes.values()) {
         const existing = this.cy.getElementById(node.id);
         if (existing.empty()) this.cy.add(nodeData(node));
@@ -161,7 +189,11 @@ export class GraphView {
       }
       for (const edge of graph.edges.values()) {
         if (this.cy.getElementById(edge.id).nonempty()) continue;
-        this.cy.add({ group: "edges", data: { id: edge.id, source: edge.source, target: edge.target, label: edge.label }, classes: edge.kind });
+        this.cy.add({
+          group: "edges",
+          data: { id: edge.id, source: edge.source, target: edge.target, label: edge.label },
+          classes: edge.kind,
+        });
       }
     });
     this.cy.stop(true, false);
@@ -172,10 +204,23 @@ export class GraphView {
   }
 
   private layout(): LayoutTiming {
-    const options = { name: "dagre", rankDir: "LR", nodeSep: 10, rankSep: 56, edgeSep: 6, fit: true, padding: 30, animate: false };
+    const options = {
+      name: "dagre",
+      rankDir: "LR",
+      nodeSep: 10,
+      rankSep: 56,
+      edgeSep: 6,
+      fit: true,
+      padding: 30,
+      animate: false,
+    };
     const started = performance.now();
     this.cy.layout(options as cytoscape.LayoutOptions).run();
-    const timing = { nodes: this.cy.nodes().length, edges: this.cy.edges().length, layoutMs: performance.now() - started };
+    const timing = {
+      nodes: this.cy.nodes().length,
+      edges: this.cy.edges().length,
+      layoutMs: performance.now() - started,
+    };
     this.layouts += 1;
     Object.assign(this.container.dataset, {
       nodes: String(timing.nodes),
@@ -191,7 +236,8 @@ export class GraphView {
     const node = this.cy.getElementById(id);
     if (node.empty()) return;
     node.select();
-    if (centre) this.cy.animate({ center: { eles: node }, zoom: Math.max(this.cy.zoom(), FOCUS_ZOOM) }, { duration: 200 });
+    if (centre)
+      this.cy.animate({ center: { eles: node }, zoom: Math.max(this.cy.zoom(), FOCUS_ZOOM) }, { duration: 200 });
   }
 
   /** Where a node (or an edge's midpoint) is drawn, in page pixels; null when it is not in the graph. */

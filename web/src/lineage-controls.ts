@@ -11,8 +11,18 @@ const DIRECTIONS: [Direction, string][] = [
 ];
 const THRESHOLDS = [5, 10, 25, 100, 1000];
 
-function select(id: string, label: string, options: [string, string][], value: string, onChange: (value: string) => void): HTMLElement {
-  const element = el("select", { id, name: id }, ...options.map(([optionValue, text]) => el("option", { value: optionValue }, text)));
+function select(
+  id: string,
+  label: string,
+  options: [string, string][],
+  value: string,
+  onChange: (value: string) => void,
+): HTMLElement {
+  const element = el(
+    "select",
+    { id, name: id },
+    ...options.map(([optionValue, text]) => el("option", { value: optionValue }, text)),
+  );
   element.value = value;
   element.addEventListener("change", () => onChange(element.value));
   return el("div", { class: "control" }, el("label", { for: id }, label), element);
@@ -27,10 +37,22 @@ export class LineageControls {
     this.element = el(
       "form",
       { class: "controls", "aria-label": "Lineage controls" },
-      select("direction", "Direction", DIRECTIONS, route.direction, (value) => onChange({ ...route, direction: value as Direction })),
-      select("depth", "Depth", depths.map((depth) => [depth, depth]), String(route.depth), (value) => onChange({ ...route, depth: Number(value) })),
-      select("cluster", "Group more than", thresholds.map((count) => [count, count]), String(route.clusterThreshold), (value) =>
-        onChange({ ...route, clusterThreshold: Number(value) }),
+      select("direction", "Direction", DIRECTIONS, route.direction, (value) =>
+        onChange({ ...route, direction: value as Direction }),
+      ),
+      select(
+        "depth",
+        "Depth",
+        depths.map((depth) => [depth, depth]),
+        String(route.depth),
+        (value) => onChange({ ...route, depth: Number(value) }),
+      ),
+      select(
+        "cluster",
+        "Group more than",
+        thresholds.map((count) => [count, count]),
+        String(route.clusterThreshold),
+        (value) => onChange({ ...route, clusterThreshold: Number(value) }),
       ),
     );
     this.element.addEventListener("submit", (event) => event.preventDefault());

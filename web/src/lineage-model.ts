@@ -84,43 +84,50 @@ export class LineageGraph {
             state: null,
           }
         : node.__typename === "Run"
-        ? {
-            id: node.id,
-            kind: "run",
-            title: node.name ?? node.runId,
-            subtitle: node.jobType ?? "run",
-            ref: node.id,
-            root,
-            deleted: false,
-            state: node.state,
-          }
-        : {
-            id: node.id,
-            kind: "artifact",
-            title: `${node.collectionName}:${node.versionName}`,
-            subtitle: [node.type, ...node.aliases].join(" · "),
-            ref: node.ref,
-            root,
-            deleted: node.deleted,
-            state: null,
-          };
+          ? {
+              id: node.id,
+              kind: "run",
+              title: node.name ?? node.runId,
+              subtitle: node.jobType ?? "run",
+              ref: node.id,
+              root,
+              deleted: false,
+              state: node.state,
+            }
+          : {
+              id: node.id,
+              kind: "artifact",
+              title: `${node.collectionName}:${node.versionName}`,
+              subtitle: [node.type, ...node.aliases].join(" · "),
+              ref: node.ref,
+              root,
+              deleted: node.deleted,
+              state: null,
+            };
     this.nodes.set(added.id, added);
     return added;
   }
 
   addEdge(edge: LineageEdge): void {
     const id = `${edge.from}->${edge.to}`;
-    if (!this.edges.has(id)) this.edges.set(id, { id, source: edge.from, target: edge.to, kind: edge.kind, label: edgeLabel(edge) });
+    if (!this.edges.has(id))
+      this.edges.set(id, { id, source: edge.from, target: edge.to, kind: edge.kind, label: edgeLabel(edge) });
   }
 
   private addCluster(cluster: LineageCluster): void {
-    const state: ClusterState = { cluster, label: clusterLabel(cluster, 0), loaded: 0, after: null, pageSize: CLUSTER_PAGE_SIZE };
+    const state: ClusterState = {
+      cluster,
+      label: clusterLabel(cluster, 0),
+      loaded: 0,
+      after: null,
+      pageSize: CLUSTER_PAGE_SIZE,
+    };
     this.clusters.set(cluster.id, state);
     this.nodes.set(cluster.id, {
       id: cluster.id,
       kind: "cluster",
       title: state.label,
-      subtitle: cluster.kind === "RUN" ? "click to show more" : cluster.type ?? "",
+      subtitle: cluster.kind === "RUN" ? "click to show more" : (cluster.type ?? ""),
       ref: cluster.id,
       root: false,
       deleted: false,
@@ -155,6 +162,7 @@ export class LineageGraph {
 
   private removeClusterNode(clusterId: string): void {
     this.nodes.delete(clusterId);
-    for (const [id, edge] of this.edges) if (edge.source === clusterId || edge.target === clusterId) this.edges.delete(id);
+    for (const [id, edge] of this.edges)
+      if (edge.source === clusterId || edge.target === clusterId) this.edges.delete(id);
   }
 }

@@ -31,7 +31,12 @@ class LineageSession {
   constructor(
     private readonly graph: LineageGraph,
     private readonly route: LineageRoute,
-    private readonly parts: { details: HTMLElement; status: HTMLElement; outlineSlot: HTMLElement; graphSlot: HTMLElement },
+    private readonly parts: {
+      details: HTMLElement;
+      status: HTMLElement;
+      outlineSlot: HTMLElement;
+      graphSlot: HTMLElement;
+    },
   ) {
     const label = `Lineage graph of ${route.ref}; the node list beside it reaches every node by keyboard`;
     this.view = new GraphView(parts.graphSlot, label, (id) => this.select(id, false));
@@ -49,7 +54,8 @@ class LineageSession {
     const timing = this.view.show(this.graph, focusId);
     this.outline.show(this.graph);
     const notes = [`${timing.nodes} nodes, laid out in ${Math.round(timing.layoutMs)} ms`];
-    if (this.graph.truncated) notes.push(`only the nearest ${MAX_NODES} nodes are shown; lower the depth to see the rest`);
+    if (this.graph.truncated)
+      notes.push(`only the nearest ${MAX_NODES} nodes are shown; lower the depth to see the rest`);
     this.parts.status.textContent = notes.join(" · ");
   }
 
@@ -60,8 +66,8 @@ class LineageSession {
     };
   }
 
-  select(id: string, fromKeyboardOrList: boolean): void {
-    this.view.select(id, fromKeyboardOrList);
+  select(id: string, centre: boolean): void {
+    this.view.select(id, centre);
     this.outline.markSelected(id);
     const cluster = this.graph.clusters.get(id);
     if (cluster) {
@@ -78,11 +84,15 @@ class LineageSession {
     this.detailsRequest = new AbortController();
     const signal = this.detailsRequest.signal;
     this.parts.details.replaceChildren(el("p", { class: "muted" }, `Loading ${node.title}…`));
-    const loading = node.kind === "run" ? runDetails(node.ref, this.actions(), signal) : artifactDetails(node.ref, this.actions(), signal);
+    const loading =
+      node.kind === "run"
+        ? runDetails(node.ref, this.actions(), signal)
+        : artifactDetails(node.ref, this.actions(), signal);
     loading.then(
       (details) => this.parts.details.replaceChildren(details),
       (error: unknown) => {
-        if (!isAbort(error)) this.parts.details.replaceChildren(el("p", { class: "error", role: "alert" }, explain(error)));
+        if (!isAbort(error))
+          this.parts.details.replaceChildren(el("p", { class: "error", role: "alert" }, explain(error)));
       },
     );
   }
@@ -92,13 +102,16 @@ class LineageSession {
     const state = this.graph.clusters.get(clusterId);
     if (!state || this.expanding) return;
     this.detailsRequest.abort();
-    const showState = () => this.parts.details.replaceChildren(clusterDetails(state, () => void this.expand(clusterId)));
+    const showState = () =>
+      this.parts.details.replaceChildren(clusterDetails(state, () => void this.expand(clusterId)));
     if (state.loaded >= state.cluster.count) {
       showState();
       return;
     }
     this.expanding = true;
-    this.parts.details.replaceChildren(el("p", { class: "muted" }, `Loading ${state.pageSize} members of ${state.label}…`));
+    this.parts.details.replaceChildren(
+      el("p", { class: "muted" }, `Loading ${state.pageSize} members of ${state.label}…`),
+    );
     try {
       const variables = { id: clusterId, first: state.pageSize, after: state.after };
       const page = await request(CLUSTER_PAGE, variables, this.alive.signal);
@@ -129,7 +142,11 @@ async function header(route: LineageRoute, signal: AbortSignal): Promise<HTMLEle
   const parts = splitRef(route.ref);
   if (!parts) {
     setCrumbs([{ label: "Home", href: "/" }, { label: route.ref }]);
-    return el("header", { class: "collection-header" }, el("div", {}, el("p", { class: "muted" }, "run"), el("h1", {}, route.ref)));
+    return el(
+      "header",
+      { class: "collection-header" },
+      el("div", {}, el("p", { class: "muted" }, "run"), el("h1", {}, route.ref)),
+    );
   }
   try {
     return (await collectionHeader(parts.collection, parts.version, "lineage", route, signal)).element;
@@ -148,13 +165,32 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute, sign
   const graphSlot = el("div", { class: "graph-frame" });
   const details = el("aside", { class: "panel", "aria-label": "Details", "aria-live": "polite" });
   const headerSlot = el("div");
-  root.replaceChildren(headerSlot, el("div", { class: "toolbar" }, controls.element, status), el("div", { class: "lineage" }, outlineSlot, graphSlot, details));
+  root.replaceChildren(
+    headerSlot,
+    el("div", { class: "toolbar" }, controls.element, status),
+    el("div", { class: "lineage" }, outlineSlot, graphSlot, details),
+  );
   const [top, answer] = await Promise.all([
     header(route, signal),
-    request(LINEAGE, { ref: route.ref, direction: route.direction, depth: route.depth, clusterThreshold: route.clusterThreshold, maxNodes: MAX_NODES }, signal),
+    request(
+      LINEAGE,
+      {
+        ref: route.ref,
+        direction: route.direction,
+        depth: route.depth,
+        clusterThreshold: route.clusterThreshold,
+        maxNodes: MAX_NODES,
+      },
+      signal,
+    ),
   ]);
   headerSlot.replaceWith(top);
-  const session = new LineageSession(LineageGraph.from(answer.lineage), route, { details, status, outlineSlot, graphSlot });
+  const session = new LineageSession(LineageGraph.from(answer.lineage), route, {
+    details,
+    status,
+    outlineSlot,
+    graphSlot,
+  });
   session.start();
   return () => session.destroy();
 }

@@ -45,7 +45,10 @@ function render(route: Route): void {
       if (isAbort(error) || signal.aborted) return;
       if (!(error instanceof ApiError)) console.error(error);
       showAlert(explain(error));
-      app.replaceChildren(el("p", { class: "muted" }, "Nothing to show here."), el("p", {}, el("a", { href: "/" }, "Back to the registries")));
+      app.replaceChildren(
+        el("p", { class: "muted" }, "Nothing to show here."),
+        el("p", {}, el("a", { href: "/" }, "Back to the registries")),
+      );
     })
     .finally(() => {
       if (!signal.aborted) app.removeAttribute("aria-busy");

@@ -15,7 +15,12 @@ export class Outline {
 
   constructor(private readonly onSelect: (id: string) => void) {
     this.heading = el("h2", { id: "outline-title" }, "Nodes");
-    this.list = el("ul", { role: "listbox", class: "outline-list", "aria-labelledby": "outline-title", "aria-describedby": "outline-help" });
+    this.list = el("ul", {
+      role: "listbox",
+      class: "outline-list",
+      "aria-labelledby": "outline-title",
+      "aria-describedby": "outline-help",
+    });
     this.element = el(
       "nav",
       { class: "outline", "aria-label": "Nodes in this lineage" },
@@ -49,7 +54,15 @@ export class Outline {
   private item(node: GraphNode, index: number): HTMLLIElement {
     const item = el(
       "li",
-      { id: `node-option-${index}`, role: "option", tabindex: -1, "aria-selected": "false", "data-node-id": node.id, "data-kind": node.kind, class: node.root ? "root" : null },
+      {
+        id: `node-option-${index}`,
+        role: "option",
+        tabindex: -1,
+        "aria-selected": "false",
+        "data-node-id": node.id,
+        "data-kind": node.kind,
+        class: node.root ? "root" : null,
+      },
       el("span", { class: `swatch ${node.kind}`, "aria-hidden": "true" }),
       el("span", { class: "visually-hidden" }, `${KIND_NAMES[node.kind]}: `),
       el("span", { class: "title" }, node.title),
@@ -82,7 +95,14 @@ export class Outline {
   private onKey(event: KeyboardEvent): void {
     const ids = [...this.items.keys()];
     const at = this.focusedId ? ids.indexOf(this.focusedId) : -1;
-    const step: Record<string, number> = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: ids.length - 1, PageDown: at + 10, PageUp: at - 10 };
+    const step: Record<string, number> = {
+      ArrowDown: at + 1,
+      ArrowUp: at - 1,
+      Home: 0,
+      End: ids.length - 1,
+      PageDown: at + 10,
+      PageUp: at - 10,
+    };
     if (event.key in step) {
       event.preventDefault();
       const target = ids[Math.min(ids.length - 1, Math.max(0, step[event.key] ?? 0))];

@@ -31,20 +31,69 @@ export interface Home {
 export const HOME = query<Home>(/* GraphQL */ `
   query Home {
     entities(first: 50) {
-      totalCount pageInfo { hasNextPage endCursor }
-      edges { node {
-        name
-        registries(first: 50) {
-          totalCount pageInfo { hasNextPage endCursor }
-          edges { node { name description collections(first: 100) {
-            totalCount pageInfo { hasNextPage endCursor } edges { node { name ref type } } } } }
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          name
+          registries(first: 50) {
+            totalCount
+            pageInfo {
+              hasNextPage
+              endCursor
+            }
+            edges {
+              node {
+                name
+                description
+                collections(first: 100) {
+                  totalCount
+                  pageInfo {
+                    hasNextPage
+                    endCursor
+                  }
+                  edges {
+                    node {
+                      name
+                      ref
+                      type
+                    }
+                  }
+                }
+              }
+            }
+          }
+          projects(first: 50) {
+            totalCount
+            pageInfo {
+              hasNextPage
+              endCursor
+            }
+            edges {
+              node {
+                name
+                collections(first: 100) {
+                  totalCount
+                  pageInfo {
+                    hasNextPage
+                    endCursor
+                  }
+                  edges {
+                    node {
+                      name
+                      ref
+                      type
+                    }
+                  }
+                }
+              }
+            }
+          }
         }
-        projects(first: 50) {
-          totalCount pageInfo { hasNextPage endCursor }
-          edges { node { name collections(first: 100) {
-            totalCount pageInfo { hasNextPage endCursor } edges { node { name ref type } } } } }
-        }
-      } }
+      }
     }
   }
 `);
@@ -70,10 +119,24 @@ export interface ArtifactCollectionVersions {
 export const ARTIFACT_COLLECTION = query<ArtifactCollectionVersions, { ref: string }>(/* GraphQL */ `
   query ArtifactCollection($ref: String!) {
     artifactCollection(ref: $ref) {
-      ref name type description
+      ref
+      name
+      type
+      description
       versions(first: 100) {
-        totalCount pageInfo { hasNextPage endCursor }
-        edges { node { ref version versionName aliases } }
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            ref
+            version
+            versionName
+            aliases
+          }
+        }
       }
     }
   }
@@ -93,10 +156,28 @@ export interface RegistryCollectionVersions {
 export const REGISTRY_COLLECTION = query<RegistryCollectionVersions, { ref: string }>(/* GraphQL */ `
   query RegistryCollection($ref: String!) {
     registryCollection(ref: $ref) {
-      ref name registry type description
+      ref
+      name
+      registry
+      type
+      description
       versions(first: 100) {
-        totalCount pageInfo { hasNextPage endCursor }
-        edges { node { ref version versionName aliases artifact { ref } } }
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        edges {
+          node {
+            ref
+            version
+            versionName
+            aliases
+            artifact {
+              ref
+            }
+          }
+        }
       }
     }
   }
@@ -172,15 +253,58 @@ export interface LineageVariables {
 export const LINEAGE = query<Lineage, LineageVariables>(/* GraphQL */ `
   query Lineage($ref: String!, $direction: LineageDirection!, $depth: Int!, $clusterThreshold: Int!, $maxNodes: Int!) {
     lineage(ref: $ref, direction: $direction, depth: $depth, clusterThreshold: $clusterThreshold, maxNodes: $maxNodes) {
-      root { ... on Run { id } ... on ArtifactVersion { id } ... on RedactedNode { id } }
+      root {
+        ... on Run {
+          id
+        }
+        ... on ArtifactVersion {
+          id
+        }
+        ... on RedactedNode {
+          id
+        }
+      }
       nodes {
         __typename
-        ... on Run { id runId name state jobType }
-        ... on ArtifactVersion { id ref collectionName: name versionName type aliases deleted }
-        ... on RedactedNode { id kind }
+        ... on Run {
+          id
+          runId
+          name
+          state
+          jobType
+        }
+        ... on ArtifactVersion {
+          id
+          ref
+          collectionName: name
+          versionName
+          type
+          aliases
+          deleted
+        }
+        ... on RedactedNode {
+          id
+          kind
+        }
       }
-      edges { kind from to alias created }
-      clusters { id parent side kind edgeKind count jobType collection type }
+      edges {
+        kind
+        from
+        to
+        alias
+        created
+      }
+      clusters {
+        id
+        parent
+        side
+        kind
+        edgeKind
+        count
+        jobType
+        collection
+        type
+      }
       truncated
     }
   }
@@ -197,15 +321,42 @@ export interface ClusterPage {
 export const CLUSTER_PAGE = query<ClusterPage, { id: string; first: number; after: string | null }>(/* GraphQL */ `
   query ClusterPage($id: ID!, $first: Int!, $after: String) {
     lineageCluster(id: $id, first: $first, after: $after) {
-      totalCount pageInfo { hasNextPage endCursor }
+      totalCount
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
       edges {
         node {
           __typename
-          ... on Run { id runId name state jobType }
-          ... on ArtifactVersion { id ref collectionName: name versionName type aliases deleted }
-          ... on RedactedNode { id kind }
+          ... on Run {
+            id
+            runId
+            name
+            state
+            jobType
+          }
+          ... on ArtifactVersion {
+            id
+            ref
+            collectionName: name
+            versionName
+            type
+            aliases
+            deleted
+          }
+          ... on RedactedNode {
+            id
+            kind
+          }
         }
-        edge { kind from to alias created }
+        edge {
+          kind
+          from
+          to
+          alias
+          created
+        }
       }
     }
   }
@@ -238,9 +389,37 @@ export interface RunDetails {
 export const RUN_DETAILS = query<RunDetails, { id: string }>(/* GraphQL */ `
   query RunDetails($id: ID!) {
     run(id: $id) {
-      id runId entity project name state jobType createdAt finishedAt user tags
-      inputs(first: 50) { totalCount edges { alias node { ref type } } }
-      outputs(first: 50) { totalCount edges { created node { ref type } } }
+      id
+      runId
+      entity
+      project
+      name
+      state
+      jobType
+      createdAt
+      finishedAt
+      user
+      tags
+      inputs(first: 50) {
+        totalCount
+        edges {
+          alias
+          node {
+            ref
+            type
+          }
+        }
+      }
+      outputs(first: 50) {
+        totalCount
+        edges {
+          created
+          node {
+            ref
+            type
+          }
+        }
+      }
     }
   }
 `);
@@ -270,9 +449,27 @@ export interface ArtifactDetails {
 export const ARTIFACT_DETAILS = query<ArtifactDetails, { ref: string }>(/* GraphQL */ `
   query ArtifactDetails($ref: String!) {
     artifact(ref: $ref) {
-      id ref name versionName type createdAt aliases digest size fileCount metadata description deleted
-      createdBy { id name }
-      links { ref aliases }
+      id
+      ref
+      name
+      versionName
+      type
+      createdAt
+      aliases
+      digest
+      size
+      fileCount
+      metadata
+      description
+      deleted
+      createdBy {
+        id
+        name
+      }
+      links {
+        ref
+        aliases
+      }
     }
   }
 `);

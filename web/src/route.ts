@@ -66,7 +66,10 @@ export function routeUrl(route: Route): string {
     case "home":
       return "/";
     case "collection":
-      return `/?${search([["collection", route.collection], ["version", route.version]])}`;
+      return `/?${search([
+        ["collection", route.collection],
+        ["version", route.version],
+      ])}`;
     case "lineage":
       return `/lineage?${search([
         ["ref", route.ref],
