@@ -67,7 +67,7 @@ export class Outline {
       el("span", { class: "visually-hidden" }, `${KIND_NAMES[node.kind]}: `),
       el("span", { class: "title" }, node.title),
       node.subtitle ? el("span", { class: "subtitle" }, node.subtitle) : null,
-      node.root ? el("span", { class: "badge" }, "this version") : null,
+      node.root ? el("span", { class: "badge" }, node.kind === "run" ? "this run" : "this version") : null,
     );
     this.items.set(node.id, item);
     return item;
