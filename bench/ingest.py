@@ -34,6 +34,7 @@ class IngestResult:
     run_latencies: list[float] = field(default_factory=list)
     errors: int = 0
     first_error: str = ""
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def runs_per_second(self) -> float:

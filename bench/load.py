@@ -89,6 +89,7 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     first_error: str = ""
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:

@@ -21,7 +21,7 @@ from bench.floor import floor_params, floor_query, run_floor
 from bench.generate import Facts
 from bench.ingest import IngestResult, ingest, remove_project, upload
 from bench.load import Connection, HttpError, LoadResult, closed_loop, graphql_request
-from bench.processes import Served
+from bench.processes import CpuMeter, Served
 
 DEPTHS = (2, 4, 8)
 DIRECTIONS = ("UPSTREAM", "DOWNSTREAM", "BOTH")
@@ -121,7 +121,7 @@ async def _lineage_row(
     floor_text = floor_query(row.direction, row.depth)
     floor_args = floor_params(row.ref, queries.THRESHOLD, queries.MAX_NODES)
     peer_text = queries.peer_lineage(row.direction, row.depth)
-    peer_args = queries.ref_parts(row.ref)
+    peer_args = queries.peer_root(collection_id(driver, row.ref.rsplit(":", 1)[0]), row.ref)
 
     async def ask_stemma() -> dict[str, Any]:
         answer = await stemma_http.graphql(queries.LINEAGE, variables)
@@ -177,6 +177,20 @@ async def _lineage_row(
     return peer_http
 
 
+def collection_id(driver: Driver, collection: str) -> str:
+    """The id of ENTITY/PROJECT/NAME, as a client of the peer would look it up once."""
+    entity, project, name = collection.split("/")
+    with driver.session() as session:
+        record = session.run(
+            "MATCH (c:ArtifactCollection {entity: $e, project: $p, name: $n}) RETURN c.id AS id",
+            e=entity,
+            p=project,
+            n=name,
+        ).single()
+    assert record is not None, f"no collection {collection}"
+    return str(record["id"])
+
+
 def _check(answer: bytes, what: str) -> None:
     body = json.loads(answer)
     if body.get("errors") or not body.get("data"):
@@ -187,6 +201,7 @@ async def registry(
     stemma: Served,
     peer: Served,
     facts: Facts,
+    neo4j_pid: int | None,
     collection_id: str,
     seconds: float,
     memory: Memory,
@@ -220,8 +235,10 @@ async def registry(
         for concurrency in CONCURRENCY:
             await closed_loop(server.port, path, [request], concurrency, min(1.0, seconds))
             sampler = asyncio.create_task(_sample_rss(server, memory, f"{server_name} registry"))
-            result = await closed_loop(server.port, path, [request], concurrency, seconds)
+            with CpuMeter({"server": server.pid, "neo4j": neo4j_pid}) as meter:
+                result = await closed_loop(server.port, path, [request], concurrency, seconds)
             sampler.cancel()
+            result.cpu = meter.used
             log(
                 f"{server_name} {query} x{concurrency}: {result.rate:,.0f} req/s, p50 "
                 f"{result.percentile(50) * 1000:.1f} ms, p99 {result.percentile(99) * 1000:.1f} ms, "
@@ -238,7 +255,13 @@ async def _sample_rss(server: Served, memory: Memory, phase: str) -> None:
 
 
 async def ingestion(
-    driver: Driver, stemma: Served, facts: Facts, seconds: float, memory: Memory, log: Callable[[str], None]
+    driver: Driver,
+    stemma: Served,
+    facts: Facts,
+    seconds: float,
+    memory: Memory,
+    neo4j_pid: int | None,
+    log: Callable[[str], None],
 ) -> list[IngestResult]:
     """Runs with one use and one log each, at concurrency 1 and 16, into a project removed afterwards."""
     digest = upload(stemma.url, stemma.headers)
@@ -248,12 +271,14 @@ async def ingestion(
         project = f"bench-ingest-{int(time.time())}-{concurrency}"
         sampler = asyncio.create_task(_sample_rss(stemma, memory, "Stemma ingestion"))
         try:
-            result = await ingest(
-                stemma.port, stemma.headers, entity, project, facts.dataset_ref, digest, concurrency, seconds
-            )
+            with CpuMeter({"server": stemma.pid, "neo4j": neo4j_pid}) as meter:
+                result = await ingest(
+                    stemma.port, stemma.headers, entity, project, facts.dataset_ref, digest, concurrency, seconds
+                )
         finally:
             sampler.cancel()
             remove_project(driver, entity, project)
+        result.cpu = meter.used
         log(
             f"ingestion x{concurrency}: {result.runs_per_second:,.0f} runs/s, "
             f"{result.events_per_second:,.0f} lineage events/s, errors {result.errors} {result.first_error}"

@@ -100,6 +100,28 @@ BENCH_USER = "bench-runner"
 UNLIMITED = "1000000000"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds each named process spends between `__enter__` and `__exit__`: a cost per request that
+    holds on a busy machine, where a rate only says what share of the cores the benchmark got."""
+
+    def __init__(self, pids: dict[str, int | None]) -> None:
+        self.pids = {name: pid for name, pid in pids.items() if pid is not None}
+        self.used: dict[str, float] = {}
+
+    def __enter__(self) -> CpuMeter:
+        self._start = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.used = {name: cpu_seconds(pid) - self._start[name] for name, pid in self.pids.items()}
+
+
 def stemma_server(neo4j_uri: str, state: Path, port: int | None = None) -> Served:
     """`stemma serve` as a user runs it, against `neo4j_uri`, with its files under `state`.
 

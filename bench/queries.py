@@ -66,7 +66,8 @@ def peer_lineage(direction: str, depth: int) -> str:
     @neo4j/graphql has no variable-length traversal and no clusters: each level is a
     nested field, every list capped at MAX_NODES (so a hub returns its first 500
     consumers instead of a cluster), and a node reached by several paths appears
-    once per path."""
+    once per path. The root is found by its collection id and version number, the
+    key Neo4j indexes (its client resolves the collection id once)."""
 
     def branch(upstream: bool, on_version: bool, left: int) -> str:
         if left == 0:
@@ -79,17 +80,15 @@ def peer_lineage(direction: str, depth: int) -> str:
 
     sides = {"UPSTREAM": (True,), "DOWNSTREAM": (False,), "BOTH": (True, False)}[direction]
     trees = " ".join(branch(upstream, True, depth) for upstream in sides)
-    return f"""query($entity: String!, $project: String!, $name: String!, $version: Int!) {{
-  artifactVersions(where: {{entity: {{eq: $entity}}, project: {{eq: $project}}, name: {{eq: $name}},
-                            version: {{eq: $version}}}}) {{ {PEER_VERSION} {trees} }}
+    return f"""query($collection: String!, $version: Int!) {{
+  artifactVersions(where: {{collection_id: {{eq: $collection}}, version: {{eq: $version}}}}) {{
+    {PEER_VERSION} {trees} }}
 }}"""
 
 
-def ref_parts(ref: str) -> dict[str, Any]:
-    """ENTITY/PROJECT/NAME:vN as the peer's variables."""
-    path, version = ref.rsplit(":v", 1)
-    entity, project, name = path.split("/")
-    return {"entity": entity, "project": project, "name": name, "version": int(version)}
+def peer_root(collection_id: str, ref: str) -> dict[str, Any]:
+    """The peer's variables for ENTITY/PROJECT/NAME:vN in the collection `collection_id`."""
+    return {"collection": collection_id, "version": int(ref.rsplit(":v", 1)[1])}
 
 
 def answer_of_stemma(lineage: dict[str, Any]) -> dict[str, Any]:

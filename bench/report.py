@@ -117,28 +117,37 @@ def _difference(a: list[float], b: list[float]) -> str:
 
 def registry_table(rows: list[RegistryRow]) -> list[str]:
     lines = [
-        "| server | query | concurrency | requests/s | p50 ms | p99 ms | errors |",
-        "|---|---|---|---|---|---|---|",
+        "| server | query | concurrency | requests/s | p50 ms | p99 ms | errors | server CPU ms/request "
+        "| Neo4j CPU ms/request |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         result = row.result
+        count = len(result.latencies)
         lines.append(
             f"| {row.server} | {row.query} | {result.concurrency} | {result.rate:,.0f} | {ms(result.latencies)} | "
-            f"{ms(result.latencies, 99)} | {result.errors} |"
+            f"{ms(result.latencies, 99)} | {result.errors} | {_per(result.cpu, 'server', count)} | "
+            f"{_per(result.cpu, 'neo4j', count)} |"
         )
     return lines
+
+
+def _per(cpu: dict[str, float], name: str, count: int) -> str:
+    return f"{cpu[name] / count * 1000:.2f}" if name in cpu and count else "–"
 
 
 def ingestion_table(results: list[IngestResult]) -> list[str]:
     lines = [
         "| concurrency | runs/s | lineage events/s (use + log) | GraphQL mutations/s | run p50 ms | run p99 ms "
-        "| errors |",
-        "|---|---|---|---|---|---|---|",
+        "| errors | server CPU ms/run | Neo4j CPU ms/run |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        count = len(r.run_latencies)
         lines.append(
             f"| {r.concurrency} | {r.runs_per_second:,.0f} | {r.events_per_second:,.0f} | "
-            f"{3 * r.runs_per_second:,.0f} | {ms(r.run_latencies)} | {ms(r.run_latencies, 99)} | {r.errors} |"
+            f"{3 * r.runs_per_second:,.0f} | {ms(r.run_latencies)} | {ms(r.run_latencies, 99)} | {r.errors} | "
+            f"{_per(r.cpu, 'server', count)} | {_per(r.cpu, 'neo4j', count)} |"
         )
     return lines
 

@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import os
 import shlex
+import signal
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -62,18 +63,19 @@ def caller() -> dict[str, object]:
 def run(options: Options) -> Report:
     """The whole benchmark; returns what was written to `options.output`."""
     if options.neo4j_uri is not None:
-        return measure_on(options, options.neo4j_uri, "external Neo4j")
+        return measure_on(options, options.neo4j_uri, "external Neo4j", None)
     instance = local_instance(options.port, options.heap, options.page_cache, options.instance)
     started = instance.start()
     log(f"Neo4j {'started' if started else 'already running'} at {instance.uri}")
     try:
-        return measure_on(options, instance.uri, f"heap {options.heap}, page cache {options.page_cache}")
+        memory = f"heap {options.heap}, page cache {options.page_cache}"
+        return measure_on(options, instance.uri, memory, instance.running_pid())
     finally:
         if started and options.stop_neo4j:
             instance.stop()
 
 
-def measure_on(options: Options, uri: str, memory_note: str) -> Report:
+def measure_on(options: Options, uri: str, memory_note: str, neo4j_pid: int | None) -> Report:
     install_peer()
     samples = options.samples or SAMPLES[options.size]
     seconds = options.seconds or LOAD_SECONDS[options.size]
@@ -83,7 +85,7 @@ def measure_on(options: Options, uri: str, memory_note: str) -> Report:
         graph = ensure_graph(driver, uri, options.size, options.seed, log)
         report = Report(options.command, graph, uri, memory_note, samples, seconds, ingest_seconds)
         report.neo4j_version = _neo4j_version(driver)
-        collection_id = _collection_id(driver, graph.facts.collection)
+        collection_id = measure.collection_id(driver, graph.facts.collection)
         key = api_key(uri)
         with stemma_server(uri, state) as stemma, peer_server(uri, state) as peer:
             stemma.headers = {"authorization": f"Bearer {key}"} if key else {}
@@ -94,11 +96,11 @@ def measure_on(options: Options, uri: str, memory_note: str) -> Report:
             report.lineage = asyncio.run(measure.lineage(driver, stemma, peer, graph.facts, samples, caller(), log))
             report.load_average.append(os.getloadavg()[0])
             report.registry = asyncio.run(
-                measure.registry(stemma, peer, graph.facts, collection_id, seconds, report.memory, log)
+                measure.registry(stemma, peer, graph.facts, neo4j_pid, collection_id, seconds, report.memory, log)
             )
             report.load_average.append(os.getloadavg()[0])
             report.ingestion = asyncio.run(
-                measure.ingestion(driver, stemma, graph.facts, ingest_seconds, report.memory, log)
+                measure.ingestion(driver, stemma, graph.facts, ingest_seconds, report.memory, neo4j_pid, log)
             )
             report.memory.add("Stemma after", stemma.rss_mb())
             report.load_average.append(os.getloadavg()[0])
@@ -111,18 +113,6 @@ def _neo4j_version(driver: object) -> str:
     with driver.session() as session:  # type: ignore[attr-defined]
         record = session.run("CALL dbms.components() YIELD versions, edition RETURN versions[0] AS v, edition").single()
     return f"{record['v']} {record['edition']}"
-
-
-def _collection_id(driver: object, ref: str) -> str:
-    entity, project, name = ref.split("/")
-    with driver.session() as session:  # type: ignore[attr-defined]
-        record = session.run(
-            "MATCH (c:ArtifactCollection {entity: $e, project: $p, name: $n}) RETURN c.id AS id",
-            e=entity,
-            p=project,
-            n=name,
-        ).single()
-    return str(record["id"])
 
 
 def parse(argv: list[str]) -> Options:
@@ -153,5 +143,10 @@ def parse(argv: list[str]) -> Options:
     )
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     run(parse(sys.argv[1:]))
