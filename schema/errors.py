@@ -17,9 +17,10 @@ UNAVAILABLE = "UNAVAILABLE"
 
 
 def is_client_error(error: GraphQLError) -> bool:
-    """Errors the client may read: ours, and the request's own syntax or validation errors."""
+    """Errors the client may read: ours, and the request's own syntax, validation and value-coercion errors
+    (those come before execution, so they have no path)."""
     original = error.original_error
-    return original is None or isinstance(original, StemmaError)
+    return original is None or isinstance(original, StemmaError) or error.path is None
 
 
 class StemmaErrors(MaskErrors):

@@ -35,6 +35,7 @@ from server.metrics import Metrics, MetricsMiddleware
 from server.settings import Settings
 
 logger = logging.getLogger("stemma.server")
+STARTUP_WAIT_SECONDS = 30
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
 
@@ -81,13 +82,15 @@ async def lineage_page(request: Request) -> Response:
     return FileResponse(index)
 
 
-async def _migrate_when_reachable(executor: Executor) -> None:
-    """Apply migrations now, or as soon as Neo4j answers; the server serves (503 health) meanwhile."""
+async def _prepare_graph(executor: Executor, settings: Settings) -> None:
+    """Apply migrations and make the first admin on an empty database, now or as soon as Neo4j answers;
+    the server serves meanwhile (health says 503)."""
     while True:
         try:
             applied = await migrate(executor)
             if applied:
                 logger.info("applied migrations %s", ", ".join(applied))
+            announce_first_admin(await first_admin(executor), settings)
             return
         except StemmaError as exc:
             logger.warning("migrations wait for Neo4j: %s", exc.message)
@@ -126,10 +129,10 @@ def create_app(settings: Settings) -> Starlette:
             lineage_max_nodes=settings.lineage_max_nodes,
             lineage_max_cluster_threshold=settings.lineage_max_cluster_threshold,
         )
-        tasks = [asyncio.create_task(_migrate_when_reachable(executor))]
+        tasks = [asyncio.create_task(_prepare_graph(executor, settings))]
         try:
-            await asyncio.wait_for(asyncio.shield(tasks[0]), timeout=settings.neo4j_timeout_seconds * 2)
-            announce_first_admin(await first_admin(executor), settings)
+            reachable = (await neo4j_status(executor)).reachable
+            await asyncio.wait_for(asyncio.shield(tasks[0]), timeout=STARTUP_WAIT_SECONDS if reachable else 0.1)
         except TimeoutError:
             logger.warning("Neo4j at %s is not answering; serving anyway", settings.effective_neo4j_uri)
         tasks.append(

@@ -42,6 +42,7 @@ class ServerProcess:
             "STEMMA_BLOB_DIR": str(self.state / "blobs"),
             **self.extra_env,
         }
+        self.state.mkdir(parents=True, exist_ok=True)
         log = (self.state / "server.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "server", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT

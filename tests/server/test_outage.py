@@ -1,0 +1,122 @@
+"""Neo4j falls over: requests answer UNAVAILABLE quickly, the server recovers alone, the SDK's ingest loses nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import stemma
+from neo4j import GraphDatabase
+
+from neo4j_local.launcher import LocalNeo4j
+from tests.conftest import ROOT, free_port
+from tests.serving import ServerProcess
+
+ARTIFACTS = 500
+
+
+@pytest.fixture
+def own_neo4j(tmp_path: Path) -> Iterator[LocalNeo4j]:
+    """A Neo4j of this test's own, since it is stopped and started again."""
+    local = LocalNeo4j(
+        state_dir=ROOT / ".stemma", name=f"outage-{tmp_path.name}", port=free_port(), heap="512m", page_cache="128m"
+    )
+    local.start()
+    yield local
+    local.stop()
+    shutil.rmtree(local.home, ignore_errors=True)
+
+
+def first_admin_key(process: ServerProcess) -> str:
+    return next(line.strip() for line in process.log().splitlines() if line.strip().startswith("stm_"))
+
+
+def ingest(url: str, key: str, root: Path, done: list[int]) -> None:
+    with stemma.init(
+        project="ingest", entity="outage", job_type="prepare", name="bulk", base_url=url, api_key=key
+    ) as run:
+        for number in range(ARTIFACTS):
+            path = root / f"part-{number}.txt"
+            path.write_text(f"part {number}")
+            run.log_artifact(str(path), name=f"part-{number}", type="dataset")
+            done.append(number)
+
+
+def test_an_outage_answers_503_fast_recovers_alone_and_the_sdk_ingest_loses_nothing(
+    own_neo4j: LocalNeo4j, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STEMMA_RETRY_SECONDS", "180")
+    process = ServerProcess(own_neo4j.uri, tmp_path / "server", free_port()).start()
+    try:
+        key = first_admin_key(process)
+        headers = {"authorization": f"Bearer {key}"}
+        me = {"query": "{ me { user } }"}
+        assert httpx.post(f"{process.url}/graphql", json=me, headers=headers).status_code == 200
+        done: list[int] = []
+        worker = threading.Thread(target=ingest, args=(process.url, key, tmp_path, done))
+        worker.start()
+        while len(done) < 100:
+            assert worker.is_alive()
+            time.sleep(0.05)
+        own_neo4j.stop()
+        answers = []
+        for _ in range(5):
+            started = time.monotonic()
+            response = httpx.post(
+                f"{process.url}/graphql",
+                json={"query": '{ run(id: "outage/ingest/x") { id } }'},
+                headers=headers,
+                timeout=30,
+            )
+            answers.append((response.status_code, time.monotonic() - started))
+        assert [status for status, _ in answers] == [503] * 5
+        assert max(elapsed for _, elapsed in answers) < 1.0
+        assert response.headers["retry-after"] == "2"
+        assert response.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+        stuck_at = len(done)
+        time.sleep(1)
+        assert len(done) == stuck_at
+        own_neo4j.start()
+        worker.join(timeout=240)
+        assert not worker.is_alive()
+        assert done == list(range(ARTIFACTS))
+        assert httpx.post(f"{process.url}/graphql", json=me, headers=headers).status_code == 200
+    finally:
+        process.stop()
+    with GraphDatabase.driver(own_neo4j.uri, auth=None) as driver:
+        records, _, _ = driver.execute_query(
+            "MATCH (:Run {name: 'bulk'})-[l:LOGGED]->(v:ArtifactVersion)-[:VERSION_OF]->(c:ArtifactCollection) "
+            "RETURN count(DISTINCT c) AS collections, count(v) AS versions, count(l) AS logged, "
+            "max(v.version) AS highest"
+        )
+    assert dict(records[0]) == {"collections": ARTIFACTS, "versions": ARTIFACTS, "logged": ARTIFACTS, "highest": 0}
+
+
+def test_shutdown_lets_requests_in_flight_finish(server: str, neo4j_uri: str, tmp_path: Path) -> None:
+    process = ServerProcess(neo4j_uri, tmp_path, free_port()).start()
+    slow = {
+        "query": '{ cypher(query: "UNWIND range(1, 4000000) AS a WITH a WHERE a < 0 RETURN count(*) AS n") { rows } }'
+    }
+    results: list[httpx.Response] = []
+    key = os.environ["STEMMA_API_KEY"]
+
+    def ask() -> None:
+        results.append(
+            httpx.post(f"{process.url}/graphql", json=slow, headers={"authorization": f"Bearer {key}"}, timeout=60)
+        )
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    time.sleep(0.3)
+    assert process.process is not None
+    process.process.terminate()
+    asker.join(timeout=60)
+    process.process.wait(timeout=60)
+    assert [r.status_code for r in results] == [200]
+    assert results[0].json() == {"data": {"cypher": {"rows": [[0]]}}}
