@@ -6,9 +6,16 @@ import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
+from starlette.routing import Match
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+CLIENT_CLOSED = 499  # the client went away mid-request (nginx's convention): not a server error
+
+
+CLIENT_CLOSED = 499  # the client went away mid-request (nginx's convention): not a server error
 
 
 class Metrics:
@@ -55,7 +62,19 @@ class MetricsMiddleware:
 
         try:
             await self.app(scope, receive, send=record)
+        except ClientDisconnect:
+            status = CLIENT_CLOSED
+            raise
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", "other")
-            self.metrics.requests.labels(scope["method"], template, str(status)).observe(time.perf_counter() - started)
+            self.metrics.requests.labels(scope["method"], route_template(scope), str(status)).observe(
+                time.perf_counter() - started
+            )
+
+
+def route_template(scope: Scope) -> str:
+    """The matching route's path template (never the raw path, whose values are unbounded), or `other`."""
+    for route in getattr(scope.get("app"), "routes", ()):
+        match, _ = route.matches(scope)
+        if match is Match.FULL:
+            return str(getattr(route, "path", "other"))
+    return "other"
