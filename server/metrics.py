@@ -7,10 +7,9 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import ClientDisconnect, Request
-from starlette.routing import Match
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 
 CLIENT_CLOSED = 499  # the client went away mid-request (nginx's convention): not a server error
 
