@@ -27,13 +27,14 @@ browser:
 run: install web
 	$(BIN)/stemma serve
 
-lint: install
+lint: install web
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(if $(SDK),$(BIN)/mypy --strict sdk/stemma)
+	$(if $(WEB),cd web && npm run --silent check-format)
 
-test: install web $(if $(WEB),browser)
-	$(BIN)/ruff check .
-	$(BIN)/mypy
+test: lint $(if $(WEB),browser)
 	$(BIN)/pytest
 
 bench: install
