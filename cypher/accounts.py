@@ -116,9 +116,11 @@ class Accounts:
         for index, member in enumerate(members or []):
             check_name(member, f"members[{index}]")
         visibility = "entity" if members is None else "restricted"
-        await self.run(
+        rows = await self.run(
             "set_registry_access", entity=entity, registry=registry, visibility=visibility, members=members or []
         )
+        if not rows:
+            raise NotFound(f"no registry {entity}/{registry}", field="registry")
 
 
 async def first_admin(executor: Executor) -> NewKey | None:

@@ -126,6 +126,8 @@ def test_restricted_registries_are_seen_by_named_members_and_admins(tenants: Ten
     assert names == {"ana": ["secret"], "vic": ["secret"], "cat": []}
     missing = cat.error('{ artifact(ref: "acme/registry-secret/c:v0") { id } }')
     assert missing["extensions"] == {"code": "NOT_FOUND", "field": "ref"}
+    missing = tenants.ana.error('mutation { setRegistryAccess(entity: "acme", registry: "nope", members: []) }')
+    assert missing["extensions"] == {"code": "NOT_FOUND", "field": "registry"}
     tenants.ana.query('mutation { setRegistryAccess(entity: "acme", registry: "secret") }')
     assert [e["node"]["name"] for e in cat.query(query)["registries"]["edges"]] == ["secret"]
     cat.http.close()
