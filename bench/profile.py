@@ -61,6 +61,28 @@ def _package(frame: str) -> str:
     return path.split("/")[0] if "/" in path else path.split(".")[0]
 
 
+STAGES = {
+    "GraphQL validation (graphql-core validate)": "validate (graphql/validation/validate.py",
+    "GraphQL parsing": "parse (graphql/language/parser.py",
+    "Strawberry request-limit extensions": "strawberry/extensions/",
+    "Stemma's selection → Cypher compile": "compile_",
+    "the Neo4j driver (sessions, Bolt I/O, decoding)": "neo4j/",
+}
+
+
+def stages(raw: Path) -> list[str]:
+    """Inclusive share of samples in each stage of a request."""
+    total = 0
+    hits = dict.fromkeys(STAGES, 0)
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        total += int(count)
+        for stage, marker in STAGES.items():
+            if marker in stack:
+                hits[stage] += int(count)
+    return [f"  {100 * n / total:5.1f}%  {stage}" for stage, n in hits.items()]
+
+
 def summary(raw: Path, top: int = 12) -> list[str]:
     """Samples by the package of the innermost frame (self time), the busiest innermost functions,
     and Stemma's own functions by inclusive share."""
@@ -83,7 +105,8 @@ def summary(raw: Path, top: int = 12) -> list[str]:
         return [f"  {100 * n / total:5.1f}%  {name}" for name, n in counter.most_common(top)]
 
     return [
-        f"{total} samples",
+        f"{total} samples; stages (inclusive):",
+        *stages(raw),
         "self time by package:",
         *share(own),
         "busiest innermost functions:",
