@@ -11,9 +11,9 @@ import asyncio
 import datetime as dt
 import os
 import shlex
+import shutil
 import signal
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +80,9 @@ def measure_on(options: Options, uri: str, memory_note: str, neo4j_pid: int | No
     samples = options.samples or SAMPLES[options.size]
     seconds = options.seconds or LOAD_SECONDS[options.size]
     ingest_seconds = options.ingest_seconds or INGEST_SECONDS[options.size]
-    state = Path(tempfile.mkdtemp(prefix="stemma-bench-", dir=DATA if DATA.exists() else None))
+    state = DATA / "servers" / options.instance
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
     with GraphDatabase.driver(uri, notifications_min_severity="OFF") as driver:
         graph = ensure_graph(driver, uri, options.size, options.seed, log)
         report = Report(options.command, graph, uri, memory_note, samples, seconds, ingest_seconds)
