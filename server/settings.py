@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str = "neo4j"
     neo4j_timeout_seconds: float = Field(default=2.0, gt=0, description="connect timeout")
-    neo4j_retry_seconds: float = Field(default=0.5, ge=0, description="the driver's retry budget per transaction")
+    neo4j_retry_seconds: float = Field(
+        default=0, ge=0, description="the driver's own retry budget (Stemma retries transient errors itself)"
+    )
 
     state_dir: Path = Path(".stemma")
     local_neo4j_port: int = Field(default=7687, ge=1, le=65535)
