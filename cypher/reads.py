@@ -42,6 +42,16 @@ def compile_root(root: Root, selection: Field, scope: Scope) -> Statement:
     return Statement(f"{root.match} RETURN {body} AS result", scope.params)
 
 
+def file_readable(digest: str, caller: Mapping[str, Any]) -> Statement:
+    """One row when some artifact version the caller may see holds this content; else none."""
+    scope = Scope(caller)
+    return Statement(
+        f"MATCH (:File {{digest: {scope.param(digest)}}})<-[:CONTAINS]-(x:ArtifactVersion) "
+        f"WHERE {visible('ArtifactVersion', {'v': 'x'})} RETURN x.id AS id LIMIT 1",
+        scope.params,
+    )
+
+
 def match_collection(ref: CollectionRef, scope: Scope, var: str) -> str:
     """MATCH binding `var` to a project's artifact collection or a registry collection the caller may see."""
     if ref.registry is not None:

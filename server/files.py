@@ -7,7 +7,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from cypher.access import Caller
 from cypher.errors import StemmaError
+from cypher.reads import file_readable
 from server.blobs import BlobStore, TooLarge, check_digest
 from server.errors import error_response
 
@@ -32,13 +34,24 @@ async def put_file(request: Request) -> Response:
     return JSONResponse({"digest": digest, "created": created}, status_code=201 if created else 200)
 
 
+async def readable(request: Request, digest: str) -> bool:
+    """Content is served to those who may see a version holding it (superusers: all); to anyone
+    else it does not exist. Uploads are open to every key: content is named by its hash."""
+    caller: Caller = request.state.caller
+    if caller.superuser:
+        return await _store(request).has(digest)
+    rows = await request.app.state.executor.read(file_readable(digest, caller.param()))
+    return bool(rows) and await _store(request).has(digest)
+
+
 async def head_file(request: Request) -> Response:
     try:
         digest = check_digest(request.path_params["digest"])
+        found = await readable(request, digest)
     except StemmaError as exc:
         return error_response(exc)
     store = _store(request)
-    if not await store.has(digest):
+    if not found:
         return Response(status_code=404)
     return Response(headers={"content-length": str(store.local_path(digest).stat().st_size)})
 
@@ -46,10 +59,11 @@ async def head_file(request: Request) -> Response:
 async def get_file(request: Request) -> Response:
     try:
         digest = check_digest(request.path_params["digest"])
+        found = await readable(request, digest)
     except StemmaError as exc:
         return error_response(exc)
     store = _store(request)
-    if not await store.has(digest):
+    if not found:
         return JSONResponse(
             {"error": {"code": "NOT_FOUND", "message": f"no file has digest {digest}"}}, status_code=404
         )

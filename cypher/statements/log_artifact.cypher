@@ -3,6 +3,7 @@
 // that version (revived if it was deleted), and this run is recorded to have
 // logged it too. Writing to the collection first takes its lock, so concurrent
 // loggers get distinct, gapless numbers and identical content makes one version.
+// Each file's content is a (:File {digest}) the version CONTAINS.
 // No row comes back when the collection has another type.
 MATCH (run:Run {id: $run_id})-[:IN]->(p:Project)
 MERGE (c:ArtifactCollection {entity: p.entity, project: p.name, name: $name})
@@ -25,6 +26,9 @@ CALL (run, c, same) {
     created_at: datetime()
   })-[:VERSION_OF]->(c)
   SET c.next_version = c.next_version + 1
+  FOREACH (digest IN $file_digests |
+    MERGE (f:File {digest: digest})
+    MERGE (v)-[:CONTAINS]->(f))
   RETURN v, true AS created, false AS revived
 UNION
   WITH same

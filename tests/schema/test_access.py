@@ -146,3 +146,12 @@ def test_me_and_members(tenants: Tenants) -> None:
     ]
     assert tenants.vic.error('{ users(entity: "acme") { user } }')["extensions"]["code"] == "FORBIDDEN"
     assert tenants.bob.error('{ users(entity: "acme") { user } }')["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_file_contents_are_served_only_to_those_who_may_see_a_version_holding_them(tenants: Tenants) -> None:
+    digest = __import__("hashlib").sha256(b"acme faces").hexdigest()
+    assert tenants.ana.http.get(f"/files/sha256/{digest}").content == b"acme faces"
+    assert tenants.vic.http.head(f"/files/sha256/{digest}").status_code == 200
+    assert tenants.bob.http.get(f"/files/sha256/{digest}").status_code == 404
+    assert tenants.bob.http.head(f"/files/sha256/{digest}").status_code == 404
+    assert tenants.bob.http.get(f"/files/sha256/{'c' * 64}").status_code == 404
