@@ -108,10 +108,12 @@ def loaded_graph(driver: Driver) -> LoadedGraph | None:
     return LoadedGraph(facts, marker["load_seconds"], marker["loaded_at"], reused=True)
 
 
-def ensure_graph(driver: Driver, uri: str, size: str, seed: int, log: Callable[[str], None] = print) -> LoadedGraph:
-    """The graph of this size and seed, loaded now unless the marker says it already is."""
+def ensure_graph(
+    driver: Driver, uri: str, size: str, seed: int, log: Callable[[str], None] = print, reload: bool = False
+) -> LoadedGraph:
+    """The graph of this size and seed, loaded now unless the marker says it already is (or `reload`)."""
     current = loaded_graph(driver)
-    if current is not None and (current.facts.size, current.facts.seed) == (size, seed):
+    if not reload and current is not None and (current.facts.size, current.facts.seed) == (size, seed):
         log(f"graph {size} seed {seed} already loaded ({current.loaded_at})")
         return current
     log("cleaning the benchmark database")

@@ -77,7 +77,7 @@ def _versions(report: Report) -> str:
     commit = _git("rev-parse", "--short", "HEAD")
     others = [line for line in _git("status", "--porcelain").splitlines() if not line[3:].startswith("bench/")]
     if others:
-        commit += f" plus uncommitted changes in {len(others)} files of the shared working tree"
+        commit += f" plus uncommitted changes to {len(others)} path(s) of the shared working tree"
     return (
         f"Stemma {commit} · Neo4j {report.neo4j_version} ({report.neo4j_memory}) · Python {platform.python_version()}"
         f", neo4j driver {neo4j.__version__} · Node {node}, @neo4j/graphql "

@@ -41,6 +41,7 @@ class Options:
     port: int = 7697
     instance: str = "bench"
     stop_neo4j: bool = False
+    reload: bool = False
     heap: str = "3g"
     page_cache: str = "3g"
     output: Path = ROOT / "bench" / "RESULTS.md"
@@ -84,7 +85,7 @@ def measure_on(options: Options, uri: str, memory_note: str, neo4j_pid: int | No
     shutil.rmtree(state, ignore_errors=True)
     state.mkdir(parents=True)
     with GraphDatabase.driver(uri, notifications_min_severity="OFF") as driver:
-        graph = ensure_graph(driver, uri, options.size, options.seed, log)
+        graph = ensure_graph(driver, uri, options.size, options.seed, log, options.reload)
         report = Report(options.command, graph, uri, memory_note, samples, seconds, ingest_seconds)
         report.neo4j_version = _neo4j_version(driver)
         collection_id = measure.collection_id(driver, graph.facts.collection)
@@ -126,6 +127,7 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--ingest-seconds", type=float, help="seconds per ingestion level")
     parser.add_argument("--neo4j-uri", help="use this Neo4j (its data is replaced) instead of the local one")
     parser.add_argument("--port", type=int, default=7697, help="Bolt port of the benchmark's local Neo4j")
+    parser.add_argument("--reload", action="store_true", help="load the graph again even if it is loaded")
     parser.add_argument("--heap", default="3g")
     parser.add_argument("--page-cache", default="3g")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
@@ -137,6 +139,7 @@ def parse(argv: list[str]) -> Options:
         seconds=args.seconds,
         ingest_seconds=args.ingest_seconds,
         neo4j_uri=args.neo4j_uri,
+        reload=args.reload,
         port=args.port,
         heap=args.heap,
         page_cache=args.page_cache,
