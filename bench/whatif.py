@@ -2,9 +2,9 @@
 `ParserCache` and `ValidationCache` added to the schema's extensions, measured against the app as it is.
 
 Variants: `as-is`; `caches` (the two caches added); `caches+shared-limits` (the caches, and the request
-limiters built once instead of per request: a QueryDepthLimiter or MaxAliasesLimiter instance makes its
-own validation-rule class, so per-request instances give ValidationCache a new key every time and it
-never hits).
+limiters' validation rules made once and added per request with AddValidationRules: a QueryDepthLimiter
+or MaxAliasesLimiter instance makes its own rule class, so per-request instances give ValidationCache a new
+key every time and it never hits).
 
     python -m bench.whatif              # on the graph `make bench` loaded last
     python -m bench.whatif --serve caches   # (internal) one variant, on STEMMA_PORT
@@ -30,6 +30,7 @@ VARIANTS = ("as-is", "caches", "caches+shared-limits")
 def serve(variant: str) -> None:
     import uvicorn
     from strawberry.extensions import (
+        AddValidationRules,
         MaxAliasesLimiter,
         MaxTokensLimiter,
         ParserCache,
@@ -46,14 +47,18 @@ def serve(variant: str) -> None:
     if variant == "caches":
         extensions = [*caches, *base.extensions]
     elif variant == "caches+shared-limits":
-        # The limiters built once: QueryDepthLimiter makes a new validation-rule class per instance, and a
-        # per-request instance gives ValidationCache a new key every time.
-        limits = [
-            QueryDepthLimiter(max_depth=15),
-            MaxTokensLimiter(max_token_count=5000),
-            MaxAliasesLimiter(max_alias_count=30),
+        # The limiters' rule classes made once: each QueryDepthLimiter or MaxAliasesLimiter instance makes a
+        # new validation-rule class, and a per-request instance gives ValidationCache a new key every time.
+        rules = [
+            *QueryDepthLimiter(max_depth=15).validation_rules,
+            *MaxAliasesLimiter(max_alias_count=30).validation_rules,
         ]
-        extensions = [*caches, build.StemmaErrors, *(lambda limit=limit: limit for limit in limits)]
+        extensions = [
+            *caches,
+            build.StemmaErrors,
+            lambda: AddValidationRules(rules),
+            lambda: MaxTokensLimiter(max_token_count=5000),
+        ]
     if variant != "as-is":
         changed = build.StemmaSchema(
             query=build.QUERY, mutation=build.MUTATION, config=base.config, extensions=extensions
