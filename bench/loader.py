@@ -25,12 +25,14 @@ STATEMENTS = {
           finished_at: datetime(row.at)})-[:IN]->(p)""",
     "collections": """UNWIND $rows AS row MATCH (p:Project {entity: row.entity, name: row.project})
         CREATE (:ArtifactCollection {id: row.id, entity: row.entity, project: row.project, name: row.name,
-          type: row.type, tags: [], created_at: datetime(row.at), next_version: row.next_version})-[:IN]->(p)""",
+          type: row.type, tags: [], created_at: datetime(row.at), next_version: row.next_version,
+          live_versions: row.next_version})-[:IN]->(p)""",
     "versions": """UNWIND $rows AS row MATCH (c:ArtifactCollection {id: row.collection_id})
-        CREATE (:ArtifactVersion {id: row.id, collection_id: c.id, entity: c.entity, project: c.project,
+        CREATE (v:ArtifactVersion {id: row.id, collection_id: c.id, entity: c.entity, project: c.project,
           name: c.name, type: c.type, version: row.version, digest: row.digest, size: row.size, file_count: 1,
           file_paths: ['data.bin'], file_digests: [row.digest], file_sizes: [row.size], metadata: '{}', tags: [],
-          state: 'committed', created_at: datetime(row.at)})-[:VERSION_OF]->(c)""",
+          state: 'committed', created_at: datetime(row.at)})-[:VERSION_OF]->(c)
+        MERGE (f:File {digest: row.digest}) CREATE (v)-[:CONTAINS]->(f)""",
     "logged": """UNWIND $rows AS row MATCH (r:Run {id: row.run}) MATCH (v:ArtifactVersion {id: row.version})
         CREATE (r)-[:LOGGED {at: datetime(row.at), created: row.created}]->(v)""",
     "used": """UNWIND $rows AS row MATCH (v:ArtifactVersion {id: row.version}) MATCH (r:Run {id: row.run})

@@ -79,9 +79,11 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "createdAt": prop("created_at"),
         "versions": Page(
             "ArtifactVersion",
-            "(@x:ArtifactVersion)-[:VERSION_OF]->(@v)",
+            "(@x:ArtifactVersion)",
             (Sort("@x.version", Order.DESC, SortKind.INT),),
-            where=LIVE_VERSION,
+            where=f"@x.collection_id = @v.id AND @x.version >= 0 AND {LIVE_VERSION}",
+            count="@v.live_versions",
+            order_prefix="@x.collection_id DESC",
         ),
         "aliases": Many(
             "Alias",

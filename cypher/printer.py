@@ -126,7 +126,10 @@ def render_page(rule: Page, field_: Field, bound: Mapping[str, str], scope: Scop
     subfields = {sub.name: sub for sub in field_.only_type()}
     parts = []
     if "totalCount" in subfields:
-        parts.append(f"`total_count`: COUNT {{ MATCH {pattern}{_where(conditions)} }}")
+        counted = (
+            scope.fill_with(rule.count, names) if rule.count else f"COUNT {{ MATCH {pattern}{_where(conditions)} }}"
+        )
+        parts.append(f"`total_count`: {counted}")
     if "edges" in subfields or "pageInfo" in subfields:
         parts.append(f"`edges`: {_edges(rule, field_, subfields.get('edges'), pattern, names, conditions, scope)}")
     return "{" + ", ".join(parts) + "}"
@@ -156,6 +159,8 @@ def _edges(
             row.append(f"`{sub.python_name}`: {scope.fill_with(rule.edge[sub.name], names)}")
     carried = ", ".join(sorted(set(names.values())))
     order = ", ".join(f"{expr} {key.order.value}" for key, expr in zip(rule.sort, sort_exprs, strict=True))
+    if rule.order_prefix:
+        order = f"{scope.fill_with(rule.order_prefix, names)}, {order}"
     limit = scope.param(first + 1)
     return (
         f"COLLECT {{ MATCH {pattern}{_where(conditions)} WITH {carried} ORDER BY {order} LIMIT {limit} "

@@ -68,7 +68,10 @@ class Page:
     """A Relay connection over a pattern: filters from arguments, keyset cursors, COUNT for totalCount.
 
     `filters` maps an argument name to a predicate using `@p` for its value;
-    `edge` maps edge field names to expressions (relationship properties)."""
+    `edge` maps edge field names to expressions (relationship properties);
+    `count`, when given, is a kept counter read instead of counting (for long listings without filters);
+    `order_prefix` leads the ORDER BY with a key that is constant within the listing, so that Neo4j can
+    walk a composite index in order instead of sorting every row."""
 
     type: str
     pattern: str
@@ -77,6 +80,8 @@ class Page:
     filters: Mapping[str, str] = field(default_factory=dict)
     edge: Mapping[str, str] = field(default_factory=dict)
     binds: Mapping[str, str] = field(default_factory=lambda: {"v": "x"})
+    count: str | None = None
+    order_prefix: str | None = None
 
 
 Rule = Expr | One | Many | Page

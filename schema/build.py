@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -23,26 +32,46 @@ def read_field(root: Any, name: str) -> Any:
     return root[name] if type(root) is dict else getattr(root, name)
 
 
+class CachedParser(ParserCache):
+    """Strawberry's parser cache, except that a document that fails to parse is left to Strawberry's own
+    parser, which reports the syntax (or token-limit) error like any other request error."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        yield
+
+
 class StemmaSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Client errors are answers, not incidents: only unexpected ones are logged (by StemmaErrors)."""
 
 
+DOCUMENT_CACHE = 512
 QUERY = merge_types("Query", (Query, AccountQuery))
 MUTATION = merge_types("Mutation", (Mutation, AccountMutation))
 
 
 def build_schema(max_depth: int = 15, max_tokens: int = 5000, max_aliases: int = 30) -> StemmaSchema:
-    """The schema with request limits: each refusal names its limit and value."""
+    """The schema with request limits: each refusal names its limit and value.
+
+    Parsed and validated documents are cached (clients send the same few queries over and over); the
+    depth and alias rules are built once, because validation is cached per set of rule classes."""
+    limit_rules = (
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    )
     return StemmaSchema(
         query=QUERY,
         mutation=MUTATION,
         config=StrawberryConfig(default_resolver=read_field, scalar_map=SCALARS),
         extensions=[
             StemmaErrors,
-            lambda: QueryDepthLimiter(max_depth=max_depth),
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: CachedParser(maxsize=DOCUMENT_CACHE),
+            lambda: AddValidationRules(list(limit_rules)),
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE),
         ],
     )
 

@@ -8,7 +8,7 @@
 MATCH (run:Run {id: $run_id})-[:IN]->(p:Project)
 MERGE (c:ArtifactCollection {entity: p.entity, project: p.name, name: $name})
   ON CREATE SET c.id = randomUUID(), c.type = $type, c.created_at = datetime(),
-                c.tags = [], c.next_version = 0
+                c.tags = [], c.next_version = 0, c.live_versions = 0
 MERGE (c)-[:IN]->(p)
 SET c._lock = true
 REMOVE c._lock
@@ -25,17 +25,18 @@ CALL (run, c, same) {
     metadata: $metadata, description: $description, tags: [], state: 'committed',
     created_at: datetime()
   })-[:VERSION_OF]->(c)
-  SET c.next_version = c.next_version + 1
+  SET c.next_version = c.next_version + 1, c.live_versions = c.live_versions + 1
   FOREACH (digest IN $file_digests |
     MERGE (f:File {digest: digest})
     MERGE (v)-[:CONTAINS]->(f))
   RETURN v, true AS created, false AS revived
 UNION
-  WITH same
+  WITH c, same
   WHERE same IS NOT NULL
-  WITH same, same.state = 'deleted' AS revived
+  WITH c, same, same.state = 'deleted' AS revived
   SET same.state = 'committed'
   REMOVE same.deleted_at
+  FOREACH (_ IN CASE WHEN revived THEN [1] ELSE [] END | SET c.live_versions = c.live_versions + 1)
   RETURN same AS v, false AS created, revived
 }
 MERGE (run)-[l:LOGGED]->(v)

@@ -12,7 +12,8 @@ def test_migrations_are_numbered_and_split_into_statements() -> None:
     migrations = load_migrations()
     assert [m.id for m in migrations] == sorted(m.id for m in migrations)
     assert migrations[0].id == "0001_constraints"
-    assert all(statement.startswith("CREATE ") for m in migrations for statement in m.statements)
+    assert all(m.statements for m in migrations)
+    assert all(s.startswith(("CREATE ", "MATCH ")) and "//" not in s for m in migrations for s in m.statements)
 
 
 def test_migrations_are_recorded_and_a_second_run_applies_nothing(driver: Driver, neo4j_uri: str) -> None:
