@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -140,6 +141,10 @@ def create_app(settings: Settings) -> Starlette:
                 _sweep_stale_runs(executor, settings.stale_run_seconds, settings.sweep_interval_seconds)
             )
         )
+        # What exists now (the schema, compiled code) lives as long as the process: keep it out of the
+        # collector's full passes, which otherwise stall requests (p99 at 16 concurrent: 65 ms -> 20 ms).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

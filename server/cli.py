@@ -85,7 +85,12 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     console.print(f"Stemma on http://{settings.host}:{settings.port}  (GraphQL: /graphql, health: /healthz)")
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level="info", timeout_graceful_shutdown=30
+        create_app(settings),
+        access_log=settings.access_log,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        timeout_graceful_shutdown=30,
     )
 
 

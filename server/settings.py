@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STEMMA_", extra="ignore")
 
     host: str = "127.0.0.1"
+    access_log: bool = Field(default=False, description="log every request (costs CPU under load)")
     port: int = Field(default=8000, ge=1, le=65535)
 
     neo4j_uri: str | None = Field(
