@@ -1,4 +1,5 @@
-"""Ingestion through the API as the SDK does it: each run is createRun, one useArtifact, one logArtifact.
+"""Ingestion through the API, two ways: run by run as the SDK does it (createRun, one useArtifact, one
+logArtifact), and in batches of runs with `recordRuns` (one request and one transaction per batch).
 
 The lineage events are the `use` and the `log` (two per run). Runs go to a
 project of their own, removed afterwards, so the loaded graph stays as it was.
@@ -21,24 +22,39 @@ USE = "mutation($run: ID!, $ref: String!) { useArtifact(runId: $run, ref: $ref) 
 LOG = """mutation($input: LogArtifactInput!) {
   logArtifact(input: $input) { created artifact { id version } } }"""
 CONTENT = b"weights of a model trained in the benchmark\n"
-CLEAN = """MATCH (p:Project {entity: $entity, name: $project})
-CALL (p) { MATCH (x)-[:IN]->(p) OPTIONAL MATCH (v:ArtifactVersion)-[:VERSION_OF]->(x)
-           OPTIONAL MATCH (a:Alias)-[:POINTS_TO]->(v) DETACH DELETE a, v, x }
-DETACH DELETE p"""
+RECORD = "mutation($runs: [RecordRunInput!]!) { recordRuns(runs: $runs) { runs } }"
+BATCH = 100
+CLEAN = """MATCH (x) WHERE (x:Run OR x:ArtifactCollection) AND x.entity = $entity AND x.project = $project
+CALL (x) {
+  OPTIONAL MATCH (v:ArtifactVersion)-[:VERSION_OF]->(x)
+  OPTIONAL MATCH (a:Alias)-[:POINTS_TO]->(v)
+  DETACH DELETE a, v, x
+} IN TRANSACTIONS OF 200 ROWS"""
+CLEAN_PROJECT = "MATCH (p:Project {entity: $entity, name: $project}) DETACH DELETE p"
 
 
 @dataclass
 class IngestResult:
     concurrency: int
+    batch: int = 1
     seconds: float = 0.0
-    run_latencies: list[float] = field(default_factory=list)
+    runs: int = 0
+    request_latencies: list[float] = field(default_factory=list)
     errors: int = 0
     first_error: str = ""
     cpu: dict[str, float] = field(default_factory=dict)
 
     @property
+    def mode(self) -> str:
+        return "run by run (3 mutations, as the SDK)" if self.batch == 1 else f"recordRuns, {self.batch} runs a batch"
+
+    @property
     def runs_per_second(self) -> float:
-        return len(self.run_latencies) / self.seconds
+        return self.runs / self.seconds
+
+    @property
+    def requests_per_second(self) -> float:
+        return len(self.request_latencies) * (3 if self.batch == 1 else 1) / self.seconds
 
     @property
     def events_per_second(self) -> float:
@@ -84,7 +100,8 @@ async def ingest(
                     await connection.graphql(
                         LOG, {"input": {"runId": run_key, "name": f"model-w{worker}", "type": "model", "files": files}}
                     )
-                    result.run_latencies.append(time.perf_counter() - started)
+                    result.request_latencies.append(time.perf_counter() - started)
+                    result.runs += 1
                 except HttpError as exc:
                     result.errors += 1
                     result.first_error = result.first_error or str(exc)
@@ -98,6 +115,68 @@ async def ingest(
     return result
 
 
+async def ingest_batches(
+    port: int,
+    headers: dict[str, str],
+    entity: str,
+    project: str,
+    dataset_ref: str,
+    digest: str,
+    concurrency: int,
+    seconds: float,
+    batch: int = BATCH,
+) -> IngestResult:
+    """`concurrency` clients each send batches of `batch` runs (one use and one log each) for `seconds`."""
+    result = IngestResult(concurrency, batch=batch)
+    deadline = time.perf_counter() + seconds
+
+    async def client(worker: int) -> None:
+        connection = await Connection(port, "/graphql", headers).open()
+        number = 0
+        try:
+            while time.perf_counter() < deadline:
+                runs = [
+                    {
+                        "entity": entity,
+                        "project": project,
+                        "runId": f"w{worker}-{number + n}",
+                        "jobType": "train",
+                        "uses": [dataset_ref],
+                        "logs": [
+                            {
+                                "name": f"model-w{worker}",
+                                "type": "model",
+                                "files": [
+                                    {
+                                        "path": f"model-w{worker}-{number + n}.bin",
+                                        "digest": digest,
+                                        "size": len(CONTENT),
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                    for n in range(batch)
+                ]
+                started = time.perf_counter()
+                try:
+                    await connection.graphql(RECORD, {"runs": runs})
+                    result.request_latencies.append(time.perf_counter() - started)
+                    result.runs += batch
+                except HttpError as exc:
+                    result.errors += 1
+                    result.first_error = result.first_error or str(exc)
+                number += batch
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(worker) for worker in range(concurrency)))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
 def remove_project(driver: Driver, entity: str, project: str) -> None:
     with driver.session() as session:
         session.run(CLEAN, entity=entity, project=project).consume()
+        session.run(CLEAN_PROJECT, entity=entity, project=project).consume()

@@ -19,7 +19,7 @@ from neo4j import Driver
 from bench import queries
 from bench.floor import floor_params, floor_query, run_floor
 from bench.generate import Facts
-from bench.ingest import IngestResult, ingest, remove_project, upload
+from bench.ingest import IngestResult, ingest, ingest_batches, remove_project, upload
 from bench.load import Connection, HttpError, LoadResult, closed_loop, graphql_request
 from bench.processes import CpuMeter, Served
 
@@ -263,16 +263,18 @@ async def ingestion(
     neo4j_pid: int | None,
     log: Callable[[str], None],
 ) -> list[IngestResult]:
-    """Runs with one use and one log each, at concurrency 1 and 16, into a project removed afterwards."""
+    """Runs with one use and one log each, run by run at concurrency 1 and 16 and in recordRuns batches at
+    concurrency 1 and 4, each into a project removed afterwards."""
     digest = upload(stemma.url, stemma.headers)
     entity = facts.dataset_ref.split("/")[0]
     results = []
-    for concurrency in (1, 16):
-        project = f"bench-ingest-{int(time.time())}-{concurrency}"
+    for concurrency, batched in ((1, False), (16, False), (1, True), (4, True)):
+        project = f"bench-ingest-{int(time.time())}-{concurrency}-{int(batched)}"
         sampler = asyncio.create_task(_sample_rss(stemma, memory, "Stemma ingestion"))
+        way = ingest_batches if batched else ingest
         try:
             with CpuMeter({"server": stemma.pid, "neo4j": neo4j_pid}) as meter:
-                result = await ingest(
+                result = await way(
                     stemma.port, stemma.headers, entity, project, facts.dataset_ref, digest, concurrency, seconds
                 )
         finally:
@@ -280,7 +282,7 @@ async def ingestion(
             remove_project(driver, entity, project)
         result.cpu = meter.used
         log(
-            f"ingestion x{concurrency}: {result.runs_per_second:,.0f} runs/s, "
+            f"ingestion {result.mode} x{concurrency}: {result.runs_per_second:,.0f} runs/s, "
             f"{result.events_per_second:,.0f} lineage events/s, errors {result.errors} {result.first_error}"
         )
         results.append(result)

@@ -138,16 +138,15 @@ def _per(cpu: dict[str, float], name: str, count: int) -> str:
 
 def ingestion_table(results: list[IngestResult]) -> list[str]:
     lines = [
-        "| concurrency | runs/s | lineage events/s (use + log) | GraphQL mutations/s | run p50 ms | run p99 ms "
+        "| how | concurrency | runs/s | lineage events/s (use + log) | GraphQL mutations/s | p50 ms | p99 ms "
         "| errors | server CPU ms/run | Neo4j CPU ms/run |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        count = len(r.run_latencies)
         lines.append(
-            f"| {r.concurrency} | {r.runs_per_second:,.0f} | {r.events_per_second:,.0f} | "
-            f"{3 * r.runs_per_second:,.0f} | {ms(r.run_latencies)} | {ms(r.run_latencies, 99)} | {r.errors} | "
-            f"{_per(r.cpu, 'server', count)} | {_per(r.cpu, 'neo4j', count)} |"
+            f"| {r.mode} | {r.concurrency} | {r.runs_per_second:,.0f} | {r.events_per_second:,.0f} | "
+            f"{r.requests_per_second:,.0f} | {ms(r.request_latencies)} | {ms(r.request_latencies, 99)} | {r.errors} | "
+            f"{_per(r.cpu, 'server', r.runs)} | {_per(r.cpu, 'neo4j', r.runs)} |"
         )
     return lines
 
@@ -169,6 +168,7 @@ def targets(report: Report) -> list[str]:
     alias16 = [r.result for r in report.registry if r.server == "Stemma" and r.result.concurrency == 16]
     reads_ok = all(r.rate >= 1000 and r.percentile(99) < 0.05 for r in alias16)
     ingest = max((r.events_per_second for r in report.ingestion), default=0)
+    by_run = max((r.events_per_second for r in report.ingestion if r.batch == 1), default=0)
 
     def verdict(ok: bool) -> str:
         return "**met**" if ok else "**missed**"
@@ -183,7 +183,8 @@ def targets(report: Report) -> list[str]:
         "- Registry reads ≥ 1,000 req/s at concurrency 16 with p99 < 50 ms: "
         + ", ".join(f"{r.rate:,.0f} req/s p99 {r.percentile(99) * 1000:.0f} ms" for r in alias16)
         + f" — {verdict(reads_ok)}",
-        f"- Ingestion ≥ 1,000 lineage events/s: best {ingest:,.0f}/s — {verdict(ingest >= 1000)}",
+        f"- Ingestion ≥ 1,000 lineage events/s: best {ingest:,.0f}/s with recordRuns batches "
+        f"({by_run:,.0f}/s run by run, as the SDK logs) — {verdict(ingest >= 1000)}",
     ]
 
 

@@ -22,6 +22,7 @@ from strawberry.types import ExecutionContext
 
 from schema.accounts import AccountMutation, AccountQuery
 from schema.errors import StemmaErrors
+from schema.ingest import IngestMutation
 from schema.mutations import Mutation
 from schema.queries import Query
 from schema.scalars import SCALARS
@@ -50,7 +51,7 @@ class StemmaSchema(strawberry.Schema):
 
 DOCUMENT_CACHE = 512
 QUERY = merge_types("Query", (Query, AccountQuery))
-MUTATION = merge_types("Mutation", (Mutation, AccountMutation))
+MUTATION = merge_types("Mutation", (Mutation, IngestMutation, AccountMutation))
 
 
 def build_schema(max_depth: int = 15, max_tokens: int = 5000, max_aliases: int = 30) -> StemmaSchema:

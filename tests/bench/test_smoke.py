@@ -40,8 +40,9 @@ def test_the_benchmark_writes_every_row_and_stemma_agrees_with_the_floor(tmp_pat
         for concurrency in CONCURRENCY
     ]
     assert all(r.result.errors == 0 and r.result.latencies for r in report.registry)
-    assert [(r.concurrency, r.errors) for r in report.ingestion] == [(1, 0), (16, 0)]
-    assert all(r.run_latencies for r in report.ingestion)
+    assert [(r.concurrency, r.errors) for r in report.ingestion] == [(1, 0), (16, 0), (1, 0), (4, 0)]
+    assert all(r.request_latencies and r.runs for r in report.ingestion)
+    assert {r.batch for r in report.ingestion} == {1, 100}
 
     text = output.read_text()
     assert text.count("<!-- size:T -->") == 1
