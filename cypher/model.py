@@ -75,6 +75,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "ref": Expr("@v.entity + '/' + @v.project + '/' + @v.name"),
         "type": prop("type"),
         "description": prop("description"),
+        "metadata": prop("metadata"),
         "tags": prop("tags"),
         "createdAt": prop("created_at"),
         "versions": Page(
@@ -170,6 +171,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "ref": Expr("@v.entity + '/registry-' + @v.registry + '/' + @v.name"),
         "type": prop("type"),
         "description": prop("description"),
+        "metadata": prop("metadata"),
         "tags": prop("tags"),
         "createdAt": prop("created_at"),
         "versions": Page(

@@ -22,8 +22,8 @@ from cypher.selection import Field
 
 EDITABLE = {
     "ArtifactVersion": {"description", "metadata", "tags"},
-    "ArtifactCollection": {"description", "tags"},
-    "RegistryCollection": {"description", "tags"},
+    "ArtifactCollection": {"description", "metadata", "tags"},
+    "RegistryCollection": {"description", "metadata", "tags"},
 }
 
 

@@ -229,25 +229,27 @@ class Mutation:
 
         return await write(info, step)
 
-    @strawberry.mutation(description="Edit a collection's description or tags; omitted fields stay.")
+    @strawberry.mutation(description="Edit a collection's description, metadata or tags; omitted fields stay.")
     async def update_artifact_collection(
         self,
         info: Info,
         ref: str,
         description: str | None = strawberry.UNSET,
+        metadata: JSON | None = strawberry.UNSET,
         tags: list[str] | None = strawberry.UNSET,
     ) -> ArtifactCollection:
-        return await _update_collection(info, ref, description, tags, registry=False)
+        return await _update_collection(info, ref, description, metadata, tags, registry=False)
 
-    @strawberry.mutation(description="Edit a registry collection's description or tags; omitted fields stay.")
+    @strawberry.mutation(description="Edit a registry collection's description, metadata or tags; omitted fields stay.")
     async def update_registry_collection(
         self,
         info: Info,
         ref: str,
         description: str | None = strawberry.UNSET,
+        metadata: JSON | None = strawberry.UNSET,
         tags: list[str] | None = strawberry.UNSET,
     ) -> RegistryCollection:
-        return await _update_collection(info, ref, description, tags, registry=True)
+        return await _update_collection(info, ref, description, metadata, tags, registry=True)
 
     @strawberry.mutation(
         description="Delete a version: refused while aliases name it unless deleteAliases; "
@@ -303,7 +305,7 @@ class Mutation:
 
 
 async def _update_collection(
-    info: Info, ref: str, description: str | None, tags: list[str] | None, *, registry: bool
+    info: Info, ref: str, description: str | None, metadata: Any, tags: list[str] | None, *, registry: bool
 ) -> Any:
     target = parse_collection_ref(ref)
     if (target.registry is not None) != registry:
@@ -312,6 +314,8 @@ async def _update_collection(
     changes: dict[str, Any] = {}
     if description is not strawberry.UNSET:
         changes["description"] = check_text(description, "description")
+    if metadata is not strawberry.UNSET:
+        changes["metadata"] = check_object(metadata, "metadata")
     if tags is not strawberry.UNSET:
         changes["tags"] = check_tags(tags or [])
     type_name = "RegistryCollection" if registry else "ArtifactCollection"

@@ -189,6 +189,10 @@ class ArtifactCollection(DictBacked):
     aliases: list[Alias]
     latest: ArtifactVersion | None
 
+    @strawberry.field(description="Free-form metadata (a JSON object).")
+    def metadata(self) -> JSON:
+        return stored_json(read(self, "metadata"))
+
     @strawberry.field(description="Versions, newest first; deleted versions are left out.")
     def versions(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> Connection[ArtifactVersion]:
         return page(self, info, first, after)
@@ -309,6 +313,10 @@ class RegistryCollection(DictBacked):
     tags: list[str]
     created_at: DateTime
     aliases: list[RegistryAlias]
+
+    @strawberry.field(description="Free-form metadata (a JSON object).")
+    def metadata(self) -> JSON:
+        return stored_json(read(self, "metadata"))
 
     @strawberry.field(description="Linked versions, newest link first.")
     def versions(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> Connection[RegistryVersion]:

@@ -18,7 +18,7 @@ from stemma.errors import (
     UsageError,
 )
 from stemma.files import ManifestEntry
-from stemma.lineage import Lineage, LineageCluster, LineageEdge
+from stemma.lineage import Lineage, LineageCluster, LineageEdge, RedactedNode
 from stemma.records import RegistryLink, RunInfo
 from stemma.runs import Run, current, finish, init
 from stemma.transport import VERSION
@@ -39,6 +39,7 @@ __all__ = [
     "ManifestEntry",
     "MissingFiles",
     "NotFound",
+    "RedactedNode",
     "RegistryLink",
     "Run",
     "RunInfo",

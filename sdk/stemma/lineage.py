@@ -13,7 +13,16 @@ from stemma.errors import UsageError
 from stemma.queries import LINEAGE_DIRECTIONS
 from stemma.records import RunInfo, parse_datetime
 
-LineageNode = RunInfo | Artifact
+
+@dataclass(frozen=True)
+class RedactedNode:
+    """A node of an entity the key may not read: only its kind (RUN or ARTIFACT), so the lineage keeps its shape."""
+
+    id: str
+    kind: str
+
+
+LineageNode = RunInfo | Artifact | RedactedNode
 
 
 def check_direction(direction: str) -> str:
@@ -25,7 +34,7 @@ def check_direction(direction: str) -> str:
 
 
 def node_id(node: LineageNode) -> str:
-    """The id edges use: a run's ENTITY/PROJECT/RUN_ID path, an artifact version's id."""
+    """The id edges use: a run's ENTITY/PROJECT/RUN_ID path, an artifact version's id, a redacted node's id."""
     return node.path if isinstance(node, RunInfo) else node.id
 
 
@@ -95,6 +104,8 @@ class Lineage:
 
 
 def _node(data: Mapping[str, Any], client: GraphQLClient) -> LineageNode:
+    if data["__typename"] == "RedactedNode":
+        return RedactedNode(str(data["id"]), str(data["kind"]))
     if data["__typename"] == "Run":
         return RunInfo.from_server({**data, "name": data["runName"], "state": data["runState"]}, client)
     return Artifact.from_server(data, client)

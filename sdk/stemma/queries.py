@@ -207,6 +207,7 @@ fragment LineageNodeFields on LineageNode {
   __typename
   ... on Run { ...LineageRunFields }
   ... on ArtifactVersion { ...ArtifactFields }
+  ... on RedactedNode { id kind }
 }
 """
         + LINEAGE_RUN_FIELDS

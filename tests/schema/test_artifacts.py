@@ -187,8 +187,14 @@ def test_descriptions_metadata_and_tags_are_editable(api: GraphQLClient) -> None
         tags: ["clean"]) { description metadata tags } }""")["updateArtifactVersion"]
     assert edited == {"description": "old", "metadata": {"rows": 2}, "tags": ["clean"]}
     collection = api.query("""mutation { updateArtifactCollection(ref: "zoo-team/zoo/data",
-        description: "the data", tags: ["a", "b"]) { description tags } }""")["updateArtifactCollection"]
-    assert collection == {"description": "the data", "tags": ["a", "b"]}
+        description: "the data", metadata: {owner: "ana"}, tags: ["a", "b"]) { description metadata tags } }""")
+    assert collection["updateArtifactCollection"] == {
+        "description": "the data",
+        "metadata": {"owner": "ana"},
+        "tags": ["a", "b"],
+    }
+    unset = api.query('{ artifactCollection(ref: "zoo-team/zoo/data") { metadata } }')["artifactCollection"]
+    assert unset == {"metadata": {"owner": "ana"}}
     cleared = api.query("""mutation { updateArtifactVersion(ref: "zoo-team/zoo/data:v0", description: null)
         { description metadata } }""")["updateArtifactVersion"]
     assert cleared == {"description": None, "metadata": {"rows": 2}}

@@ -28,28 +28,68 @@ def graph_size(driver: Driver) -> tuple[int, int]:
 def test_a_batch_records_runs_uses_and_logs_like_single_calls(api: GraphQLClient, driver: Driver) -> None:
     split = files(api, b"the split")
     runs = [
-        {"entity": "zoo-team", "project": "zoo", "runId": "s4", "name": "split-4", "jobType": "preprocess",
-         "logs": [{"name": "split_zoo_dataset", "type": "dataset", "files": split}]},
-        {"entity": "zoo-team", "project": "zoo", "runId": "s5", "name": "split-5", "jobType": "preprocess",
-         "logs": [{"name": "split_zoo_dataset", "type": "dataset", "files": split}]},
-        {"entity": "zoo-team", "project": "zoo", "runId": "rf20", "name": "rural-feather-20", "jobType": "train",
-         "uses": ["split_zoo_dataset:latest"],
-         "logs": [{"name": "zoo-ylbchv20", "type": "model", "files": files(api, b"weights"), "aliases": ["best"],
-                   "metadata": {"acc": 0.93}}]},
-        {"entity": "zoo-team", "project": "zoo", "runId": "nl21", "name": "northern-lake-21", "jobType": "evaluate",
-         "state": "RUNNING", "uses": ["zoo-team/zoo/zoo-ylbchv20:best"]},
+        {
+            "entity": "zoo-team",
+            "project": "zoo",
+            "runId": "s4",
+            "name": "split-4",
+            "jobType": "preprocess",
+            "logs": [{"name": "split_zoo_dataset", "type": "dataset", "files": split}],
+        },
+        {
+            "entity": "zoo-team",
+            "project": "zoo",
+            "runId": "s5",
+            "name": "split-5",
+            "jobType": "preprocess",
+            "logs": [{"name": "split_zoo_dataset", "type": "dataset", "files": split}],
+        },
+        {
+            "entity": "zoo-team",
+            "project": "zoo",
+            "runId": "rf20",
+            "name": "rural-feather-20",
+            "jobType": "train",
+            "uses": ["split_zoo_dataset:latest"],
+            "logs": [
+                {
+                    "name": "zoo-ylbchv20",
+                    "type": "model",
+                    "files": files(api, b"weights"),
+                    "aliases": ["best"],
+                    "metadata": {"acc": 0.93},
+                }
+            ],
+        },
+        {
+            "entity": "zoo-team",
+            "project": "zoo",
+            "runId": "nl21",
+            "name": "northern-lake-21",
+            "jobType": "evaluate",
+            "state": "RUNNING",
+            "uses": ["zoo-team/zoo/zoo-ylbchv20:best"],
+        },
     ]
     result = api.query(RECORD, runs=runs)["recordRuns"]
     assert result == {"runs": 4, "used": 2, "logged": 3, "versionsCreated": 2}
     model = api.query("""{ artifact(ref: "zoo-team/zoo/zoo-ylbchv20:v0") { aliases metadata createdBy { name }
         usedBy { edges { alias node { name state } } } } }""")["artifact"]
-    assert model == {"aliases": ["best", "latest"], "metadata": {"acc": 0.93}, "createdBy": {"name": "rural-feather-20"},
-                     "usedBy": {"edges": [{"alias": "best", "node": {"name": "northern-lake-21", "state": "RUNNING"}}]}}
-    dataset = api.query('{ artifact(ref: "zoo-team/zoo/split_zoo_dataset:v0") { version aliases '
-                        "loggedBy { edges { created node { name state } } } } }")["artifact"]
+    assert model == {
+        "aliases": ["best", "latest"],
+        "metadata": {"acc": 0.93},
+        "createdBy": {"name": "rural-feather-20"},
+        "usedBy": {"edges": [{"alias": "best", "node": {"name": "northern-lake-21", "state": "RUNNING"}}]},
+    }
+    dataset = api.query(
+        '{ artifact(ref: "zoo-team/zoo/split_zoo_dataset:v0") { version aliases '
+        "loggedBy { edges { created node { name state } } } } }"
+    )["artifact"]
     assert dataset["aliases"] == ["latest"]
     assert sorted((e["created"], e["node"]["name"], e["node"]["state"]) for e in dataset["loggedBy"]["edges"]) == [
-        (False, "split-5", "FINISHED"), (True, "split-4", "FINISHED")]
+        (False, "split-5", "FINISHED"),
+        (True, "split-4", "FINISHED"),
+    ]
     before = graph_size(driver)
     again = api.query(RECORD, runs=runs)["recordRuns"]
     assert again == {"runs": 4, "used": 2, "logged": 3, "versionsCreated": 0}
@@ -62,9 +102,15 @@ def test_numbers_continue_and_stay_gapless_under_concurrent_batches_and_single_l
     zoo = Builder(api)
     zoo.log(zoo.run("first"), "data", files={"a": b"existing"})
     batches = [
-        [{"entity": "zoo-team", "project": "zoo", "runId": f"b{batch}-{n}",
-          "logs": [{"name": "data", "type": "dataset", "files": files(api, f"{batch}-{n}".encode())}]}
-         for n in range(10)]
+        [
+            {
+                "entity": "zoo-team",
+                "project": "zoo",
+                "runId": f"b{batch}-{n}",
+                "logs": [{"name": "data", "type": "dataset", "files": files(api, f"{batch}-{n}".encode())}],
+            }
+            for n in range(10)
+        ]
         for batch in range(4)
     ]
 
@@ -80,11 +126,11 @@ def test_numbers_continue_and_stay_gapless_under_concurrent_batches_and_single_l
         work = [pool.submit(send, runs) for runs in batches] + [pool.submit(single, n) for n in range(4)]
         for future in work:
             future.result()
-    versions = driver.execute_query(
-        "MATCH (v:ArtifactVersion {name: 'data'}) RETURN v.version AS v ORDER BY v").records
+    versions = driver.execute_query("MATCH (v:ArtifactVersion {name: 'data'}) RETURN v.version AS v ORDER BY v").records
     assert [record["v"] for record in versions] == list(range(45))
-    counter = api.query('{ artifactCollection(ref: "zoo-team/zoo/data") { versions { totalCount } '
-                        "latest { version } } }")["artifactCollection"]
+    counter = api.query(
+        '{ artifactCollection(ref: "zoo-team/zoo/data") { versions { totalCount } latest { version } } }'
+    )["artifactCollection"]
     assert counter == {"versions": {"totalCount": 45}, "latest": {"version": 44}}
 
 
@@ -92,21 +138,33 @@ def test_a_refused_batch_writes_nothing(api: GraphQLClient, driver: Driver) -> N
     zoo = Builder(api)
     zoo.log(zoo.run("first"), "data", "dataset")
     before = graph_size(driver)
-    good = {"entity": "zoo-team", "project": "zoo", "runId": "ok",
-            "logs": [{"name": "fresh", "type": "model", "files": files(api, b"fresh")}]}
-    conflicting = {"entity": "zoo-team", "project": "zoo", "runId": "bad",
-                   "logs": [{"name": "data", "type": "model", "files": files(api, b"model")}]}
+    good = {
+        "entity": "zoo-team",
+        "project": "zoo",
+        "runId": "ok",
+        "logs": [{"name": "fresh", "type": "model", "files": files(api, b"fresh")}],
+    }
+    conflicting = {
+        "entity": "zoo-team",
+        "project": "zoo",
+        "runId": "bad",
+        "logs": [{"name": "data", "type": "model", "files": files(api, b"model")}],
+    }
     error = api.error(RECORD, runs=[good, conflicting])
     assert error["extensions"]["code"] == "CONFLICT"
     assert error["extensions"]["field"] == "runs[1].logs[0].type"
     unknown_use = {**good, "uses": ["zoo-team/zoo/nothing:v0"]}
     assert api.error(RECORD, runs=[unknown_use])["extensions"] == {"code": "NOT_FOUND", "field": "runs[0].uses[0]"}
-    unuploaded = {**good, "logs": [{"name": "x", "type": "model", "files": [{"path": "a", "digest": "e" * 64,
-                                                                             "size": 1}]}]}
+    unuploaded = {
+        **good,
+        "logs": [{"name": "x", "type": "model", "files": [{"path": "a", "digest": "e" * 64, "size": 1}]}],
+    }
     assert api.error(RECORD, runs=[unuploaded])["extensions"]["code"] == "BAD_USER_INPUT"
     bad_name = {**good, "logs": [{"name": "no good", "type": "model", "files": files(api, b"z")}]}
-    assert api.error(RECORD, runs=[bad_name])["extensions"] == {"code": "BAD_USER_INPUT",
-                                                                 "field": "runs[0].logs[0].name"}
+    assert api.error(RECORD, runs=[bad_name])["extensions"] == {
+        "code": "BAD_USER_INPUT",
+        "field": "runs[0].logs[0].name",
+    }
     assert graph_size(driver) == before
 
 
