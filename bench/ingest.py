@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -68,6 +69,37 @@ def upload(base_url: str, headers: dict[str, str]) -> str:
     return digest
 
 
+Step = Callable[[Connection, int, int], Awaitable[int]]
+
+
+async def _clients(result: IngestResult, port: int, headers: dict[str, str], seconds: float, step: Step) -> None:
+    """`result.concurrency` clients repeat `step(connection, worker, number)` (it returns the runs it recorded)
+    back to back for `seconds`; each step's latency is kept."""
+    deadline = time.perf_counter() + seconds
+
+    async def client(worker: int) -> None:
+        connection = await Connection(port, "/graphql", headers).open()
+        number = 0
+        try:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                try:
+                    runs = await step(connection, worker, number)
+                    result.request_latencies.append(time.perf_counter() - started)
+                    result.runs += runs
+                    number += runs
+                except HttpError as exc:
+                    result.errors += 1
+                    result.first_error = result.first_error or str(exc)
+                    number += 1
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(worker) for worker in range(result.concurrency)))
+    result.seconds = time.perf_counter() - started
+
+
 async def ingest(
     port: int,
     headers: dict[str, str],
@@ -78,40 +110,23 @@ async def ingest(
     concurrency: int,
     seconds: float,
 ) -> IngestResult:
-    """`concurrency` clients each log runs back to back for `seconds`."""
+    """Run by run, as the SDK logs: createRun, useArtifact, logArtifact."""
+
+    async def one_run(connection: Connection, worker: int, number: int) -> int:
+        run_id = f"w{worker}-{number}"
+        run = await connection.graphql(
+            CREATE_RUN, {"input": {"entity": entity, "project": project, "runId": run_id, "jobType": "train"}}
+        )
+        run_key = run["data"]["createRun"]["id"]
+        await connection.graphql(USE, {"run": run_key, "ref": dataset_ref})
+        files = [{"path": f"model-{run_id}.bin", "digest": digest, "size": len(CONTENT)}]
+        await connection.graphql(
+            LOG, {"input": {"runId": run_key, "name": f"model-w{worker}", "type": "model", "files": files}}
+        )
+        return 1
+
     result = IngestResult(concurrency)
-    deadline = time.perf_counter() + seconds
-
-    async def client(worker: int) -> None:
-        connection = await Connection(port, "/graphql", headers).open()
-        number = 0
-        try:
-            while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                run_id = f"w{worker}-{number}"
-                try:
-                    run = await connection.graphql(
-                        CREATE_RUN,
-                        {"input": {"entity": entity, "project": project, "runId": run_id, "jobType": "train"}},
-                    )
-                    run_key = run["data"]["createRun"]["id"]
-                    await connection.graphql(USE, {"run": run_key, "ref": dataset_ref})
-                    files = [{"path": f"model-{run_id}.bin", "digest": digest, "size": len(CONTENT)}]
-                    await connection.graphql(
-                        LOG, {"input": {"runId": run_key, "name": f"model-w{worker}", "type": "model", "files": files}}
-                    )
-                    result.request_latencies.append(time.perf_counter() - started)
-                    result.runs += 1
-                except HttpError as exc:
-                    result.errors += 1
-                    result.first_error = result.first_error or str(exc)
-                number += 1
-        finally:
-            connection.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client(worker) for worker in range(concurrency)))
-    result.seconds = time.perf_counter() - started
+    await _clients(result, port, headers, seconds, one_run)
     return result
 
 
@@ -126,53 +141,33 @@ async def ingest_batches(
     seconds: float,
     batch: int = BATCH,
 ) -> IngestResult:
-    """`concurrency` clients each send batches of `batch` runs (one use and one log each) for `seconds`."""
-    result = IngestResult(concurrency, batch=batch)
-    deadline = time.perf_counter() + seconds
+    """Batches of `batch` runs (one use and one log each) with recordRuns."""
 
-    async def client(worker: int) -> None:
-        connection = await Connection(port, "/graphql", headers).open()
-        number = 0
-        try:
-            while time.perf_counter() < deadline:
-                runs = [
+    async def batch_of_runs(connection: Connection, worker: int, number: int) -> int:
+        runs = [
+            {
+                "entity": entity,
+                "project": project,
+                "runId": f"w{worker}-{number + n}",
+                "jobType": "train",
+                "uses": [dataset_ref],
+                "logs": [
                     {
-                        "entity": entity,
-                        "project": project,
-                        "runId": f"w{worker}-{number + n}",
-                        "jobType": "train",
-                        "uses": [dataset_ref],
-                        "logs": [
-                            {
-                                "name": f"model-w{worker}",
-                                "type": "model",
-                                "files": [
-                                    {
-                                        "path": f"model-w{worker}-{number + n}.bin",
-                                        "digest": digest,
-                                        "size": len(CONTENT),
-                                    }
-                                ],
-                            }
+                        "name": f"model-w{worker}",
+                        "type": "model",
+                        "files": [
+                            {"path": f"model-w{worker}-{number + n}.bin", "digest": digest, "size": len(CONTENT)}
                         ],
                     }
-                    for n in range(batch)
-                ]
-                started = time.perf_counter()
-                try:
-                    await connection.graphql(RECORD, {"runs": runs})
-                    result.request_latencies.append(time.perf_counter() - started)
-                    result.runs += batch
-                except HttpError as exc:
-                    result.errors += 1
-                    result.first_error = result.first_error or str(exc)
-                number += batch
-        finally:
-            connection.close()
+                ],
+            }
+            for n in range(batch)
+        ]
+        await connection.graphql(RECORD, {"runs": runs})
+        return batch
 
-    started = time.perf_counter()
-    await asyncio.gather(*(client(worker) for worker in range(concurrency)))
-    result.seconds = time.perf_counter() - started
+    result = IngestResult(concurrency, batch=batch)
+    await _clients(result, port, headers, seconds, batch_of_runs)
     return result
 
 

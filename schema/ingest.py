@@ -10,7 +10,7 @@ from cypher.manifest import check_manifest
 from cypher.refs import check_name, check_project, parse_artifact_ref
 from schema.context import Info
 from schema.mutations import (
-    FileInput,
+    RecordLogInput,
     check_aliases,
     check_object,
     check_tags,
@@ -20,16 +20,6 @@ from schema.mutations import (
 )
 from schema.scalars import JSON
 from schema.types import RunState
-
-
-@strawberry.input
-class RecordLogInput:
-    name: str
-    type: str
-    files: list[FileInput]
-    metadata: JSON | None = None
-    description: str | None = None
-    aliases: list[str] = strawberry.field(default_factory=list)
 
 
 @strawberry.input(

@@ -108,15 +108,19 @@ class FileInput:
     size: Long
 
 
-@strawberry.input
-class LogArtifactInput:
-    run_id: strawberry.ID
+@strawberry.input(description="An artifact a run logged: its name, type, files and what is said about it.")
+class RecordLogInput:
     name: str
     type: str
     files: list[FileInput]
     metadata: JSON | None = None
     description: str | None = None
     aliases: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class LogArtifactInput(RecordLogInput):
+    run_id: strawberry.ID
 
 
 @strawberry.type
