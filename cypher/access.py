@@ -65,9 +65,6 @@ class Caller:
     def manages(self) -> set[str]:
         return {entity for entity, role in self.roles.items() if role == "admin"}
 
-    def can_read(self, entity: str) -> bool:
-        return self.superuser or entity in self.roles
-
     def require(self, entity: str, need: str, field: str) -> None:
         """Refuse unless the caller's role in `entity` is at least `need` (member to write, admin to manage).
 

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from strawberry.types import Info as StrawberryInfo
 
-from cypher.access import ANONYMOUS_SUPERUSER, Caller
+from cypher.access import Caller
 from cypher.executor import Executor
 from cypher.printer import Limits
 
@@ -34,8 +34,8 @@ class ConsoleLimits:
 class Context:
     executor: Executor
     files: FileStore
+    caller: Caller
     limits: Limits = field(default_factory=Limits)
-    caller: Caller = ANONYMOUS_SUPERUSER
     authenticator: KeyCache | None = None
     response: Any = None
     console: ConsoleLimits = field(default_factory=ConsoleLimits)
