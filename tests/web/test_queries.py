@@ -12,16 +12,20 @@ from schema.build import schema
 
 QUERIES = Path(__file__).resolve().parents[2] / "web" / "src" / "queries.ts"
 DOCUMENT = re.compile(r"\(/\* GraphQL \*/ `([^`]*)`\)")
+FRAGMENTS = re.compile(r"const (\w+) = /\* GraphQL \*/ `([^`]*)`;")
+INTERPOLATION = re.compile(r"\$\{(\w+)\}")
 NAME = re.compile(r"^\s*query (\w+)")
 
 
 def documents() -> dict[str, str]:
-    """The page's documents by operation name, as written in queries.ts."""
+    """The page's documents by operation name, as sent: shared fragment constants put in."""
+    source = QUERIES.read_text()
+    fragments = dict(FRAGMENTS.findall(source))
     found: dict[str, str] = {}
-    for text in DOCUMENT.findall(QUERIES.read_text()):
+    for text in DOCUMENT.findall(source):
         name = NAME.match(text)
         assert name, text
-        found[name.group(1)] = text
+        found[name.group(1)] = INTERPOLATION.sub(lambda match: fragments[match.group(1)], text)
     return found
 
 

@@ -250,6 +250,40 @@ export interface LineageVariables {
   maxNodes: number;
 }
 
+/** What the graph shows of a node and an edge, shared by the lineage and a cluster's pages. */
+const LINEAGE_FRAGMENTS = /* GraphQL */ `
+  fragment LineageNodeFields on LineageNode {
+    __typename
+    ... on Run {
+      id
+      runId
+      name
+      state
+      jobType
+    }
+    ... on ArtifactVersion {
+      id
+      ref
+      collectionName: name
+      versionName
+      type
+      aliases
+      deleted
+    }
+    ... on RedactedNode {
+      id
+      kind
+    }
+  }
+  fragment LineageEdgeFields on LineageEdge {
+    kind
+    from
+    to
+    alias
+    created
+  }
+`;
+
 export const LINEAGE = query<Lineage, LineageVariables>(/* GraphQL */ `
   query Lineage($ref: String!, $direction: LineageDirection!, $depth: Int!, $clusterThreshold: Int!, $maxNodes: Int!) {
     lineage(ref: $ref, direction: $direction, depth: $depth, clusterThreshold: $clusterThreshold, maxNodes: $maxNodes) {
@@ -265,34 +299,10 @@ export const LINEAGE = query<Lineage, LineageVariables>(/* GraphQL */ `
         }
       }
       nodes {
-        __typename
-        ... on Run {
-          id
-          runId
-          name
-          state
-          jobType
-        }
-        ... on ArtifactVersion {
-          id
-          ref
-          collectionName: name
-          versionName
-          type
-          aliases
-          deleted
-        }
-        ... on RedactedNode {
-          id
-          kind
-        }
+        ...LineageNodeFields
       }
       edges {
-        kind
-        from
-        to
-        alias
-        created
+        ...LineageEdgeFields
       }
       clusters {
         id
@@ -308,6 +318,7 @@ export const LINEAGE = query<Lineage, LineageVariables>(/* GraphQL */ `
       truncated
     }
   }
+  ${LINEAGE_FRAGMENTS}
 `);
 
 export interface ClusterPage {
@@ -328,38 +339,15 @@ export const CLUSTER_PAGE = query<ClusterPage, { id: string; first: number; afte
       }
       edges {
         node {
-          __typename
-          ... on Run {
-            id
-            runId
-            name
-            state
-            jobType
-          }
-          ... on ArtifactVersion {
-            id
-            ref
-            collectionName: name
-            versionName
-            type
-            aliases
-            deleted
-          }
-          ... on RedactedNode {
-            id
-            kind
-          }
+          ...LineageNodeFields
         }
         edge {
-          kind
-          from
-          to
-          alias
-          created
+          ...LineageEdgeFields
         }
       }
     }
   }
+  ${LINEAGE_FRAGMENTS}
 `);
 
 interface ArtifactLink {
