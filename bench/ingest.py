@@ -44,6 +44,7 @@ class IngestResult:
     errors: int = 0
     first_error: str = ""
     cpu: dict[str, float] = field(default_factory=dict)
+    failed: str = ""
 
     @property
     def mode(self) -> str:
@@ -88,10 +89,11 @@ async def _clients(result: IngestResult, port: int, headers: dict[str, str], sec
                     result.request_latencies.append(time.perf_counter() - started)
                     result.runs += runs
                     number += runs
-                except HttpError as exc:
+                except (HttpError, OSError) as exc:
                     result.errors += 1
                     result.first_error = result.first_error or str(exc)
                     number += 1
+                    await connection.reopen()
         finally:
             connection.close()
 

@@ -21,14 +21,19 @@ class HttpError(RuntimeError):
     pass
 
 
+class ConnectionClosed(HttpError):
+    """The server closed the connection before any byte of an answer."""
+
+
 class Connection:
-    """One keep-alive connection to 127.0.0.1:port."""
+    """One keep-alive connection to 127.0.0.1:port, opened again when the server closed it while idle."""
 
     def __init__(self, port: int, path: str, headers: dict[str, str] | None = None) -> None:
         self.port, self.path = port, path
         self.extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.reopened = 0
 
     async def open(self) -> Connection:
         self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
@@ -38,6 +43,11 @@ class Connection:
         if self.writer is not None:
             self.writer.close()
 
+    async def reopen(self) -> None:
+        self.close()
+        await self.open()
+        self.reopened += 1
+
     def encode(self, method: str, body: bytes, content_type: str = "application/json") -> bytes:
         head = (
             f"{method} {self.path} HTTP/1.1\r\nhost: 127.0.0.1:{self.port}\r\ncontent-type: {content_type}\r\n"
@@ -46,23 +56,55 @@ class Connection:
         return head.encode() + body
 
     async def send(self, request: bytes) -> tuple[int, bytes]:
-        """Send prepared request bytes; the status and body of the answer."""
+        """Send prepared request bytes; the status and body of the answer.
+
+        A kept-alive connection the server closed while it was idle (Node closes them after its keep-alive
+        timeout) is opened again, and a request it dropped before any byte of an answer is sent once more on
+        a new connection: the server never began to answer it. A request answered in part is never re-sent;
+        it raises HttpError."""
+        if self.reader is None:
+            await self.open()
+        elif self.reader.at_eof():
+            await self.reopen()
+        try:
+            head = await self._exchange(request)
+        except ConnectionClosed:
+            await self.reopen()
+            head = await self._exchange(request)
+        return await self._answer(head)
+
+    async def _exchange(self, request: bytes) -> bytes:
+        """Write the request and read the head of its answer."""
         assert self.reader is not None and self.writer is not None
-        self.writer.write(request)
-        head = await self.reader.readuntil(b"\r\n\r\n")
+        try:
+            self.writer.write(request)
+            await self.writer.drain()
+            return await self.reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial:
+                raise HttpError(f"the connection closed in the middle of an answer: {exc.partial[:200]!r}") from exc
+            raise ConnectionClosed("the server closed the connection before answering") from exc
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            raise ConnectionClosed(f"the server closed the connection before answering: {exc}") from exc
+
+    async def _answer(self, head: bytes) -> tuple[int, bytes]:
+        assert self.reader is not None
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
         headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-        if "content-length" in headers:
-            return status, await self.reader.readexactly(int(headers["content-length"]))
-        if headers.get("transfer-encoding") == "chunked":
-            chunks = []
-            while True:
-                size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
-                chunk = await self.reader.readexactly(size + 2)
-                if size == 0:
-                    return status, b"".join(chunks)
-                chunks.append(chunk[:-2])
+        try:
+            if "content-length" in headers:
+                return status, await self.reader.readexactly(int(headers["content-length"]))
+            if headers.get("transfer-encoding") == "chunked":
+                chunks = []
+                while True:
+                    size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+                    chunk = await self.reader.readexactly(size + 2)
+                    if size == 0:
+                        return status, b"".join(chunks)
+                    chunks.append(chunk[:-2])
+        except (asyncio.IncompleteReadError, ConnectionResetError) as exc:
+            raise HttpError(f"the connection closed in the middle of an answer (HTTP {status})") from exc
         raise HttpError(f"an answer without length: {head!r}")
 
     async def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +173,11 @@ async def closed_loop(
         try:
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
-                status, body = await connection.send(requests[index % len(requests)])
+                try:
+                    status, body = await connection.send(requests[index % len(requests)])
+                except (HttpError, OSError) as exc:
+                    status, body = 0, str(exc).encode()
+                    await connection.reopen()
                 if status == 200 and accept(body):
                     result.latencies.append(time.perf_counter() - started)
                 else:

@@ -19,7 +19,7 @@ from neo4j import Driver
 from bench import queries
 from bench.floor import floor_params, floor_query, run_floor
 from bench.generate import Facts
-from bench.ingest import IngestResult, ingest, ingest_batches, remove_project, upload
+from bench.ingest import BATCH, IngestResult, ingest, ingest_batches, remove_project, upload
 from bench.load import Connection, HttpError, LoadResult, closed_loop, graphql_request
 from bench.processes import CpuMeter, Served
 
@@ -47,6 +47,7 @@ class LineageRow:
     peer_nodes: int = 0
     peer_paths: int = 0
     peer_note: str = ""
+    failed: str = ""
 
 
 @dataclass
@@ -54,6 +55,7 @@ class RegistryRow:
     server: str
     query: str
     result: LoadResult
+    failed: str = ""
 
 
 @dataclass
@@ -91,16 +93,27 @@ async def lineage(
             for direction in DIRECTIONS:
                 for depth in DEPTHS:
                     row = LineageRow(root, ref, direction, depth)
-                    peer_http = await _lineage_row(driver, stemma_http, peer_http, peer, row, samples, caller)
+                    try:
+                        await _lineage_row(driver, stemma_http, peer_http, row, samples, caller)
+                    except Exception as exc:  # a row is the unit of failure: it is recorded, the run goes on
+                        row.failed = failure(exc)
+                        await stemma_http.reopen()
+                        await peer_http.reopen()
                     log(
                         f"lineage {root} {direction} depth {depth}: Stemma {_ms(row.stemma)} floor {_ms(row.floor)} "
                         f"peer {_ms(row.peer)}{row.peer_note} (nodes {row.nodes}, same answer {row.same_answer})"
+                        + (f" FAILED {row.failed}" if row.failed else "")
                     )
                     rows.append(row)
     finally:
         stemma_http.close()
         peer_http.close()
     return rows
+
+
+def failure(exc: BaseException) -> str:
+    """What broke a row, in one line for the report."""
+    return f"{type(exc).__name__}: {exc}".replace("\n", " ").replace("|", "/")[:200]
 
 
 def _ms(values: list[float]) -> str:
@@ -111,11 +124,10 @@ async def _lineage_row(
     driver: Driver,
     stemma_http: Connection,
     peer_http: Connection,
-    peer: Served,
     row: LineageRow,
     samples: int,
     caller: dict[str, Any],
-) -> Connection:
+) -> None:
     variables = queries.lineage_variables(row.ref, row.direction, row.depth)
     compiled = queries.compiled_lineage(row.ref, row.direction, row.depth, caller)
     floor_text = floor_query(row.direction, row.depth)
@@ -159,8 +171,7 @@ async def _lineage_row(
             except (TimeoutError, HttpError) as exc:
                 peer_ok = False
                 row.peer_note = " timeout" if isinstance(exc, TimeoutError) else f" error: {str(exc)[:120]}"
-                peer_http.close()
-                peer_http = await Connection(peer.port, "/").open()
+                await peer_http.reopen()
                 continue
             answers[3] = answer
             if round_ >= 2:
@@ -174,7 +185,6 @@ async def _lineage_row(
     if 3 in answers:
         ids, paths = queries.peer_node_ids(answers[3])
         row.peer_nodes, row.peer_paths = len(ids), paths
-    return peer_http
 
 
 def collection_id(driver: Driver, collection: str) -> str:
@@ -229,23 +239,39 @@ async def registry(
     rows = []
     for (server_name, query), (server, path, text, variables) in requests.items():
         request = graphql_request(server.port, path, text, variables, server.headers)
-        connection = await Connection(server.port, path, server.headers).open()
-        _check((await connection.send(request))[1], f"{server_name} {query}")
-        connection.close()
         for concurrency in CONCURRENCY:
-            await closed_loop(server.port, path, [request], concurrency, min(1.0, seconds))
+            row = RegistryRow(server_name, query, LoadResult(concurrency, seconds))
             sampler = asyncio.create_task(_sample_rss(server, memory, f"{server_name} registry"))
-            with CpuMeter({"server": server.pid, "neo4j": neo4j_pid}) as meter:
-                result = await closed_loop(server.port, path, [request], concurrency, seconds)
-            sampler.cancel()
-            result.cpu = meter.used
+            try:
+                row.result = await _registry_level(server, neo4j_pid, path, request, concurrency, seconds)
+            except Exception as exc:  # a row is the unit of failure: it is recorded, the run goes on
+                row.failed = failure(exc)
+            finally:
+                sampler.cancel()
+            result = row.result
             log(
                 f"{server_name} {query} x{concurrency}: {result.rate:,.0f} req/s, p50 "
                 f"{result.percentile(50) * 1000:.1f} ms, p99 {result.percentile(99) * 1000:.1f} ms, "
-                f"errors {result.errors} {result.first_error}"
+                f"errors {result.errors} {result.first_error}" + (f" FAILED {row.failed}" if row.failed else "")
             )
-            rows.append(RegistryRow(server_name, query, result))
+            rows.append(row)
     return rows
+
+
+async def _registry_level(
+    server: Served, neo4j_pid: int | None, path: str, request: bytes, concurrency: int, seconds: float
+) -> LoadResult:
+    """One checked request, a warm-up, then `seconds` of closed-loop load with the CPU each process spent."""
+    connection = await Connection(server.port, path, server.headers).open()
+    try:
+        _check((await connection.send(request))[1], server.url + path)
+    finally:
+        connection.close()
+    await closed_loop(server.port, path, [request], concurrency, min(1.0, seconds))
+    with CpuMeter({"server": server.pid, "neo4j": neo4j_pid}) as meter:
+        result = await closed_loop(server.port, path, [request], concurrency, seconds)
+    result.cpu = meter.used
+    return result
 
 
 async def _sample_rss(server: Served, memory: Memory, phase: str) -> None:
@@ -265,7 +291,6 @@ async def ingestion(
 ) -> list[IngestResult]:
     """Runs with one use and one log each, run by run at concurrency 1 and 16 and in recordRuns batches at
     concurrency 1 and 4, each into a project removed afterwards."""
-    digest = upload(stemma.url, stemma.headers)
     entity = facts.dataset_ref.split("/")[0]
     results = []
     for concurrency, batched in ((1, False), (16, False), (1, True), (4, True)):
@@ -273,17 +298,21 @@ async def ingestion(
         sampler = asyncio.create_task(_sample_rss(stemma, memory, "Stemma ingestion"))
         way = ingest_batches if batched else ingest
         try:
+            digest = upload(stemma.url, stemma.headers)
             with CpuMeter({"server": stemma.pid, "neo4j": neo4j_pid}) as meter:
                 result = await way(
                     stemma.port, stemma.headers, entity, project, facts.dataset_ref, digest, concurrency, seconds
                 )
+            result.cpu = meter.used
+        except Exception as exc:  # a row is the unit of failure: it is recorded, the run goes on
+            result = IngestResult(concurrency, batch=BATCH if batched else 1, seconds=seconds, failed=failure(exc))
         finally:
             sampler.cancel()
             remove_project(driver, entity, project)
-        result.cpu = meter.used
         log(
             f"ingestion {result.mode} x{concurrency}: {result.runs_per_second:,.0f} runs/s, "
             f"{result.events_per_second:,.0f} lineage events/s, errors {result.errors} {result.first_error}"
+            + (f" FAILED {result.failed}" if result.failed else "")
         )
         results.append(result)
     return results

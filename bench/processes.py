@@ -171,7 +171,14 @@ def _locked_packages(path: Path) -> object:
     return {name: entry.get("version") for name, entry in json.loads(path.read_text())["packages"].items() if name}
 
 
-def peer_server(neo4j_uri: str, state: Path, port: int | None = None) -> Served:
-    """@neo4j/graphql with type definitions for Stemma's model, on @apollo/server, against `neo4j_uri`."""
+PEER_KEEP_ALIVE_MS = 65_000
+
+
+def peer_server(
+    neo4j_uri: str, state: Path, port: int | None = None, keep_alive_ms: int = PEER_KEEP_ALIVE_MS
+) -> Served:
+    """@neo4j/graphql with type definitions for Stemma's model, on @apollo/server, against `neo4j_uri`; it
+    closes a kept-alive connection after `keep_alive_ms` idle."""
     port = port or free_port()
-    return Served(["node", "server.mjs", str(port), neo4j_uri], port, state / "peer.log", "/", cwd=PEER)
+    command = ["node", "server.mjs", str(port), neo4j_uri, str(keep_alive_ms)]
+    return Served(command, port, state / "peer.log", "/", cwd=PEER)

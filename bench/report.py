@@ -100,6 +100,9 @@ def lineage_table(rows: list[LineageRow]) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
+        if row.failed:
+            lines.append(f"| {row.root} | {row.direction} | {row.depth} | **failed**: {row.failed} |{' |' * 9}")
+            continue
         peer = f"{ms(row.peer)} / {ms(row.peer, 99)}" if row.peer else row.peer_note.strip() or "–"
         lines.append(
             f"| {row.root} | {row.direction} | {row.depth} | {row.nodes} / {row.edges} / {row.clusters} | "
@@ -124,6 +127,9 @@ def registry_table(rows: list[RegistryRow]) -> list[str]:
     for row in rows:
         result = row.result
         count = len(result.latencies)
+        if row.failed:
+            lines.append(f"| {row.server} | {row.query} | {result.concurrency} | **failed**: {row.failed} |{' |' * 5}")
+            continue
         lines.append(
             f"| {row.server} | {row.query} | {result.concurrency} | {result.rate:,.0f} | {ms(result.latencies)} | "
             f"{ms(result.latencies, 99)} | {result.errors} | {_per(result.cpu, 'server', count)} | "
@@ -143,6 +149,9 @@ def ingestion_table(results: list[IngestResult]) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        if r.failed:
+            lines.append(f"| {r.mode} | {r.concurrency} | **failed**: {r.failed} |{' |' * 7}")
+            continue
         lines.append(
             f"| {r.mode} | {r.concurrency} | {r.runs_per_second:,.0f} | {r.events_per_second:,.0f} | "
             f"{r.requests_per_second:,.0f} | {ms(r.request_latencies)} | {ms(r.request_latencies, 99)} | {r.errors} | "
@@ -163,7 +172,12 @@ def targets(report: Report) -> list[str]:
     depth4 = [r for r in rows if r.depth == 4]
     worst4 = max((ratio(r.stemma, r.floor) or 0 for r in depth4), default=0)
     slower = [f"{r.root} {r.direction} {r.depth}" for r in rows if r.peer and ratio(r.peer, r.stemma) < 1]
-    slower += [f"{r.root} {r.direction} {r.depth} (peer {r.peer_note.strip()})" for r in rows if not r.peer]
+    slower += [
+        f"{r.root} {r.direction} {r.depth} (peer {r.peer_note.strip()})" for r in rows if not (r.peer or r.failed)
+    ]
+    failed = [f"{r.root} {r.direction} {r.depth}" for r in rows if r.failed]
+    failed += [f"{r.server} {r.query} x{r.result.concurrency}" for r in report.registry if r.failed]
+    failed += [f"ingestion {r.mode} x{r.concurrency}" for r in report.ingestion if r.failed]
     hub8 = [percentile(r.stemma, 50) for r in rows if r.root == "hub" and r.depth == 8]
     alias16 = [r.result for r in report.registry if r.server == "Stemma" and r.result.concurrency == 16]
     reads_ok = all(r.rate >= 1000 and r.percentile(99) < 0.05 for r in alias16)
@@ -174,6 +188,7 @@ def targets(report: Report) -> list[str]:
         return "**met**" if ok else "**missed**"
 
     return [
+        f"- Every row measured: {verdict(not failed)}" + (f"; failed: {', '.join(failed)}" if failed else ""),
         f"- Lineage end to end ≤ 1.3× the floor at depth 4 (target is for M): worst depth-4 ratio here {worst4:.2f}× "
         f"— {verdict(worst4 <= 1.3)}{'' if size == 'M' else f' (on {size})'}",
         f"- Faster than @neo4j/graphql on every lineage query: {verdict(not slower)}"

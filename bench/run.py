@@ -21,7 +21,7 @@ from neo4j import GraphDatabase
 
 from bench import measure
 from bench.database import DATA, ensure_graph, local_instance
-from bench.processes import api_key, install_peer, peer_server, stemma_server
+from bench.processes import PEER_KEEP_ALIVE_MS, api_key, install_peer, peer_server, stemma_server
 from bench.report import Report, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +46,7 @@ class Options:
     page_cache: str = "3g"
     output: Path = ROOT / "bench" / "RESULTS.md"
     command: str = ""
+    peer_keep_alive_ms: int = PEER_KEEP_ALIVE_MS
 
 
 def log(message: str) -> None:
@@ -90,7 +91,10 @@ def measure_on(options: Options, uri: str, memory_note: str, neo4j_pid: int | No
         report.neo4j_version = _neo4j_version(driver)
         collection_id = measure.collection_id(driver, graph.facts.collection)
         key = api_key(uri)
-        with stemma_server(uri, state) as stemma, peer_server(uri, state) as peer:
+        with (
+            stemma_server(uri, state) as stemma,
+            peer_server(uri, state, keep_alive_ms=options.peer_keep_alive_ms) as peer,
+        ):
             stemma.headers = {"authorization": f"Bearer {key}"} if key else {}
             report.memory.add("Stemma idle", stemma.rss_mb())
             report.memory.add("@neo4j/graphql idle", peer.rss_mb())

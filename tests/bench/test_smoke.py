@@ -23,6 +23,7 @@ def test_the_benchmark_writes_every_row_and_stemma_agrees_with_the_floor(tmp_pat
         page_cache="256m",
         output=output,
         command="pytest tests/bench",
+        peer_keep_alive_ms=200,  # shorter than most pauses between peer calls: the run reconnects throughout
     )
     report = run(options)
 
@@ -44,11 +45,14 @@ def test_the_benchmark_writes_every_row_and_stemma_agrees_with_the_floor(tmp_pat
     assert all(r.request_latencies and r.runs for r in report.ingestion)
     assert {r.batch for r in report.ingestion} == {1, 100}
 
+    assert not [row for row in (*report.lineage, *report.registry, *report.ingestion) if row.failed]
+
     text = output.read_text()
     assert text.count("<!-- size:T -->") == 1
     lineage_rows = [line for line in text.splitlines() if line.startswith(("| typical |", "| hub |"))]
     assert len(lineage_rows) == len(questions)
     assert all(line.endswith("| yes |") for line in lineage_rows)
     assert sum(line.startswith(("| Stemma |", "| @neo4j/graphql |")) for line in text.splitlines()) == 12
+    assert "- Every row measured: **met**" in text
     for heading in ("### Targets", "### Lineage", "### Registry reads", "### Ingestion", "### Server memory"):
         assert heading in text
