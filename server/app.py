@@ -29,10 +29,12 @@ from cypher.printer import Limits
 from schema.build import build_schema
 from schema.context import ConsoleLimits, Context
 from server import __version__, files
-from server.auth import Authenticator, AuthMiddleware, RateLimiter, login
+from server.auth import Authenticator, AuthMiddleware, RateLimiter, login, logout
 from server.blobs import DirectoryBlobStore
-from server.limits import BodyLimitMiddleware
+from server.health import Health
+from server.limits import BodyLimitMiddleware, BodyLimits
 from server.metrics import Metrics, MetricsMiddleware
+from server.page_headers import PageHeadersMiddleware
 from server.settings import Settings
 
 logger = logging.getLogger("stemma.server")
@@ -55,23 +57,6 @@ class StemmaGraphQL(GraphQL[Context, None]):
             console=state.console,
             stemma_version=__version__,
         )
-
-
-async def healthz(request: Request) -> Response:
-    status = await neo4j_status(request.app.state.executor)
-    if not status.reachable:
-        return JSONResponse(
-            {"status": "unavailable", "version": __version__, "reason": status.reason},
-            status_code=503,
-            headers={"retry-after": "2"},
-        )
-    return JSONResponse(
-        {
-            "status": "ok",
-            "version": __version__,
-            "neo4j": {"version": status.version, "edition": status.edition},
-        }
-    )
 
 
 async def lineage_page(request: Request) -> Response:
@@ -121,9 +106,16 @@ def create_app(settings: Settings) -> Starlette:
         executor = Executor(driver, settings.neo4j_database, on_statement=metrics.count_statement)
         app.state.settings = settings
         app.state.executor = executor
-        app.state.authenticator = Authenticator(executor)
+        app.state.authenticator = Authenticator(
+            executor,
+            ttl=settings.key_cache_seconds,
+            failures=RateLimiter(settings.auth_failures_per_second, settings.auth_failure_burst),
+        )
         app.state.console = ConsoleLimits(settings.console_timeout_seconds, settings.console_max_rows)
         app.state.blobs = DirectoryBlobStore(settings.blob_path)
+        removed = app.state.blobs.remove_partial_uploads(idle_seconds=settings.body_read_timeout_seconds)
+        if removed:
+            logger.info("removed %d partial uploads left by an earlier run", removed)
         app.state.limits = Limits(
             max_page_size=settings.max_page_size,
             lineage_max_depth=settings.lineage_max_depth,
@@ -155,8 +147,9 @@ def create_app(settings: Settings) -> Starlette:
     schema = build_schema(settings.graphql_max_depth, settings.graphql_max_tokens, settings.graphql_max_aliases)
     graphql = StemmaGraphQL(schema, graphql_ide="graphiql")
     routes = [
-        Route("/healthz", healthz),
+        Route("/healthz", Health(settings.health_cache_seconds).endpoint),
         Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["GET", "POST"]),
         Route("/metrics", metrics.endpoint),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         *files.routes,
@@ -164,10 +157,17 @@ def create_app(settings: Settings) -> Starlette:
         Route("/lineage", lineage_page),
         Mount("/assets", app=StaticFiles(directory=WEB_DIST / "assets", check_dir=False), name="assets"),
     ]
+    body_limits = BodyLimits(
+        graphql_bytes=settings.max_request_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        form_bytes=settings.max_form_bytes,
+        timeout_seconds=settings.body_read_timeout_seconds,
+    )
     middleware = [
         Middleware(MetricsMiddleware, metrics=metrics),
+        Middleware(PageHeadersMiddleware),
+        Middleware(BodyLimitMiddleware, limits=body_limits),
         Middleware(AuthMiddleware, limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)),
-        Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 

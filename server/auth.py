@@ -1,16 +1,19 @@
-"""API keys on every request (bearer header or the page's cookie), the login page, and a per-key rate limit.
+"""API keys on every request (bearer header or the page's cookie), the login page, and rate limits.
 
-Only /healthz and /login answer without a key. A key's caller is cached for a
-couple of seconds, so a revoked key stops working within that time on every
-replica (and at once on the replica that revoked it).
+Only /healthz, /login and /logout answer without a key. A key's caller is cached
+for a couple of seconds, so a revoked key stops working within that time on every
+replica (and at once on the replica that revoked it). Failed authentications are
+throttled per client address; writes signed by the cookie must come from the
+server's own pages (a foreign Origin is refused).
 """
 
 from __future__ import annotations
 
 import html
+import math
 import time
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -22,59 +25,149 @@ from cypher.errors import StemmaError
 from cypher.executor import Executor
 
 COOKIE = "stemma_key"
-OPEN_PATHS = {"/healthz", "/login"}
+OPEN_PATHS = {"/healthz", "/login", "/logout"}
 PAGE_PATHS = ("/", "/lineage", "/assets/")
+SAFE_METHODS = {"GET", "HEAD"}
+
+
+@dataclass
+class RateLimiter:
+    """A token bucket per key: `rate` tokens a second, bursts up to `burst`."""
+
+    rate: float
+    burst: float
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, last = self._buckets.get(key, (self.burst, now))
+        return min(self.burst, tokens + (now - last) * self.rate)
+
+    def allow(self, key: str) -> bool:
+        """Spend a token if there is one."""
+        if not self.available(key):
+            return False
+        self.spend(key)
+        return True
+
+    def available(self, key: str) -> bool:
+        return self._tokens(key, time.monotonic()) >= 1
+
+    def spend(self, key: str) -> None:
+        now = time.monotonic()
+        if len(self._buckets) > 100_000:
+            self._buckets = {k: v for k, v in self._buckets.items() if self._tokens(k, now) < self.burst}
+        self._buckets[key] = (self._tokens(key, now) - 1, now)
+
+    @property
+    def retry_after(self) -> str:
+        """Seconds until an empty bucket holds a token again."""
+        return str(max(1, math.ceil(1 / self.rate)))
+
+
+class TooManyFailures(Exception):
+    """The client address spent its failed authentications; it is refused without a look-up."""
+
+    def __init__(self, address: str, failures: RateLimiter) -> None:
+        super().__init__(
+            f"too many failed authentications from {address}: the limit is {failures.rate:g} a second "
+            f"after a burst of {failures.burst:g}; retry in {failures.retry_after} s"
+        )
+        self.retry_after = failures.retry_after
 
 
 @dataclass
 class Authenticator:
-    """Resolves keys to callers through Neo4j, remembering answers for `ttl` seconds."""
+    """Resolves keys to callers through Neo4j, remembering answers for `ttl` seconds.
+
+    Unknown keys spend their client address's `failures` budget; an address that spent it is
+    answered without a look-up, except for keys remembered as good (so a flood of bad keys from
+    an address does not lock out the good ones it just used)."""
 
     executor: Executor
     ttl: float = 2.0
+    failures: RateLimiter = field(default_factory=lambda: RateLimiter(rate=1, burst=20))
     _cache: dict[str, tuple[float, Caller | None]] = field(default_factory=dict)
 
+    async def caller_from(self, address: str, secret: str) -> Caller | None:
+        """The key's caller, or None (one failure for `address`); raises TooManyFailures."""
+        remembered = self._remembered(secret)
+        if remembered is not None and remembered[1] is not None:
+            return remembered[1]
+        if not self.failures.available(address):
+            raise TooManyFailures(address, self.failures)
+        caller = remembered[1] if remembered is not None else await self.caller(secret)
+        if caller is None:
+            self.failures.spend(address)
+        return caller
+
     async def caller(self, secret: str) -> Caller | None:
-        digest = key_hash(secret)
-        now = time.monotonic()
-        cached = self._cache.get(digest)
-        if cached and cached[0] > now:
-            return cached[1]
+        remembered = self._remembered(secret)
+        if remembered is not None:
+            return remembered[1]
         caller = await authenticate(self.executor, secret)
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[digest] = (now + self.ttl, caller)
+        self._cache[key_hash(secret)] = (time.monotonic() + self.ttl, caller)
         return caller
+
+    def _remembered(self, secret: str) -> tuple[float, Caller | None] | None:
+        cached = self._cache.get(key_hash(secret))
+        return cached if cached and cached[0] > time.monotonic() else None
 
     def forget(self) -> None:
         """Drop every remembered key (after a revocation or a role change on this replica)."""
         self._cache.clear()
 
 
-@dataclass
-class RateLimiter:
-    """A token bucket per key: `rate` requests a second, bursts up to `burst`."""
-
-    rate: float
-    burst: float
-    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-    def allow(self, key: str) -> bool:
-        now = time.monotonic()
-        tokens, last = self._buckets.get(key, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
-        if tokens < 1:
-            self._buckets[key] = (tokens, now)
-            return False
-        self._buckets[key] = (tokens - 1, now)
-        return True
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
-def presented_key(request: Request) -> str | None:
+def bearer_key(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
-    return request.cookies.get(COOKIE) or None
+    return None
+
+
+def presented_key(request: Request) -> str | None:
+    return bearer_key(request) or request.cookies.get(COOKIE) or None
+
+
+def own_origins(request: Request) -> set[str]:
+    """This server's origin as the browser sees it (https too when cookies are marked Secure behind a proxy)."""
+    host = request.headers.get("host", "").lower()
+    origins = {f"{request.url.scheme}://{host}"}
+    if request.app.state.settings.secure_cookies:
+        origins.add(f"https://{host}")
+    return origins
+
+
+def sender_origin(request: Request) -> str | None:
+    """The page a request comes from, by its Origin header, else its Referer's origin."""
+    origin = request.headers.get("origin")
+    if origin:
+        return origin.lower()
+    referer = urlsplit(request.headers.get("referer", ""))
+    return f"{referer.scheme}://{referer.netloc}".lower() if referer.scheme and referer.netloc else None
+
+
+def foreign_origin(request: Request, required: bool) -> str | None:
+    """Why the request does not come from this server's pages, or None when it does (or, unless
+    `required`, does not say where it comes from)."""
+    sender = sender_origin(request)
+    own = " or ".join(sorted(own_origins(request)))
+    if sender is None:
+        return (
+            f"a write signed in by the page's cookie must say where it comes from: no Origin (expected {own})"
+            if required
+            else None
+        )
+    if sender in own_origins(request):
+        return None
+    return (
+        f"Origin {sender} is not this server's ({own}): writes signed in by the page's cookie come only from its pages"
+    )
 
 
 def refusal(request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -106,9 +199,19 @@ class AuthMiddleware:
             message = "an API key is required: send 'Authorization: Bearer KEY'"
             await refusal(request, 401, "UNAUTHENTICATED", message)(scope, receive, send)
             return
+        if request.method not in SAFE_METHODS and bearer_key(request) is None:
+            foreign = foreign_origin(request, required=True)
+            if foreign is not None:
+                await refusal(request, 403, "FORBIDDEN", foreign)(scope, receive, send)
+                return
         authenticator: Authenticator = request.app.state.authenticator
         try:
-            caller = await authenticator.caller(secret)
+            caller = await authenticator.caller_from(client_address(request), secret)
+        except TooManyFailures as exc:
+            await refusal(request, 429, "RATE_LIMITED", str(exc), {"retry-after": exc.retry_after})(
+                scope, receive, send
+            )
+            return
         except StemmaError as exc:
             await refusal(request, 503, exc.code, exc.message, {"retry-after": "2"})(scope, receive, send)
             return
@@ -123,38 +226,74 @@ class AuthMiddleware:
         await self.app(scope, receive, send)
 
 
-LOGIN_FORM = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Stemma — sign in</title>
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Stemma — {title}</title>
 <style>body{{font:16px system-ui;margin:4rem auto;max-width:28rem}}input{{width:100%;padding:.5rem}}
 button{{margin-top:1rem;padding:.5rem 1rem}}.error{{color:#b00020}}</style></head>
-<body><h1>Stemma</h1><p>Paste an API key (<code>stemma users add</code> prints one; <code>make run</code> prints the
+<body><h1>Stemma</h1>{body}</body></html>"""
+LOGIN_FORM = """<p>Paste an API key (<code>stemma users add</code> prints one; <code>make run</code> prints the
 first admin's).</p><p class="error" role="alert">{message}</p>
 <form method="post" action="/login"><input type="hidden" name="next" value="{next}">
 <label for="key">API key</label><input id="key" name="key" type="password" autocomplete="off" required autofocus>
-<button type="submit">Sign in</button></form></body></html>"""
+<button type="submit">Sign in</button></form>"""
+LOGOUT_FORM = """<p>Sign out of Stemma in this browser?</p>
+<form method="post" action="/logout"><button type="submit">Sign out</button></form>"""
 
 
-def login_page(request: Request, message: str = "", status: int = 200) -> HTMLResponse:
+def login_page(
+    request: Request, message: str = "", status: int = 200, headers: dict[str, str] | None = None
+) -> HTMLResponse:
     target = request.query_params.get("next") or request.url.path
     if request.url.query and request.url.path != "/login":
         target += "?" + request.url.query
-    return HTMLResponse(
-        LOGIN_FORM.format(message=html.escape(message), next=html.escape(target, quote=True)), status_code=status
-    )
+    body = LOGIN_FORM.format(message=html.escape(message), next=html.escape(target, quote=True))
+    return HTMLResponse(PAGE.format(title="sign in", body=body), status_code=status, headers=headers)
+
+
+def secure_cookie(request: Request) -> bool:
+    """The cookie travels only over https when the request came that way, or a setting says a TLS proxy is in front."""
+    return request.url.scheme == "https" or bool(request.app.state.settings.secure_cookies)
 
 
 async def login(request: Request) -> Response:
     """GET: the form. POST: check the key, keep it in an HttpOnly cookie, go back to the page."""
     if request.method == "GET":
         return login_page(request)
+    foreign = foreign_origin(request, required=False)
+    if foreign is not None:
+        return refusal(request, 403, "FORBIDDEN", foreign)
     fields = parse_qs((await request.body()).decode(errors="replace"))
     secret = (fields.get("key") or [""])[0].strip()
     target = (fields.get("next") or ["/"])[0]
     if not target.startswith("/") or target.startswith("//"):
         target = "/"
     authenticator: Authenticator = request.app.state.authenticator
-    if not secret or await authenticator.caller(secret) is None:
+    try:
+        caller = await authenticator.caller_from(client_address(request), secret) if secret else None
+    except TooManyFailures as exc:
+        return login_page(request, str(exc), status=429, headers={"retry-after": exc.retry_after})
+    if caller is None:
         return login_page(request, "That key is unknown or revoked.", status=401)
     response = RedirectResponse(quote(target, safe="/?=&:%+,"), status_code=303)
-    response.set_cookie(COOKIE, secret, httponly=True, samesite="strict", path="/", max_age=30 * 24 * 3600)
+    response.set_cookie(
+        COOKIE,
+        secret,
+        httponly=True,
+        samesite="strict",
+        secure=secure_cookie(request),
+        path="/",
+        max_age=30 * 24 * 3600,
+    )
+    return response
+
+
+async def logout(request: Request) -> Response:
+    """GET: asks to confirm. POST: forgets the cookie and goes to the login page."""
+    if request.method == "GET":
+        return HTMLResponse(PAGE.format(title="sign out", body=LOGOUT_FORM))
+    foreign = foreign_origin(request, required=False)
+    if foreign is not None:
+        return refusal(request, 403, "FORBIDDEN", foreign)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/", secure=secure_cookie(request), httponly=True, samesite="strict")
     return response

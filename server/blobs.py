@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol
@@ -49,6 +50,21 @@ class DirectoryBlobStore:
 
     def local_path(self, digest: str) -> Path:
         return self.root / digest[:2] / digest[2:4] / digest
+
+    def remove_partial_uploads(self, idle_seconds: float) -> int:
+        """Delete temporary files of uploads that ended without cleaning up (a crash, a kill -9).
+        A file written to in the last `idle_seconds` may be another process's upload in progress
+        (a live upload writes at least that often, or it is timed out) and is kept."""
+        cutoff = time.time() - idle_seconds
+        removed = 0
+        for temp in (self.root / "tmp").iterdir():
+            try:
+                if temp.stat().st_mtime < cutoff:
+                    temp.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     async def has(self, digest: str) -> bool:
         return await anyio.to_thread.run_sync(self.local_path(digest).is_file)

@@ -41,6 +41,21 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(default=60, gt=0, description="how often silent runs are swept")
 
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024, description="largest GraphQL request body")
+    max_form_bytes: int = Field(
+        default=8 * 1024, ge=1024, description="largest body of /login and every route but /graphql and /files"
+    )
+    body_read_timeout_seconds: float = Field(
+        default=30, gt=0, description="longest wait for the next part of a request body (for the whole of a small one)"
+    )
+    auth_failures_per_second: float = Field(
+        default=1, gt=0, description="failed authentications a second per client address, once the burst is spent"
+    )
+    auth_failure_burst: float = Field(default=20, ge=1)
+    key_cache_seconds: float = Field(default=2, gt=0, description="how long a key's caller is remembered")
+    health_cache_seconds: float = Field(default=1, ge=0, description="how long /healthz reuses its answer")
+    secure_cookies: bool = Field(
+        default=False, description="mark the login cookie Secure even over http (behind a TLS proxy)"
+    )
     rate_limit_per_second: float = Field(default=1000, gt=0, description="requests per second per API key")
     rate_limit_burst: float = Field(default=2000, ge=1)
     graphql_max_depth: int = Field(default=15, ge=1)

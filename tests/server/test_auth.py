@@ -50,7 +50,7 @@ def test_pages_ask_for_a_key_and_the_login_cookie_carries_it(server: str) -> Non
     assert signed_in.headers["location"] == "/lineage?ref=a/b/c:v0"
     cookie = signed_in.cookies["stemma_key"]
     assert "httponly" in signed_in.headers["set-cookie"].lower()
-    answer = httpx.post(f"{server}/graphql", json=ME, cookies={"stemma_key": cookie})
+    answer = httpx.post(f"{server}/graphql", json=ME, cookies={"stemma_key": cookie}, headers={"origin": server})
     assert answer.json() == {"data": {"me": {"user": "stemma-test-admin"}}}
     offsite = httpx.post(f"{server}/login", data={"key": ADMIN_KEY, "next": "//evil.example/"})
     assert offsite.headers["location"] == "/"
