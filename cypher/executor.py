@@ -8,7 +8,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from neo4j import READ_ACCESS, WRITE_ACCESS, AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j import (
+    READ_ACCESS,
+    WRITE_ACCESS,
+    AsyncDriver,
+    AsyncGraphDatabase,
+    AsyncManagedTransaction,
+    unit_of_work,
+)
 from neo4j.exceptions import (
     ClientError,
     ConstraintError,
@@ -85,6 +92,23 @@ class Executor:
                 database=self.database, default_access_mode=READ_ACCESS, bookmark_manager=self._bookmarks
             ) as session:
                 return await session.execute_read(work)
+
+        return await self._guarded(attempt)
+
+    async def read_in(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]], timeout: float) -> T:
+        """Run `work` as one read transaction of at most `timeout` seconds; for the console, which reads
+        a plan and its own records."""
+
+        @unit_of_work(timeout=timeout)
+        async def unit(tx: AsyncManagedTransaction) -> T:
+            self._on_statement("read")
+            return await work(tx)
+
+        async def attempt() -> T:
+            async with self.driver.session(
+                database=self.database, default_access_mode=READ_ACCESS, bookmark_manager=self._bookmarks
+            ) as session:
+                return await session.execute_read(unit)
 
         return await self._guarded(attempt)
 

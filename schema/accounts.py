@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 
 from cypher.accounts import Accounts
-from cypher.console import run_console
+from cypher.console import check_limit, check_parameters, run_console
 from cypher.errors import Forbidden
 from cypher.executor import WriteTransaction
 from schema.context import Info
@@ -53,7 +53,7 @@ class NewApiKey:
 @strawberry.type
 class CypherAnswer:
     columns: list[str]
-    rows: list[list[JSON]]
+    rows: list[list[JSON | None]]
     truncated: bool = strawberry.field(description="True when the row limit cut the answer.")
 
 
@@ -97,8 +97,8 @@ class AccountQuery:
         context = info.context
         if not context.caller.superuser:
             raise Forbidden("the Cypher console is for superusers", field="query")
-        max_rows = min(limit or context.console.max_rows, context.console.max_rows)
-        params: dict[str, Any] = parameters if isinstance(parameters, dict) else {}
+        max_rows = check_limit(limit, context.console.max_rows)
+        params = check_parameters(parameters)
         answer = await run_console(context.executor, query, params, max_rows, context.console.timeout_seconds)
         return CypherAnswer(columns=answer.columns, rows=answer.rows, truncated=answer.truncated)
 
