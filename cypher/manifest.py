@@ -12,6 +12,7 @@ from cypher.errors import InvalidInput
 
 MAX_FILES = 100_000
 MAX_PATH = 1024
+MAX_SIZE = 2**63 - 1
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -52,27 +53,66 @@ class Manifest:
 
 
 def check_manifest(files: Sequence[Mapping[str, Any]], field: str = "files") -> Manifest:
-    """Validate every entry (relative path, sha256 hex, size ≥ 0, no repeated path) and sort by path."""
+    """Validate every entry (a normalised relative path, sha256 hex, 0 ≤ size < 2^63) and the set of paths
+    (none repeated, no file where another path needs a folder), and sort by path."""
     if len(files) > MAX_FILES:
         raise InvalidInput(f"{field} lists {len(files)} files; at most {MAX_FILES} are allowed", field=field)
     entries = []
-    seen: set[str] = set()
+    where_is: dict[str, str] = {}
     for index, item in enumerate(files):
         where = f"{field}[{index}]"
         path, digest, size = item.get("path"), item.get("digest"), item.get("size")
-        if not isinstance(path, str) or not path or len(path) > MAX_PATH:
-            raise InvalidInput(f"{where}.path must be 1 to {MAX_PATH} characters", field=f"{where}.path")
-        if "\0" in path or path.startswith("/") or ".." in path.split("/") or "\\" in path:
+        check_path(path, f"{where}.path")
+        assert isinstance(path, str)
+        if path in where_is:
             raise InvalidInput(
-                f"{where}.path must be a relative path without '..', backslashes or NUL; got {path[:80]!r}",
-                field=f"{where}.path",
+                f"{where}.path {path[:80]!r} appears twice (also {where_is[path]})", field=f"{where}.path"
             )
-        if path in seen:
-            raise InvalidInput(f"{where}.path {path[:80]!r} appears twice", field=f"{where}.path")
-        seen.add(path)
+        where_is[path] = f"{where}.path"
         if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
             raise InvalidInput(f"{where}.digest must be 64 lowercase hex characters (sha256)", field=f"{where}.digest")
-        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            raise InvalidInput(f"{where}.size must be a whole number of bytes ≥ 0", field=f"{where}.size")
+        if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= MAX_SIZE:
+            raise InvalidInput(f"{where}.size must be a whole number of bytes from 0 to 2^63-1", field=f"{where}.size")
         entries.append(ManifestEntry(path, digest, size))
-    return Manifest(tuple(sorted(entries, key=lambda entry: entry.path)))
+    for path, where in where_is.items():
+        folder = path.rpartition("/")[0]
+        while folder:
+            if folder in where_is:
+                raise InvalidInput(
+                    f"{where} {path[:80]!r} needs a folder {folder[:80]!r}, which {where_is[folder]} names as a "
+                    "file; a path cannot be both",
+                    field=where,
+                )
+            folder = folder.rpartition("/")[0]
+    manifest = Manifest(tuple(sorted(entries, key=lambda entry: entry.path)))
+    if manifest.size > MAX_SIZE:
+        raise InvalidInput(f"{field}: the sizes add up to more than 2^63-1 bytes", field=field)
+    return manifest
+
+
+def check_path(path: object, field: str) -> str:
+    """A normalised relative POSIX path: `a/b.txt`, never `/a`, `a//b`, `./a`, `a/..`, `.`, `a\\b` or NUL,
+    so every client writes each file to one place inside its download folder."""
+    if not isinstance(path, str) or not path or len(path) > MAX_PATH:
+        raise InvalidInput(f"{field} must be 1 to {MAX_PATH} characters", field=field)
+    problem = _path_problem(path)
+    if problem is not None:
+        raise InvalidInput(
+            f"{field} must be a normalised relative POSIX path; {problem}; got {path[:80]!r}", field=field
+        )
+    return path
+
+
+def _path_problem(path: str) -> str | None:
+    if "\0" in path:
+        return "it holds a NUL character"
+    if "\\" in path:
+        return "it holds a backslash (use '/')"
+    if path.startswith("/"):
+        return "it is absolute (starts with '/')"
+    segments = path.split("/")
+    if "" in segments:
+        return "it has an empty segment ('//' or a trailing '/')"
+    if "." in segments or ".." in segments:
+        return "it has a '.' or '..' segment"
+    return None

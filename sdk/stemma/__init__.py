@@ -15,6 +15,7 @@ from stemma.errors import (
     StemmaError,
     Unauthenticated,
     Unavailable,
+    UnsafeManifest,
     UsageError,
 )
 from stemma.files import ManifestEntry
@@ -46,6 +47,7 @@ __all__ = [
     "StemmaError",
     "Unauthenticated",
     "Unavailable",
+    "UnsafeManifest",
     "UsageError",
     "current",
     "finish",

@@ -83,6 +83,12 @@ class DigestMismatch(StemmaError):
     code = "DIGEST_MISMATCH"
 
 
+class UnsafeManifest(StemmaError):
+    """A manifest from the server names paths that cannot be written safely inside the download folder."""
+
+    code = "UNSAFE_MANIFEST"
+
+
 _BY_CODE: dict[str, type[StemmaError]] = {
     cls.code: cls
     for cls in (

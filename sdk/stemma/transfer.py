@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from stemma.client import error_from_response
-from stemma.errors import BadUserInput, DigestMismatch, UsageError
+from stemma.errors import BadUserInput, DigestMismatch, UnsafeManifest
 from stemma.files import CHUNK_BYTES, LocalFile, ManifestEntry, check_unchanged, hash_file, read_file
 from stemma.transport import Transport
 
@@ -66,8 +66,7 @@ class Transfer:
         sources: dict[str, Path] = {}
         fetch: dict[str, tuple[ManifestEntry, Path]] = {}
         copies: list[tuple[ManifestEntry, Path]] = []
-        for entry in entries:
-            target = target_path(root, entry.path)
+        for entry, target in zip(entries, target_paths(root, entries), strict=True):
             if holds(target, entry):
                 sources.setdefault(entry.digest, target)
             elif entry.digest in fetch:
@@ -173,11 +172,38 @@ class Transfer:
 
 
 def target_path(root: Path, path: str) -> Path:
-    """Where a manifest path lands under root; a path that would escape root is refused."""
+    """Where a manifest path lands: strictly inside root, after resolving `..` and symbolic links."""
     target = (root / path).resolve()
-    if not target.is_relative_to(root.resolve()):
-        raise UsageError(f"the manifest path {path!r} would be written outside {root}", field=path)
+    if root.resolve() not in target.parents:
+        raise UnsafeManifest(
+            f"the manifest path {path!r} would be written outside {root} (at {target}); nothing was written",
+            field=path,
+        )
     return target
+
+
+def target_paths(root: Path, entries: Sequence[ManifestEntry]) -> list[Path]:
+    """Every entry's target, refused as a whole when one would escape root, two would be the same file with
+    different contents, or one would be a file where another needs a folder."""
+    targets = [target_path(root, entry.path) for entry in entries]
+    files: dict[Path, ManifestEntry] = {}
+    for entry, target in zip(entries, targets, strict=True):
+        other = files.setdefault(target, entry)
+        if other.digest != entry.digest:
+            raise UnsafeManifest(
+                f"the manifest paths {other.path!r} and {entry.path!r} are the same file with different contents; "
+                "nothing was written",
+                field=entry.path,
+            )
+    for entry, target in zip(entries, targets, strict=True):
+        folder = next((parent for parent in target.parents if parent in files), None)
+        if folder is not None:
+            raise UnsafeManifest(
+                f"the manifest path {entry.path!r} needs a folder where {files[folder].path!r} is a file; "
+                "nothing was written",
+                field=entry.path,
+            )
+    return targets
 
 
 def holds(target: Path, entry: ManifestEntry) -> bool:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -150,3 +153,125 @@ def test_artifact_paths_and_names_are_checked_before_anything_is_sent(tmp_path: 
         stemma.Artifact("no spaces", "dataset")
     with pytest.raises(stemma.UsageError, match="artifact 'checked' is a draft: log it from a run first"):
         _ = artifact.version
+
+
+class HostileServer:
+    """A real HTTP server that answers the SDK's artifact query with a chosen manifest and serves the files."""
+
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.contents = {hashlib.sha256(content).hexdigest(): content for content in files.values()}
+        manifest = [
+            {"path": path, "digest": hashlib.sha256(content).hexdigest(), "size": len(content)}
+            for path, content in files.items()
+        ]
+        artifact = {
+            "id": "v1",
+            "entity": "e",
+            "project": "p",
+            "name": "evil",
+            "type": "dataset",
+            "version": 0,
+            "ref": "e/p/evil:v0",
+            "digest": "0" * 64,
+            "size": sum(map(len, files.values())),
+            "fileCount": len(files),
+            "metadata": {},
+            "description": None,
+            "tags": [],
+            "createdAt": "2026-01-01T00:00:00Z",
+            "state": "COMMITTED",
+            "aliases": [],
+            "files": manifest,
+        }
+        answer = json.dumps({"data": {"artifact": artifact}}).encode()
+        contents = self.contents
+        self.served: list[str] = []
+        served = self.served
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length", "0")))
+                self._send(200, answer, "application/json")
+
+            def do_GET(self) -> None:
+                digest = self.path.rsplit("/", 1)[-1]
+                served.append(digest)
+                self._send(200, contents[digest], "application/octet-stream")
+
+            def _send(self, status: int, body: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("content-type", content_type)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.http.server_address[1]}"
+        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
+
+    def __enter__(self) -> HostileServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+
+
+@pytest.mark.parametrize(
+    ("files", "field", "message"),
+    [
+        ({"../escaped.txt": b"x"}, "../escaped.txt", "the manifest path '../escaped.txt' would be written outside"),
+        ({"a/../../escaped.txt": b"x"}, "a/../../escaped.txt", "would be written outside"),
+        ({"ABSOLUTE": b"x"}, "ABSOLUTE", "would be written outside"),
+        ({".": b"x"}, ".", "the manifest path '.' would be written outside"),
+        ({"": b"x"}, "", "the manifest path '' would be written outside"),
+        ({"a": b"x", "a/b": b"y"}, "a/b", "the manifest path 'a/b' needs a folder where 'a' is a file"),
+        ({"./x": b"x", "x": b"y"}, "x", "the manifest paths './x' and 'x' are the same file with different contents"),
+    ],
+)
+def test_a_download_never_writes_outside_its_folder_whatever_the_server_sends(
+    tmp_path: Path, files: dict[str, bytes], field: str, message: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    files = {str(outside / "escaped.txt") if path == "ABSOLUTE" else path: content for path, content in files.items()}
+    field = str(outside / "escaped.txt") if field == "ABSOLUTE" else field
+    root = outside / "download"
+    with HostileServer(files) as server, stemma.Api(base_url=server.url, api_key="stm_x") as api:
+        artifact = api.artifact("e/p/evil:v0")
+        with pytest.raises(stemma.UnsafeManifest) as refused:
+            artifact.download(root=root)
+        assert server.served == []
+    assert refused.value.code == "UNSAFE_MANIFEST"
+    assert refused.value.field == field
+    assert message in refused.value.message
+    assert refused.value.message.endswith("nothing was written")
+    assert sorted(path.relative_to(tmp_path).as_posix() for path in tmp_path.rglob("*")) == [
+        "outside",
+        "outside/download",
+    ]
+
+
+def test_a_download_through_a_link_out_of_its_folder_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "download"
+    root.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (root / "link").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    with (
+        HostileServer({"link/planted.txt": b"x"}) as server,
+        stemma.Api(base_url=server.url, api_key="stm_x") as api,
+        pytest.raises(stemma.UnsafeManifest, match=r"'link/planted\.txt' would be written outside"),
+    ):
+        api.artifact("e/p/evil:v0").download(root=root)
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_a_safe_manifest_from_the_same_server_downloads(tmp_path: Path) -> None:
+    files = {"a/b.txt": b"one", "a/c.txt": b"two", "d": b"one"}
+    with HostileServer(files) as server, stemma.Api(base_url=server.url, api_key="stm_x") as api:
+        folder = api.artifact("e/p/evil:v0").download(root=tmp_path / "download")
+    assert files_under(Path(folder)) == files
