@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +14,11 @@ from cypher.errors import InvalidInput
 from cypher.rules import Sort, SortKind
 
 _KIND_TYPES: dict[SortKind, type] = {SortKind.INT: int, SortKind.STRING: str, SortKind.DATETIME: str}
+_INT64 = range(-(2**63), 2**63)
+# What Cypher's toString(datetime) writes for the UTC and offset times Stemma stores.
+_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+-]\d\d:\d\d)", re.ASCII)
+_NANOSECONDS = re.compile(r"(\.\d{6})\d+")
+_MAX_OFFSET = dt.timedelta(hours=18)
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -22,15 +29,35 @@ def decode_cursor(cursor: str, sort: Sequence[Sort], field: str = "after") -> li
     """The sort values in a cursor, checked against the listing's sort keys."""
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (binascii.Error, ValueError, UnicodeError) as exc:
+    except (binascii.Error, ValueError, UnicodeError, RecursionError) as exc:
         raise InvalidInput(f"{field}: not a cursor this API issued", field=field) from exc
     if not isinstance(values, list) or len(values) != len(sort):
         raise InvalidInput(f"{field}: not a cursor for this listing", field=field)
     for value, key in zip(values, sort, strict=True):
         expected = _KIND_TYPES[key.kind]
-        if not isinstance(value, expected) or isinstance(value, bool):
+        if not isinstance(value, expected) or isinstance(value, bool) or not _in_range(value, key.kind):
             raise InvalidInput(f"{field}: not a cursor for this listing", field=field)
     return values
+
+
+def _in_range(value: object, kind: SortKind) -> bool:
+    """A value Neo4j can compare: an integer within 64 bits, a date-time it can parse."""
+    if kind is SortKind.INT:
+        return value in _INT64
+    if kind is SortKind.DATETIME:
+        return isinstance(value, str) and _is_datetime(value)
+    return True
+
+
+def _is_datetime(value: str) -> bool:
+    if not _DATETIME.fullmatch(value):
+        return False
+    try:
+        parsed = dt.datetime.fromisoformat(_NANOSECONDS.sub(r"\1", value).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    offset = parsed.utcoffset()
+    return offset is not None and abs(offset) <= _MAX_OFFSET
 
 
 def check_first(first: int, max_page_size: int, field: str = "first") -> int:

@@ -10,6 +10,7 @@ from cypher.errors import InvalidInput
 MAX_NAME = 128
 REGISTRY_PREFIX = "registry-"
 LATEST = "latest"
+MAX_VERSION = 2**63 - 1
 _NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 _VERSION = re.compile(r"v(\d+)")
 
@@ -104,7 +105,14 @@ def parse_artifact_ref(
     collection = parse_collection_ref(path, field)
     version = _VERSION.fullmatch(label)
     if version:
-        return ArtifactRef(collection, int(version.group(1)), None)
+        digits = version.group(1)
+        number = int(digits) if len(digits) <= len(str(MAX_VERSION)) else MAX_VERSION + 1
+        if number > MAX_VERSION:
+            raise InvalidInput(
+                f"{field} (version): version numbers are at most {MAX_VERSION} (64 bits); got {_shorten(label)!r}",
+                field=field,
+            )
+        return ArtifactRef(collection, number, None)
     check_name(label, f"{field} (alias)")
     return ArtifactRef(collection, None, label)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from typing import Any, NewType
 
 import strawberry
@@ -13,6 +14,8 @@ from strawberry.types.scalar import ScalarDefinition
 JSON = NewType("JSON", object)
 DateTime = NewType("DateTime", dt.datetime)
 Long = NewType("Long", int)
+
+MAX_JSON_DEPTH = 64
 
 
 def stored_json(text: str | None) -> Any:
@@ -38,6 +41,29 @@ def _parse_datetime(value: Any) -> dt.datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def _parse_json(value: Any) -> Any:
+    """Any JSON value, refused when it holds NaN or Infinity (no JSON reader accepts them, but Python's
+    writes them) or nests deeper than MAX_JSON_DEPTH."""
+    pending: list[tuple[Any, int, str]] = [(value, 0, "")]
+    while pending:
+        item, depth, where = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"JSON numbers must be finite; got {item!r}{_at(where)}")
+        if isinstance(item, (dict, list)):
+            if depth == MAX_JSON_DEPTH:
+                raise ValueError(f"JSON may nest at most {MAX_JSON_DEPTH} objects or lists deep{_at(where)}")
+            children = item.items() if isinstance(item, dict) else enumerate(item)
+            pending.extend(
+                (child, depth + 1, f"{where}.{key}" if isinstance(item, dict) else f"{where}[{key}]")
+                for key, child in children
+            )
+    return value
+
+
+def _at(where: str) -> str:
+    return f" at {where[:200]}" if where else ""
+
+
 def _parse_long(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not -(2**63) <= value < 2**63:
         raise ValueError("a Long is a whole number within 64 bits")
@@ -49,7 +75,7 @@ SCALARS: dict[object, ScalarDefinition] = {
         name="JSON",
         description="A JSON value; metadata and config are JSON objects.",
         serialize=lambda value: value,
-        parse_value=lambda value: value,
+        parse_value=_parse_json,
     ),
     DateTime: strawberry.scalar(
         name="DateTime",
