@@ -5,13 +5,39 @@ stored verbatim, never executed."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
-from graphql import IntValueNode, StringValueNode, parse_value, print_ast
+from graphql import (
+    ArgumentNode,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    IntValueNode,
+    NameNode,
+    OperationDefinitionNode,
+    StringValueNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Undefined,
+    VariableDefinitionNode,
+    VariableNode,
+    Visitor,
+    parse,
+    parse_type,
+    parse_value,
+    print_ast,
+    value_from_ast_untyped,
+    visit,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import strategies as gql
@@ -76,6 +102,122 @@ def test_requests_generated_from_the_schema_never_fail_inside(api: GraphQLClient
     @given(document=strategy)
     def run(document: str) -> None:
         check_answer(api.http.post("/graphql", json={"query": document}), *STRING_LITERAL.findall(document))
+
+    run()
+
+
+def deep_json(depth: int) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+HOSTILE_SCALARS: dict[str, st.SearchStrategy[Any]] = {
+    "JSON": st.sampled_from(
+        [{"x": float("nan")}, {"x": [float("inf")]}, float("-inf"), deep_json(900), {"a": deep_json(70)}, 2**70]
+    ),
+    "Long": st.sampled_from([2**63, -(2**63) - 1, 2**64 + 1, 1.5, "12"]),
+    "Int": st.sampled_from([2**31, 2**63, -1, 0, 1.5]),
+    "String": st.sampled_from(
+        [
+            *INJECTIONS,
+            "e/p/c:v99999999999999999999",
+            "e/p/c:v" + "9" * 5000,
+            cursor([2**64]),
+            cursor(["2026-99-99T00:00:00Z", "x"]),
+            cursor(["9999-12-31T23:59:59Z", "x", "y"]),
+            "LOAD/**/CSV FROM 'file:///etc/passwd' AS l RETURN l",
+            "RETURN null AS x",
+            "../../etc/passwd",
+        ]
+    ),
+    "DateTime": st.sampled_from(["0000-01-01T00:00:00Z", "2026-13-01T00:00:00Z", ""]),
+}
+
+
+def hostile(type_: GraphQLInputType, raw: Any, draw: st.DrawFn) -> Any:
+    """The literal's value as a variable, with hostile values put in at some of the places the type allows."""
+    if isinstance(type_, GraphQLNonNull):
+        return hostile(type_.of_type, raw, draw)
+    if isinstance(type_, GraphQLList) and isinstance(raw, list):
+        return [hostile(type_.of_type, item, draw) for item in raw]
+    if isinstance(type_, GraphQLInputObjectType) and isinstance(raw, dict):
+        value = {}
+        for name, field in type_.fields.items():
+            if isinstance(field.type, GraphQLNonNull) and field.default_value is not Undefined and draw(st.booleans()):
+                value[name] = None
+            elif name in raw:
+                value[name] = hostile(field.type, raw[name], draw)
+        return value
+    if isinstance(type_, GraphQLScalarType) and type_.name in HOSTILE_SCALARS and draw(st.booleans()):
+        return draw(HOSTILE_SCALARS[type_.name])
+    return raw
+
+
+@st.composite
+def with_variables(draw: st.DrawFn, documents: st.SearchStrategy[str]) -> tuple[str, dict[str, Any]]:
+    """A generated document whose arguments are all passed as variables: the literal's value, a hostile
+    value, or null where the argument is non-null with a default (which graphql-core lets through)."""
+    document = parse(draw(documents))
+    type_info = TypeInfo(schema._schema)
+    definitions: list[VariableDefinitionNode] = []
+    values: dict[str, Any] = {}
+
+    class Lift(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: object) -> ArgumentNode:
+            argument = type_info.get_argument()
+            assert argument is not None
+            name = f"v{len(definitions)}"
+            defaulted = isinstance(argument.type, GraphQLNonNull) and argument.default_value is not Undefined
+            declared = argument.type.of_type if defaulted else argument.type  # type: ignore[union-attr]
+            raw = value_from_ast_untyped(node.value)
+            values[name] = None if defaulted and draw(st.booleans()) else hostile(argument.type, raw, draw)
+            variable = VariableNode(name=NameNode(value=name))
+            definitions.append(VariableDefinitionNode(variable=variable, type=parse_type(str(declared))))
+            return ArgumentNode(name=node.name, value=variable)
+
+    lifted = visit(document, TypeInfoVisitor(type_info, Lift()))
+    operation = lifted.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    return print_ast(replace(operation, variable_definitions=tuple(definitions))), values
+
+
+def strings_in(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in strings_in(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in strings_in(item)]
+    return []
+
+
+@pytest.mark.parametrize("operation", ["queries", "mutations"])
+def test_requests_with_generated_variables_never_fail_inside(api: GraphQLClient, operation: str) -> None:
+    zoo = Builder(api)
+    zoo.log(zoo.run("r1"), "data")
+    documents = getattr(gql, operation)(SDL, custom_scalars=SCALARS, print_ast=print_ast)
+
+    @settings(
+        max_examples=int(os.environ.get("STEMMA_FUZZ_EXAMPLES", "200")),
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    @given(request=with_variables(documents))
+    def run(request: tuple[str, dict[str, Any]]) -> None:
+        document, variables = request
+        response = api.http.post(
+            "/graphql",
+            content=json.dumps({"query": document, "variables": variables}),
+            headers={"content-type": "application/json"},
+        )
+        check_answer(response, *STRING_LITERAL.findall(document), *strings_in(variables))
 
     run()
 
