@@ -227,7 +227,7 @@ class AuthMiddleware:
 
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Stemma — {title}</title>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Stemma — {title}</title>
 <style>body{{font:16px system-ui;margin:4rem auto;max-width:28rem}}input{{width:100%;padding:.5rem}}
 button{{margin-top:1rem;padding:.5rem 1rem}}.error{{color:#b00020}}</style></head>
 <body><h1>Stemma</h1>{body}</body></html>"""

@@ -321,3 +321,11 @@ def test_screenshot_of_the_lineage_view(page: Page, zoo: dict[str, str]) -> None
     path = TEST_OUTPUT / "lineage.png"
     page.screenshot(path=str(path))
     assert path.stat().st_size > 20_000
+
+
+def test_sign_out_forgets_the_key_and_returns_to_the_login_page(page: Page, server: str) -> None:
+    page.goto("/")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{server}/login")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert [cookie["name"] for cookie in page.context.cookies()] == []

@@ -100,3 +100,14 @@ export function explain(error: unknown): string {
 export function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === "AbortError";
 }
+
+/** Forgets this browser's key: the stored bearer key and, through POST /logout, the login cookie. */
+export async function signOut(): Promise<void> {
+  try {
+    window.localStorage.removeItem(API_KEY_STORAGE);
+  } catch {
+    // No storage in this browser: no key was kept there.
+  }
+  const response = await fetch("/logout", { method: "POST", credentials: "same-origin" });
+  if (!response.ok) throw new ApiError(`Signing out failed: the server answered ${response.status}.`, "HTTP");
+}

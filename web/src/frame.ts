@@ -1,5 +1,6 @@
-// The page frame around every view: breadcrumbs and the alert line.
+// The page frame around every view: breadcrumbs, the alert line and the sign-out button.
 
+import { explain, signOut } from "./api";
 import { el } from "./elements";
 
 export function setCrumbs(crumbs: { label: string; href?: string }[]): void {
@@ -20,4 +21,17 @@ export function showAlert(message: string | null): void {
   if (!alert) return;
   alert.textContent = message ?? "";
   alert.hidden = message === null;
+}
+
+/** The "Sign out" button at the end of the top bar; it returns to the login page. */
+export function addSignOut(): void {
+  const topbar = document.querySelector(".topbar");
+  if (!topbar || topbar.querySelector(".sign-out")) return;
+  const button = el("button", { type: "button", class: "sign-out" }, "Sign out");
+  button.addEventListener("click", () => {
+    signOut()
+      .then(() => window.location.assign("/login"))
+      .catch((error: unknown) => showAlert(explain(error)));
+  });
+  topbar.append(button);
 }

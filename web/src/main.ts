@@ -4,7 +4,7 @@ import "./style.css";
 import { ApiError, explain, isAbort } from "./api";
 import { renderCollection } from "./collection-page";
 import { el } from "./elements";
-import { setCrumbs, showAlert } from "./frame";
+import { addSignOut, setCrumbs, showAlert } from "./frame";
 import { renderHome } from "./home";
 import { renderLineage } from "./lineage-page";
 import { startRouting, type Route } from "./route";
@@ -55,4 +55,5 @@ function render(route: Route): void {
     });
 }
 
+addSignOut();
 startRouting(render);
