@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from cypher.access import ROLES, Caller
-from cypher.errors import Forbidden, InvalidInput, NotFound
+from cypher.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cypher.executor import Executor, Statement, WriteTransaction
 from cypher.named import named
 from cypher.refs import check_name
 
 KEY_PREFIX = "stm_"
+MAX_KEYS_PER_USER = 10
 
 
 @dataclass(frozen=True)
@@ -76,37 +77,39 @@ class Accounts:
         await self.run("create_user", user=user, superuser=superuser)
 
     async def create_key(self, user: str) -> NewKey:
-        """Users make their own keys; admins make keys for members of their entities."""
+        """Users make their own keys, at most `MAX_KEYS_PER_USER` live at once; only a superuser makes keys
+        for someone else (a key is the whole of a user's power, in every entity they belong to)."""
         check_name(user, "user")
         if user != self.caller.user and not self.caller.superuser:
-            rows = await self.run("user_entities", user=user)
-            if not rows or not set(rows[0]["entities"]) & self.caller.manages:
-                raise NotFound(f"no user named {user!r} in an entity you manage", field="user")
+            raise Forbidden("user: only a superuser may create an API key for another user", field="user")
         key = NewKey(id="k_" + secrets.token_hex(6), user=user, secret=new_secret())
-        if not await self.run("create_key", user=user, id=key.id, hash=key_hash(key.secret)):
+        rows = await self.run("create_key", user=user, id=key.id, hash=key_hash(key.secret), limit=MAX_KEYS_PER_USER)
+        if not rows:
             raise NotFound(f"no user named {user!r}", field="user")
+        if rows[0]["id"] is None:
+            raise Conflict(
+                f"user: {user!r} already has {MAX_KEYS_PER_USER} live API keys, the limit; revoke one first",
+                field="user",
+                limit=MAX_KEYS_PER_USER,
+            )
         return key
 
     async def revoke_key(self, key_id: str) -> bool:
-        """Users revoke their own keys; admins those of their entities' members; superusers any."""
+        """Users revoke their own keys; superusers any. Anyone else's key answers as if it did not exist."""
         owner = await self.run("key_owner", id=key_id)
-        if not owner:
-            raise NotFound(f"no API key has id {key_id!r}", field="id")
-        allowed = (
-            self.caller.superuser
-            or owner[0]["user"] == self.caller.user
-            or set(owner[0]["entities"]) & self.caller.manages
-        )
-        if not allowed:
+        if not owner or not (self.caller.superuser or owner[0]["user"] == self.caller.user):
             raise NotFound(f"no API key has id {key_id!r}", field="id")
         await self.run("revoke_key", id=key_id)
         return True
 
     async def users(self, entity: str | None) -> list[dict[str, Any]]:
+        """Superusers: every user (or one entity's members) with all roles and keys. An entity's admin: its
+        members with their role in that entity only, and key ids only on the admin's own row."""
         if entity is None:
             if not self.caller.superuser:
                 raise Forbidden("listing every user needs a superuser; name an entity", field="entity")
         else:
+            check_name(entity, "entity")
             self.caller.require(entity, "admin", "entity")
         return await self.run("list_users", entity=entity)
 

@@ -69,6 +69,7 @@ class Executor:
         on_statement: Callable[[str], None] = lambda kind: None,
         outage_probe_seconds: float = 1.0,
         transient_retry_seconds: float = 15.0,
+        transaction_timeout_seconds: float = 30.0,
     ) -> None:
         self.driver = driver
         self.database = database
@@ -77,11 +78,13 @@ class Executor:
         self._outage_probe = outage_probe_seconds
         self._transient_budget = transient_retry_seconds
         self._unreachable_until = 0.0
+        self._timeout = transaction_timeout_seconds
 
     async def read(self, statement: Statement, kind: str = "read") -> list[Row]:
         """Run one read statement in a read transaction; `kind` labels it in the statement count
         (authentication lookups are counted apart)."""
 
+        @unit_of_work(timeout=self._timeout)
         async def work(tx: AsyncManagedTransaction) -> list[Row]:
             self._on_statement(kind)
             result = await tx.run(statement.text, statement.params)
@@ -115,6 +118,7 @@ class Executor:
     async def write(self, work: Callable[[WriteTransaction], Awaitable[T]]) -> T:
         """Run `work` as one write transaction with retries; all or nothing."""
 
+        @unit_of_work(timeout=self._timeout)
         async def unit(tx: AsyncManagedTransaction) -> T:
             return await work(WriteTransaction(tx, self._on_statement))
 

@@ -12,7 +12,8 @@ and cycles end because a node is admitted once.
 Clusters. At each frontier node, neighbours on the expanding side are grouped
 by kind and job type (runs) or collection (versions). A group of more than
 `clusterThreshold` becomes one cluster (parent, side, group, count) and is not
-expanded further; `lineageCluster` pages through its members.
+expanded further; `lineageCluster` pages through the members the caller may
+see. A cluster shows its group when the caller may see any of its members.
 
 Bounds. `depth` counts edges from the root; at most `maxNodes` nodes are
 admitted, breadth first, and `truncated` says when some were left out. `asOf`
@@ -38,6 +39,7 @@ from cypher.selection import Field
 NODE_TYPES = {"Run": "Run", "ArtifactVersion": "ArtifactVersion"}
 LINEAGE_EDGES = "USED_BY|LOGGED"
 SIDES = ("UPSTREAM", "DOWNSTREAM")
+GROUPS = ("job", "collection", "hidden")
 MEMBER_ORDER = (Sort("n.created_at", Order.DESC, SortKind.DATETIME), Sort("n.id", Order.DESC, SortKind.STRING))
 
 
@@ -141,7 +143,7 @@ def _level(side: str, level: int, request: LineageRequest) -> str:
   WITH p, e, n, CASE WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id END AS grp
   WITH p, grp, collect({{e: e, n: n}}) AS members
   WITH collect(CASE WHEN size(members) > $threshold THEN {{parent: p, side: '{side}', grp: grp, count: size(members),
-         sample: members[0]}} END) AS big,
+         sample: coalesce(head([m IN members WHERE {visible("Run", {"v": "m.n"})}]), members[0])}} END) AS big,
        collect(CASE WHEN size(members) <= $threshold THEN members END) AS smalls
   WITH big, reduce(acc = [], g IN smalls | acc + g) AS small
   CALL (small, seen_{mine}) {{
@@ -210,10 +212,12 @@ def compile_path(selection: Field, caller: Mapping[str, Any], limits: Limits) ->
 
 
 def compile_impact(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
-    """Every artifact version downstream of the root (within `depth` edges) that is linked into a registry.
+    """Every registry version the caller may see downstream of the root (within `depth` edges).
 
     The downstream cone is collected as distinct nodes by a single-relationship
-    variable-length pattern, which Neo4j runs as a pruning breadth-first search."""
+    variable-length pattern, which Neo4j runs as a pruning breadth-first search;
+    the cone may pass through nodes the caller cannot see, but only links the
+    caller could read by themselves are listed."""
     scope = Scope(caller, limits)
     depth = _bounded(selection.args.get("depth", limits.lineage_max_depth), 1, limits.lineage_max_depth, "depth")
     root = match_root(str(selection.args["ref"]), scope)
@@ -221,7 +225,7 @@ def compile_impact(selection: Field, caller: Mapping[str, Any], limits: Limits) 
     return Statement(
         f"{root}\n"
         f"CALL (root) {{ MATCH (root)-[:{LINEAGE_EDGES}*1..{depth}]->(d:ArtifactVersion) RETURN DISTINCT d }}\n"
-        f"MATCH (rc:RegistryCollection)-[l:LINKS]->(d)\n"
+        f"MATCH (rc:RegistryCollection)-[l:LINKS]->(d) WHERE {visible('RegistryVersion', {'v': 'd', 'c': 'rc'})}\n"
         f"WITH d, rc, l ORDER BY rc.entity, rc.registry, rc.name, l.version DESC\n"
         f"RETURN collect({body}) AS result",
         scope.params,
@@ -271,24 +275,28 @@ class ClusterId:
             parent_kind, parent = head.split(":", 1)
         except ValueError as exc:
             raise InvalidInput(f"{field} is not a cluster id this API issued", field=field) from exc
-        if parent_kind not in ("RUN", "ARTIFACT") or side not in SIDES or not group.startswith(("job:", "collection:")):
+        if parent_kind not in ("RUN", "ARTIFACT") or side not in SIDES or group.split(":")[0] not in GROUPS:
             raise InvalidInput(f"{field} is not a cluster id this API issued", field=field)
         return cls(parent_kind, parent, side, group)
 
 
 def compile_cluster_page(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
-    """One page of a cluster's members, newest first, each with the edge that ties it to the parent."""
+    """One page of a cluster's members, newest first, each with the edge that ties it to the parent.
+
+    Only members the caller may see are listed and counted, so neither a cursor (the last member's creation
+    time and id) nor a forged cluster id tells anything of hidden ones."""
     cluster = ClusterId.parse(str(selection.args["id"]))
     first = check_first(int(selection.args.get("first", 50)), limits.max_page_size)
     scope = Scope(caller, limits)
     label = "Run" if cluster.parent_kind == "RUN" else "ArtifactVersion"
     kind, key = cluster.group.split(":", 1)
-    member = (
-        f"n:Run AND coalesce(n.job_type, '') = {scope.param(key)}"
-        if kind == "job"
-        else f"n:ArtifactVersion AND n.collection_id = {scope.param(key)}"
-    )
-    conditions = [member]
+    members = {
+        "job": f"n:Run AND coalesce(n.job_type, '') = {scope.param(key)}",
+        "collection": f"n:ArtifactVersion AND n.collection_id = {scope.param(key)}",
+        "hidden": "false",
+    }
+    member = members[kind]
+    conditions = [member, visible("Run", {"v": "n"})]
     if selection.args.get("asOf") is not None:
         as_of = scope.param(selection.args["asOf"])
         conditions.append(f"e.at <= {as_of} AND n.created_at <= {as_of}")

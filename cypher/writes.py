@@ -149,12 +149,13 @@ class Writer:
         return by_id("ArtifactVersion", row["id"]), bool(row["created"])
 
     async def resolve(self, ref: ArtifactRef, field: str, *, live: bool = True) -> dict[str, Any]:
-        """The version a reference names: its id, its collection's id and type, the link's number."""
+        """The version a reference names, if the caller may see it: its id and own entity, its collection's
+        (the registry collection's, for a registry ref) id and type, the link's number."""
         scope = Scope(self.caller)
         link = "[(c)-[l:LINKS]->(x) | l.version][0]" if ref.collection.registry else "null"
         text = (
             f"{match_version(ref, scope, collection='c')} "
-            f"RETURN x.id AS id, c.id AS collection_id, x.state AS state, x.type AS type, "
+            f"RETURN x.id AS id, x.entity AS entity, c.id AS collection_id, x.state AS state, x.type AS type, "
             f"c.type AS collection_type, {link} AS link_version"
         )
         rows = await self.tx.run(Statement(text, scope.params))
@@ -185,6 +186,8 @@ class Writer:
             await self.run("set_aliases", collection_id=collection_id, version_id=version_id, aliases=list(aliases))
 
     async def set_alias(self, ref: ArtifactRef, alias: str) -> Root:
+        """The alias belongs to the collection the ref names (a registry collection for a registry ref): the
+        role is needed in that collection's entity."""
         self.member_of(ref.collection.entity, "ref")
         version = await self.resolve(ref, "ref")
         await self.set_aliases(version["collection_id"], version["id"], [alias])
@@ -197,7 +200,8 @@ class Writer:
         return bool(rows and rows[0]["removed"])
 
     async def update(self, root: Root, entity: str, changes: Mapping[str, Any]) -> Root:
-        """Set editable properties (names from `EDITABLE`, values as parameters)."""
+        """Set editable properties (names from `EDITABLE`, values as parameters) of an object owned by
+        `entity`, the object's own entity, not the one a reference reached it through."""
         self.member_of(entity, "ref")
         allowed = EDITABLE[root.type]
         unknown = set(changes) - allowed
@@ -212,8 +216,9 @@ class Writer:
         return root
 
     async def delete_version(self, ref: ArtifactRef, drop_aliases: bool) -> Root:
-        self.member_of(ref.collection.entity, "ref")
+        """Deleting needs the role in the version's own entity, even when a registry ref names it."""
         version = await self.resolve(ref, "ref", live=False)
+        self.member_of(version["entity"], "ref")
         aliases = await self.run("version_aliases", version_id=version["id"])
         if aliases and not drop_aliases:
             names = ", ".join(sorted(row["name"] for row in aliases))

@@ -110,12 +110,14 @@ class AccountMutation:
         row = await accounts(info, lambda a: a.add_member(entity, user, role.value))
         return Membership(entity=row["entity"], role=Role(row["role"]))
 
-    @strawberry.mutation(description="A new API key for yourself, or (admins) for a member of your entity.")
+    @strawberry.mutation(
+        description="A new API key for yourself (superusers: for anyone); at most 10 live keys per user."
+    )
     async def create_api_key(self, info: Info, user: str | None = None) -> NewApiKey:
         key = await accounts(info, lambda a: a.create_key(user or info.context.caller.user))
         return NewApiKey(id=key.id, user=key.user, key=key.secret)
 
-    @strawberry.mutation(description="Revoke an API key: your own, a member's (admins), or any (superusers).")
+    @strawberry.mutation(description="Revoke an API key: your own, or any (superusers).")
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> bool:
         revoked: bool = await accounts(info, lambda a: a.revoke_key(id))
         return revoked

@@ -14,13 +14,13 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.accounts import AccountMutation, AccountQuery
+from schema.document import BoundedValidation
 from schema.errors import StemmaErrors
 from schema.ingest import IngestMutation
 from schema.mutations import Mutation
@@ -72,7 +72,7 @@ def build_schema(max_depth: int = 15, max_tokens: int = 5000, max_aliases: int =
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: CachedParser(maxsize=DOCUMENT_CACHE),
             lambda: AddValidationRules(list(limit_rules)),
-            lambda: ValidationCache(maxsize=DOCUMENT_CACHE),
+            lambda: BoundedValidation(maxsize=DOCUMENT_CACHE),
         ],
     )
 

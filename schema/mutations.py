@@ -229,7 +229,7 @@ class Mutation:
 
         async def step(writer: Writer) -> Root:
             version = await writer.resolve(artifact, "ref", live=False)
-            return await writer.update(by_id("ArtifactVersion", version["id"]), artifact.collection.entity, changes)
+            return await writer.update(by_id("ArtifactVersion", version["id"]), version["entity"], changes)
 
         return await write(info, step)
 

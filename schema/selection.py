@@ -28,17 +28,21 @@ from graphql.execution.collect_fields import FieldDetails, FragmentDetails, coll
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.types import Info
 
+from cypher.cost import check_cost
 from cypher.selection import Field
 
 
 def selection_of(info: Info[Any, Any]) -> Field:
-    """The selection of the field being resolved, with arguments and nested selections."""
+    """The selection of the field being resolved, with arguments and nested selections; refused before
+    anything runs when its estimated cost is over the server's limit."""
     raw = info._raw_info
     # Strawberry hands resolvers the coerced variables only; graphql-core's helpers want its container.
     coerced: dict[str, Any] = raw.variable_values  # type: ignore[assignment]
     variables = VariableValues(sources={}, coerced=coerced)
     request = _Request(raw.schema, raw.fragments, variables, raw.operation)
-    return request.field(raw.parent_type, raw.field_nodes)
+    selection = request.field(raw.parent_type, raw.field_nodes)
+    check_cost(selection, info.context.limits.max_cost)
+    return selection
 
 
 def root_selections(schema: GraphQLSchema, query: str, variables: dict[str, Any] | None = None) -> list[Field]:

@@ -1,4 +1,3 @@
-// Whose key this is, and the entities that user belongs to.
+// Whose key this is (no row when there is no such key).
 MATCH (k:ApiKey {id: $id})-[:OF]->(u:User)
-OPTIONAL MATCH (u)-[:MEMBER_OF]->(e:Entity)
-RETURN u.name AS user, collect(e.name) AS entities
+RETURN u.name AS user

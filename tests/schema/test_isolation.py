@@ -1,0 +1,297 @@
+"""Generated from the schema: through every root field, a caller of another entity learns nothing.
+
+Every Query and Mutation field is asked twice by `bob` (member of globex only):
+once about acme's objects, once about the same names in an entity that does
+not exist. The two answers must be identical once the names are swapped back —
+"hidden" and "absent" are the same answer — and no answer may carry any of
+acme's secret markers. A mutation must also leave the graph as it was. Fields
+are read from the schema itself, so a new root field without an entry in the
+tables below fails here until someone says how to attack it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from graphql import (
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    build_schema,
+    get_named_type,
+    is_leaf_type,
+    is_non_null_type,
+)
+from graphql.pyutils import Undefined
+from neo4j import Driver
+
+from tests.builders import Builder
+from tests.client import GraphQLClient
+
+SCHEMA: GraphQLSchema = build_schema((Path(__file__).parents[2] / "schema" / "schema.graphql").read_text())
+SECRET, ABSENT_SECRET = "s3cr3t", "n0where"
+ACME, ABSENT_ENTITY = "acme", "nowhere"
+ACME_FILE = b"acme's s3cr3t weights"
+ACME_DIGEST = hashlib.sha256(ACME_FILE).hexdigest()
+NESTED_FIRST = 2
+DEPTH = 3
+
+VERSION = "acme/vision/faces-s3cr3t:v0"
+MODEL = "acme/vision/model-s3cr3t:v0"
+RUN = "acme/vision/r-s3cr3t"
+REGISTRY_VERSION = "acme/registry-reg-s3cr3t/coll-s3cr3t:v0"
+BOB_DATASET = "globex/nlp/texts:v0"
+BOB_RUN = "globex/nlp/g1"
+CLUSTER = "ARTIFACT:{texts}|DOWNSTREAM|job:job-s3cr3t"
+
+QUERIES: dict[str, dict[str, Any]] = {
+    "health": {},
+    "entity": {"name": ACME},
+    "entities": {},
+    "project": {"entity": ACME, "name": "vision"},
+    "artifact": {"ref": VERSION},
+    "artifactCollection": {"ref": "acme/vision/faces-s3cr3t"},
+    "collections": {"entity": ACME, "project": "vision"},
+    "run": {"id": RUN},
+    "runs": {"entity": ACME, "project": "vision"},
+    "registries": {"entity": ACME},
+    "registry": {"entity": ACME, "name": "reg-s3cr3t"},
+    "registryCollection": {"ref": "acme/registry-reg-s3cr3t/coll-s3cr3t"},
+    "lineage": {"ref": VERSION, "direction": "BOTH", "depth": 4},
+    "lineageCluster": {"id": CLUSTER},
+    "lineagePath": {"from": RUN, "to": MODEL},
+    "impact": {"ref": VERSION},
+    "me": {},
+    "users": {"entity": ACME},
+    "cypher": {"query": "MATCH (n) RETURN count(n) AS n"},
+}
+MUTATIONS: dict[str, dict[str, Any]] = {
+    "createRun": {"input": {"entity": ACME, "project": "vision", "runId": "bob-s3cr3t"}},
+    "finishRun": {"id": RUN, "state": "FAILED"},
+    "heartbeat": {"id": RUN},
+    "logArtifact": {"input": {"runId": RUN, "name": "faces-s3cr3t", "type": "dataset", "files": []}},
+    "useArtifact": {"runId": BOB_RUN, "ref": VERSION},
+    "setAlias": {"ref": VERSION, "alias": "bob-s3cr3t"},
+    "removeAlias": {"collection": "acme/vision/faces-s3cr3t", "alias": "alias-s3cr3t"},
+    "updateArtifactVersion": {"ref": VERSION, "description": "bob was here"},
+    "updateArtifactCollection": {"ref": "acme/vision/faces-s3cr3t", "description": "bob was here"},
+    "updateRegistryCollection": {"ref": "acme/registry-reg-s3cr3t/coll-s3cr3t", "description": "bob was here"},
+    "deleteArtifactVersion": {"ref": VERSION, "deleteAliases": True},
+    "createRegistry": {"entity": ACME, "name": "bob-s3cr3t"},
+    "createRegistryCollection": {"entity": ACME, "registry": "reg-s3cr3t", "name": "bob-s3cr3t"},
+    "linkArtifact": {"ref": VERSION, "target": "globex/registry-model/stolen"},
+    "unlinkArtifact": {"ref": REGISTRY_VERSION},
+    "recordRuns": {"runs": [{"entity": ACME, "project": "vision", "runId": "bob-s3cr3t", "uses": [VERSION]}]},
+    "addMember": {"entity": ACME, "user": "bob", "role": "ADMIN"},
+    "createApiKey": {"user": "ana-s3cr3t"},
+    "revokeApiKey": {"id": "k_s3cr3t"},
+    "setRegistryAccess": {"entity": ACME, "registry": "reg-s3cr3t", "members": ["bob"]},
+}
+ARGUMENT_TYPES = {"ref": "String!", "id": "ID!", "first": "Int!", "after": "String"}
+
+
+@dataclass
+class World:
+    bob: GraphQLClient
+    texts_id: str
+    revoke_id: str
+
+
+@pytest.fixture
+def world(api: GraphQLClient) -> Iterator[World]:
+    """acme's objects all carry the marker 's3cr3t'; `dual`, a member of both entities, made acme's model
+    from globex's dataset, so bob's own lineage crosses into acme."""
+    for entity, user, role in (("acme", "ana-s3cr3t", "ADMIN"), ("globex", "bob", "MEMBER")):
+        api.query(f'mutation {{ addMember(entity: "{entity}", user: "{user}", role: {role}) {{ role }} }}')
+    for entity in ("acme", "globex"):
+        api.query(f'mutation {{ addMember(entity: "{entity}", user: "dual", role: MEMBER) {{ role }} }}')
+    bob = GraphQLClient(str(api.http.base_url), key=_key(api, "bob"))
+    dual = GraphQLClient(str(api.http.base_url), key=_key(api, "dual"))
+    globex = Builder(bob, "globex", "nlp")
+    texts = globex.log(globex.run("g1"), "texts", "dataset")["artifact"]
+    acme = Builder(dual, "acme", "vision")
+    run = acme.run("r-s3cr3t", name="name-s3cr3t", job_type="job-s3cr3t")
+    acme.log(run, "faces-s3cr3t", files={"w.bin": ACME_FILE}, aliases=["alias-s3cr3t"], metadata={"k": SECRET})
+    acme.use(run, BOB_DATASET)
+    acme.log(run, "model-s3cr3t", "model", files={"m.bin": b"model s3cr3t"})
+    for n in range(7):  # more than the cluster threshold: bob's lineage shows them as one cluster
+        acme.use(acme.run(f"sweep-{n}-s3cr3t", job_type="job-s3cr3t"), BOB_DATASET)
+    api.query('mutation { createRegistry(entity: "acme", name: "reg-s3cr3t") { id } }')
+    api.query(
+        f'mutation {{ linkArtifact(ref: "{MODEL}", target: "acme/registry-reg-s3cr3t/coll-s3cr3t") {{ version }} }}'
+    )
+    api.query('mutation { createRegistry(entity: "globex", name: "model") { id } }')
+    revoke_id = api.query('mutation { createApiKey(user: "ana-s3cr3t") { id } }')["createApiKey"]["id"]
+    yield World(bob, texts["id"], revoke_id)
+    bob.http.close()
+    dual.http.close()
+
+
+def _key(api: GraphQLClient, user: str) -> str:
+    key: str = api.query("mutation($u: String) { createApiKey(user: $u) { key } }", u=user)["createApiKey"]["key"]
+    return key
+
+
+def selection(type_: Any, depth: int) -> str:
+    """Every field of the type down to `depth`, fragments on each possible type of a union or interface."""
+    named = get_named_type(type_)
+    if is_leaf_type(named):
+        return ""
+    if depth == 0:
+        return "{ __typename }"
+    if isinstance(named, GraphQLUnionType | GraphQLInterfaceType):
+        kinds = SCHEMA.get_possible_types(named)
+        return "{ __typename " + " ".join(f"... on {kind.name} {_fields(kind, depth)}" for kind in kinds) + " }"
+    assert isinstance(named, GraphQLObjectType)
+    return _fields(named, depth)
+
+
+def _fields(named: GraphQLObjectType, depth: int) -> str:
+    parts = ["__typename"]
+    for name, field in named.fields.items():
+        arguments = _nested_arguments(field)
+        if arguments is None:
+            continue
+        parts.append(f"{name}{arguments} {selection(field.type, depth - 1)}")
+    return "{ " + " ".join(parts) + " }"
+
+
+def _nested_arguments(field: GraphQLField) -> str | None:
+    """Small pages for nested lists; None for a field whose required arguments this walk cannot supply."""
+    values = []
+    for name, argument in field.args.items():
+        if name == "first":
+            values.append(f"first: {NESTED_FIRST}")
+        elif is_non_null_type(argument.type) and argument.default_value is Undefined:
+            return None
+    return f"({', '.join(values)})" if values else ""
+
+
+def document(operation: str, field_name: str, arguments: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    root = SCHEMA.query_type if operation == "query" else SCHEMA.mutation_type
+    assert root is not None
+    field = root.fields[field_name]
+    declared = ", ".join(f"${name}: {field.args[name].type}" for name in arguments)
+    passed = ", ".join(f"{name}: ${name}" for name in arguments)
+    head = f"{operation}({declared})" if declared else operation
+    call = f"{field_name}({passed})" if passed else field_name
+    return f"{head} {{ {call} {selection(field.type, DEPTH)} }}", arguments
+
+
+def absent(value: Any) -> Any:
+    """The same value naming nothing that exists."""
+    return json.loads(json.dumps(value).replace(ACME, ABSENT_ENTITY).replace(SECRET, ABSENT_SECRET))
+
+
+def swapped_back(answer: dict[str, Any]) -> dict[str, Any]:
+    text = json.dumps(answer).replace(ABSENT_ENTITY, ACME).replace(ABSENT_SECRET, SECRET)
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def graph_state(driver: Driver) -> list[Any]:
+    with driver.session() as session:
+        return session.run(
+            "MATCH (n) WHERE NOT n:StemmaMigration OPTIONAL MATCH (n)-[r]->(m) "
+            "WITH n, collect([type(r), properties(r), elementId(m)]) AS out "
+            "RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props, out ORDER BY id"
+        ).data()
+
+
+def leaks(answer: dict[str, Any]) -> list[str]:
+    """acme's markers in an answer, leaving out error messages (which echo the request's own words)."""
+    errors = [{**error, "message": ""} for error in answer.get("errors") or []]
+    text = json.dumps({**answer, "errors": errors})
+    return [marker for marker in (SECRET, ACME_DIGEST) if marker in text]
+
+
+def test_every_root_field_is_covered_by_the_walk() -> None:
+    assert SCHEMA.query_type is not None and SCHEMA.mutation_type is not None
+    assert sorted(SCHEMA.query_type.fields) == sorted(QUERIES), "add the new query field to QUERIES"
+    assert sorted(SCHEMA.mutation_type.fields) == sorted(MUTATIONS), "add the new mutation field to MUTATIONS"
+
+
+@pytest.mark.parametrize("field_name", sorted(QUERIES))
+def test_a_query_about_another_entity_answers_as_if_it_did_not_exist(world: World, field_name: str) -> None:
+    arguments = json.loads(json.dumps(QUERIES[field_name]).replace("{texts}", world.texts_id))
+    text, variables = document("query", field_name, arguments)
+    hidden = world.bob.post(text, variables)
+    missing = world.bob.post(text, absent(variables))
+    assert hidden == swapped_back(missing)
+    assert leaks(hidden) == []
+    assert "INTERNAL" not in json.dumps(hidden)
+
+
+@pytest.mark.parametrize("field_name", sorted(MUTATIONS))
+def test_a_mutation_on_another_entity_answers_as_if_it_did_not_exist_and_changes_nothing(
+    world: World, driver: Driver, field_name: str
+) -> None:
+    arguments = json.loads(json.dumps(MUTATIONS[field_name]).replace("k_s3cr3t", world.revoke_id))
+    text, variables = document("mutation", field_name, arguments)
+    before = graph_state(driver)
+    hidden = world.bob.post(text, variables)
+    assert graph_state(driver) == before
+    missing = world.bob.post(text, absent(variables))
+    assert hidden["data"] is None and hidden["errors"][0]["extensions"]["code"] in ("NOT_FOUND", "FORBIDDEN")
+    assert hidden == swapped_back(missing) or field_name == "revokeApiKey"
+    assert leaks(hidden) == []
+
+
+LINEAGE = """query($ref: String!) { lineage(ref: $ref, direction: BOTH, depth: 4) {
+  nodes { __typename ... on RedactedNode { id kind } ... on Run { id name jobType }
+          ... on ArtifactVersion { id ref digest metadata } }
+  edges { kind from to } clusters { id count jobType collection } truncated } }"""
+CLUSTER_PAGE = """query($id: ID!, $after: String) { lineageCluster(id: $id, first: 2, after: $after) {
+  totalCount edges { cursor node { __typename ... on RedactedNode { id kind } ... on Run { id name } } }
+  pageInfo { hasNextPage endCursor } } }"""
+IMPACT = "query($ref: String!) { impact(ref: $ref) { ref aliases artifact { ref digest metadata } } }"
+PATH = "query($from: String!, $to: String!) { lineagePath(from: $from, to: $to) { found nodes { __typename } } }"
+
+
+def test_lineage_from_your_own_data_into_another_entity_reveals_nothing_of_it(world: World) -> None:
+    lineage = world.bob.query(LINEAGE, ref=BOB_DATASET)["lineage"]
+    assert [(node["__typename"], node["id"]) for node in lineage["nodes"]] == [
+        ("ArtifactVersion", world.texts_id),
+        ("Run", BOB_RUN),
+    ]
+    hidden_cluster = f"ARTIFACT:{world.texts_id}|DOWNSTREAM|hidden:"
+    assert lineage["clusters"] == [{"id": hidden_cluster, "count": 8, "jobType": None, "collection": None}]
+    page = world.bob.query(CLUSTER_PAGE, id=hidden_cluster, after=None)["lineageCluster"]
+    assert page == {"totalCount": 0, "edges": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+    assert leaks(lineage) == []
+    assert world.bob.query(IMPACT, ref=BOB_DATASET) == {"impact": []}
+    assert leaks(world.bob.query(PATH, **{"from": BOB_DATASET, "to": BOB_RUN})) == []
+
+
+def test_a_cluster_page_lists_only_members_you_may_see_and_its_cursors_name_only_them(
+    world: World, api: GraphQLClient
+) -> None:
+    api.query('mutation { addMember(entity: "globex", user: "dual", role: MEMBER) { role } }')
+    dual = GraphQLClient(str(api.http.base_url), key=_key(api, "dual"))
+    globex = Builder(dual, "globex", "nlp")
+    for n in range(3):
+        globex.use(globex.run(f"b{n}", job_type="job-s3cr3t"), BOB_DATASET)
+    dual.http.close()
+    lineage = world.bob.query(LINEAGE, ref=BOB_DATASET)["lineage"]
+    mixed = f"ARTIFACT:{world.texts_id}|DOWNSTREAM|job:job-s3cr3t"
+    assert [cluster["id"] for cluster in lineage["clusters"]] == [mixed]
+    seen, cursors, after = [], [], None
+    while True:
+        page = world.bob.query(CLUSTER_PAGE, id=mixed, after=after)["lineageCluster"]
+        assert page["totalCount"] == 3
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        cursors += [base64.urlsafe_b64decode(edge["cursor"]).decode() for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert sorted(seen) == ["globex/nlp/b0", "globex/nlp/b1", "globex/nlp/b2"]
+    assert [SECRET in cursor or ACME in cursor for cursor in cursors] == [False, False, False]
