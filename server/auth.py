@@ -176,7 +176,7 @@ def refusal(request: Request, status: int, code: str, message: str, headers: dic
     if status == 401 and request.method == "GET" and (path == "/" or path.startswith(PAGE_PATHS[1:])):
         return login_page(request, message, status=401)
     if path == "/graphql":
-        body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+        body: dict[str, object] = {"errors": [{"message": message, "extensions": {"code": code}}]}
     else:
         body = {"error": {"code": code, "message": message}}
     return JSONResponse(body, status_code=status, headers=headers)

@@ -89,8 +89,8 @@ class BodyReader:
             async with asyncio.timeout(max(wait, 0)):
                 message = await self._receive()
         except TimeoutError as exc:
-            message = f"the request body did not arrive within {self.timeout:g} seconds; the connection is closed"
-            raise BodyRefused(refusal(self.scope, 408, "REQUEST_TIMEOUT", message)) from exc
+            late = f"the request body did not arrive within the read timeout of {self.timeout:g} s"
+            raise BodyRefused(refusal(self.scope, 408, "REQUEST_TIMEOUT", f"{late}; the connection is closed")) from exc
         if message["type"] == "http.request":
             self.size += len(message.get("body", b""))
             if self.size > self.rule.max_bytes:

@@ -10,6 +10,7 @@ import httpx
 
 from tests.client import GraphQLClient
 from tests.conftest import ROOT, free_port
+from tests.serving import ServerProcess
 
 
 def test_healthz_reports_stemma_and_the_neo4j_it_reads_from(server: str) -> None:
@@ -81,3 +82,19 @@ def test_the_test_session_refuses_to_run_without_a_reachable_neo4j() -> None:
     assert result.returncode == 3
     assert "is unreachable" in result.stdout + result.stderr
     assert time.monotonic() - started < 60
+
+
+def test_a_flood_of_healthz_reuses_one_answer_instead_of_asking_neo4j_each_time(
+    neo4j_uri: str, tmp_path: Path, driver: object
+) -> None:
+    process = ServerProcess(neo4j_uri, tmp_path, free_port(), {"STEMMA_HEALTH_CACHE_SECONDS": "3600"})
+    try:
+        process.start()
+        with GraphQLClient(process.url) as admin:
+            before = admin.statements()["read"]
+            answers = [httpx.get(f"{process.url}/healthz") for _ in range(100)]
+            assert [answer.status_code for answer in answers] == [200] * 100
+            assert answers[-1].json()["neo4j"]["edition"] == "community"
+            assert admin.statements()["read"] - before == 0
+    finally:
+        process.stop()

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import socket
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.client import GraphQLClient
 from tests.conftest import ADMIN_KEY, free_port
@@ -75,3 +82,114 @@ def test_uploads_over_the_limit_are_refused_and_nothing_is_kept(neo4j_uri: str, 
         assert list((tmp_path / "blobs" / "tmp").iterdir()) == []
     finally:
         process.stop()
+
+
+def read_until_closed(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """The server's whole answer: everything it sends until it closes the connection."""
+    received = b""
+    while chunk := sock.recv(65536):
+        received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode().split("\r\n")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    return int(status_line.split()[1]), {name.lower(): value for name, value in headers.items()}, body
+
+
+def connect(url: str) -> socket.socket:
+    """A raw connection; the timeout only keeps a broken server from hanging the test run."""
+    port = int(url.rsplit(":", 1)[1])
+    return socket.create_connection(("127.0.0.1", port), timeout=60)
+
+
+def rss_mib(process: ServerProcess) -> int:
+    assert process.process is not None
+    status = Path(f"/proc/{process.process.pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) // 1024  # type: ignore[union-attr]
+
+
+def requests_answered(process: ServerProcess, route: str, status: int) -> float:
+    metrics = httpx.get(f"{process.url}/metrics", headers=AUTH).text
+    found = re.search(
+        rf'stemma_http_request_seconds_count\{{method="POST",route="{route}",status="{status}"\}} (\S+)', metrics
+    )
+    return float(found.group(1)) if found else 0.0
+
+
+@pytest.fixture(scope="module")
+def strict_server(neo4j_uri: str, driver: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server whose request bodies must keep arriving within a second; an earlier run left a partial upload."""
+    state = tmp_path_factory.mktemp("strict-server")
+    leftover = state / "blobs" / "tmp" / "tmp-left-by-a-killed-server"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"half an upload")
+    an_hour_ago = time.time() - 3600
+    os.utime(leftover, (an_hour_ago, an_hour_ago))
+    process = ServerProcess(neo4j_uri, state, free_port(), {"STEMMA_BODY_READ_TIMEOUT_SECONDS": "1"})
+    process.start()
+    yield process
+    process.stop()
+
+
+def test_a_login_body_over_the_form_limit_is_refused_before_it_is_sent(server: str) -> None:
+    with connect(server) as sock:
+        sock.sendall(
+            b"POST /login HTTP/1.1\r\nHost: stemma\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 314572800\r\n\r\n"
+        )
+        status, headers, body = read_until_closed(sock)
+    assert (status, headers["connection"]) == (413, "close")
+    assert json.loads(body) == {
+        "error": {
+            "code": "PAYLOAD_TOO_LARGE",
+            "message": "the body is larger than the limit for POST /login of 8192 bytes",
+        }
+    }
+
+
+def test_a_streamed_300_mb_login_body_is_cut_off_without_growing_the_server(strict_server: ServerProcess) -> None:
+    before = rss_mib(strict_server)
+    sent, megabyte = 0, b"k" * (1024 * 1024)
+    chunk = f"{len(megabyte):x}\r\n".encode() + megabyte + b"\r\n"
+    with connect(strict_server.url) as sock:
+        sock.sendall(b"POST /login HTTP/1.1\r\nHost: stemma\r\nTransfer-Encoding: chunked\r\n\r\n")
+        try:
+            while sent < 300:
+                sock.sendall(chunk)
+                sent += 1
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+    assert sent < 300, "the server read a 300 MB login body to the end"
+    assert requests_answered(strict_server, "/login", 413) == 1
+    assert rss_mib(strict_server) - before < 20
+
+
+def test_a_half_sent_body_is_answered_408_and_closed_after_the_read_timeout(strict_server: ServerProcess) -> None:
+    with connect(strict_server.url) as sock:
+        sock.sendall(b"POST /login HTTP/1.1\r\nHost: stemma\r\nContent-Length: 100\r\n\r\nkey=stm_")
+        status, headers, body = read_until_closed(sock)
+    assert (status, headers["connection"]) == (408, "close")
+    assert json.loads(body) == {
+        "error": {
+            "code": "REQUEST_TIMEOUT",
+            "message": "the request body did not arrive within the read timeout of 1 s; the connection is closed",
+        }
+    }
+
+
+def test_a_stalled_upload_is_closed_and_its_partial_file_removed(strict_server: ServerProcess) -> None:
+    temp = strict_server.state / "blobs" / "tmp"
+    with connect(strict_server.url) as sock:
+        sock.sendall(
+            f"PUT /files/sha256/{'c' * 64} HTTP/1.1\r\nHost: stemma\r\nAuthorization: Bearer {ADMIN_KEY}\r\n"
+            "Content-Length: 1000000\r\n\r\n".encode()
+            + b"z" * 100_000
+        )
+        status, _, body = read_until_closed(sock)
+    assert status == 408
+    assert json.loads(body)["error"]["code"] == "REQUEST_TIMEOUT"
+    assert list(temp.iterdir()) == []
+
+
+def test_partial_uploads_left_by_an_earlier_run_are_removed_at_start_up(strict_server: ServerProcess) -> None:
+    assert list((strict_server.state / "blobs" / "tmp").iterdir()) == []
+    assert "removed 1 partial uploads left by an earlier run" in strict_server.log()
