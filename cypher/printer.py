@@ -31,7 +31,7 @@ class Limits:
     lineage_max_depth: int = 10
     lineage_max_nodes: int = 2000
     lineage_max_cluster_threshold: int = 1000
-    max_cost: int = 200_000
+    max_cost: int = 5_000_000
 
 
 @dataclass

@@ -52,6 +52,19 @@ def file_readable(digest: str, caller: Mapping[str, Any]) -> Statement:
     )
 
 
+def possessed_files(digests: list[str], caller: Mapping[str, Any]) -> Statement:
+    """The digests among `digests` the caller has shown they hold: uploaded by them, or in an artifact version
+    they may see. Knowing a digest proves nothing."""
+    scope = Scope(caller)
+    seen = visible("ArtifactVersion", {"v": "x"})
+    return Statement(
+        f"UNWIND {scope.param(digests)} AS digest MATCH (f:File {{digest: digest}}) "
+        "WHERE EXISTS { (f)-[:UPLOADED_BY]->(:User {name: $caller.user}) } "
+        f"OR EXISTS {{ (f)<-[:CONTAINS]-(x:ArtifactVersion) WHERE {seen} }} RETURN f.digest AS digest",
+        scope.params,
+    )
+
+
 def match_collection(ref: CollectionRef, scope: Scope, var: str) -> str:
     """MATCH binding `var` to a project's artifact collection or a registry collection the caller may see."""
     if ref.registry is not None:

@@ -13,9 +13,9 @@ from cypher.printer import Limits
 
 
 class FileStore(Protocol):
-    """What the schema needs of the blob store: whether content is there."""
+    """What the schema needs of the blob store: how large stored content is."""
 
-    async def missing(self, digests: list[str]) -> list[str]: ...
+    async def sizes(self, digests: list[str]) -> dict[str, int]: ...
 
 
 class KeyCache(Protocol):

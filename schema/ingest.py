@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from cypher.batch import MAX_RUNS, LogInput, RunInput, record_runs
-from cypher.errors import InvalidInput
 from cypher.manifest import check_manifest
 from cypher.refs import check_name, check_project, parse_artifact_ref
+from schema.content import check_possession
 from schema.context import Info
 from schema.mutations import (
     RecordLogInput,
@@ -90,14 +90,14 @@ class IngestMutation:
     )
     async def record_runs(self, info: Info, runs: list[RecordRunInput]) -> RecordRunsResult:
         checked = [check_run(run, f"runs[{index}]") for index, run in enumerate(runs)]
-        digests = list(dict.fromkeys(d for run in checked for log in run.logs for d in log.manifest.digests))
-        missing = await info.context.files.missing(digests)
-        if missing:
-            raise InvalidInput(
-                f"runs: {len(missing)} file(s) not uploaded yet, e.g. {missing[0]}; PUT them to /files/sha256/DIGEST",
-                field="runs",
-                missing=missing[:20],
-            )
+        await check_possession(
+            info,
+            [
+                (f"runs[{r}].logs[{n}].files", log.manifest)
+                for r, run in enumerate(checked)
+                for n, log in enumerate(run.logs)
+            ],
+        )
         counts = await transact(info, lambda writer: record_runs(writer, checked))
         return RecordRunsResult(
             runs=counts.runs, used=counts.used, logged=counts.logged, versions_created=counts.created

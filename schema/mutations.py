@@ -23,6 +23,7 @@ from cypher.refs import (
     parse_run_id,
 )
 from cypher.writes import Writer, by_id
+from schema.content import check_possession
 from schema.context import Info
 from schema.scalars import JSON, Long
 from schema.selection import selection_of
@@ -167,15 +168,7 @@ class Mutation:
         metadata = check_object(input.metadata, "input.metadata")
         description = check_text(input.description, "input.description")
         aliases = check_aliases(input.aliases, "input.aliases")
-        missing = await info.context.files.missing(manifest.digests)
-        if missing:
-            index = manifest.digests.index(missing[0])
-            raise InvalidInput(
-                f"input.files: {len(missing)} file(s) not uploaded yet, e.g. {manifest.paths[index]!r} "
-                f"({missing[0]}); PUT them to /files/sha256/DIGEST first",
-                field="input.files",
-                missing=missing[:20],
-            )
+        await check_possession(info, [("input.files", manifest)])
         artifact = selection_of(info).child("artifact")
         limits = info.context.limits
 

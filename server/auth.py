@@ -32,7 +32,7 @@ SAFE_METHODS = {"GET", "HEAD"}
 
 @dataclass
 class RateLimiter:
-    """A token bucket per key: `rate` tokens a second, bursts up to `burst`."""
+    """A token bucket per key (a user, or a client address): `rate` tokens a second, bursts up to `burst`."""
 
     rate: float
     burst: float
@@ -218,8 +218,8 @@ class AuthMiddleware:
         if caller is None:
             await refusal(request, 401, "UNAUTHENTICATED", "the API key is unknown or revoked")(scope, receive, send)
             return
-        if not self.limiter.allow(caller.key_id or caller.user):
-            message = f"rate limit of {self.limiter.rate:g} requests per second per key exceeded; slow down"
+        if not self.limiter.allow(caller.user):
+            message = f"rate limit of {self.limiter.rate:g} requests per second per user exceeded; slow down"
             await refusal(request, 429, "RATE_LIMITED", message, {"retry-after": "1"})(scope, receive, send)
             return
         scope.setdefault("state", {})["caller"] = caller

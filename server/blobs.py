@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -26,7 +27,9 @@ class TooLarge(Exception):
 class BlobStore(Protocol):
     """What the server needs of a file store; a directory today, S3-compatible storage later."""
 
-    async def missing(self, digests: list[str]) -> list[str]: ...
+    async def sizes(self, digests: list[str]) -> dict[str, int]:
+        """The stored size of each digest that is stored."""
+        ...
 
     async def has(self, digest: str) -> bool: ...
 
@@ -69,9 +72,13 @@ class DirectoryBlobStore:
     async def has(self, digest: str) -> bool:
         return await anyio.to_thread.run_sync(self.local_path(digest).is_file)
 
-    async def missing(self, digests: list[str]) -> list[str]:
-        def scan() -> list[str]:
-            return [digest for digest in dict.fromkeys(digests) if not self.local_path(digest).is_file()]
+    async def sizes(self, digests: list[str]) -> dict[str, int]:
+        def scan() -> dict[str, int]:
+            found = {}
+            for digest in dict.fromkeys(digests):
+                with contextlib.suppress(FileNotFoundError):
+                    found[digest] = self.local_path(digest).stat().st_size
+            return found
 
         return await anyio.to_thread.run_sync(scan)
 

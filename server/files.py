@@ -9,6 +9,8 @@ from starlette.routing import Route
 
 from cypher.access import Caller
 from cypher.errors import StemmaError
+from cypher.executor import Statement
+from cypher.named import named
 from cypher.reads import file_readable
 from server.blobs import BlobStore, TooLarge, check_digest
 from server.errors import error_response
@@ -26,7 +28,8 @@ async def put_file(request: Request) -> Response:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise TooLarge(f"the body is larger than the upload limit of {limit} bytes")
-        created = await _store(request).put(digest, request.stream(), limit)
+        await _store(request).put(digest, request.stream(), limit)
+        created = await record_upload(request, digest)
     except StemmaError as exc:
         return error_response(exc)
     except TooLarge as exc:
@@ -34,9 +37,19 @@ async def put_file(request: Request) -> Response:
     return JSONResponse({"digest": digest, "created": created}, status_code=201 if created else 200)
 
 
+async def record_upload(request: Request, digest: str) -> bool:
+    """Remember that the caller holds this content; True when they had not uploaded it before (so the
+    answer says nothing of whether someone else had)."""
+    caller: Caller = request.state.caller
+    statement = Statement(named("record_upload"), {"digest": digest, "caller": caller.param()})
+    rows = await request.app.state.executor.write(lambda tx: tx.run(statement))
+    return bool(rows and rows[0]["created"])
+
+
 async def readable(request: Request, digest: str) -> bool:
     """Content is served to those who may see a version holding it (superusers: all); to anyone
-    else it does not exist. Uploads are open to every key: content is named by its hash."""
+    else it does not exist. Uploads are open to every key: content is named by its hash, and an upload is
+    what lets its uploader name it in a manifest."""
     caller: Caller = request.state.caller
     if caller.superuser:
         return await _store(request).has(digest)

@@ -18,9 +18,11 @@ def files(api: GraphQLClient, content: bytes, path: str = "data.bin") -> list[di
 
 
 def graph_size(driver: Driver) -> tuple[int, int]:
+    """Nodes and edges of the lineage and registry graph (uploads, recorded as they happen, are left out)."""
     record = driver.execute_query(
         "MATCH (n) WHERE NOT n:StemmaMigration AND NOT n:User AND NOT n:ApiKey "
-        "RETURN count(n) AS nodes, COUNT { ()-[]->() } AS edges"
+        "AND NOT (n:File AND NOT EXISTS { (n)<-[:CONTAINS]-() }) "
+        "RETURN count(n) AS nodes, COUNT { ()-[r]->() WHERE NOT r:UPLOADED_BY } AS edges"
     ).records[0]
     return record["nodes"], record["edges"]
 
