@@ -39,7 +39,7 @@ from cypher.selection import Field
 NODE_TYPES = {"Run": "Run", "ArtifactVersion": "ArtifactVersion"}
 LINEAGE_EDGES = "USED_BY|LOGGED"
 SIDES = ("UPSTREAM", "DOWNSTREAM")
-GROUPS = ("job", "collection", "hidden")
+GROUP_HEADS = (("job", ":"), ("collection", ":"), ("hidden", ":"))
 MEMBER_ORDER = (Sort("n.created_at", Order.DESC, SortKind.DATETIME), Sort("n.id", Order.DESC, SortKind.STRING))
 
 
@@ -275,7 +275,7 @@ class ClusterId:
             parent_kind, parent = head.split(":", 1)
         except ValueError as exc:
             raise InvalidInput(f"{field} is not a cluster id this API issued", field=field) from exc
-        if parent_kind not in ("RUN", "ARTIFACT") or side not in SIDES or group.split(":")[0] not in GROUPS:
+        if parent_kind not in ("RUN", "ARTIFACT") or side not in SIDES or group.partition(":")[:2] not in GROUP_HEADS:
             raise InvalidInput(f"{field} is not a cluster id this API issued", field=field)
         return cls(parent_kind, parent, side, group)
 
