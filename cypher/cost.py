@@ -2,9 +2,12 @@
 
 The cost is the number of objects (rows, map literals) the statement may
 build. A list multiplies what is built under each item by how many items it
-may hold: `first` for a connection, `maxNodes` for a lineage answer; scalars
-are free. Four nested connections of `first: 200` cost about 200^4 and are
-refused; a page of 20 versions with 20 users each costs about 1,000.
+may hold: `first` for a connection, `maxNodes` for a lineage answer, and for a
+list without a size argument the most it can hold where the write path caps it
+(`files`: a manifest's files, up to 100,000 but estimated at 1,000; aliases: 100
+per collection) or 100. Scalars are free. Four nested connections of
+`first: 200` cost about 200^4 and are refused; a page of 20 versions with 20
+users each costs about 1,000.
 """
 
 from __future__ import annotations
@@ -13,15 +16,29 @@ from cypher.errors import InvalidInput
 from cypher.selection import Field
 
 SIZE_ARGUMENTS = ("first", "maxNodes")
+LIST_ESTIMATES = {"files": 1000}
+UNSIZED_LIST = 100
 
 
-def estimated_cost(selection: Field) -> int:
-    """The number of objects `selection` may build, an upper bound for lists of known size."""
+def estimated_cost(selection: Field, sized_by_parent: bool = False) -> int:
+    """The number of objects `selection` may build, an upper bound where lists are capped.
+
+    A list directly under a field with a size argument (a connection's `edges`, a lineage's `nodes`) is the
+    list that size counts, so it is not multiplied again."""
     if not selection.selections:
         return 0
-    below = sum(estimated_cost(sub) for subs in selection.selections.values() for sub in subs)
-    size = next((selection.args[name] for name in SIZE_ARGUMENTS if isinstance(selection.args.get(name), int)), 1)
+    sized = any(isinstance(selection.args.get(name), int) for name in SIZE_ARGUMENTS)
+    below = sum(estimated_cost(sub, sized) for subs in selection.selections.values() for sub in subs)
+    size = 1 if sized_by_parent and not sized else list_size(selection)
     return max(size, 1) * (1 + below)
+
+
+def list_size(selection: Field) -> int:
+    """How many items the field's value may hold: 1 for a single object."""
+    sized = [selection.args[name] for name in SIZE_ARGUMENTS if isinstance(selection.args.get(name), int)]
+    if sized:
+        return int(sized[0])
+    return LIST_ESTIMATES.get(selection.name, UNSIZED_LIST) if selection.many else 1
 
 
 def check_cost(selection: Field, limit: int) -> int:

@@ -12,8 +12,9 @@ and cycles end because a node is admitted once.
 Clusters. At each frontier node, neighbours on the expanding side are grouped
 by kind and job type (runs) or collection (versions). A group of more than
 `clusterThreshold` becomes one cluster (parent, side, group, count) and is not
-expanded further; `lineageCluster` pages through the members the caller may
-see. A cluster shows its group when the caller may see any of its members.
+expanded further; `lineageCluster` pages through its members. Nodes the caller
+may not see form a group of their own ("hidden"), counted but never paged and
+never mixed with visible ones, so no cluster tells their job type or collection.
 
 Bounds. `depth` counts edges from the root; at most `maxNodes` nodes are
 admitted, breadth first, and `truncated` says when some were left out. `asOf`
@@ -140,10 +141,12 @@ def _level(side: str, level: int, request: LineageRequest) -> str:
     return f"""CALL (seen_up, seen_down, frontier_{mine}) {{
   UNWIND frontier_{mine} AS p
   MATCH (p){_neighbours(side)}(n){_as_of_filter(request)}
-  WITH p, e, n, CASE WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id END AS grp
+  WITH p, e, n, CASE WHEN NOT {visible("Run", {"v": "n"})} THEN 'hidden:'
+                     WHEN n:Run THEN 'job:' + coalesce(n.job_type, '')
+                     ELSE 'collection:' + n.collection_id END AS grp
   WITH p, grp, collect({{e: e, n: n}}) AS members
   WITH collect(CASE WHEN size(members) > $threshold THEN {{parent: p, side: '{side}', grp: grp, count: size(members),
-         sample: coalesce(head([m IN members WHERE {visible("Run", {"v": "m.n"})}]), members[0])}} END) AS big,
+         sample: members[0]}} END) AS big,
        collect(CASE WHEN size(members) <= $threshold THEN members END) AS smalls
   WITH big, reduce(acc = [], g IN smalls | acc + g) AS small
   CALL (small, seen_{mine}) {{
@@ -283,8 +286,8 @@ class ClusterId:
 def compile_cluster_page(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
     """One page of a cluster's members, newest first, each with the edge that ties it to the parent.
 
-    Only members the caller may see are listed and counted, so neither a cursor (the last member's creation
-    time and id) nor a forged cluster id tells anything of hidden ones."""
+    Only members the caller may see are listed and counted (a hidden group has none), so neither a cursor
+    (the last member's creation time and id) nor a forged cluster id tells anything of hidden ones."""
     cluster = ClusterId.parse(str(selection.args["id"]))
     first = check_first(int(selection.args.get("first", 50)), limits.max_page_size)
     scope = Scope(caller, limits)

@@ -31,7 +31,7 @@ class Limits:
     lineage_max_depth: int = 10
     lineage_max_nodes: int = 2000
     lineage_max_cluster_threshold: int = 1000
-    max_cost: int = 5_000_000
+    max_cost: int = 2_500_000
 
 
 @dataclass
@@ -201,6 +201,6 @@ def _merge(fields: Iterable[Field], rules: Mapping[str, Rule]) -> dict[str, Fiel
         if key in merged:
             previous = merged[key]
             selections = {t: previous.fields(t) + field_.fields(t) for t in {*previous.selections, *field_.selections}}
-            field_ = Field(field_.name, field_.alias, field_.args, selections)
+            field_ = Field(field_.name, field_.alias, field_.args, selections, field_.many)
         merged[key] = field_
     return merged

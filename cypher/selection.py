@@ -18,6 +18,7 @@ class Field:
     alias: str | None = None
     args: Mapping[str, Any] = field(default_factory=dict)
     selections: Mapping[str, tuple[Field, ...]] = field(default_factory=dict)
+    many: bool = False  # the field's value is a list of objects
 
     @property
     def response_key(self) -> str:

@@ -20,6 +20,7 @@ from cypher.reads import Root, compile_root, match_collection, match_version
 from cypher.refs import LATEST, ArtifactRef, CollectionRef
 from cypher.selection import Field
 
+MAX_ALIASES = 100
 EDITABLE = {
     "ArtifactVersion": {"description", "metadata", "tags"},
     "ArtifactCollection": {"description", "metadata", "tags"},
@@ -182,8 +183,17 @@ class Writer:
         return by_id("ArtifactVersion", version["id"])
 
     async def set_aliases(self, collection_id: str, version_id: str, aliases: Sequence[str]) -> None:
-        if aliases:
-            await self.run("set_aliases", collection_id=collection_id, version_id=version_id, aliases=list(aliases))
+        """Point `aliases` at the version; a collection holds at most `MAX_ALIASES` aliases (a cap the cost
+        estimate relies on)."""
+        if not aliases:
+            return
+        rows = await self.run("set_aliases", collection_id=collection_id, version_id=version_id, aliases=list(aliases))
+        if rows and rows[0]["total"] > MAX_ALIASES:
+            raise Conflict(
+                f"aliases: a collection holds at most {MAX_ALIASES} aliases; remove some first",
+                field="aliases",
+                limit=MAX_ALIASES,
+            )
 
     async def set_alias(self, ref: ArtifactRef, alias: str) -> Root:
         """The alias belongs to the collection the ref names (a registry collection for a registry ref): the

@@ -90,6 +90,8 @@ class IngestMutation:
     )
     async def record_runs(self, info: Info, runs: list[RecordRunInput]) -> RecordRunsResult:
         checked = [check_run(run, f"runs[{index}]") for index, run in enumerate(runs)]
+        for index, run in enumerate(checked):  # roles first: a refusal must not depend on what is stored
+            info.context.caller.require(run.entity, "member", f"runs[{index}].entity")
         await check_possession(
             info,
             [

@@ -22,7 +22,7 @@ from cypher.refs import (
     parse_collection_ref,
     parse_run_id,
 )
-from cypher.writes import Writer, by_id
+from cypher.writes import Writer, by_id, entity_of_run
 from schema.content import check_possession
 from schema.context import Info
 from schema.scalars import JSON, Long
@@ -168,6 +168,8 @@ class Mutation:
         metadata = check_object(input.metadata, "input.metadata")
         description = check_text(input.description, "input.description")
         aliases = check_aliases(input.aliases, "input.aliases")
+        # Roles first: whether the content is stored must not change the answer to someone who may not write.
+        info.context.caller.require(entity_of_run(input.run_id), "member", "input.runId")
         await check_possession(info, [("input.files", manifest)])
         artifact = selection_of(info).child("artifact")
         limits = info.context.limits

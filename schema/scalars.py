@@ -16,6 +16,7 @@ DateTime = NewType("DateTime", dt.datetime)
 Long = NewType("Long", int)
 
 MAX_JSON_DEPTH = 64
+MAX_UTC_OFFSET = dt.timedelta(hours=18)  # what Neo4j (Java's ZoneOffset) accepts
 
 
 def stored_json(text: str | None) -> Any:
@@ -38,7 +39,14 @@ def _parse_datetime(value: Any) -> dt.datetime:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise ValueError(f"not an ISO 8601 date-time: {value[:64]!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    offset = parsed.utcoffset() or dt.timedelta()
+    if abs(offset) > MAX_UTC_OFFSET:
+        raise ValueError(f"a DateTime's UTC offset is at most ±18:00; got {value[:64]!r}")
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError as exc:
+        raise ValueError(f"{value[:64]!r} is outside the years 1 to 9999 in UTC") from exc
 
 
 def _parse_json(value: Any) -> Any:

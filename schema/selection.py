@@ -19,7 +19,9 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     get_named_type,
+    get_nullable_type,
     is_abstract_type,
+    is_list_type,
     is_object_type,
     parse,
     validate,
@@ -103,7 +105,8 @@ class _Request:
                 for details in collected.grouped_field_set.values()
                 if details[0].node.name.value != "__typename"
             )
-        return Field(node.name.value, node.alias.value if node.alias else None, args, selections)
+        many = is_list_type(get_nullable_type(definition.type)) and bool(possible)
+        return Field(node.name.value, node.alias.value if node.alias else None, args, selections, many)
 
 
 def _plain(value: Any) -> Any:

@@ -3,12 +3,14 @@ there, GET streams it."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from cypher.access import Caller
-from cypher.errors import StemmaError
+from cypher.errors import Forbidden, StemmaError
 from cypher.executor import Statement
 from cypher.named import named
 from cypher.reads import file_readable
@@ -21,7 +23,33 @@ def _store(request: Request) -> BlobStore:
     return store
 
 
+MAX_UPLOADS_PER_USER = 8
+_uploading: Counter[str] = Counter()
+
+
 async def put_file(request: Request) -> Response:
+    """Store content. Only those who may write somewhere upload (viewers only read), and a user has at most
+    `MAX_UPLOADS_PER_USER` uploads open at once on this server, so slow bodies cannot pile up."""
+    caller: Caller = request.state.caller
+    if not caller.superuser and not {"member", "admin"} & set(caller.roles.values()):
+        return error_response(Forbidden("uploading needs the member role in some entity; viewers only read"))
+    if _uploading[caller.user] >= MAX_UPLOADS_PER_USER:
+        message = f"at most {MAX_UPLOADS_PER_USER} uploads at once per user; wait for one to finish"
+        return JSONResponse(
+            {"error": {"code": "RATE_LIMITED", "message": message, "limit": MAX_UPLOADS_PER_USER}},
+            status_code=429,
+            headers={"retry-after": "1"},
+        )
+    _uploading[caller.user] += 1
+    try:
+        return await _put_file(request)
+    finally:
+        _uploading[caller.user] -= 1
+        if not _uploading[caller.user]:
+            del _uploading[caller.user]
+
+
+async def _put_file(request: Request) -> Response:
     try:
         digest = check_digest(request.path_params["digest"])
         limit: int = request.app.state.settings.max_upload_bytes

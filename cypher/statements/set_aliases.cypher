@@ -1,6 +1,7 @@
 // Point each alias at this version, moving it off any other version of the
 // same collection: an alias names at most one version per collection. The
-// alias is locked before it is read so concurrent moves cannot both win.
+// alias is locked before it is read so concurrent moves cannot both win. `total` is how many aliases the
+// collection has now (the caller refuses, and so rolls back, past the cap).
 MATCH (v:ArtifactVersion {id: $version_id})
 UNWIND $aliases AS alias_name
 MERGE (a:Alias {collection_id: $collection_id, name: alias_name})
@@ -13,4 +14,5 @@ WHERE other <> v
 DELETE old
 WITH DISTINCT a, v
 MERGE (a)-[:POINTS_TO]->(v)
-RETURN count(a) AS aliases
+WITH count(a) AS aliases
+RETURN aliases, COUNT { (:Alias {collection_id: $collection_id}) } AS total

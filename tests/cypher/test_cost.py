@@ -31,3 +31,18 @@ def test_four_nested_pages_of_200_are_refused_naming_the_cost_and_the_limit() ->
         f"a: the request may build about {cost:,} objects, over the limit of 200,000"
     )
     assert check_cost(connection("a", 200, connection("b", 200)), 200_000) == 200 * (3 + 200 * 3)
+
+
+def test_a_list_without_a_size_counts_as_many_items_but_a_connections_edges_do_not() -> None:
+    def listed(name: str, *inner: Field) -> Field:
+        return Field(name, selections={"T": (Field("name"), *inner)}, many=True)
+
+    def one(name: str, *inner: Field) -> Field:
+        return Field(name, selections={"T": (Field("id"), *inner)})
+
+    nested = listed("aliases", one("artifact", one("collection", listed("aliases", one("artifact")))))
+    assert estimated_cost(nested) == 100 * (1 + 1 + 1 + 100 * (1 + 1))
+    edges = Field("edges", selections={"E": (one("node"),)}, many=True)
+    page = Field("versions", args={"first": 20}, selections={"C": (edges,)})
+    assert estimated_cost(page) == 20 * (1 + 1 + 1)
+    assert estimated_cost(listed("files")) == 1000

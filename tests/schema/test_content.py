@@ -92,3 +92,11 @@ def test_the_declared_size_must_be_the_stored_size(tenants: Tenants) -> None:
     refused = tenants.vic.error(LOG, input=log_input(DIGEST, 5, run="acme/vision/a2"))
     assert refused["extensions"] == {"code": "BAD_USER_INPUT", "field": "input.files"}
     assert refused["message"] == f"input.files: 'w.bin' is declared as 5 bytes, but its content has {len(SECRET)}"
+
+
+def test_someone_who_may_not_write_learns_nothing_of_what_is_stored(tenants: Tenants, api: GraphQLClient) -> None:
+    api.query('mutation { addMember(entity: "globex", user: "vic", role: VIEWER) { role } }')
+    stored = tenants.vic.error(LOG, input=log_input(DIGEST, len(SECRET)))
+    absent = tenants.vic.error(LOG, input=log_input("0" * 64, len(SECRET)))
+    assert stored == absent
+    assert stored["extensions"] == {"code": "FORBIDDEN", "field": "input.runId"}

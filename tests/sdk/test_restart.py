@@ -68,8 +68,12 @@ def test_a_server_restart_mid_upload_ends_with_every_file_stored_once_and_one_ve
         assert sorted(path.name for path in kept) == sorted(digests)
         assert all(hashlib.sha256(path.read_bytes()).hexdigest() == path.name for path in kept)
         puts = file_requests(server.url)
-        assert puts[("PUT", "201")] == FILES - stored_before_restart
-        assert puts.get(("PUT", "200"), 0) <= WORKERS
+        # After the restart each missing file is sent once, and the few in flight at the kill once more: 201
+        # when the server had not yet recorded this user's upload (the kill can fall between storing the
+        # bytes and recording the upload), 200 when it had.
+        missing = FILES - stored_before_restart
+        assert missing <= puts[("PUT", "201")] <= missing + WORKERS
+        assert puts[("PUT", "201")] + puts.get(("PUT", "200"), 0) <= missing + WORKERS
 
         artifact = outcome["artifact"]
         assert isinstance(artifact, stemma.Artifact)

@@ -1,0 +1,65 @@
+"""Who may upload, and how many uploads one user may hold open (the hostile-tenant review of issue 11)."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+from urllib.parse import urlparse
+
+from tests.client import GraphQLClient
+
+
+def _client(api: GraphQLClient, user: str, entity: str, role: str) -> GraphQLClient:
+    api.query(f'mutation {{ addMember(entity: "{entity}", user: "{user}", role: {role}) {{ role }} }}')
+    key = api.query("mutation($u: String) { createApiKey(user: $u) { key } }", u=user)["createApiKey"]["key"]
+    return GraphQLClient(str(api.http.base_url), key=key)
+
+
+def test_viewers_cannot_upload(api: GraphQLClient) -> None:
+    content = b"a viewer's attempt to fill the disk"
+    digest = hashlib.sha256(content).hexdigest()
+    with _client(api, "vic", "acme", "VIEWER") as vic:
+        refused = vic.http.put(f"/files/sha256/{digest}", content=content)
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "error": {"code": "FORBIDDEN", "message": "uploading needs the member role in some entity; viewers only read"}
+    }
+
+
+def test_a_user_holds_at_most_eight_uploads_open_at_once(api: GraphQLClient) -> None:
+    content = b"one more"
+    digest = hashlib.sha256(content).hexdigest()
+    with _client(api, "mia", "acme", "MEMBER") as mia:
+        url = urlparse(str(api.http.base_url))
+        token = mia.http.headers["authorization"]
+        slow = []
+        for index in range(8):
+            held = socket.create_connection((url.hostname or "127.0.0.1", url.port or 80))
+            held.sendall(
+                f"PUT /files/sha256/{index:064x} HTTP/1.1\r\nhost: x\r\nauthorization: {token}\r\n"
+                "content-length: 1000\r\n\r\nx".encode()
+            )
+            slow.append(held)
+        try:
+            answers = []
+            for _ in range(200):  # until the server has begun all eight slow uploads
+                answer = mia.http.put(f"/files/sha256/{digest}", content=content)
+                answers.append(answer.status_code)
+                if answer.status_code == 429:
+                    break
+            assert answers[-1] == 429
+            assert set(answers[:-1]) <= {200, 201}
+            body = mia.http.put(f"/files/sha256/{digest}", content=content).json()
+            assert body["error"] == {
+                "code": "RATE_LIMITED",
+                "message": "at most 8 uploads at once per user; wait for one to finish",
+                "limit": 8,
+            }
+        finally:
+            for held in slow:
+                held.close()
+        for _ in range(200):  # until the server has seen the slow connections close
+            status = mia.http.put(f"/files/sha256/{digest}", content=content).status_code
+            if status != 429:
+                break
+        assert status in (200, 201)
