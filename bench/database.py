@@ -21,6 +21,7 @@ from neo4j import AsyncGraphDatabase, Driver
 
 from bench.generate import Facts, generate
 from bench.loader import load
+from bench.processes import Neo4jTarget
 from cypher.executor import Executor
 from cypher.migrate import migrate
 from neo4j_local.launcher import LocalNeo4j, LocalNeo4jError
@@ -88,9 +89,9 @@ class LoadedGraph:
         return (self.facts.nodes + self.facts.relationships) / self.load_seconds
 
 
-def migrate_schema(uri: str) -> None:
+def migrate_schema(neo4j: Neo4jTarget) -> None:
     async def apply() -> None:
-        async with AsyncGraphDatabase.driver(uri, notifications_min_severity="OFF") as driver:
+        async with AsyncGraphDatabase.driver(neo4j.uri, auth=neo4j.auth, notifications_min_severity="OFF") as driver:
             await migrate(Executor(driver, "neo4j"))
 
     asyncio.run(apply())
@@ -109,7 +110,12 @@ def loaded_graph(driver: Driver) -> LoadedGraph | None:
 
 
 def ensure_graph(
-    driver: Driver, uri: str, size: str, seed: int, log: Callable[[str], None] = print, reload: bool = False
+    driver: Driver,
+    neo4j: Neo4jTarget,
+    size: str,
+    seed: int,
+    log: Callable[[str], None] = print,
+    reload: bool = False,
 ) -> LoadedGraph:
     """The graph of this size and seed, loaded now unless the marker says it already is (or `reload`)."""
     current = loaded_graph(driver)
@@ -119,7 +125,7 @@ def ensure_graph(
     log("cleaning the benchmark database")
     with driver.session() as session:
         session.run(CLEAN).consume()
-    migrate_schema(uri)
+    migrate_schema(neo4j)
     started = time.perf_counter()
     graph, facts = generate(size, seed)
     log(

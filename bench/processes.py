@@ -22,6 +22,27 @@ class ProcessFailed(RuntimeError):
     """A server did not start; the message carries its log."""
 
 
+@dataclass(frozen=True)
+class Neo4jTarget:
+    """The benchmark's Neo4j: where it answers and how to sign in (None: it has no authentication)."""
+
+    uri: str
+    auth: tuple[str, str] | None = None
+
+    @classmethod
+    def from_environment(cls, uri: str) -> Neo4jTarget:
+        """A Neo4j named on the command line, signed in with STEMMA_NEO4J_USER / STEMMA_NEO4J_PASSWORD."""
+        password = os.environ.get("STEMMA_NEO4J_PASSWORD")
+        return cls(uri, (os.environ.get("STEMMA_NEO4J_USER", "neo4j"), password) if password else None)
+
+    def env(self) -> dict[str, str]:
+        """The variables a Stemma process (or the peer) reads to reach this Neo4j."""
+        env = {"STEMMA_NEO4J_URI": self.uri}
+        if self.auth is not None:
+            env |= {"STEMMA_NEO4J_USER": self.auth[0], "STEMMA_NEO4J_PASSWORD": self.auth[1]}
+        return env
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -122,13 +143,13 @@ class CpuMeter:
         self.used = {name: cpu_seconds(pid) - self._start[name] for name, pid in self.pids.items()}
 
 
-def stemma_server(neo4j_uri: str, state: Path, port: int | None = None) -> Served:
-    """`stemma serve` as a user runs it, against `neo4j_uri`, with its files under `state`.
+def stemma_server(neo4j: Neo4jTarget, state: Path, port: int | None = None) -> Served:
+    """`stemma serve` as a user runs it, against `neo4j`, with its files under `state`.
 
     The per-key rate limit is lifted: it is a policy, and the benchmark measures what the server can do."""
     port = port or free_port()
     env = {
-        "STEMMA_NEO4J_URI": neo4j_uri,
+        **neo4j.env(),
         "STEMMA_PORT": str(port),
         "STEMMA_STATE_DIR": str(state),
         "STEMMA_BLOB_DIR": str(state / "blobs"),
@@ -138,11 +159,11 @@ def stemma_server(neo4j_uri: str, state: Path, port: int | None = None) -> Serve
     return Served([sys.executable, "-m", "server", "serve"], port, state / "stemma.log", "/healthz", env)
 
 
-def api_key(neo4j_uri: str) -> str | None:
+def api_key(neo4j: Neo4jTarget) -> str | None:
     """A superuser API key for the benchmark, made with `stemma users add` / `stemma keys create`.
 
     None when this Stemma has no API keys (the command does not exist)."""
-    env = {**os.environ, "STEMMA_NEO4J_URI": neo4j_uri}
+    env = {**os.environ, **neo4j.env()}
     for command in (["users", "add", BENCH_USER, "--superuser"], ["keys", "create", BENCH_USER]):
         done = subprocess.run(
             [sys.executable, "-m", "server", *command], env=env, cwd=ROOT, capture_output=True, text=True, check=False
@@ -175,10 +196,10 @@ PEER_KEEP_ALIVE_MS = 65_000
 
 
 def peer_server(
-    neo4j_uri: str, state: Path, port: int | None = None, keep_alive_ms: int = PEER_KEEP_ALIVE_MS
+    neo4j: Neo4jTarget, state: Path, port: int | None = None, keep_alive_ms: int = PEER_KEEP_ALIVE_MS
 ) -> Served:
-    """@neo4j/graphql with type definitions for Stemma's model, on @apollo/server, against `neo4j_uri`; it
+    """@neo4j/graphql with type definitions for Stemma's model, on @apollo/server, against `neo4j`; it
     closes a kept-alive connection after `keep_alive_ms` idle."""
     port = port or free_port()
-    command = ["node", "server.mjs", str(port), neo4j_uri, str(keep_alive_ms)]
-    return Served(command, port, state / "peer.log", "/", cwd=PEER)
+    command = ["node", "server.mjs", str(port), neo4j.uri, str(keep_alive_ms)]
+    return Served(command, port, state / "peer.log", "/", env=neo4j.env(), cwd=PEER)

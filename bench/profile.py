@@ -25,7 +25,7 @@ from bench import queries
 from bench.database import DATA, loaded_graph, local_instance
 from bench.ingest import ingest, remove_project, upload
 from bench.load import Connection, closed_loop, graphql_request
-from bench.processes import Served, api_key, stemma_server
+from bench.processes import Neo4jTarget, Served, api_key, stemma_server
 
 OUT = DATA / "profiles"
 SECONDS = 12.0
@@ -119,14 +119,15 @@ def summary(raw: Path, top: int = 12) -> list[str]:
 def main() -> None:
     instance = local_instance()
     instance.start()
-    with GraphDatabase.driver(instance.uri, notifications_min_severity="OFF") as driver:
+    neo4j = Neo4jTarget(instance.uri, instance.auth)
+    with GraphDatabase.driver(neo4j.uri, auth=neo4j.auth, notifications_min_severity="OFF") as driver:
         graph = loaded_graph(driver)
         assert graph is not None, "no benchmark graph loaded: run `make bench` first"
         facts = graph.facts
-        key = api_key(instance.uri)
+        key = api_key(neo4j)
         headers = {"authorization": f"Bearer {key}"} if key else {}
         state = Path(tempfile.mkdtemp(prefix="stemma-profile-", dir=DATA))
-        with stemma_server(instance.uri, state) as server:
+        with stemma_server(neo4j, state) as server:
             port = server.port
             lineage = graphql_request(
                 port, "/graphql", queries.LINEAGE, queries.lineage_variables(facts.typical, "BOTH", 4), headers

@@ -21,7 +21,7 @@ from neo4j import GraphDatabase
 
 from bench import measure
 from bench.database import DATA, ensure_graph, local_instance
-from bench.processes import PEER_KEEP_ALIVE_MS, api_key, install_peer, peer_server, stemma_server
+from bench.processes import PEER_KEEP_ALIVE_MS, Neo4jTarget, api_key, install_peer, peer_server, stemma_server
 from bench.report import Report, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,19 +65,19 @@ def caller() -> dict[str, object]:
 def run(options: Options) -> Report:
     """The whole benchmark; returns what was written to `options.output`."""
     if options.neo4j_uri is not None:
-        return measure_on(options, options.neo4j_uri, "external Neo4j", None)
+        return measure_on(options, Neo4jTarget.from_environment(options.neo4j_uri), "external Neo4j", None)
     instance = local_instance(options.port, options.heap, options.page_cache, options.instance)
     started = instance.start()
     log(f"Neo4j {'started' if started else 'already running'} at {instance.uri}")
     try:
         memory = f"heap {options.heap}, page cache {options.page_cache}"
-        return measure_on(options, instance.uri, memory, instance.running_pid())
+        return measure_on(options, Neo4jTarget(instance.uri, instance.auth), memory, instance.running_pid())
     finally:
         if started and options.stop_neo4j:
             instance.stop()
 
 
-def measure_on(options: Options, uri: str, memory_note: str, neo4j_pid: int | None) -> Report:
+def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid: int | None) -> Report:
     install_peer()
     samples = options.samples or SAMPLES[options.size]
     seconds = options.seconds or LOAD_SECONDS[options.size]
@@ -85,15 +85,15 @@ def measure_on(options: Options, uri: str, memory_note: str, neo4j_pid: int | No
     state = DATA / "servers" / options.instance
     shutil.rmtree(state, ignore_errors=True)
     state.mkdir(parents=True)
-    with GraphDatabase.driver(uri, notifications_min_severity="OFF") as driver:
-        graph = ensure_graph(driver, uri, options.size, options.seed, log, options.reload)
-        report = Report(options.command, graph, uri, memory_note, samples, seconds, ingest_seconds)
+    with GraphDatabase.driver(neo4j.uri, auth=neo4j.auth, notifications_min_severity="OFF") as driver:
+        graph = ensure_graph(driver, neo4j, options.size, options.seed, log, options.reload)
+        report = Report(options.command, graph, neo4j.uri, memory_note, samples, seconds, ingest_seconds)
         report.neo4j_version = _neo4j_version(driver)
         collection_id = measure.collection_id(driver, graph.facts.collection)
-        key = api_key(uri)
+        key = api_key(neo4j)
         with (
-            stemma_server(uri, state) as stemma,
-            peer_server(uri, state, keep_alive_ms=options.peer_keep_alive_ms) as peer,
+            stemma_server(neo4j, state) as stemma,
+            peer_server(neo4j, state, keep_alive_ms=options.peer_keep_alive_ms) as peer,
         ):
             stemma.headers = {"authorization": f"Bearer {key}"} if key else {}
             report.memory.add("Stemma idle", stemma.rss_mb())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import shlex
 import shutil
 import signal
@@ -18,6 +19,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 JAVA_PROJECT = Path(__file__).resolve().parent / "java"
 MAIN_CLASS = "dev.stemma.neo4j.LocalNeo4j"
+USER = "neo4j"
 
 
 class LocalNeo4jError(RuntimeError):
@@ -54,6 +56,31 @@ class LocalNeo4j:
     @property
     def uri(self) -> str:
         return f"bolt://127.0.0.1:{self.port}"
+
+    @property
+    def password_file(self) -> Path:
+        return self.home / "password"
+
+    def password(self) -> str:
+        """The instance's password, generated on first use and kept readable by its owner only."""
+        try:
+            return self.password_file.read_text().strip()
+        except FileNotFoundError:
+            pass
+        self.home.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(24)
+        try:
+            handle = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return self.password_file.read_text().strip()
+        with os.fdopen(handle, "w") as out:
+            out.write(secret)
+        return secret
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        """Bolt credentials for this instance."""
+        return (USER, self.password())
 
     def ensure_jars(self) -> bool:
         """Fetch Neo4j's jars and build the launcher once; True when work was done."""
@@ -105,7 +132,7 @@ class LocalNeo4j:
             return False
         try:
             with (
-                GraphDatabase.driver(self.uri, auth=None, connection_timeout=2) as driver,
+                GraphDatabase.driver(self.uri, auth=self.auth, connection_timeout=2) as driver,
                 driver.session() as session,
             ):
                 session.run("RETURN 1").consume()
@@ -123,6 +150,7 @@ class LocalNeo4j:
                 f"port {self.port} is taken by another process; choose another with STEMMA_LOCAL_NEO4J_PORT"
             )
         self.home.mkdir(parents=True, exist_ok=True)
+        self.password()
         command = [
             "java",
             f"-Xms{self.heap}",
@@ -135,6 +163,7 @@ class LocalNeo4j:
             str(self.port),
             self.page_cache,
             str(self.tx_timeout_seconds),
+            str(self.password_file),
         ]
         pid = _spawn_detached(command, self.log_file)
         self.pid_file.write_text(str(pid))

@@ -58,7 +58,10 @@ def ensure_neo4j(settings: Settings) -> None:
     except LocalNeo4jError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
-    console.print(f"Neo4j {'started' if started else 'already running'} at {local.uri}")
+    console.print(
+        f"Neo4j {'started' if started else 'already running'} at {local.uri} "
+        f"(user neo4j, password in {local.password_file})"
+    )
 
 
 @app.command()
@@ -123,7 +126,7 @@ def db_status() -> None:
     pid = local.running_pid()
     answers = local.bolt_answers()
     console.print(f"local Neo4j: pid {pid or '-'}, bolt {local.uri} {'answers' if answers else 'does not answer'}")
-    console.print(f"home: {local.home}")
+    console.print(f"home: {local.home}; user neo4j, password in {local.password_file}")
     if not (pid and answers):
         raise typer.Exit(1)
 

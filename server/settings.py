@@ -85,8 +85,11 @@ class Settings(BaseSettings):
 
     @property
     def neo4j_auth(self) -> tuple[str, str] | None:
+        """The configured credentials; for the local Neo4j (no URI set), its generated password."""
         password = self.neo4j_password.get_secret_value()
-        return (self.neo4j_user, password) if password else None
+        if password:
+            return (self.neo4j_user, password)
+        return self.local_neo4j.auth if self.neo4j_uri is None else None
 
     def async_driver(self) -> AsyncDriver:
         """The process's one driver: short connect and retry budgets so an outage answers fast."""

@@ -64,11 +64,14 @@ def neo4j_uri() -> str:
         except LocalNeo4jError as exc:
             pytest.exit(f"could not start the local Neo4j for tests: {exc}", returncode=3)
         uri = local.uri
+        # Every server and CLI process the tests start reads its credentials from the environment.
+        os.environ["STEMMA_NEO4J_USER"], os.environ["STEMMA_NEO4J_PASSWORD"] = local.auth
     return uri
 
 
 @pytest.fixture(scope="session")
-def neo4j_auth() -> tuple[str, str] | None:
+def neo4j_auth(neo4j_uri: str) -> tuple[str, str] | None:
+    """STEMMA_NEO4J_USER / _PASSWORD: given, or the local test Neo4j's (set by `neo4j_uri`)."""
     password = os.environ.get("STEMMA_NEO4J_PASSWORD")
     return (os.environ.get("STEMMA_NEO4J_USER", "neo4j"), password) if password else None
 

@@ -1,5 +1,5 @@
 // @neo4j/graphql over Stemma's graph, served by @apollo/server: the peer in Stemma's benchmarks.
-// Usage: node server.mjs PORT BOLT_URI [KEEP_ALIVE_MS]
+// Usage: node server.mjs PORT BOLT_URI [KEEP_ALIVE_MS]; credentials from STEMMA_NEO4J_USER / _PASSWORD.
 //
 // Served by Node's own HTTP server rather than startStandaloneServer so that the keep-alive timeout is
 // set here, explicitly: Node's default (5 s) closes a benchmark connection that waits through a slow row.
@@ -14,7 +14,9 @@ const typeDefs = readFileSync(
   new URL("./typeDefs.graphql", import.meta.url),
   "utf8",
 );
-const driver = neo4j.driver(uri, undefined, { disableLosslessIntegers: true });
+const password = process.env.STEMMA_NEO4J_PASSWORD;
+const auth = password ? neo4j.auth.basic(process.env.STEMMA_NEO4J_USER ?? "neo4j", password) : undefined;
+const driver = neo4j.driver(uri, auth, { disableLosslessIntegers: true });
 const schema = await new Neo4jGraphQL({ typeDefs, driver }).getSchema();
 const server = new ApolloServer({ schema, introspection: true });
 await server.start();

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.load import Connection, HttpError, closed_loop, graphql_request
-from bench.processes import free_port, install_peer, peer_server
+from bench.processes import Neo4jTarget, free_port, install_peer, peer_server
 
 OK = b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{"data":{}}'
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, int], Awaitable[None]]
@@ -136,12 +136,12 @@ def test_the_closed_loop_counts_a_failed_request_as_an_error_and_goes_on() -> No
 
 
 def test_the_peer_closes_an_idle_connection_after_its_keep_alive_and_the_next_request_reconnects(
-    neo4j_uri: str, tmp_path: Path
+    neo4j_uri: str, neo4j_auth: tuple[str, str] | None, tmp_path: Path
 ) -> None:
     """The flaky smoke test's failure, made deterministic: the peer's keep-alive is shortened to 300 ms, the
     client waits until the peer has closed the idle connection, then asks again."""
     install_peer()
-    with peer_server(neo4j_uri, tmp_path, port=free_port(), keep_alive_ms=300) as peer:
+    with peer_server(Neo4jTarget(neo4j_uri, neo4j_auth), tmp_path, port=free_port(), keep_alive_ms=300) as peer:
 
         async def scenario() -> None:
             connection = await Connection(peer.port, "/").open()

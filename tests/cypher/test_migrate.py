@@ -16,12 +16,14 @@ def test_migrations_are_numbered_and_split_into_statements() -> None:
     assert all(s.startswith(("CREATE ", "MATCH ")) and "//" not in s for m in migrations for s in m.statements)
 
 
-def test_migrations_are_recorded_and_a_second_run_applies_nothing(driver: Driver, neo4j_uri: str) -> None:
+def test_migrations_are_recorded_and_a_second_run_applies_nothing(
+    driver: Driver, neo4j_uri: str, neo4j_auth: tuple[str, str] | None
+) -> None:
     records, _, _ = driver.execute_query("MATCH (m:StemmaMigration) RETURN m.id AS id ORDER BY id")
     assert [r["id"] for r in records] == [m.id for m in load_migrations()]
 
     async def again() -> list[str]:
-        async with AsyncGraphDatabase.driver(neo4j_uri, auth=None, notifications_min_severity="OFF") as graph:
+        async with AsyncGraphDatabase.driver(neo4j_uri, auth=neo4j_auth, notifications_min_severity="OFF") as graph:
             return await migrate(Executor(graph, "neo4j"))
 
     assert asyncio.run(again()) == []

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import shutil
+import stat
 from pathlib import Path
 
+import pytest
 from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError
 
 from neo4j_local.launcher import LocalNeo4j
 from tests.conftest import ROOT, free_port
@@ -15,7 +19,7 @@ def test_start_is_idempotent_and_a_graceful_stop_keeps_committed_data(tmp_path: 
     try:
         assert local.start() is True
         assert local.start() is False
-        with GraphDatabase.driver(local.uri, auth=None) as driver:
+        with GraphDatabase.driver(local.uri, auth=local.auth) as driver:
             driver.execute_query("CREATE (:Kept {value: 42})")
             records, _, _ = driver.execute_query(
                 "CALL dbms.components() YIELD versions, edition RETURN versions[0] AS version, edition"
@@ -26,13 +30,28 @@ def test_start_is_idempotent_and_a_graceful_stop_keeps_committed_data(tmp_path: 
         assert local.running_pid() is None
         assert local.bolt_answers() is False
         assert local.start() is True
-        with GraphDatabase.driver(local.uri, auth=None) as driver:
+        with GraphDatabase.driver(local.uri, auth=local.auth) as driver:
             records, _, _ = driver.execute_query("MATCH (k:Kept) RETURN k.value AS value")
         assert [record["value"] for record in records] == [42]
     finally:
         local.stop()
-        import shutil
+        shutil.rmtree(local.home, ignore_errors=True)
 
+
+def test_the_bolt_port_needs_the_generated_password_kept_for_its_owner_only(tmp_path: Path) -> None:
+    local = LocalNeo4j(
+        state_dir=ROOT / ".stemma", name=f"auth-{tmp_path.name}", port=free_port(), heap="512m", page_cache="64m"
+    )
+    try:
+        local.start()
+        assert stat.S_IMODE(local.password_file.stat().st_mode) == 0o600
+        for wrong in (None, ("neo4j", "neo4j"), ("neo4j", "guess")):
+            with GraphDatabase.driver(local.uri, auth=wrong) as driver, pytest.raises(AuthError):
+                driver.execute_query("MATCH (k:ApiKey) RETURN k.hash")
+        with GraphDatabase.driver(local.uri, auth=local.auth) as driver:
+            assert driver.execute_query("RETURN 1 AS one").records[0]["one"] == 1
+    finally:
+        local.stop()
         shutil.rmtree(local.home, ignore_errors=True)
 
 

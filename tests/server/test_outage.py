@@ -52,7 +52,9 @@ def test_an_outage_answers_503_fast_recovers_alone_and_the_sdk_ingest_loses_noth
     own_neo4j: LocalNeo4j, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STEMMA_RETRY_SECONDS", "180")
-    process = ServerProcess(own_neo4j.uri, tmp_path / "server", free_port()).start()
+    user, password = own_neo4j.auth
+    credentials = {"STEMMA_NEO4J_USER": user, "STEMMA_NEO4J_PASSWORD": password}
+    process = ServerProcess(own_neo4j.uri, tmp_path / "server", free_port(), credentials).start()
     try:
         key = first_admin_key(process)
         headers = {"authorization": f"Bearer {key}"}
@@ -89,7 +91,7 @@ def test_an_outage_answers_503_fast_recovers_alone_and_the_sdk_ingest_loses_noth
         assert httpx.post(f"{process.url}/graphql", json=me, headers=headers).status_code == 200
     finally:
         process.stop()
-    with GraphDatabase.driver(own_neo4j.uri, auth=None) as driver:
+    with GraphDatabase.driver(own_neo4j.uri, auth=own_neo4j.auth) as driver:
         records, _, _ = driver.execute_query(
             "MATCH (:Run {name: 'bulk'})-[l:LOGGED]->(v:ArtifactVersion)-[:VERSION_OF]->(c:ArtifactCollection) "
             "RETURN count(DISTINCT c) AS collections, count(v) AS versions, count(l) AS logged, "
