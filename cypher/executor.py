@@ -84,27 +84,21 @@ class Executor:
         """Run one read statement in a read transaction; `kind` labels it in the statement count
         (authentication lookups are counted apart)."""
 
-        @unit_of_work(timeout=self._timeout)
-        async def work(tx: AsyncManagedTransaction) -> list[Row]:
-            self._on_statement(kind)
+        async def rows(tx: AsyncManagedTransaction) -> list[Row]:
             result = await tx.run(statement.text, statement.params)
             return await result.data()
 
-        async def attempt() -> list[Row]:
-            async with self.driver.session(
-                database=self.database, default_access_mode=READ_ACCESS, bookmark_manager=self._bookmarks
-            ) as session:
-                return await session.execute_read(work)
+        return await self.read_in(rows, self._timeout, kind)
 
-        return await self._guarded(attempt)
-
-    async def read_in(self, work: Callable[[AsyncManagedTransaction], Awaitable[T]], timeout: float) -> T:
-        """Run `work` as one read transaction of at most `timeout` seconds; for the console, which reads
-        a plan and its own records."""
+    async def read_in(
+        self, work: Callable[[AsyncManagedTransaction], Awaitable[T]], timeout: float, kind: str = "read"
+    ) -> T:
+        """Run `work` as one read transaction of at most `timeout` seconds (the console reads a plan and its
+        own records this way)."""
 
         @unit_of_work(timeout=timeout)
         async def unit(tx: AsyncManagedTransaction) -> T:
-            self._on_statement("read")
+            self._on_statement(kind)
             return await work(tx)
 
         async def attempt() -> T:
