@@ -18,6 +18,7 @@ from cypher.selection import Field
 SIZE_ARGUMENTS = ("first", "maxNodes")
 LIST_ESTIMATES = {"files": 1000}
 UNSIZED_LIST = 100
+HEAVY_SCALARS = {"config": 1000, "metadata": 1000}  # JSON objects of up to 64 KiB: about 1,000 small objects
 
 
 def estimated_cost(selection: Field, sized_by_parent: bool = False) -> int:
@@ -26,7 +27,7 @@ def estimated_cost(selection: Field, sized_by_parent: bool = False) -> int:
     A list directly under a field with a size argument (a connection's `edges`, a lineage's `nodes`) is the
     list that size counts, so it is not multiplied again."""
     if not selection.selections:
-        return 0
+        return HEAVY_SCALARS.get(selection.name, 0)
     sized = any(isinstance(selection.args.get(name), int) for name in SIZE_ARGUMENTS)
     below = sum(estimated_cost(sub, sized) for subs in selection.selections.values() for sub in subs)
     size = 1 if sized_by_parent and not sized else list_size(selection)
@@ -41,15 +42,17 @@ def list_size(selection: Field) -> int:
     return LIST_ESTIMATES.get(selection.name, UNSIZED_LIST) if selection.many else 1
 
 
-def check_cost(selection: Field, limit: int) -> int:
-    """Refuse, before it runs, a request whose estimated cost is over `limit`; its cost otherwise."""
+def check_cost(selection: Field, limit: int, spent: int = 0) -> int:
+    """Refuse, before it runs, a root field whose estimated cost would take the request (which has `spent`
+    that much on its other root fields) over `limit`; its cost otherwise."""
     cost = estimated_cost(selection)
-    if cost > limit:
+    total = spent + cost
+    if total > limit:
         raise InvalidInput(
-            f"{selection.response_key}: the request may build about {cost:,} objects, over the limit of "
-            f"{limit:,}; ask for smaller pages (first) or fewer nested lists",
+            f"{selection.response_key}: the request may build about {total:,} objects, over the limit of "
+            f"{limit:,}; ask for smaller pages (first), fewer nested lists or fewer fields",
             field=selection.response_key,
-            cost=cost,
+            cost=total,
             limit=limit,
         )
     return cost

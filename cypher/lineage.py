@@ -23,6 +23,7 @@ leaves out edges and nodes created after that moment.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -236,11 +237,44 @@ def compile_impact(selection: Field, caller: Mapping[str, Any], limits: Limits) 
 
 
 def edge_map(edge: str, start: str, end: str) -> str:
-    """A lineage edge as the API shows it: its kind, its ends' ids, when, and the alias or creation flag."""
+    """A lineage edge as the API shows it: its kind, its ends' ids, when, and the alias or creation flag; the
+    alias a run asked for and who first produced a version are shown only when the caller sees both ends."""
+    both = f"{visible('Run', {'v': start})} AND {visible('Run', {'v': end})}"
     return (
         f"{{kind: type({edge}), from_: {node_id(start)}, to: {node_id(end)}, at: {edge}.at, "
-        f"alias: {edge}.alias, created: {edge}.created}}"
+        f"alias: CASE WHEN {both} THEN {edge}.alias END, created: CASE WHEN {both} THEN {edge}.created END}}"
     )
+
+
+_REDACTED = re.compile(r"redacted:[^|\s]+")
+_NODE_IDS = {"id", "from_", "to", "parent"}  # where node ids stand
+_USER_VALUES = {"metadata", "config"}  # a user's own JSON, left as it is
+
+
+def number_redacted(answer: Any) -> Any:
+    """The answer with each hidden node's id (`redacted:` + Neo4j's element id, stable and revealing) replaced
+    by `redacted:N`, N counting hidden nodes in order of first mention, so ids tie nodes, edges and clusters
+    together within one answer and mean nothing outside it. Only id fields are rewritten."""
+    numbers: dict[str, str] = {}
+
+    def opaque(match: re.Match[str]) -> str:
+        return numbers.setdefault(match.group(0), f"redacted:{len(numbers) + 1}")
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                key: item
+                if key in _USER_VALUES
+                else _REDACTED.sub(opaque, item)
+                if key in _NODE_IDS and isinstance(item, str)
+                else walk(item)
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    return walk(answer)
 
 
 def cluster_map() -> str:

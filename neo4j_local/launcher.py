@@ -150,6 +150,7 @@ class LocalNeo4j:
                 f"port {self.port} is taken by another process; choose another with STEMMA_LOCAL_NEO4J_PORT"
             )
         self.home.mkdir(parents=True, exist_ok=True)
+        self.home.chmod(0o700)  # the store holds API key hashes: its files are the owner's alone (umask 077 too)
         self.password()
         command = [
             "java",
@@ -200,7 +201,7 @@ class LocalNeo4j:
 
 def _spawn_detached(command: list[str], log_file: Path) -> int:
     """Start `command` in its own session, owned by init rather than by us; returns its pid."""
-    script = f"{shlex.join(command)} >> {shlex.quote(str(log_file))} 2>&1 < /dev/null & echo $!"
+    script = f"umask 077; {shlex.join(command)} >> {shlex.quote(str(log_file))} 2>&1 < /dev/null & echo $!"
     result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True, start_new_session=True)
     return int(result.stdout.strip())
 

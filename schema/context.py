@@ -40,6 +40,7 @@ class Context:
     response: Any = None
     console: ConsoleLimits = field(default_factory=ConsoleLimits)
     stemma_version: str = ""
+    cost_spent: int = 0  # the estimated cost of the root fields already compiled for this request
 
 
 Info = StrawberryInfo[Context, None]

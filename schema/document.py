@@ -3,13 +3,16 @@ fields can merge is quadratic in the repeats of one response name (1,000 repeats
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import (
     DocumentNode,
     ExecutableDefinitionNode,
     FieldNode,
+    FragmentDefinitionNode,
     GraphQLError,
     InlineFragmentNode,
     SelectionSetNode,
@@ -18,6 +21,36 @@ from strawberry.extensions import ValidationCache
 
 MAX_SELECTIONS = 1000
 MAX_REPEATS = 20
+MAX_FRAGMENTS = 50
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_in(value: Any, path: str) -> str | None:
+    """The path of the first string in `value` holding a lone UTF-16 surrogate (JSON's "\\ud800"); walked
+    without recursion, since variables may nest deeper than Python's stack (their depth is checked later)."""
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return where
+        elif isinstance(item, dict):
+            stack.extend((f"{where}.{key}", child) for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{index}]", child) for index, child in reversed(list(enumerate(item))))
+    return None
+
+
+def surrogate_error(variables: dict[str, Any] | None) -> GraphQLError | None:
+    """Strings must be Unicode: a lone surrogate cannot be stored or sent to Neo4j, so it is refused by name.
+    (graphql-core's lexer already refuses them in the document's own literals.)"""
+    found = _surrogate_in(variables or {}, "variables")
+    if found is None:
+        return None
+    return GraphQLError(
+        f"{found} holds a lone UTF-16 surrogate (\\ud800-\\udfff); strings must be valid Unicode",
+        extensions={"code": "BAD_USER_INPUT", "field": found},
+    )
 
 
 def _selection_sets(document: DocumentNode) -> Iterator[SelectionSetNode]:
@@ -31,8 +64,14 @@ def _selection_sets(document: DocumentNode) -> Iterator[SelectionSetNode]:
 
 
 def shape_error(document: DocumentNode, max_selections: int = MAX_SELECTIONS) -> GraphQLError | None:
-    """Why the document is too big to validate, or None: too many selections in all, or one response name
-    selected too often in one selection set."""
+    """Why the document is too big to validate, or None: too many fragments or selections in all, or one
+    response name selected too often in one selection set."""
+    fragments = sum(isinstance(node, FragmentDefinitionNode) for node in document.definitions)
+    if fragments > MAX_FRAGMENTS:
+        return GraphQLError(
+            f"the document defines {fragments} fragments; at most {MAX_FRAGMENTS} are allowed",
+            extensions={"code": "BAD_USER_INPUT", "limit": MAX_FRAGMENTS},
+        )
     total = 0
     for selection_set in _selection_sets(document):
         total += len(selection_set.selections)
@@ -61,8 +100,11 @@ class BoundedValidation(ValidationCache):
         self.max_selections = max_selections
 
     def on_validate(self) -> Iterator[None]:
-        document = self.execution_context.graphql_document
-        error = shape_error(document, self.max_selections) if document is not None else None
+        context = self.execution_context
+        document = context.graphql_document
+        error = None
+        if document is not None:
+            error = shape_error(document, self.max_selections) or surrogate_error(context.variables)
         if error is not None:
             self.execution_context.pre_execution_errors = [error]
             yield

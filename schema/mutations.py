@@ -3,6 +3,7 @@ request's selection inside that same transaction."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import string
 from collections.abc import Awaitable, Callable
@@ -41,6 +42,7 @@ T = TypeVar("T")
 RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 MAX_TAGS = 100
 MAX_TEXT = 10_000
+MAX_OBJECT_BYTES = 64 * 1024
 
 
 async def transact(info: Info, step: Callable[[Writer], Awaitable[T]]) -> T:
@@ -65,10 +67,19 @@ async def write(info: Info, step: Callable[[Writer], Awaitable[Root]]) -> Any:
 
 
 def check_object(value: Any, field: str) -> dict[str, Any]:
+    """A JSON object of at most `MAX_OBJECT_BYTES` once serialised (config, metadata: read back whole, so their
+    size bounds what a reader of many of them costs)."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise InvalidInput(f"{field} must be a JSON object; got {type(value).__name__}", field=field)
+    size = len(json.dumps(value, ensure_ascii=False).encode())
+    if size > MAX_OBJECT_BYTES:
+        raise InvalidInput(
+            f"{field} is {size:,} bytes as JSON; at most {MAX_OBJECT_BYTES:,} are allowed",
+            field=field,
+            limit=MAX_OBJECT_BYTES,
+        )
     return value
 
 

@@ -10,7 +10,7 @@ import strawberry
 from cypher.errors import NotFound
 from cypher.executor import Statement
 from cypher.health import neo4j_status
-from cypher.lineage import compile_cluster_page, compile_impact, compile_lineage, compile_path
+from cypher.lineage import compile_cluster_page, compile_impact, compile_lineage, compile_path, number_redacted
 from cypher.paging import finish_page
 from cypher.printer import Limits
 from cypher.reads import compile_read
@@ -56,7 +56,7 @@ async def read_lineage(info: Info, compile: Compiler, missing: str) -> Any:
     rows = await context.executor.read(compile(selection_of(info), context.caller.param(), context.limits))
     if not rows:
         raise NotFound(missing, field="ref")
-    return rows[0]["result"]
+    return number_redacted(rows[0]["result"])
 
 
 @strawberry.type

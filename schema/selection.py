@@ -43,7 +43,8 @@ def selection_of(info: Info[Any, Any]) -> Field:
     variables = VariableValues(sources={}, coerced=coerced)
     request = _Request(raw.schema, raw.fragments, variables, raw.operation)
     selection = request.field(raw.parent_type, raw.field_nodes)
-    check_cost(selection, info.context.limits.max_cost)
+    context = info.context
+    context.cost_spent += check_cost(selection, context.limits.max_cost, context.cost_spent)
     return selection
 
 

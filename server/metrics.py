@@ -7,7 +7,7 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -36,6 +36,10 @@ class Metrics:
         self.statements.labels(kind=kind).inc()
 
     async def endpoint(self, request: Request) -> Response:
+        """Superusers only: the counts span every tenant's traffic."""
+        if not request.state.caller.superuser:
+            message = "metrics span every tenant's traffic: they need a superuser's key"
+            return JSONResponse({"error": {"code": "FORBIDDEN", "message": message}}, status_code=403)
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 

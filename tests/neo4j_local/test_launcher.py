@@ -45,6 +45,9 @@ def test_the_bolt_port_needs_the_generated_password_kept_for_its_owner_only(tmp_
     try:
         local.start()
         assert stat.S_IMODE(local.password_file.stat().st_mode) == 0o600
+        assert stat.S_IMODE(local.home.stat().st_mode) == 0o700  # the store holds API key hashes
+        stores = [path for path in (local.home / "data").rglob("*") if path.is_file()]
+        assert stores and {stat.S_IMODE(path.stat().st_mode) & 0o077 for path in stores} == {0}
         for wrong in (None, ("neo4j", "neo4j"), ("neo4j", "guess")):
             with GraphDatabase.driver(local.uri, auth=wrong) as driver, pytest.raises(AuthError):
                 driver.execute_query("MATCH (k:ApiKey) RETURN k.hash")

@@ -69,3 +69,42 @@ def test_date_times_neo4j_cannot_hold_are_refused_naming_the_argument(api: Graph
     for as_of in ("0001-01-01T00:00:00+14:00", "2026-01-01T00:00:00-23:59"):
         error = api.error('query($t: DateTime) { lineage(ref: "acme/p/d:v0", asOf: $t) { truncated } }', t=as_of)
         assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "asOf"}
+
+
+def test_the_cost_budget_is_per_request_and_heavy_json_fields_weigh_in(api: GraphQLClient) -> None:
+    runs = 'runs(entity: "acme", project: "p", first: 200) { edges { node { config } } }'
+    one = api.query(f"{{ {runs} }}")
+    assert one == {"runs": {"edges": []}}
+    many = " ".join(f"r{n}: {runs}" for n in range(13))
+    error = refused(api, f"{{ {many} }}")
+    assert (error["extensions"]["code"], error["extensions"]["limit"]) == ("BAD_USER_INPUT", 2_500_000)
+    assert error["extensions"]["cost"] > 2_500_000
+
+
+def test_config_and_metadata_are_json_objects_of_at_most_64_kib(api: GraphQLClient) -> None:
+    big = {"k": "x" * (64 * 1024)}
+    error = api.error(
+        'mutation($c: JSON) { createRun(input: {entity: "acme", project: "p", runId: "big", config: $c}) { id } }',
+        c=big,
+    )
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "input.config", "limit": 65536}
+    assert error["message"] == "input.config is 65,545 bytes as JSON; at most 65,536 are allowed"
+
+
+def test_more_than_50_fragments_are_refused_before_validation(api: GraphQLClient) -> None:
+    spreads = " ".join(f"...F{n}" for n in range(51))
+    fragments = " ".join(f"fragment F{n} on Query {{ me {{ user }} }}" for n in range(51))
+    error = refused(api, f"{{ {spreads} }} {fragments}")
+    assert error == {
+        "message": "the document defines 51 fragments; at most 50 are allowed",
+        "extensions": {"code": "BAD_USER_INPUT", "limit": 50},
+    }
+
+
+def test_a_lone_surrogate_in_a_variable_is_refused_naming_it(api: GraphQLClient) -> None:
+    body = api.http.post(
+        "/graphql",
+        content=b'{"query": "query($d: String) { me { user } }", "variables": {"d": "x\\ud800"}}',
+        headers={"content-type": "application/json"},
+    ).json()
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "variables.d"}

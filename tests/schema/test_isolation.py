@@ -301,3 +301,23 @@ def test_hidden_members_form_their_own_cluster_and_pages_name_only_visible_ones(
         after = page["pageInfo"]["endCursor"]
     assert sorted(seen) == [f"globex/nlp/b{n}" for n in range(7)]
     assert [SECRET in cursor or ACME in cursor for cursor in cursors] == [False] * 7
+
+
+EDGES = """query($ref: String!) { lineage(ref: $ref, direction: DOWNSTREAM, depth: 2, clusterThreshold: 1000) {
+  nodes { __typename ... on RedactedNode { id } } edges { kind from to alias created } } }"""
+
+
+def test_hidden_nodes_get_ids_that_mean_nothing_outside_the_answer_and_their_edges_say_no_more(
+    world: World, api: GraphQLClient
+) -> None:
+    dual = GraphQLClient(str(api.http.base_url), key=_key(api, "dual"))
+    acme = Builder(dual, "acme", "vision")
+    acme.use(acme.run("aliased-s3cr3t", job_type="job-s3cr3t"), "globex/nlp/texts:latest")
+    dual.http.close()
+    lineage = world.bob.query(EDGES, ref=BOB_DATASET)["lineage"]
+    hidden = [node["id"] for node in lineage["nodes"] if node["__typename"] == "RedactedNode"]
+    assert sorted(hidden) == sorted(f"redacted:{n}" for n in range(1, len(hidden) + 1))
+    assert len(hidden) == 11  # 9 runs that used the dataset, 2 versions one of them logged
+    touching_hidden = [e for e in lineage["edges"] if e["from"] in hidden or e["to"] in hidden]
+    assert len(touching_hidden) == 11
+    assert {(e["alias"], e["created"]) for e in touching_hidden} == {(None, None)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import time
 from urllib.parse import urlparse
 
 from tests.client import GraphQLClient
@@ -27,22 +28,25 @@ def test_viewers_cannot_upload(api: GraphQLClient) -> None:
 
 
 def test_a_user_holds_at_most_eight_uploads_open_at_once(api: GraphQLClient) -> None:
+    """Twelve uploads that send one byte and stall: eight are held open, the rest and any further upload
+    answer 429 at once, and once the stalled ones close, uploads go through again."""
     content = b"one more"
     digest = hashlib.sha256(content).hexdigest()
     with _client(api, "mia", "acme", "MEMBER") as mia:
         url = urlparse(str(api.http.base_url))
         token = mia.http.headers["authorization"]
-        slow = []
-        for index in range(8):
+        stalled = []
+        for index in range(12):
             held = socket.create_connection((url.hostname or "127.0.0.1", url.port or 80))
             held.sendall(
                 f"PUT /files/sha256/{index:064x} HTTP/1.1\r\nhost: x\r\nauthorization: {token}\r\n"
                 "content-length: 1000\r\n\r\nx".encode()
             )
-            slow.append(held)
+            stalled.append(held)
         try:
             answers = []
-            for _ in range(200):  # until the server has begun all eight slow uploads
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # until the server has begun the stalled uploads
                 answer = mia.http.put(f"/files/sha256/{digest}", content=content)
                 answers.append(answer.status_code)
                 if answer.status_code == 429:
@@ -55,11 +59,29 @@ def test_a_user_holds_at_most_eight_uploads_open_at_once(api: GraphQLClient) -> 
                 "message": "at most 8 uploads at once per user; wait for one to finish",
                 "limit": 8,
             }
+            heads = []
+            for held in stalled:
+                held.settimeout(0.2)
+                try:
+                    heads.append(held.recv(12))
+                except TimeoutError:
+                    heads.append(b"")  # still open, waiting for its body
+            assert set(heads) <= {b"", b"HTTP/1.1 429"}
+            assert heads.count(b"HTTP/1.1 429") >= 1
         finally:
-            for held in slow:
+            for held in stalled:
                 held.close()
-        for _ in range(200):  # until the server has seen the slow connections close
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until the server has seen the stalled connections close
             status = mia.http.put(f"/files/sha256/{digest}", content=content).status_code
             if status != 429:
                 break
         assert status in (200, 201)
+
+
+def test_metrics_span_every_tenant_and_are_for_superusers_only(api: GraphQLClient) -> None:
+    with _client(api, "ada", "acme", "ADMIN") as ada:
+        refused = ada.http.get("/metrics")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "FORBIDDEN"
+    assert "stemma_http_request_seconds" in api.http.get("/metrics").text
