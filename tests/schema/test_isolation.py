@@ -66,7 +66,7 @@ QUERIES: dict[str, dict[str, Any]] = {
     "registries": {"entity": ACME},
     "registry": {"entity": ACME, "name": "reg-s3cr3t"},
     "registryCollection": {"ref": "acme/registry-reg-s3cr3t/coll-s3cr3t"},
-    "lineage": {"ref": VERSION, "direction": "BOTH", "depth": 4},
+    "lineage": {"ref": VERSION, "direction": "BOTH", "depth": 4, "maxNodes": 20},
     "lineageCluster": {"id": CLUSTER},
     "lineagePath": {"from": RUN, "to": MODEL},
     "impact": {"ref": VERSION},
@@ -150,14 +150,22 @@ def selection(type_: Any, depth: int) -> str:
         return "{ __typename }"
     if isinstance(named, GraphQLUnionType | GraphQLInterfaceType):
         kinds = SCHEMA.get_possible_types(named)
-        return "{ __typename " + " ".join(f"... on {kind.name} {_fields(kind, depth)}" for kind in kinds) + " }"
+        types: dict[str, set[str]] = {}
+        for kind in kinds:
+            for name, field in kind.fields.items():
+                types.setdefault(name, set()).add(str(field.type))
+        clash = {name for name, seen in types.items() if len(seen) > 1}  # e.g. String here, String! there
+        parts = " ".join(f"... on {kind.name} {_fields(kind, depth, clash)}" for kind in kinds)
+        return "{ __typename " + parts + " }"
     assert isinstance(named, GraphQLObjectType)
     return _fields(named, depth)
 
 
-def _fields(named: GraphQLObjectType, depth: int) -> str:
+def _fields(named: GraphQLObjectType, depth: int, leave_out: set[str] | None = None) -> str:
     parts = ["__typename"]
     for name, field in named.fields.items():
+        if name in (leave_out or set()):
+            continue
         arguments = _nested_arguments(field)
         if arguments is None:
             continue
@@ -228,7 +236,8 @@ def test_a_query_about_another_entity_answers_as_if_it_did_not_exist(world: Worl
     missing = world.bob.post(text, absent(variables))
     assert hidden == swapped_back(missing)
     assert leaks(hidden) == []
-    assert "INTERNAL" not in json.dumps(hidden)
+    codes = {error["extensions"]["code"] for error in hidden.get("errors") or []}
+    assert codes <= {"NOT_FOUND", "FORBIDDEN"}, hidden  # the walk's own document is valid and affordable
 
 
 @pytest.mark.parametrize("field_name", sorted(MUTATIONS))
