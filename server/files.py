@@ -76,8 +76,8 @@ async def record_upload(request: Request, digest: str) -> bool:
 
 async def readable(request: Request, digest: str) -> bool:
     """Content is served to those who may see a version holding it (superusers: all); to anyone
-    else it does not exist. Uploads are open to every key: content is named by its hash, and an upload is
-    what lets its uploader name it in a manifest."""
+    else it does not exist. Uploading needs a writing role somewhere; an upload is what lets its uploader
+    name the content in a manifest."""
     caller: Caller = request.state.caller
     if caller.superuser:
         return await _store(request).has(digest)

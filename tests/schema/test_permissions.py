@@ -7,6 +7,7 @@ probe without a row, fails the test, so the table and the server cannot drift.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -42,6 +43,13 @@ def ok(client: GraphQLClient, query: str, **variables: object) -> bool:
 
 
 Probe = Callable[[GraphQLClient, GraphQLClient, str], bool]
+
+
+def uploaded(client: GraphQLClient) -> bool:
+    content = f"content {next(_fresh)}".encode()
+    answer = client.http.put(f"/files/sha256/{hashlib.sha256(content).hexdigest()}", content=content)
+    assert answer.status_code in (201, 403), answer.text
+    return answer.status_code == 201
 
 
 def _version(root: GraphQLClient) -> str:
@@ -94,6 +102,7 @@ PROBES: dict[str, Probe] = {
         who, "mutation($id: ID!) { revokeApiKey(id: $id) }", id=_key_of(root, "zed")
     ),
     "cypher": lambda root, who, user: ok(who, '{ cypher(query: "RETURN 1 AS one") { rows } }'),
+    "upload": lambda root, who, user: uploaded(who),
 }
 
 
