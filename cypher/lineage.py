@@ -260,16 +260,16 @@ def number_redacted(answer: Any) -> Any:
     def opaque(match: re.Match[str]) -> str:
         return numbers.setdefault(match.group(0), f"redacted:{len(numbers) + 1}")
 
+    def field(key: str, item: Any) -> Any:
+        if key in _USER_VALUES:
+            return item
+        if key in _NODE_IDS and isinstance(item, str):
+            return _REDACTED.sub(opaque, item)
+        return walk(item)
+
     def walk(value: Any) -> Any:
         if isinstance(value, dict):
-            return {
-                key: item
-                if key in _USER_VALUES
-                else _REDACTED.sub(opaque, item)
-                if key in _NODE_IDS and isinstance(item, str)
-                else walk(item)
-                for key, item in value.items()
-            }
+            return {key: field(key, item) for key, item in value.items()}
         if isinstance(value, list):
             return [walk(item) for item in value]
         return value
