@@ -51,7 +51,9 @@ class Settings(BaseSettings):
         default=1, gt=0, description="failed authentications a second per client address, once the burst is spent"
     )
     auth_failure_burst: float = Field(default=20, ge=1)
-    key_cache_seconds: float = Field(default=2, gt=0, description="how long a key's caller is remembered")
+    key_cache_seconds: float = Field(
+        default=2, ge=0, description="how long a key's caller is remembered (0: every request asks Neo4j)"
+    )
     health_cache_seconds: float = Field(default=1, ge=0, description="how long /healthz reuses its answer")
     secure_cookies: bool = Field(
         default=False, description="mark the login cookie Secure even over http (behind a TLS proxy)"
