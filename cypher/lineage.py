@@ -264,7 +264,7 @@ def number_redacted(answer: Any) -> Any:
         if key in _USER_VALUES:
             return item
         if key in _NODE_IDS and isinstance(item, str):
-            return _REDACTED.sub(opaque, item)
+            return _REDACTED.sub(opaque, item) if "redacted:" in item else item
         return walk(item)
 
     def walk(value: Any) -> Any:
