@@ -81,36 +81,26 @@ def test_a_request_dropped_before_any_answer_is_sent_again_on_a_new_connection()
     asyncio.run(scenario())
 
 
-def test_a_request_answered_in_part_is_never_sent_again() -> None:
-    async def half_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, number: int) -> None:
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-le")
+@pytest.mark.parametrize(
+    ("partial", "error"),
+    [
+        (b"HTTP/1.1 200 OK\r\ncontent-le", "in the middle of an answer"),  # the head cut short
+        (b'HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"data"', r"in the middle of an answer \(HTTP 200\)"),
+    ],
+)
+def test_a_request_answered_in_part_is_an_error_and_never_sent_again(partial: bytes, error: str) -> None:
+    async def answer_in_part(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, number: int) -> None:
+        writer.write(partial)
         await writer.drain()
         writer.close()
 
     async def scenario() -> None:
-        async with recorder(half_answer) as (state, port):
+        async with recorder(answer_in_part) as (state, port):
             connection = await Connection(port, "/").open()
-            with pytest.raises(HttpError, match="in the middle of an answer"):
+            with pytest.raises(HttpError, match=error):
                 await connection.send(request(port))
             connection.close()
             assert (state.requests, state.connections) == (1, 1)
-
-    asyncio.run(scenario())
-
-
-def test_a_body_cut_short_is_an_error_and_not_sent_again() -> None:
-    async def short_body(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, number: int) -> None:
-        writer.write(b'HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"data"')
-        await writer.drain()
-        writer.close()
-
-    async def scenario() -> None:
-        async with recorder(short_body) as (state, port):
-            connection = await Connection(port, "/").open()
-            with pytest.raises(HttpError, match=r"in the middle of an answer \(HTTP 200\)"):
-                await connection.send(request(port))
-            connection.close()
-            assert state.requests == 1
 
     asyncio.run(scenario())
 
