@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import secrets
@@ -84,6 +85,13 @@ class LocalNeo4j:
 
     def ensure_jars(self) -> bool:
         """Fetch Neo4j's jars and build the launcher once; True when work was done."""
+        self.lib_dir.parent.mkdir(parents=True, exist_ok=True)
+        # Test sessions on other ports share the jars: one builds them while the others wait.
+        with (self.lib_dir.parent / "lib.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._build_jars()
+
+    def _build_jars(self) -> bool:
         marker = self.lib_dir / ".built-from"
         fingerprint = _fingerprint(JAVA_PROJECT)
         if marker.exists() and marker.read_text() == fingerprint:
