@@ -1,0 +1,267 @@
+"""Golden translations of lineage questions: a GraphQL request in, the exact Cypher and parameters out.
+
+The same kinds of requests run against Neo4j in tests/schema/test_lineage*.py; these pin what the compiler writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from cypher.access import Caller
+from cypher.executor import Statement
+from cypher.lineage import compile_cluster_page, compile_impact, compile_lineage, compile_path
+from cypher.printer import Limits
+from schema.build import schema
+from schema.selection import root_selections
+
+CALLER = Caller("ana", roles={"zoo-team": "member"}).param()
+COMPILERS = {
+    "lineage": compile_lineage,
+    "lineagePath": compile_path,
+    "impact": compile_impact,
+    "lineageCluster": compile_cluster_page,
+}
+
+
+def compile_request(query: str) -> Statement:
+    [field] = root_selections(schema._schema, query)
+    return COMPILERS[field.name](field, CALLER, Limits())
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def test_a_lineage_in_both_directions_expands_each_side_level_by_level() -> None:
+    """Depth 1, BOTH: the root's MATCH, one CALL per side and level (clusters, admission under maxNodes),
+    then nodes, edges and clusters projected."""
+    statement = compile_request(
+        """{ lineage(ref: "zoo-team/zoo/model:v1", depth: 1, clusterThreshold: 3, maxNodes: 50, asOf:
+           "2026-01-01T00:00:00Z") { root { ... on ArtifactVersion { ref } } nodes { __typename ... on Run {
+           name jobType } ... on ArtifactVersion { versionName } ... on RedactedNode { kind } } edges { kind
+           from to at alias created } clusters { id count jobType } truncated } }"""
+    )
+    assert statement.text == (
+        "MATCH (c1:ArtifactCollection {entity: $p0, project: $p1, name: $p2}) WHERE ($caller.superuser OR "
+        "c1.entity IN $caller.read) MATCH (root:ArtifactVersion {collection_id: c1.id, version: $p3}) WHERE "
+        "($caller.superuser OR root.entity IN $caller.read)\n"
+        "WITH root, [root] AS seen_up, [root] AS seen_down, [root] AS frontier_up, [root] AS frontier_down, "
+        "[{n: root, depth: 0}] AS found, [] AS edges, [] AS clusters, false AS cut\n"
+        "CALL (seen_up, seen_down, frontier_up) {\n"
+        "  UNWIND frontier_up AS p\n"
+        "  MATCH (p)<-[e:USED_BY|LOGGED]-(n) WHERE e.at <= $as_of AND n.created_at <= $as_of\n"
+        "  WITH p, e, n, CASE WHEN NOT ($caller.superuser OR n.entity IN $caller.read) THEN 'hidden:'\n"
+        "                     WHEN n:Run THEN 'job:' + coalesce(n.job_type, '')\n"
+        "                     ELSE 'collection:' + n.collection_id END AS grp\n"
+        "  WITH p, grp, collect({e: e, n: n}) AS members\n"
+        "  WITH collect(CASE WHEN size(members) > $threshold THEN {parent: p, side: 'UPSTREAM', grp: grp, "
+        "count: size(members),\n"
+        "         sample: members[0]} END) AS big,\n"
+        "       collect(CASE WHEN size(members) <= $threshold THEN members END) AS smalls\n"
+        "  WITH big, reduce(acc = [], g IN smalls | acc + g) AS small\n"
+        "  CALL (small, seen_up) {\n"
+        "    UNWIND small AS m\n"
+        "    WITH m.n AS n WHERE NOT n IN seen_up\n"
+        "    WITH DISTINCT n ORDER BY n.created_at, n.id\n"
+        "    RETURN collect(n) AS fresh\n"
+        "  }\n"
+        "  WITH big, small, fresh, $max_nodes - size(seen_up) - size(seen_down) + 1 AS room\n"
+        "  WITH big, small, fresh, CASE WHEN room > 0 THEN room ELSE 0 END AS room\n"
+        "  WITH big, small, fresh[0..room] AS admitted, size(fresh) > room AS over\n"
+        "  RETURN big, admitted, over,\n"
+        "         [m IN small WHERE m.n IN admitted OR m.n IN seen_up OR m.n IN seen_down | m.e] AS "
+        "level_edges\n"
+        "}\n"
+        "WITH root, seen_up, seen_down, frontier_up, frontier_down, found, edges, clusters, cut, big, "
+        "admitted, over,\n"
+        "     level_edges\n"
+        "WITH root, seen_up + admitted AS seen_up,\n"
+        "     seen_down AS seen_down,\n"
+        "     admitted AS frontier_up,\n"
+        "     frontier_down AS frontier_down,\n"
+        "     found + [n IN admitted | {n: n, depth: 1}] AS found, edges + level_edges AS edges,\n"
+        "     clusters + big AS clusters, cut OR over AS cut\n"
+        "CALL (seen_up, seen_down, frontier_down) {\n"
+        "  UNWIND frontier_down AS p\n"
+        "  MATCH (p)-[e:USED_BY|LOGGED]->(n) WHERE e.at <= $as_of AND n.created_at <= $as_of\n"
+        "  WITH p, e, n, CASE WHEN NOT ($caller.superuser OR n.entity IN $caller.read) THEN 'hidden:'\n"
+        "                     WHEN n:Run THEN 'job:' + coalesce(n.job_type, '')\n"
+        "                     ELSE 'collection:' + n.collection_id END AS grp\n"
+        "  WITH p, grp, collect({e: e, n: n}) AS members\n"
+        "  WITH collect(CASE WHEN size(members) > $threshold THEN {parent: p, side: 'DOWNSTREAM', grp: grp, "
+        "count: size(members),\n"
+        "         sample: members[0]} END) AS big,\n"
+        "       collect(CASE WHEN size(members) <= $threshold THEN members END) AS smalls\n"
+        "  WITH big, reduce(acc = [], g IN smalls | acc + g) AS small\n"
+        "  CALL (small, seen_down) {\n"
+        "    UNWIND small AS m\n"
+        "    WITH m.n AS n WHERE NOT n IN seen_down\n"
+        "    WITH DISTINCT n ORDER BY n.created_at, n.id\n"
+        "    RETURN collect(n) AS fresh\n"
+        "  }\n"
+        "  WITH big, small, fresh, $max_nodes - size(seen_up) - size(seen_down) + 1 AS room\n"
+        "  WITH big, small, fresh, CASE WHEN room > 0 THEN room ELSE 0 END AS room\n"
+        "  WITH big, small, fresh[0..room] AS admitted, size(fresh) > room AS over\n"
+        "  RETURN big, admitted, over,\n"
+        "         [m IN small WHERE m.n IN admitted OR m.n IN seen_up OR m.n IN seen_down | m.e] AS "
+        "level_edges\n"
+        "}\n"
+        "WITH root, seen_up, seen_down, frontier_up, frontier_down, found, edges, clusters, cut, big, "
+        "admitted, over,\n"
+        "     level_edges\n"
+        "WITH root, seen_up AS seen_up,\n"
+        "     seen_down + admitted AS seen_down,\n"
+        "     frontier_up AS frontier_up,\n"
+        "     admitted AS frontier_down,\n"
+        "     found + [n IN admitted | {n: n, depth: 1}] AS found, edges + level_edges AS edges,\n"
+        "     clusters + big AS clusters, cut OR over AS cut\n"
+        "CALL (found) {\n"
+        "  UNWIND found AS f\n"
+        "  WITH f.n AS n, min(f.depth) AS depth\n"
+        "  ORDER BY depth, n.created_at, n.id\n"
+        "  RETURN collect(CASE WHEN NOT ($caller.superuser OR n.entity IN $caller.read) THEN {__typename: "
+        "'RedactedNode', id: CASE WHEN ($caller.superuser OR n.entity IN $caller.read) THEN n.id ELSE "
+        "'redacted:' + elementId(n) END, kind: CASE WHEN n:Run THEN 'RUN' ELSE 'ARTIFACT' END} WHEN n:Run "
+        "THEN {__typename: 'Run', `name`: n.name, `job_type`: n.job_type} WHEN n:ArtifactVersion THEN "
+        "{__typename: 'ArtifactVersion', `version_name`: 'v' + toString(n.version)} END) AS node_list\n"
+        "}\n"
+        "CALL (edges) {\n"
+        "  UNWIND edges AS e\n"
+        "  WITH DISTINCT e\n"
+        "  WITH e, startNode(e) AS a, endNode(e) AS b\n"
+        "  ORDER BY e.at, a.id, b.id\n"
+        "  RETURN collect({kind: type(e), from_: CASE WHEN ($caller.superuser OR a.entity IN $caller.read) "
+        "THEN a.id ELSE 'redacted:' + elementId(a) END, to: CASE WHEN ($caller.superuser OR b.entity IN "
+        "$caller.read) THEN b.id ELSE 'redacted:' + elementId(b) END, at: e.at, alias: CASE WHEN "
+        "($caller.superuser OR a.entity IN $caller.read) AND ($caller.superuser OR b.entity IN $caller.read) "
+        "THEN e.alias END, created: CASE WHEN ($caller.superuser OR a.entity IN $caller.read) AND "
+        "($caller.superuser OR b.entity IN $caller.read) THEN e.created END}) AS edge_list\n"
+        "}\n"
+        "RETURN {root: CASE WHEN NOT ($caller.superuser OR root.entity IN $caller.read) THEN {__typename: "
+        "'RedactedNode', id: CASE WHEN ($caller.superuser OR root.entity IN $caller.read) THEN root.id ELSE "
+        "'redacted:' + elementId(root) END, kind: CASE WHEN root:Run THEN 'RUN' ELSE 'ARTIFACT' END} WHEN "
+        "root:Run THEN {__typename: 'Run'} WHEN root:ArtifactVersion THEN {__typename: 'ArtifactVersion', "
+        "`ref`: root.entity + '/' + root.project + '/' + root.name + ':v' + toString(root.version)} END, "
+        "nodes: node_list, edges: edge_list, truncated: cut,\n"
+        "  clusters: [c IN clusters | {id: CASE WHEN c.parent:Run THEN 'RUN' ELSE 'ARTIFACT' END + ':' + CASE"
+        " WHEN ($caller.superuser OR c.parent.entity IN $caller.read) THEN c.parent.id ELSE 'redacted:' + "
+        "elementId(c.parent) END + '|' + c.side + '|' + CASE WHEN ($caller.superuser OR c.sample.n.entity IN "
+        "$caller.read) THEN c.grp ELSE 'hidden:' END, parent: CASE WHEN ($caller.superuser OR c.parent.entity"
+        " IN $caller.read) THEN c.parent.id ELSE 'redacted:' + elementId(c.parent) END, parent_kind: CASE "
+        "WHEN c.parent:Run THEN 'RUN' ELSE 'ARTIFACT' END, side: c.side, count: c.count, edge_kind: "
+        "type(c.sample.e), kind: CASE WHEN c.sample.n:Run THEN 'RUN' ELSE 'ARTIFACT' END, job_type: CASE WHEN"
+        " c.sample.n:Run AND ($caller.superuser OR c.sample.n.entity IN $caller.read) THEN "
+        "c.sample.n.job_type END, collection: CASE WHEN c.sample.n:ArtifactVersion AND ($caller.superuser OR "
+        "c.sample.n.entity IN $caller.read) THEN c.sample.n.entity + '/' + c.sample.n.project + '/' + "
+        "c.sample.n.name END, type: CASE WHEN c.sample.n:ArtifactVersion AND ($caller.superuser OR "
+        "c.sample.n.entity IN $caller.read) THEN c.sample.n.type END}]} AS result"
+    )
+    expected: dict[str, Any] = {
+        "p0": "zoo-team",
+        "p1": "zoo",
+        "p2": "model",
+        "p3": 1,
+        "threshold": 3,
+        "max_nodes": 50,
+        "as_of": utc(2026, 1, 1, 0, 0),
+    }
+    assert statement.params == {"caller": CALLER, **expected}
+
+
+def test_a_path_is_one_shortest_path_along_the_arrows() -> None:
+    statement = compile_request(
+        """{ lineagePath(from: "zoo-team/zoo/data:v0", to: "zoo-team/zoo/r1", maxDepth: 4) { found length nodes
+           { ... on Run { name } ... on ArtifactVersion { ref } } edges { kind from to } } }"""
+    )
+    assert statement.text == (
+        "MATCH (c1:ArtifactCollection {entity: $p0, project: $p1, name: $p2}) WHERE ($caller.superuser OR "
+        "c1.entity IN $caller.read) MATCH (a:ArtifactVersion {collection_id: c1.id, version: $p3}) WHERE "
+        "($caller.superuser OR a.entity IN $caller.read)\n"
+        "WITH a\n"
+        "MATCH (b:Run {id: $p4}) WHERE ($caller.superuser OR b.entity IN $caller.read)\n"
+        "OPTIONAL MATCH path = shortestPath((a)-[:USED_BY|LOGGED*1..4]->(b)) WHERE a <> b\n"
+        "WITH CASE WHEN a = b THEN [a] ELSE coalesce(nodes(path), []) END AS path_nodes, "
+        "coalesce(relationships(path), []) AS path_edges\n"
+        "RETURN {found: size(path_nodes) > 0, length: size(path_edges), nodes: [n IN path_nodes | CASE WHEN "
+        "NOT ($caller.superuser OR n.entity IN $caller.read) THEN {__typename: 'RedactedNode', id: CASE WHEN "
+        "($caller.superuser OR n.entity IN $caller.read) THEN n.id ELSE 'redacted:' + elementId(n) END, kind:"
+        " CASE WHEN n:Run THEN 'RUN' ELSE 'ARTIFACT' END} WHEN n:Run THEN {__typename: 'Run', `name`: n.name}"
+        " WHEN n:ArtifactVersion THEN {__typename: 'ArtifactVersion', `ref`: n.entity + '/' + n.project + '/'"
+        " + n.name + ':v' + toString(n.version)} END], edges: [e IN path_edges | {kind: type(e), from_: CASE "
+        "WHEN ($caller.superuser OR startNode(e).entity IN $caller.read) THEN startNode(e).id ELSE "
+        "'redacted:' + elementId(startNode(e)) END, to: CASE WHEN ($caller.superuser OR endNode(e).entity IN "
+        "$caller.read) THEN endNode(e).id ELSE 'redacted:' + elementId(endNode(e)) END, at: e.at, alias: CASE"
+        " WHEN ($caller.superuser OR startNode(e).entity IN $caller.read) AND ($caller.superuser OR "
+        "endNode(e).entity IN $caller.read) THEN e.alias END, created: CASE WHEN ($caller.superuser OR "
+        "startNode(e).entity IN $caller.read) AND ($caller.superuser OR endNode(e).entity IN $caller.read) "
+        "THEN e.created END}]} AS result"
+    )
+    expected: dict[str, Any] = {"p0": "zoo-team", "p1": "zoo", "p2": "data", "p3": 0, "p4": "zoo-team/zoo/r1"}
+    assert statement.params == {"caller": CALLER, **expected}
+
+
+def test_impact_lists_registry_links_in_the_downstream_cone() -> None:
+    statement = compile_request(
+        """{ impact(ref: "zoo-team/zoo/data:latest", depth: 3) { ref linkedAt aliases collection { name }
+           artifact { ref } } }"""
+    )
+    assert statement.text == (
+        "MATCH (c1:ArtifactCollection {entity: $p0, project: $p1, name: $p2}) WHERE ($caller.superuser OR "
+        "c1.entity IN $caller.read) MATCH (:Alias {collection_id: c1.id, name: "
+        "$p3})-[:POINTS_TO]->(root:ArtifactVersion) WHERE ($caller.superuser OR root.entity IN $caller.read)\n"
+        "CALL (root) { MATCH (root)-[:USED_BY|LOGGED*1..3]->(d:ArtifactVersion) RETURN DISTINCT d }\n"
+        "MATCH (rc:RegistryCollection)-[l:LINKS]->(d) WHERE ($caller.superuser OR d.entity IN $caller.read) "
+        "AND ($caller.superuser OR rc.entity IN $caller.read) AND NOT rc.registry_id IN "
+        "$caller.hidden_registries\n"
+        "WITH d, rc, l ORDER BY rc.entity, rc.registry, rc.name, l.version DESC\n"
+        "RETURN collect({__typename: 'RegistryVersion', `ref`: rc.entity + '/registry-' + rc.registry + '/' +"
+        " rc.name + ':v' + toString(l.version), `linked_at`: l.linked_at, `aliases`: COLLECT { MATCH "
+        "(a2:Alias)-[:POINTS_TO]->(d) WHERE a2.collection_id = rc.id RETURN a2.name ORDER BY a2.name }, "
+        "`collection`: {__typename: 'RegistryCollection', `name`: rc.name}, `artifact`: {__typename: "
+        "'ArtifactVersion', `ref`: d.entity + '/' + d.project + '/' + d.name + ':v' + toString(d.version)}}) "
+        "AS result"
+    )
+    expected: dict[str, Any] = {"p0": "zoo-team", "p1": "zoo", "p2": "data", "p3": "latest"}
+    assert statement.params == {"caller": CALLER, **expected}
+
+
+def test_a_cluster_page_counts_and_pages_visible_members_after_the_cursor() -> None:
+    statement = compile_request(
+        """{ lineageCluster(id: "ARTIFACT:zoo-team/zoo/data:v0|DOWNSTREAM|job:train", first: 2, after:
+           "WyIyMDI2LTAxLTAxVDAwOjAwOjAwWiIsInpvby10ZWFtL3pvby9yMSJd", asOf: "2026-02-01T00:00:00Z") {
+           totalCount edges { cursor node { ... on Run { name } } edge { kind from to } } pageInfo {
+           hasNextPage } } }"""
+    )
+    assert statement.text == (
+        "MATCH (p:ArtifactVersion {id: $p3})-[e:USED_BY|LOGGED]->(n) WHERE n:Run AND coalesce(n.job_type, '')"
+        " = $p0 AND ($caller.superuser OR n.entity IN $caller.read) AND e.at <= $p2 AND n.created_at <= $p2 "
+        "AND ($caller.superuser OR p.entity IN $caller.read)\n"
+        "WITH count(*) AS total\n"
+        "CALL () { MATCH (p:ArtifactVersion {id: $p3})-[e:USED_BY|LOGGED]->(n) WHERE n:Run AND "
+        "coalesce(n.job_type, '') = $p0 AND ($caller.superuser OR n.entity IN $caller.read) AND e.at <= $p2 "
+        "AND n.created_at <= $p2 AND ($caller.superuser OR p.entity IN $caller.read) AND (n.created_at < "
+        "datetime($p4) OR (n.created_at = datetime($p4) AND n.id < $p5))\n"
+        "  WITH e, n, startNode(e) AS a, endNode(e) AS b ORDER BY n.created_at DESC, n.id DESC LIMIT $p6\n"
+        "  RETURN collect({cursor: [toString(n.created_at), n.id], node: CASE WHEN NOT ($caller.superuser OR "
+        "n.entity IN $caller.read) THEN {__typename: 'RedactedNode', id: CASE WHEN ($caller.superuser OR "
+        "n.entity IN $caller.read) THEN n.id ELSE 'redacted:' + elementId(n) END, kind: CASE WHEN n:Run THEN "
+        "'RUN' ELSE 'ARTIFACT' END} WHEN n:Run THEN {__typename: 'Run', `name`: n.name} WHEN "
+        "n:ArtifactVersion THEN {__typename: 'ArtifactVersion'} END, edge: {kind: type(e), from_: CASE WHEN "
+        "($caller.superuser OR a.entity IN $caller.read) THEN a.id ELSE 'redacted:' + elementId(a) END, to: "
+        "CASE WHEN ($caller.superuser OR b.entity IN $caller.read) THEN b.id ELSE 'redacted:' + elementId(b) "
+        "END, at: e.at, alias: CASE WHEN ($caller.superuser OR a.entity IN $caller.read) AND "
+        "($caller.superuser OR b.entity IN $caller.read) THEN e.alias END, created: CASE WHEN "
+        "($caller.superuser OR a.entity IN $caller.read) AND ($caller.superuser OR b.entity IN $caller.read) "
+        "THEN e.created END}}) AS rows }\n"
+        "RETURN {total_count: total, edges: rows} AS result"
+    )
+    expected: dict[str, Any] = {
+        "p0": "train",
+        "p1": "train",
+        "p2": utc(2026, 2, 1, 0, 0),
+        "p3": "zoo-team/zoo/data:v0",
+        "p4": "2026-01-01T00:00:00Z",
+        "p5": "zoo-team/zoo/r1",
+        "p6": 3,
+    }
+    assert statement.params == {"caller": CALLER, **expected}
