@@ -1,4 +1,13 @@
-"""Names and references (`ENTITY/PROJECT/NAME:VERSION_OR_ALIAS`): parsing, checking, and the MATCH that finds them."""
+"""Names and references as clients write them, checked and parsed into plain values; no Cypher here.
+
+Names: letters, digits, `-`, `_`, `.`, 1 to 128 characters; an alias may not look
+like a version (`v3`) nor be the server's `latest`; a project may not start with
+`registry-`, which addresses a registry. References: a collection is
+`ENTITY/PROJECT/NAME` (`ENTITY/registry-REGISTRY/NAME` for a registry
+collection), a version `...:vN` (N within 64 bits) or `...:ALIAS`, and a run
+`ENTITY/PROJECT/RUN_ID`. Bad input is refused naming the field. The MATCH that
+finds what a reference names is `reads.match_version` / `reads.match_collection`.
+"""
 
 from __future__ import annotations
 
