@@ -1,7 +1,7 @@
 // The details panel: what a run, an artifact version or a cluster is, fetched when it is selected.
 
 import { request } from "./api";
-import { append, el, facts } from "./elements";
+import { append, el, facts, type Child } from "./elements";
 import { formatBytes, plural, timeElement, titleCase } from "./format";
 import type { ClusterState } from "./lineage-model";
 import { ARTIFACT_DETAILS, RUN_DETAILS, type RunDetails } from "./queries";
@@ -24,6 +24,24 @@ function recentreButton(ref: string, actions: DetailActions, label: string): HTM
   return button;
 }
 
+/** What heads the panel: the kind of thing shown (`kind` for tests and styles, `label` for people) and its title. */
+interface Heading {
+  kind: string;
+  id?: string;
+  label: string;
+  title: string;
+}
+
+function detailsArticle({ kind, id, label, title }: Heading, ...body: Child[]): HTMLElement {
+  return el(
+    "article",
+    { class: "details", "data-kind": kind, "data-id": id },
+    el("p", { class: "kind" }, label),
+    el("h2", {}, title),
+    ...body,
+  );
+}
+
 function artifactList(
   connection: RunDetails["run"]["inputs"],
   note: (edge: RunDetails["run"]["inputs"]["edges"][number]) => string,
@@ -42,11 +60,8 @@ function artifactList(
 
 export async function runDetails(id: string, actions: DetailActions, signal: AbortSignal): Promise<HTMLElement> {
   const { run } = await request(RUN_DETAILS, { id }, signal);
-  return el(
-    "article",
-    { class: "details", "data-kind": "run", "data-id": run.id },
-    el("p", { class: "kind" }, "Run"),
-    el("h2", {}, run.name ?? run.runId),
+  return detailsArticle(
+    { kind: "run", id: run.id, label: "Run", title: run.name ?? run.runId },
     facts([
       ["ID", el("code", {}, run.id)],
       ["Name", run.name],
@@ -71,11 +86,8 @@ function metadataBlock(metadata: unknown): HTMLElement {
 
 export async function artifactDetails(ref: string, actions: DetailActions, signal: AbortSignal): Promise<HTMLElement> {
   const { artifact } = await request(ARTIFACT_DETAILS, { ref }, signal);
-  return el(
-    "article",
-    { class: "details", "data-kind": "artifact", "data-id": artifact.id },
-    el("p", { class: "kind" }, "Artifact version"),
-    el("h2", {}, `${artifact.name}:${artifact.versionName}`),
+  return detailsArticle(
+    { kind: "artifact", id: artifact.id, label: "Artifact version", title: `${artifact.name}:${artifact.versionName}` },
     facts([
       ["Full name", el("code", { "data-field": "ref" }, artifact.ref)],
       ["Type", artifact.type],
@@ -128,11 +140,8 @@ export function clusterDetails(state: ClusterState, more: () => void): HTMLEleme
     `Show ${Math.min(remaining, state.pageSize)} more`,
   );
   button.addEventListener("click", more);
-  return el(
-    "article",
-    { class: "details", "data-kind": "cluster", "data-id": cluster.id },
-    el("p", { class: "kind" }, "Cluster"),
-    el("h2", {}, state.label),
+  return detailsArticle(
+    { kind: "cluster", id: cluster.id, label: "Cluster", title: state.label },
     facts([
       ["Members", `${state.loaded} of ${cluster.count} shown`],
       ["Kind", cluster.kind === "RUN" ? "runs" : "artifact versions"],
@@ -147,11 +156,8 @@ export function clusterDetails(state: ClusterState, more: () => void): HTMLEleme
 }
 
 export function hiddenDetails(title: string): HTMLElement {
-  return el(
-    "article",
-    { class: "details", "data-kind": "hidden" },
-    el("p", { class: "kind" }, "Hidden"),
-    el("h2", {}, title),
+  return detailsArticle(
+    { kind: "hidden", label: "Hidden", title },
     el("p", {}, "Your API key may not read this node. An admin of its entity can give you access."),
   );
 }

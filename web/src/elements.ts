@@ -1,6 +1,6 @@
 // Building DOM nodes from text: server strings only ever become Text nodes or attribute values.
 
-type Child = Node | string | null | undefined | false;
+export type Child = Node | string | null | undefined | false;
 type Attributes = Record<string, string | number | boolean | null | undefined>;
 
 export function el<K extends keyof HTMLElementTagNameMap>(
@@ -22,10 +22,6 @@ export function append(parent: Element, ...children: Child[]): void {
     if (child === null || child === undefined || child === false) continue;
     parent.append(typeof child === "string" ? document.createTextNode(child) : child);
   }
-}
-
-export function clear(element: Element): void {
-  element.replaceChildren();
 }
 
 /** A definition list of label → value rows; rows with no value are left out. */

@@ -28,31 +28,33 @@ function select(
   return el("div", { class: "control" }, el("label", { for: id }, label), element);
 }
 
+/** A choice of numbers, e.g. the depth: the same select, its values read back as numbers. */
+function numberSelect(
+  id: string,
+  label: string,
+  numbers: number[],
+  value: number,
+  onChange: (value: number) => void,
+): HTMLElement {
+  const options = numbers.map((number): [string, string] => [String(number), String(number)]);
+  return select(id, label, options, String(value), (chosen) => onChange(Number(chosen)));
+}
+
 export class LineageControls {
   readonly element: HTMLElement;
 
   constructor(route: LineageRoute, onChange: (route: LineageRoute) => void) {
-    const depths = Array.from({ length: MAX_DEPTH }, (_, index) => String(index + 1));
-    const thresholds = [...new Set([...THRESHOLDS, route.clusterThreshold])].sort((a, b) => a - b).map(String);
+    const depths = Array.from({ length: MAX_DEPTH }, (_, index) => index + 1);
+    const thresholds = [...new Set([...THRESHOLDS, route.clusterThreshold])].sort((a, b) => a - b);
     this.element = el(
       "form",
       { class: "controls", "aria-label": "Lineage controls" },
       select("direction", "Direction", DIRECTIONS, route.direction, (value) =>
         onChange({ ...route, direction: value as Direction }),
       ),
-      select(
-        "depth",
-        "Depth",
-        depths.map((depth) => [depth, depth]),
-        String(route.depth),
-        (value) => onChange({ ...route, depth: Number(value) }),
-      ),
-      select(
-        "cluster",
-        "Group more than",
-        thresholds.map((count) => [count, count]),
-        String(route.clusterThreshold),
-        (value) => onChange({ ...route, clusterThreshold: Number(value) }),
+      numberSelect("depth", "Depth", depths, route.depth, (depth) => onChange({ ...route, depth })),
+      numberSelect("cluster", "Group more than", thresholds, route.clusterThreshold, (clusterThreshold) =>
+        onChange({ ...route, clusterThreshold }),
       ),
     );
     this.element.addEventListener("submit", (event) => event.preventDefault());

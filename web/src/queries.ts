@@ -1,5 +1,5 @@
-// Every GraphQL document the page sends, with the shapes of their answers.
-// tests/web/test_queries.py validates each `/* GraphQL */` document against the server's schema.
+// Every GraphQL document the page sends, with the shapes of their answers. Each is exported:
+// tests/web/test_queries.py reads them through this module (documents.mjs) and validates them against the schema.
 
 import { query } from "./api";
 
@@ -28,74 +28,27 @@ export interface Home {
   }>;
 }
 
+/**
+ * A fragment selecting one page of a connection: its size, where the next page starts, and `fields` of each node.
+ * Every list the page shows is read this way.
+ */
+function pageFragment(name: string, connection: string, fields: string): string {
+  return `fragment ${name} on ${connection} { totalCount pageInfo { hasNextPage endCursor } edges { node { ${fields} } } }`;
+}
+
+const COLLECTION_SUMMARY = "name ref type";
+
 export const HOME = query<Home>(/* GraphQL */ `
   query Home {
     entities(first: 50) {
-      totalCount
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
-      edges {
-        node {
-          name
-          registries(first: 50) {
-            totalCount
-            pageInfo {
-              hasNextPage
-              endCursor
-            }
-            edges {
-              node {
-                name
-                description
-                collections(first: 100) {
-                  totalCount
-                  pageInfo {
-                    hasNextPage
-                    endCursor
-                  }
-                  edges {
-                    node {
-                      name
-                      ref
-                      type
-                    }
-                  }
-                }
-              }
-            }
-          }
-          projects(first: 50) {
-            totalCount
-            pageInfo {
-              hasNextPage
-              endCursor
-            }
-            edges {
-              node {
-                name
-                collections(first: 100) {
-                  totalCount
-                  pageInfo {
-                    hasNextPage
-                    endCursor
-                  }
-                  edges {
-                    node {
-                      name
-                      ref
-                      type
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
+      ...EntityPage
     }
   }
+  ${pageFragment("EntityPage", "EntityConnection", "name registries(first: 50) { ...RegistryPage } projects(first: 50) { ...ProjectPage }")}
+  ${pageFragment("RegistryPage", "RegistryConnection", "name description collections(first: 100) { ...RegistryCollectionPage }")}
+  ${pageFragment("RegistryCollectionPage", "RegistryCollectionConnection", COLLECTION_SUMMARY)}
+  ${pageFragment("ProjectPage", "ProjectConnection", "name collections(first: 100) { ...ArtifactCollectionPage }")}
+  ${pageFragment("ArtifactCollectionPage", "ArtifactCollectionConnection", COLLECTION_SUMMARY)}
 `);
 
 /** One choice in the version dropdown: `ref` is what lineage and details are asked for. */
@@ -116,6 +69,9 @@ export interface ArtifactCollectionVersions {
   };
 }
 
+/** What a version dropdown shows of each version; the same fields on a collection's and a registry's versions. */
+const VERSION_CHOICE = "ref version versionName aliases";
+
 export const ARTIFACT_COLLECTION = query<ArtifactCollectionVersions, { ref: string }>(/* GraphQL */ `
   query ArtifactCollection($ref: String!) {
     artifactCollection(ref: $ref) {
@@ -124,22 +80,11 @@ export const ARTIFACT_COLLECTION = query<ArtifactCollectionVersions, { ref: stri
       type
       description
       versions(first: 100) {
-        totalCount
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
-        edges {
-          node {
-            ref
-            version
-            versionName
-            aliases
-          }
-        }
+        ...VersionPage
       }
     }
   }
+  ${pageFragment("VersionPage", "ArtifactVersionConnection", VERSION_CHOICE)}
 `);
 
 export interface RegistryCollectionVersions {
@@ -162,25 +107,11 @@ export const REGISTRY_COLLECTION = query<RegistryCollectionVersions, { ref: stri
       type
       description
       versions(first: 100) {
-        totalCount
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
-        edges {
-          node {
-            ref
-            version
-            versionName
-            aliases
-            artifact {
-              ref
-            }
-          }
-        }
+        ...RegistryVersionPage
       }
     }
   }
+  ${pageFragment("RegistryVersionPage", "RegistryVersionConnection", `${VERSION_CHOICE} artifact { ref }`)}
 `);
 
 export interface LineageRun {
