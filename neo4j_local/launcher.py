@@ -37,6 +37,7 @@ class LocalNeo4j:
     heap: str = "1g"
     page_cache: str = "512m"
     tx_timeout_seconds: int = 120
+    port_setting: str = "STEMMA_LOCAL_NEO4J_PORT"
 
     @property
     def lib_dir(self) -> Path:
@@ -155,7 +156,7 @@ class LocalNeo4j:
         self.ensure_jars()
         if _port_in_use(self.port):
             raise LocalNeo4jError(
-                f"port {self.port} is taken by another process; choose another with STEMMA_LOCAL_NEO4J_PORT"
+                f"port {self.port} is taken by {_holder(self.port)}; choose another with {self.port_setting}"
             )
         self.home.mkdir(parents=True, exist_ok=True)
         self.home.chmod(0o700)  # the store holds API key hashes: its files are the owner's alone (umask 077 too)
@@ -183,6 +184,7 @@ class LocalNeo4j:
             if self.bolt_answers():
                 return True
             time.sleep(0.5)
+        self.stop()  # leave no JVM behind that holds the port and the store
         raise LocalNeo4jError(f"Neo4j did not answer on {self.uri} within {wait_seconds:.0f} s:\n{self.log_tail()}")
 
     def stop(self, wait_seconds: float = 90) -> bool:
@@ -221,6 +223,20 @@ def _alive(pid: int) -> bool:
         return False
     stat = Path(f"/proc/{pid}/stat")
     return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+
+
+def _holder(port: int) -> str:
+    """Who holds `port`: another local Neo4j (its home and pid, so it can be stopped) or some other process."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            arguments = cmdline.read_bytes().decode(errors="replace").split("\0")
+        except OSError:  # the process ended while we looked
+            continue
+        at = arguments.index(MAIN_CLASS) if MAIN_CLASS in arguments else -1
+        if at >= 0 and arguments[at + 2 : at + 3] == [str(port)]:  # the JVM's arguments: home, then port
+            pid = cmdline.parent.name
+            return f"the local Neo4j of {arguments[at + 1]} (pid {pid}; `kill {pid}` stops it gracefully)"
+    return "another process"
 
 
 def _port_in_use(port: int) -> bool:

@@ -46,27 +46,32 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def neo4j_uri() -> str:
-    """STEMMA_NEO4J_URI when set; otherwise a local Neo4j 5.26 for tests, started once and reused."""
+def neo4j_uri() -> Iterator[str]:
+    """STEMMA_NEO4J_URI when set; otherwise a local Neo4j 5.26 for tests, reused when one is running on the port,
+    and stopped when the session ends unless STEMMA_TEST_KEEP_NEO4J=1 keeps it for the next run."""
     uri = os.environ.get("STEMMA_NEO4J_URI")
-    if not uri:
-        port = int(os.environ.get("STEMMA_TEST_NEO4J_PORT", "7688"))
-        local = LocalNeo4j(
-            state_dir=ROOT / ".stemma",
-            name=f"test-{port}",
-            port=port,
-            heap="1g",
-            page_cache="512m",
-            tx_timeout_seconds=60,
-        )
-        try:
-            local.start()
-        except LocalNeo4jError as exc:
-            pytest.exit(f"could not start the local Neo4j for tests: {exc}", returncode=3)
-        uri = local.uri
-        # Every server and CLI process the tests start reads its credentials from the environment.
-        os.environ["STEMMA_NEO4J_USER"], os.environ["STEMMA_NEO4J_PASSWORD"] = local.auth
-    return uri
+    if uri:
+        yield uri
+        return
+    port = int(os.environ.get("STEMMA_TEST_NEO4J_PORT", "7688"))
+    local = LocalNeo4j(
+        state_dir=ROOT / ".stemma",
+        name=f"test-{port}",
+        port=port,
+        heap="1g",
+        page_cache="512m",
+        tx_timeout_seconds=60,
+        port_setting="STEMMA_TEST_NEO4J_PORT",
+    )
+    try:
+        local.start()
+    except LocalNeo4jError as exc:
+        pytest.exit(f"could not start the local Neo4j for tests: {exc}", returncode=3)
+    # Every server and CLI process the tests start reads its credentials from the environment.
+    os.environ["STEMMA_NEO4J_USER"], os.environ["STEMMA_NEO4J_PASSWORD"] = local.auth
+    yield local.uri
+    if os.environ.get("STEMMA_TEST_KEEP_NEO4J") != "1":
+        local.stop()
 
 
 @pytest.fixture(scope="session")

@@ -8,17 +8,25 @@ import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
 
-from neo4j_local.launcher import LocalNeo4j
+from neo4j_local.launcher import LocalNeo4j, LocalNeo4jError
 from tests.conftest import ROOT, free_port
 
 
-def test_start_is_idempotent_and_a_graceful_stop_keeps_committed_data(tmp_path: Path) -> None:
+def test_start_is_idempotent_names_who_holds_its_port_and_a_graceful_stop_keeps_committed_data(tmp_path: Path) -> None:
     local = LocalNeo4j(
         state_dir=ROOT / ".stemma", name=f"launcher-{tmp_path.name}", port=free_port(), heap="512m", page_cache="64m"
     )
     try:
         assert local.start() is True
         assert local.start() is False
+        other = LocalNeo4j(state_dir=ROOT / ".stemma", name=f"other-{tmp_path.name}", port=local.port)
+        with pytest.raises(LocalNeo4jError) as taken:
+            other.start()
+        pid = local.running_pid()
+        assert str(taken.value) == (
+            f"port {local.port} is taken by the local Neo4j of {local.home} (pid {pid}; `kill {pid}` stops it "
+            "gracefully); choose another with STEMMA_LOCAL_NEO4J_PORT"
+        )
         with GraphDatabase.driver(local.uri, auth=local.auth) as driver:
             driver.execute_query("CREATE (:Kept {value: 42})")
             records, _, _ = driver.execute_query(
