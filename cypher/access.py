@@ -11,33 +11,49 @@ registries and keys; viewers only read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from cypher.errors import Forbidden, NotFound
+from cypher.rules import Vars
 
 ROLES = ("viewer", "member", "admin")
 
-IN_ENTITY = "($caller.superuser OR {v}.entity IN $caller.read)"
-IN_REGISTRY = "NOT {c}.registry_id IN $caller.hidden_registries"
-VISIBLE: Mapping[str, str] = {
-    "Entity": "($caller.superuser OR {v}.name IN $caller.read)",
-    "Project": IN_ENTITY,
-    "Run": IN_ENTITY,
-    "ArtifactCollection": IN_ENTITY,
-    "ArtifactVersion": IN_ENTITY,
-    "Alias": IN_ENTITY,
-    "Registry": IN_ENTITY + " AND NOT {v}.id IN $caller.hidden_registries",
-    "RegistryCollection": IN_ENTITY + " AND NOT {v}.registry_id IN $caller.hidden_registries",
-    "RegistryVersion": f"{IN_ENTITY} AND ($caller.superuser OR {{c}}.entity IN $caller.read) AND {IN_REGISTRY}",
-    "RegistryAlias": f"{IN_ENTITY} AND {IN_REGISTRY}",
+
+def _in_entity(v: Vars) -> str:
+    return f"($caller.superuser OR {v.node}.entity IN $caller.read)"
+
+
+def _registry_open(v: Vars) -> str:
+    """A registry version's or alias's registry collection is in a registry the caller may see."""
+    return f"NOT {v.collection}.registry_id IN $caller.hidden_registries"
+
+
+VISIBLE: Mapping[str, Callable[[Vars], str]] = {
+    "Entity": lambda v: f"($caller.superuser OR {v.node}.name IN $caller.read)",
+    "Project": _in_entity,
+    "Run": _in_entity,
+    "ArtifactCollection": _in_entity,
+    "ArtifactVersion": _in_entity,
+    "Alias": _in_entity,
+    "Registry": lambda v: f"{_in_entity(v)} AND NOT {v.node}.id IN $caller.hidden_registries",
+    "RegistryCollection": lambda v: f"{_in_entity(v)} AND NOT {v.node}.registry_id IN $caller.hidden_registries",
+    "RegistryVersion": lambda v: (
+        f"{_in_entity(v)} AND ($caller.superuser OR {v.collection}.entity IN $caller.read) AND {_registry_open(v)}"
+    ),
+    "RegistryAlias": lambda v: f"{_in_entity(v)} AND {_registry_open(v)}",
 }
 
 
-def visible(type_name: str, bound: Mapping[str, str]) -> str:
-    """The predicate under which the object bound to `bound` (roles to variables) may be shown to the caller."""
-    return VISIBLE[type_name].format(**{role: bound.get(role, "") for role in ("v", "c")})
+def visible(type_name: str, on: Vars | Mapping[str, str]) -> str:
+    """The predicate under which the object read through `on` may be shown to the caller.
+
+    `on` may still be a mapping of the old roles (`v`: node, `c`: collection) for callers not yet moved to
+    `Vars` (cypher/writes.py)."""
+    if not isinstance(on, Vars):
+        on = Vars(on.get("v", ""), collection=on.get("c", ""))
+    return VISIBLE[type_name](on)
 
 
 @dataclass(frozen=True)

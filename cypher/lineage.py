@@ -12,7 +12,7 @@ and cycles end because a node is admitted once.
 Clusters. At each frontier node, neighbours on the expanding side are grouped
 by kind and job type (runs) or collection (versions). A group of more than
 `clusterThreshold` becomes one cluster (parent, side, group, count) and is not
-expanded further; `lineageCluster` pages through its members. Nodes the caller
+expanded further; `lineageCluster` (`clusters.py`) pages through its members. Nodes the caller
 may not see form a group of their own ("hidden"), counted but never paged and
 never mixed with visible ones, so no cluster tells their job type or collection.
 
@@ -23,7 +23,6 @@ leaves out edges and nodes created after that moment.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,18 +30,15 @@ from typing import Any
 from cypher.access import visible
 from cypher.errors import InvalidInput
 from cypher.executor import Statement
-from cypher.paging import check_first, decode_cursor
+from cypher.lineage_answer import cluster_map, edge_map, project_node, seen
 from cypher.printer import Limits, Scope, project
 from cypher.reads import match_version
 from cypher.refs import is_run_ref, parse_artifact_ref, parse_run_id
-from cypher.rules import Order, Sort, SortKind
+from cypher.rules import Vars
 from cypher.selection import Field
 
-NODE_TYPES = {"Run": "Run", "ArtifactVersion": "ArtifactVersion"}
 LINEAGE_EDGES = "USED_BY|LOGGED"
 SIDES = ("UPSTREAM", "DOWNSTREAM")
-GROUP_HEADS = (("job", ":"), ("collection", ":"), ("hidden", ":"))
-MEMBER_ORDER = (Sort("n.created_at", Order.DESC, SortKind.DATETIME), Sort("n.id", Order.DESC, SortKind.STRING))
 
 
 @dataclass(frozen=True)
@@ -83,33 +79,16 @@ def match_root(ref: str, scope: Scope, field: str = "ref", var: str = "root") ->
     """MATCH binding `var` to an artifact version (any ref form) or a run (ENTITY/PROJECT/RUN_ID)."""
     if is_run_ref(ref):
         parse_run_id(ref, field)
-        return f"MATCH ({var}:Run {{id: {scope.param(ref)}}}) WHERE {visible('Run', {'v': var})}"
+        return f"MATCH ({var}:Run {{id: {scope.param(ref)}}}) WHERE {visible('Run', Vars(var))}"
     return match_version(parse_artifact_ref(ref, field), scope, var=var)
 
 
-def project_node(var: str, field: Field | None, scope: Scope) -> str:
-    """A run or an artifact version, projected with the selection for its type; a node the caller may not
-    see becomes a redacted placeholder that keeps only its kind."""
-    branches = " ".join(
-        f"WHEN {var}:{label} THEN {project(type_name, {'v': var}, field.fields(type_name) if field else (), scope)}"
-        for type_name, label in NODE_TYPES.items()
-    )
-    return f"CASE WHEN NOT {visible('Run', {'v': var})} THEN {redacted(var)} {branches} END"
-
-
-def redacted(var: str) -> str:
-    return (
-        f"{{__typename: 'RedactedNode', id: {node_id(var)}, kind: CASE WHEN {var}:Run THEN 'RUN' ELSE 'ARTIFACT' END}}"
-    )
-
-
-def node_id(var: str) -> str:
-    """A node's id as lineage shows it: opaque for nodes the caller may not see."""
-    return f"CASE WHEN {visible('Run', {'v': var})} THEN {var}.id ELSE 'redacted:' + elementId({var}) END"
-
-
 def compile_lineage(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
-    """The whole lineage answer (root, nodes, edges, clusters, truncated) as one statement."""
+    """The whole lineage answer (root, nodes, edges, clusters, truncated) as one statement.
+
+    One `_level` per side and level, in order: level k admits the nodes first reached k edges from the root
+    on that side (UPSTREAM against the arrows, DOWNSTREAM with them, BOTH one after the other). A node already
+    seen on that side is never admitted again, which is how cycles end."""
     request = check_request(selection.args, limits)
     scope = Scope(caller, limits)
     root_match = match_root(str(selection.args["ref"]), scope)
@@ -128,7 +107,9 @@ def compile_lineage(selection: Field, caller: Mapping[str, Any], limits: Limits)
     return Statement("\n".join(parts), scope.params)
 
 
-def _neighbours(side: str) -> str:
+def neighbours(side: str) -> str:
+    """The pattern from `(p)` to its neighbours `(n)` one edge `e` away on `side`: downstream with the arrows,
+    upstream against them."""
     return f"-[e:{LINEAGE_EDGES}]->" if side == "DOWNSTREAM" else f"<-[e:{LINEAGE_EDGES}]-"
 
 
@@ -137,12 +118,16 @@ def _as_of_filter(request: LineageRequest) -> str:
 
 
 def _level(side: str, level: int, request: LineageRequest) -> str:
-    """Expand one side's frontier by one edge: small groups join the cone, large ones become clusters."""
+    """Expand one side's frontier by one edge: small groups join the cone, large ones become clusters.
+
+    `seen_up` / `seen_down` hold every node admitted on that side (the root included); only unseen nodes
+    join, in (created_at, id) order, up to the room `maxNodes` leaves, and `cut` records that some did not.
+    An edge is kept when both its ends are in the answer."""
     mine = "up" if side == "UPSTREAM" else "down"
     return f"""CALL (seen_up, seen_down, frontier_{mine}) {{
   UNWIND frontier_{mine} AS p
-  MATCH (p){_neighbours(side)}(n){_as_of_filter(request)}
-  WITH p, e, n, CASE WHEN NOT {visible("Run", {"v": "n"})} THEN 'hidden:'
+  MATCH (p){neighbours(side)}(n){_as_of_filter(request)}
+  WITH p, e, n, CASE WHEN NOT {seen("n")} THEN 'hidden:'
                      WHEN n:Run THEN 'job:' + coalesce(n.job_type, '')
                      ELSE 'collection:' + n.collection_id END AS grp
   WITH p, grp, collect({{e: e, n: n}}) AS members
@@ -195,7 +180,9 @@ RETURN {{root: {root}, nodes: node_list, edges: edge_list, truncated: cut,
 def compile_path(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
     """The shortest directed path from `from` to `to`, following arrows (the way data flowed).
 
-    Found or not, one row answers; a node is a path of length 0 to itself."""
+    At most `maxDepth` edges; `shortestPath` never visits a node twice, so cycles cannot lengthen it. Found
+    or not, one row answers (no row: an end does not exist or is not visible); a node is a path of length 0
+    to itself. Nodes on the path the caller may not see are redacted, as in `lineage`."""
     scope = Scope(caller, limits)
     depth = _bounded(selection.args.get("maxDepth", limits.lineage_max_depth), 1, limits.lineage_max_depth, "maxDepth")
     source = match_root(str(selection.args["from"]), scope, "from", var="a")
@@ -216,148 +203,23 @@ def compile_path(selection: Field, caller: Mapping[str, Any], limits: Limits) ->
 
 
 def compile_impact(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
-    """Every registry version the caller may see downstream of the root (within `depth` edges).
+    """Every registry version the caller may see downstream of the root (within `depth` edges, with the
+    arrows), ordered by registry collection then newest version.
 
     The downstream cone is collected as distinct nodes by a single-relationship
-    variable-length pattern, which Neo4j runs as a pruning breadth-first search;
-    the cone may pass through nodes the caller cannot see, but only links the
+    variable-length pattern, which Neo4j runs as a pruning breadth-first search
+    (a node is expanded once, so cycles end); the cone may pass through nodes the caller cannot see, but only links the
     caller could read by themselves are listed."""
     scope = Scope(caller, limits)
     depth = _bounded(selection.args.get("depth", limits.lineage_max_depth), 1, limits.lineage_max_depth, "depth")
     root = match_root(str(selection.args["ref"]), scope)
-    body = project("RegistryVersion", {"v": "d", "r": "l", "c": "rc"}, selection.fields("RegistryVersion"), scope)
+    entry = Vars("d", link="l", collection="rc")
+    body = project("RegistryVersion", entry, selection.fields("RegistryVersion"), scope)
     return Statement(
         f"{root}\n"
         f"CALL (root) {{ MATCH (root)-[:{LINEAGE_EDGES}*1..{depth}]->(d:ArtifactVersion) RETURN DISTINCT d }}\n"
-        f"MATCH (rc:RegistryCollection)-[l:LINKS]->(d) WHERE {visible('RegistryVersion', {'v': 'd', 'c': 'rc'})}\n"
+        f"MATCH (rc:RegistryCollection)-[l:LINKS]->(d) WHERE {visible('RegistryVersion', entry)}\n"
         f"WITH d, rc, l ORDER BY rc.entity, rc.registry, rc.name, l.version DESC\n"
         f"RETURN collect({body}) AS result",
-        scope.params,
-    )
-
-
-def edge_map(edge: str, start: str, end: str) -> str:
-    """A lineage edge as the API shows it: its kind, its ends' ids, when, and the alias or creation flag; the
-    alias a run asked for and who first produced a version are shown only when the caller sees both ends."""
-    both = f"{visible('Run', {'v': start})} AND {visible('Run', {'v': end})}"
-    return (
-        f"{{kind: type({edge}), from_: {node_id(start)}, to: {node_id(end)}, at: {edge}.at, "
-        f"alias: CASE WHEN {both} THEN {edge}.alias END, created: CASE WHEN {both} THEN {edge}.created END}}"
-    )
-
-
-_REDACTED = re.compile(r"redacted:[^|\s]+")
-_NODE_IDS = {"id", "from_", "to", "parent"}  # where node ids stand
-_USER_VALUES = {"metadata", "config"}  # a user's own JSON, left as it is
-
-
-def number_redacted(answer: Any) -> Any:
-    """The answer with each hidden node's id (`redacted:` + Neo4j's element id, stable and revealing) replaced
-    by `redacted:N`, N counting hidden nodes in order of first mention, so ids tie nodes, edges and clusters
-    together within one answer and mean nothing outside it. Only id fields are rewritten."""
-    numbers: dict[str, str] = {}
-
-    def opaque(match: re.Match[str]) -> str:
-        return numbers.setdefault(match.group(0), f"redacted:{len(numbers) + 1}")
-
-    def field(key: str, item: Any) -> Any:
-        if key in _USER_VALUES:
-            return item
-        if key in _NODE_IDS and isinstance(item, str):
-            return _REDACTED.sub(opaque, item) if "redacted:" in item else item
-        return walk(item)
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {key: field(key, item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [walk(item) for item in value]
-        return value
-
-    return walk(answer)
-
-
-def cluster_map() -> str:
-    """A cluster as the API shows it; what a hidden group holds (job type, collection) stays hidden."""
-    shown = visible("Run", {"v": "c.sample.n"})
-    kind_of_parent = "CASE WHEN c.parent:Run THEN 'RUN' ELSE 'ARTIFACT' END"
-    return (
-        f"{{id: {kind_of_parent} + ':' + {node_id('c.parent')} + '|' + c.side + '|' + "
-        f"CASE WHEN {shown} THEN c.grp ELSE 'hidden:' END, "
-        f"parent: {node_id('c.parent')}, parent_kind: {kind_of_parent}, side: c.side, count: c.count, "
-        "edge_kind: type(c.sample.e), kind: CASE WHEN c.sample.n:Run THEN 'RUN' ELSE 'ARTIFACT' END, "
-        f"job_type: CASE WHEN c.sample.n:Run AND {shown} THEN c.sample.n.job_type END, "
-        f"collection: CASE WHEN c.sample.n:ArtifactVersion AND {shown} "
-        "THEN c.sample.n.entity + '/' + c.sample.n.project + '/' + c.sample.n.name END, "
-        f"type: CASE WHEN c.sample.n:ArtifactVersion AND {shown} THEN c.sample.n.type END}}"
-    )
-
-
-@dataclass(frozen=True)
-class ClusterId:
-    """What a cluster stands for: the members of one group on one side of one parent."""
-
-    parent_kind: str
-    parent: str
-    side: str
-    group: str
-
-    def __str__(self) -> str:
-        return f"{self.parent_kind}:{self.parent}|{self.side}|{self.group}"
-
-    @classmethod
-    def parse(cls, text: str, field: str = "id") -> ClusterId:
-        try:
-            head, side, group = text.split("|")
-            parent_kind, parent = head.split(":", 1)
-        except ValueError as exc:
-            raise InvalidInput(f"{field} is not a cluster id this API issued", field=field) from exc
-        if parent_kind not in ("RUN", "ARTIFACT") or side not in SIDES or group.partition(":")[:2] not in GROUP_HEADS:
-            raise InvalidInput(f"{field} is not a cluster id this API issued", field=field)
-        return cls(parent_kind, parent, side, group)
-
-
-def compile_cluster_page(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
-    """One page of a cluster's members, newest first, each with the edge that ties it to the parent.
-
-    Only members the caller may see are listed and counted (a hidden group has none), so neither a cursor
-    (the last member's creation time and id) nor a forged cluster id tells anything of hidden ones."""
-    cluster = ClusterId.parse(str(selection.args["id"]))
-    first = check_first(int(selection.args.get("first", 50)), limits.max_page_size)
-    scope = Scope(caller, limits)
-    label = "Run" if cluster.parent_kind == "RUN" else "ArtifactVersion"
-    kind, key = cluster.group.split(":", 1)
-    members = {
-        "job": f"n:Run AND coalesce(n.job_type, '') = {scope.param(key)}",
-        "collection": f"n:ArtifactVersion AND n.collection_id = {scope.param(key)}",
-        "hidden": "false",
-    }
-    member = members[kind]
-    conditions = [member, visible("Run", {"v": "n"})]
-    if selection.args.get("asOf") is not None:
-        as_of = scope.param(selection.args["asOf"])
-        conditions.append(f"e.at <= {as_of} AND n.created_at <= {as_of}")
-    conditions.append(visible(label, {"v": "p"}))
-    pattern = f"(p:{label} {{id: {scope.param(cluster.parent)}}}){_neighbours(cluster.side)}(n)"
-    after = selection.args.get("after")
-    sub = {field.name: field for field in selection.only_type()}
-    edges = sub.get("edges")
-    node = next((f for f in edges.only_type() if f.name == "node"), None) if edges else None
-    keyset = []
-    if after is not None:
-        values = [scope.param(v) for v in decode_cursor(str(after), MEMBER_ORDER)]
-        keyset = [
-            f"(n.created_at < datetime({values[0]}) OR (n.created_at = datetime({values[0]}) AND n.id < {values[1]}))"
-        ]
-    where = " AND ".join(conditions)
-    return Statement(
-        f"MATCH {pattern} WHERE {where}\n"
-        f"WITH count(*) AS total\n"
-        f"CALL () {{ MATCH {pattern} WHERE {' AND '.join(conditions + keyset)}\n"
-        f"  WITH e, n, startNode(e) AS a, endNode(e) AS b ORDER BY n.created_at DESC, n.id DESC "
-        f"LIMIT {scope.param(first + 1)}\n"
-        f"  RETURN collect({{cursor: [toString(n.created_at), n.id], node: {project_node('n', node, scope)}, "
-        f"edge: {edge_map('e', 'a', 'b')}}}) AS rows }}\n"
-        f"RETURN {{total_count: total, edges: rows}} AS result",
         scope.params,
     )

@@ -1,43 +1,178 @@
 """The public graph model seen through the GraphQL types: for each type, how each field is read.
 
 Labels, relationship types and property names live here and nowhere in the
-request. `@v` is the object being projected; `RegistryVersion` is a `LINKS`
-relationship, so it binds `@v` (the artifact version), `@r` (the link) and `@c`
-(the registry collection).
+request. Each rule takes the variables of the object being read (`Vars`):
+`v.node` is its node; a `RegistryVersion` is a `LINKS` relationship, read
+through `v.node` (the artifact version), `v.link` (the link) and `v.collection`
+(the registry collection); aliases add `v.alias`. `rules.py` says what each
+kind of rule means and `printer.py` writes them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cypher.rules import Expr, Many, One, Order, Page, Rule, Sort, SortKind, prop
+from cypher.rules import (
+    Expr,
+    Finder,
+    Found,
+    Fresh,
+    Many,
+    One,
+    Order,
+    Page,
+    Rule,
+    Sort,
+    SortKind,
+    Vars,
+    View,
+    equals,
+    link_prop,
+    prop,
+    starts_with,
+)
 
-NEWEST_FIRST = (Sort("@x.created_at", Order.DESC, SortKind.DATETIME), Sort("@x.id", Order.DESC, SortKind.STRING))
-BY_NAME = (Sort("@x.name", Order.ASC, SortKind.STRING),)
-EDGE_NEWEST_FIRST = (Sort("@r.at", Order.DESC, SortKind.DATETIME), Sort("@x.id", Order.DESC, SortKind.STRING))
+NEWEST_FIRST = (Sort("created_at", Order.DESC, SortKind.DATETIME), Sort("id", Order.DESC, SortKind.STRING))
+BY_NAME = (Sort("name", Order.ASC, SortKind.STRING),)
+EDGE_NEWEST_FIRST = (Sort("at", Order.DESC, SortKind.DATETIME, on_link=True), Sort("id", Order.DESC, SortKind.STRING))
 
-VERSION_FULL_NAME = "@v.entity + '/' + @v.project + '/' + @v.name + ':v' + toString(@v.version)"
-LIVE_VERSION = "@x.state <> 'deleted'"
+RUN_FILTERS = {"state": equals("state"), "jobType": equals("job_type")}
+COLLECTION_FILTERS = {"type": equals("type"), "namePrefix": starts_with("name")}
+EDGE_FIELDS = {
+    "USED_BY": {"at": link_prop("at"), "alias": link_prop("alias")},
+    "LOGGED": {"at": link_prop("at"), "created": link_prop("created")},
+}
 
-RUN_FILTERS = {"state": "@x.state = @p", "jobType": "@x.job_type = @p"}
-COLLECTION_FILTERS = {"type": "@x.type = @p", "namePrefix": "@x.name STARTS WITH @p"}
+
+def version_ref(v: Vars) -> str:
+    return f"{v.node}.entity + '/' + {v.node}.project + '/' + {v.node}.name + ':v' + toString({v.node}.version)"
+
+
+def in_parent(label: str) -> Finder:
+    """The `label` nodes `IN` the parent: projects of an entity, runs of a project, ..."""
+
+    def find(parent: Vars, fresh: Fresh) -> Found:
+        x = fresh("x")
+        return Found(f"({x}:{label})-[:IN]->({parent.node})", Vars(x))
+
+    return find
+
+
+def edge_page(item: str, relationship: str, item_first: bool) -> Page:
+    """The runs or versions at the other end of the parent's lineage edges of one kind, newest edge first.
+
+    `item_first`: the edges point from the item to the parent (a run's inputs, a version's producers)."""
+
+    def find(parent: Vars, fresh: Fresh) -> Found:
+        if item_first:
+            x, r = fresh("x"), fresh("r")
+            return Found(f"({x}:{item})-[{r}:{relationship}]->({parent.node})", Vars(x, link=r))
+        r, x = fresh("r"), fresh("x")
+        return Found(f"({parent.node})-[{r}:{relationship}]->({x}:{item})", Vars(x, link=r))
+
+    return Page(item, find, EDGE_NEWEST_FIRST, edge=EDGE_FIELDS[relationship])
+
+
+def _live_versions(collection: Vars, fresh: Fresh) -> Found:
+    x = fresh("x")
+    c = collection.node
+    return Found(
+        f"({x}:ArtifactVersion)", Vars(x), f"{x}.collection_id = {c}.id AND {x}.version >= 0 AND {x}.state <> 'deleted'"
+    )
+
+
+def _collection_aliases(collection: Vars, fresh: Fresh) -> Found:
+    a, x = fresh("a"), fresh("x")
+    return Found(
+        f"({a}:Alias)-[:POINTS_TO]->({x}:ArtifactVersion)",
+        Vars(x, alias=a),
+        f"{a}.collection_id = {collection.node}.id",
+    )
+
+
+def _latest(collection: Vars, fresh: Fresh) -> Found:
+    x = fresh("x")
+    return Found(
+        f"(:Alias {{collection_id: {collection.node}.id, name: 'latest'}})-[:POINTS_TO]->({x}:ArtifactVersion)", Vars(x)
+    )
+
+
+def _alias_names(version: str, collection: str, fresh: Fresh) -> str:
+    """The names of the aliases of `collection` (an expression for its id) that point at `version`."""
+    a = fresh("a")
+    return (
+        f"COLLECT {{ MATCH ({a}:Alias)-[:POINTS_TO]->({version}) WHERE {a}.collection_id = {collection} "
+        f"RETURN {a}.name ORDER BY {a}.name }}"
+    )
+
+
+def _files(v: Vars, fresh: Fresh) -> str:
+    i, n = fresh("i"), v.node
+    return (
+        f"[{i} IN range(0, size({n}.file_paths) - 1) | "
+        f"{{path: {n}.file_paths[{i}], digest: {n}.file_digests[{i}], size: {n}.file_sizes[{i}]}}]"
+    )
+
+
+def _collection_of(version: Vars, fresh: Fresh) -> Found:
+    x = fresh("x")
+    return Found(f"({version.node})-[:VERSION_OF]->({x}:ArtifactCollection)", Vars(x))
+
+
+def _producer(version: Vars, fresh: Fresh) -> Found:
+    x = fresh("x")
+    return Found(f"({x}:Run)-[:LOGGED {{created: true}}]->({version.node})", Vars(x))
+
+
+def _links(version: Vars, fresh: Fresh) -> Found:
+    c, r = fresh("c"), fresh("r")
+    return Found(f"({c}:RegistryCollection)-[{r}:LINKS]->({version.node})", Vars(version.node, link=r, collection=c))
+
+
+def _registry_entries(collection: Vars, fresh: Fresh) -> Found:
+    r, x = fresh("r"), fresh("x")
+    c = collection.node
+    return Found(f"({c})-[{r}:LINKS]->({x}:ArtifactVersion)", Vars(x, link=r, collection=c))
+
+
+def _registry_aliases(collection: Vars, fresh: Fresh) -> Found:
+    a, x, r = fresh("a"), fresh("x"), fresh("r")
+    c = collection.node
+    return Found(
+        f"({a}:Alias)-[:POINTS_TO]->({x}:ArtifactVersion)<-[{r}:LINKS]-({c})",
+        Vars(x, link=r, collection=c, alias=a),
+        f"{a}.collection_id = {c}.id",
+    )
+
+
+def _registry_version_ref(v: Vars, _: Fresh) -> str:
+    c = v.collection
+    return f"{c}.entity + '/registry-' + {c}.registry + '/' + {c}.name + ':v' + toString({v.link}.version)"
+
+
+DESCRIBED_COLLECTION = {
+    "type": prop("type"),
+    "description": prop("description"),
+    "metadata": prop("metadata"),
+    "tags": prop("tags"),
+    "createdAt": prop("created_at"),
+}
+"""What an artifact collection and a registry collection both carry."""
 
 TYPES: Mapping[str, Mapping[str, Rule]] = {
     "Entity": {
         "name": prop("name"),
         "createdAt": prop("created_at"),
-        "projects": Page("Project", "(@x:Project)-[:IN]->(@v)", BY_NAME),
-        "registries": Page("Registry", "(@x:Registry)-[:IN]->(@v)", BY_NAME),
+        "projects": Page("Project", in_parent("Project"), BY_NAME),
+        "registries": Page("Registry", in_parent("Registry"), BY_NAME),
     },
     "Project": {
-        "id": Expr("@v.entity + '/' + @v.name"),
+        "id": Expr(lambda v, _: f"{v.node}.entity + '/' + {v.node}.name"),
         "entity": prop("entity"),
         "name": prop("name"),
         "createdAt": prop("created_at"),
-        "collections": Page(
-            "ArtifactCollection", "(@x:ArtifactCollection)-[:IN]->(@v)", BY_NAME, filters=COLLECTION_FILTERS
-        ),
-        "runs": Page("Run", "(@x:Run)-[:IN]->(@v)", NEWEST_FIRST, filters=RUN_FILTERS),
+        "collections": Page("ArtifactCollection", in_parent("ArtifactCollection"), BY_NAME, filters=COLLECTION_FILTERS),
+        "runs": Page("Run", in_parent("Run"), NEWEST_FIRST, filters=RUN_FILTERS),
     },
     "Run": {
         "id": prop("id"),
@@ -54,54 +189,30 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "tags": prop("tags"),
         "notes": prop("notes"),
         "user": prop("user"),
-        "inputs": Page(
-            "ArtifactVersion",
-            "(@x:ArtifactVersion)-[@r:USED_BY]->(@v)",
-            EDGE_NEWEST_FIRST,
-            edge={"at": "@r.at", "alias": "@r.alias"},
-        ),
-        "outputs": Page(
-            "ArtifactVersion",
-            "(@v)-[@r:LOGGED]->(@x:ArtifactVersion)",
-            EDGE_NEWEST_FIRST,
-            edge={"at": "@r.at", "created": "@r.created"},
-        ),
+        "inputs": edge_page("ArtifactVersion", "USED_BY", item_first=True),
+        "outputs": edge_page("ArtifactVersion", "LOGGED", item_first=False),
     },
     "ArtifactCollection": {
         "id": prop("id"),
         "entity": prop("entity"),
         "project": prop("project"),
         "name": prop("name"),
-        "ref": Expr("@v.entity + '/' + @v.project + '/' + @v.name"),
-        "type": prop("type"),
-        "description": prop("description"),
-        "metadata": prop("metadata"),
-        "tags": prop("tags"),
-        "createdAt": prop("created_at"),
+        "ref": Expr(lambda v, _: f"{v.node}.entity + '/' + {v.node}.project + '/' + {v.node}.name"),
+        **DESCRIBED_COLLECTION,
         "versions": Page(
             "ArtifactVersion",
-            "(@x:ArtifactVersion)",
-            (Sort("@x.version", Order.DESC, SortKind.INT),),
-            where=f"@x.collection_id = @v.id AND @x.version >= 0 AND {LIVE_VERSION}",
-            count="@v.live_versions",
-            order_prefix="@x.collection_id DESC",
+            _live_versions,
+            (Sort("version", Order.DESC, SortKind.INT),),
+            count=lambda collection: f"{collection.node}.live_versions",
+            order_prefix=lambda item: f"{item.node}.collection_id DESC",
         ),
-        "aliases": Many(
-            "Alias",
-            "(@a:Alias)-[:POINTS_TO]->(@x:ArtifactVersion)",
-            where="@a.collection_id = @v.id",
-            order_by="@a.name",
-            binds={"a": "a", "v": "x"},
-        ),
-        "latest": One(
-            "ArtifactVersion",
-            "(:Alias {collection_id: @v.id, name: 'latest'})-[:POINTS_TO]->(@x:ArtifactVersion)",
-        ),
+        "aliases": Many("Alias", _collection_aliases, order_by=lambda item: f"{item.alias}.name"),
+        "latest": One("ArtifactVersion", _latest),
     },
     "Alias": {
-        "name": Expr("@a.name"),
-        "version": Expr("@v.version"),
-        "artifact": One("ArtifactVersion", binds={"v": "v"}),
+        "name": Expr(lambda v, _: f"{v.alias}.name"),
+        "version": Expr(lambda v, _: f"{v.node}.version"),
+        "artifact": View("ArtifactVersion", lambda alias: Vars(alias.node)),
     },
     "ArtifactVersion": {
         "id": prop("id"),
@@ -110,8 +221,8 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "name": prop("name"),
         "type": prop("type"),
         "version": prop("version"),
-        "versionName": Expr("'v' + toString(@v.version)"),
-        "ref": Expr(VERSION_FULL_NAME),
+        "versionName": Expr(lambda v, _: f"'v' + toString({v.node}.version)"),
+        "ref": Expr(lambda v, _: version_ref(v)),
         "digest": prop("digest"),
         "size": prop("size"),
         "fileCount": prop("file_count"),
@@ -120,35 +231,14 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "tags": prop("tags"),
         "createdAt": prop("created_at"),
         "state": prop("state"),
-        "deleted": Expr("@v.state = 'deleted'"),
-        "aliases": Expr(
-            "COLLECT { MATCH (@a:Alias)-[:POINTS_TO]->(@v) WHERE @a.collection_id = @v.collection_id "
-            "RETURN @a.name ORDER BY @a.name }"
-        ),
-        "files": Expr(
-            "[@i IN range(0, size(@v.file_paths) - 1) | "
-            "{path: @v.file_paths[@i], digest: @v.file_digests[@i], size: @v.file_sizes[@i]}]"
-        ),
-        "collection": One("ArtifactCollection", "(@v)-[:VERSION_OF]->(@x:ArtifactCollection)"),
-        "createdBy": One("Run", "(@x:Run)-[:LOGGED {created: true}]->(@v)"),
-        "loggedBy": Page(
-            "Run",
-            "(@x:Run)-[@r:LOGGED]->(@v)",
-            EDGE_NEWEST_FIRST,
-            edge={"at": "@r.at", "created": "@r.created"},
-        ),
-        "usedBy": Page(
-            "Run",
-            "(@v)-[@r:USED_BY]->(@x:Run)",
-            EDGE_NEWEST_FIRST,
-            edge={"at": "@r.at", "alias": "@r.alias"},
-        ),
-        "links": Many(
-            "RegistryVersion",
-            "(@c:RegistryCollection)-[@r:LINKS]->(@v)",
-            order_by="@r.linked_at",
-            binds={"v": "v", "r": "r", "c": "c"},
-        ),
+        "deleted": Expr(lambda v, _: f"{v.node}.state = 'deleted'"),
+        "aliases": Expr(lambda v, fresh: _alias_names(v.node, f"{v.node}.collection_id", fresh)),
+        "files": Expr(_files),
+        "collection": One("ArtifactCollection", _collection_of),
+        "createdBy": One("Run", _producer),
+        "loggedBy": edge_page("Run", "LOGGED", item_first=True),
+        "usedBy": edge_page("Run", "USED_BY", item_first=False),
+        "links": Many("RegistryVersion", _links, order_by=lambda item: f"{item.link}.linked_at"),
     },
     "Registry": {
         "id": prop("id"),
@@ -157,10 +247,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "description": prop("description"),
         "createdAt": prop("created_at"),
         "collections": Page(
-            "RegistryCollection",
-            "(@x:RegistryCollection)-[:IN]->(@v)",
-            BY_NAME,
-            filters={"namePrefix": "@x.name STARTS WITH @p"},
+            "RegistryCollection", in_parent("RegistryCollection"), BY_NAME, filters={"namePrefix": starts_with("name")}
         ),
     },
     "RegistryCollection": {
@@ -168,42 +255,26 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "entity": prop("entity"),
         "registry": prop("registry"),
         "name": prop("name"),
-        "ref": Expr("@v.entity + '/registry-' + @v.registry + '/' + @v.name"),
-        "type": prop("type"),
-        "description": prop("description"),
-        "metadata": prop("metadata"),
-        "tags": prop("tags"),
-        "createdAt": prop("created_at"),
+        "ref": Expr(lambda v, _: f"{v.node}.entity + '/registry-' + {v.node}.registry + '/' + {v.node}.name"),
+        **DESCRIBED_COLLECTION,
         "versions": Page(
-            "RegistryVersion",
-            "(@v)-[@r:LINKS]->(@x:ArtifactVersion)",
-            (Sort("@r.version", Order.DESC, SortKind.INT),),
-            binds={"v": "x", "r": "r", "c": "v"},
+            "RegistryVersion", _registry_entries, (Sort("version", Order.DESC, SortKind.INT, on_link=True),)
         ),
-        "aliases": Many(
-            "RegistryAlias",
-            "(@a:Alias)-[:POINTS_TO]->(@x:ArtifactVersion)<-[@r:LINKS]-(@v)",
-            where="@a.collection_id = @v.id",
-            order_by="@a.name",
-            binds={"a": "a", "v": "x", "r": "r", "c": "v"},
-        ),
+        "aliases": Many("RegistryAlias", _registry_aliases, order_by=lambda item: f"{item.alias}.name"),
     },
     "RegistryAlias": {
-        "name": Expr("@a.name"),
-        "version": Expr("@r.version"),
-        "entry": One("RegistryVersion", binds={"v": "v", "r": "r", "c": "c"}),
+        "name": Expr(lambda v, _: f"{v.alias}.name"),
+        "version": Expr(lambda v, _: f"{v.link}.version"),
+        "entry": View("RegistryVersion", lambda alias: Vars(alias.node, link=alias.link, collection=alias.collection)),
     },
     "RegistryVersion": {
-        "version": Expr("@r.version"),
-        "versionName": Expr("'v' + toString(@r.version)"),
-        "ref": Expr("@c.entity + '/registry-' + @c.registry + '/' + @c.name + ':v' + toString(@r.version)"),
-        "linkedAt": Expr("@r.linked_at"),
-        "linkedBy": Expr("@r.linked_by"),
-        "aliases": Expr(
-            "COLLECT { MATCH (@a:Alias)-[:POINTS_TO]->(@v) WHERE @a.collection_id = @c.id "
-            "RETURN @a.name ORDER BY @a.name }"
-        ),
-        "artifact": One("ArtifactVersion", binds={"v": "v"}),
-        "collection": One("RegistryCollection", binds={"v": "c"}),
+        "version": Expr(lambda v, _: f"{v.link}.version"),
+        "versionName": Expr(lambda v, _: f"'v' + toString({v.link}.version)"),
+        "ref": Expr(_registry_version_ref),
+        "linkedAt": Expr(lambda v, _: f"{v.link}.linked_at"),
+        "linkedBy": Expr(lambda v, _: f"{v.link}.linked_by"),
+        "aliases": Expr(lambda v, fresh: _alias_names(v.node, f"{v.collection}.id", fresh)),
+        "artifact": View("ArtifactVersion", lambda entry: Vars(entry.node)),
+        "collection": View("RegistryCollection", lambda entry: Vars(entry.collection)),
     },
 }

@@ -1,4 +1,8 @@
-"""Relay pages over keyset cursors: opaque cursors carry the sort values of the last edge."""
+"""Relay pages over keyset cursors: opaque cursors carry the sort values of the last edge.
+
+Every paginated read (connections in `printer.py`, cluster members in `clusters.py`) is written by
+`page_rows` from a `Listing`: the rows a pattern finds, after the cursor by `keyset`, in sort order, one more
+than the page holds so that `finish_page` can tell whether a next page exists."""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ import datetime as dt
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cypher.errors import InvalidInput
-from cypher.rules import Sort, SortKind
+from cypher.rules import Order, Sort, SortKind, Vars
 
 _KIND_TYPES: dict[SortKind, type] = {SortKind.INT: int, SortKind.STRING: str, SortKind.DATETIME: str}
 _INT64 = range(-(2**63), 2**63)
@@ -86,3 +91,50 @@ def finish_page(raw: dict[str, Any], first: int, after: str | None) -> dict[str,
     if "total_count" in raw:
         page["total_count"] = raw["total_count"]
     return page
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of rows as a plan: MATCH `pattern` WHERE `conditions` (the keyset included), carry `carried`,
+    ORDER BY `order`, LIMIT `limit` (a parameter: first + 1), and RETURN the map of `row` entries."""
+
+    pattern: str
+    conditions: list[str]
+    carried: list[str]
+    order: list[str]
+    limit: str
+    row: list[str]
+
+
+def page_rows(listing: Listing) -> str:
+    """A listing as one COLLECT subquery: the list of its rows."""
+    return (
+        f"COLLECT {{ MATCH {listing.pattern}{where(listing.conditions)} WITH {', '.join(listing.carried)} "
+        f"ORDER BY {', '.join(listing.order)} LIMIT {listing.limit} RETURN {{{', '.join(listing.row)}}} }}"
+    )
+
+
+def where(conditions: Sequence[str]) -> str:
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def order_by(sort: Sequence[Sort], item: Vars) -> list[str]:
+    return [f"{key.expr(item)} {key.order.value}" for key in sort]
+
+
+def cursor_entry(sort: Sequence[Sort], item: Vars) -> str:
+    """The row's `cursor`: its sort values (date-times as text), which `finish_page` encodes."""
+    values = (f"toString({key.expr(item)})" if key.kind is SortKind.DATETIME else key.expr(item) for key in sort)
+    return f"cursor: [{', '.join(values)}]"
+
+
+def keyset(sort: Sequence[Sort], item: Vars, params: Sequence[str]) -> str:
+    """Rows strictly after the cursor in (k1, k2, ...) order: k1 beyond, or equal and k2 beyond, ..."""
+    exprs = [key.expr(item) for key in sort]
+    values = [f"datetime({p})" if key.kind is SortKind.DATETIME else p for key, p in zip(sort, params, strict=True)]
+    alternatives = []
+    for i, key in enumerate(sort):
+        beyond = "<" if key.order is Order.DESC else ">"
+        equal = [f"{exprs[j]} = {values[j]}" for j in range(i)]
+        alternatives.append(" AND ".join([*equal, f"{exprs[i]} {beyond} {values[i]}"]))
+    return "(" + " OR ".join(f"({alt})" for alt in alternatives) + ")"

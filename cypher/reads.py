@@ -12,25 +12,37 @@ from cypher.executor import Statement
 from cypher.model import BY_NAME, COLLECTION_FILTERS, NEWEST_FIRST, RUN_FILTERS
 from cypher.printer import Limits, Scope, project, render_page
 from cypher.refs import ArtifactRef, CollectionRef, parse_artifact_ref, parse_collection_ref, parse_run_id
-from cypher.rules import Page
+from cypher.rules import NO_PARENT, Finder, Found, Fresh, Page, Vars, equals
 from cypher.selection import Field
+
+ROOT = Vars("x")
 
 
 @dataclass(frozen=True)
 class Root:
-    """Where a root object is found: a MATCH binding its roles (`x` by default) and its GraphQL type."""
+    """Where a root object is found: a MATCH binding its variables (`x` by default) and its GraphQL type.
+
+    `bound` may still be a mapping of the old roles (`v`, `r`, `c`) for callers not yet moved to `Vars`
+    (cypher/writes.py)."""
 
     match: str
     type: str
-    bound: Mapping[str, str] = field(default_factory=lambda: {"v": "x"})
+    bound: Vars | Mapping[str, str] = ROOT
     params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def vars(self) -> Vars:
+        if isinstance(self.bound, Vars):
+            return self.bound
+        roles = self.bound
+        return Vars(roles.get("v", ""), link=roles.get("r", ""), collection=roles.get("c", ""))
 
 
 def compile_read(selection: Field, caller: Mapping[str, Any], limits: Limits | None = None) -> Statement:
     """One statement for one root query field; the row `result` holds the whole answer."""
     scope = Scope(caller, limits or Limits())
     if selection.name in ROOT_PAGES:
-        body = render_page(ROOT_PAGES[selection.name], selection, {}, scope)
+        body = render_page(ROOT_PAGES[selection.name], selection, NO_PARENT, scope)
         return Statement(f"RETURN {body} AS result", scope.params)
     return compile_root(ROOT_OBJECTS[selection.name](selection.args, scope), selection, scope)
 
@@ -38,7 +50,7 @@ def compile_read(selection: Field, caller: Mapping[str, Any], limits: Limits | N
 def compile_root(root: Root, selection: Field, scope: Scope) -> Statement:
     """The root's MATCH (which keeps to what the caller may see), then the selection as the column `result`."""
     scope.params.update(root.params)
-    body = project(root.type, root.bound, selection.fields(root.type), scope)
+    body = project(root.type, root.vars, selection.fields(root.type), scope)
     return Statement(f"{root.match} RETURN {body} AS result", scope.params)
 
 
@@ -47,7 +59,7 @@ def file_readable(digest: str, caller: Mapping[str, Any]) -> Statement:
     scope = Scope(caller)
     return Statement(
         f"MATCH (:File {{digest: {scope.param(digest)}}})<-[:CONTAINS]-(x:ArtifactVersion) "
-        f"WHERE {visible('ArtifactVersion', {'v': 'x'})} RETURN x.id AS id LIMIT 1",
+        f"WHERE {visible('ArtifactVersion', ROOT)} RETURN x.id AS id LIMIT 1",
         scope.params,
     )
 
@@ -71,12 +83,12 @@ def match_collection(ref: CollectionRef, scope: Scope, var: str) -> str:
         return (
             f"MATCH ({var}:RegistryCollection {{entity: {scope.param(ref.entity)}, "
             f"registry: {scope.param(ref.registry)}, name: {scope.param(ref.name)}}}) "
-            f"WHERE {visible('RegistryCollection', {'v': var})}"
+            f"WHERE {visible('RegistryCollection', Vars(var))}"
         )
     return (
         f"MATCH ({var}:ArtifactCollection {{entity: {scope.param(ref.entity)}, "
         f"project: {scope.param(ref.project)}, name: {scope.param(ref.name)}}}) "
-        f"WHERE {visible('ArtifactCollection', {'v': var})}"
+        f"WHERE {visible('ArtifactCollection', Vars(var))}"
     )
 
 
@@ -95,12 +107,12 @@ def match_version(ref: ArtifactRef, scope: Scope, var: str = "x", collection: st
             f"MATCH (:Alias {{collection_id: {collection}.id, name: {scope.param(ref.alias)}}})"
             f"-[:POINTS_TO]->({var}:ArtifactVersion)"
         )
-    return f"{clause} {found} WHERE {visible('ArtifactVersion', {'v': var})}"
+    return f"{clause} {found} WHERE {visible('ArtifactVersion', Vars(var))}"
 
 
 def visible_root(match: str, type_name: str) -> Root:
     """A root found by `match` (binding `x`), kept only when the caller may see it."""
-    return Root(f"{match} WHERE {visible(type_name, {'v': 'x'})}", type_name)
+    return Root(f"{match} WHERE {visible(type_name, ROOT)}", type_name)
 
 
 def _entity(args: Mapping[str, Any], scope: Scope) -> Root:
@@ -152,19 +164,24 @@ ROOT_OBJECTS: Mapping[str, Callable[[Mapping[str, Any], Scope], Root]] = {
     "registry": _registry,
 }
 
+
+def every(label: str) -> Finder:
+    """All nodes of `label` (a root listing; its filters and the visibility rule narrow it)."""
+
+    def find(_: Vars, fresh: Fresh) -> Found:
+        x = fresh("x")
+        return Found(f"({x}:{label})", Vars(x))
+
+    return find
+
+
+IN_PROJECT = {"entity": equals("entity"), "project": equals("project")}
+
 ROOT_PAGES: Mapping[str, Page] = {
-    "entities": Page("Entity", "(@x:Entity)", BY_NAME),
-    "runs": Page(
-        "Run",
-        "(@x:Run)",
-        NEWEST_FIRST,
-        filters={"entity": "@x.entity = @p", "project": "@x.project = @p", **RUN_FILTERS},
-    ),
+    "entities": Page("Entity", every("Entity"), BY_NAME),
+    "runs": Page("Run", every("Run"), NEWEST_FIRST, filters={**IN_PROJECT, **RUN_FILTERS}),
     "collections": Page(
-        "ArtifactCollection",
-        "(@x:ArtifactCollection)",
-        BY_NAME,
-        filters={"entity": "@x.entity = @p", "project": "@x.project = @p", **COLLECTION_FILTERS},
+        "ArtifactCollection", every("ArtifactCollection"), BY_NAME, filters={**IN_PROJECT, **COLLECTION_FILTERS}
     ),
-    "registries": Page("Registry", "(@x:Registry)", BY_NAME, filters={"entity": "@x.entity = @p"}),
+    "registries": Page("Registry", every("Registry"), BY_NAME, filters={"entity": equals("entity")}),
 }

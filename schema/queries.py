@@ -7,10 +7,12 @@ from typing import Annotated, Any
 
 import strawberry
 
+from cypher.clusters import compile_cluster_page
 from cypher.errors import NotFound
 from cypher.executor import Statement
 from cypher.health import neo4j_status
-from cypher.lineage import compile_cluster_page, compile_impact, compile_lineage, compile_path, number_redacted
+from cypher.lineage import compile_impact, compile_lineage, compile_path
+from cypher.lineage_answer import number_redacted
 from cypher.paging import finish_page
 from cypher.printer import Limits
 from cypher.reads import compile_read

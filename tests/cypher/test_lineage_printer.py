@@ -8,8 +8,9 @@ import datetime as dt
 from typing import Any
 
 from cypher.access import Caller
+from cypher.clusters import compile_cluster_page
 from cypher.executor import Statement
-from cypher.lineage import compile_cluster_page, compile_impact, compile_lineage, compile_path
+from cypher.lineage import compile_impact, compile_lineage, compile_path
 from cypher.printer import Limits
 from schema.build import schema
 from schema.selection import root_selections
@@ -233,35 +234,31 @@ def test_a_cluster_page_counts_and_pages_visible_members_after_the_cursor() -> N
            hasNextPage } } }"""
     )
     assert statement.text == (
-        "MATCH (p:ArtifactVersion {id: $p3})-[e:USED_BY|LOGGED]->(n) WHERE n:Run AND coalesce(n.job_type, '')"
-        " = $p0 AND ($caller.superuser OR n.entity IN $caller.read) AND e.at <= $p2 AND n.created_at <= $p2 "
-        "AND ($caller.superuser OR p.entity IN $caller.read)\n"
-        "WITH count(*) AS total\n"
-        "CALL () { MATCH (p:ArtifactVersion {id: $p3})-[e:USED_BY|LOGGED]->(n) WHERE n:Run AND "
-        "coalesce(n.job_type, '') = $p0 AND ($caller.superuser OR n.entity IN $caller.read) AND e.at <= $p2 "
-        "AND n.created_at <= $p2 AND ($caller.superuser OR p.entity IN $caller.read) AND (n.created_at < "
-        "datetime($p4) OR (n.created_at = datetime($p4) AND n.id < $p5))\n"
-        "  WITH e, n, startNode(e) AS a, endNode(e) AS b ORDER BY n.created_at DESC, n.id DESC LIMIT $p6\n"
-        "  RETURN collect({cursor: [toString(n.created_at), n.id], node: CASE WHEN NOT ($caller.superuser OR "
-        "n.entity IN $caller.read) THEN {__typename: 'RedactedNode', id: CASE WHEN ($caller.superuser OR "
-        "n.entity IN $caller.read) THEN n.id ELSE 'redacted:' + elementId(n) END, kind: CASE WHEN n:Run THEN "
-        "'RUN' ELSE 'ARTIFACT' END} WHEN n:Run THEN {__typename: 'Run', `name`: n.name} WHEN "
-        "n:ArtifactVersion THEN {__typename: 'ArtifactVersion'} END, edge: {kind: type(e), from_: CASE WHEN "
-        "($caller.superuser OR a.entity IN $caller.read) THEN a.id ELSE 'redacted:' + elementId(a) END, to: "
-        "CASE WHEN ($caller.superuser OR b.entity IN $caller.read) THEN b.id ELSE 'redacted:' + elementId(b) "
-        "END, at: e.at, alias: CASE WHEN ($caller.superuser OR a.entity IN $caller.read) AND "
-        "($caller.superuser OR b.entity IN $caller.read) THEN e.alias END, created: CASE WHEN "
-        "($caller.superuser OR a.entity IN $caller.read) AND ($caller.superuser OR b.entity IN $caller.read) "
-        "THEN e.created END}}) AS rows }\n"
-        "RETURN {total_count: total, edges: rows} AS result"
+        "RETURN {total_count: COUNT { MATCH (p:ArtifactVersion {id: $p2})-[e:USED_BY|LOGGED]->(n) WHERE n:Run"
+        " AND coalesce(n.job_type, '') = $p0 AND ($caller.superuser OR n.entity IN $caller.read) AND e.at <= "
+        "$p1 AND n.created_at <= $p1 AND ($caller.superuser OR p.entity IN $caller.read) }, edges: COLLECT { "
+        "MATCH (p:ArtifactVersion {id: $p2})-[e:USED_BY|LOGGED]->(n) WHERE n:Run AND coalesce(n.job_type, '')"
+        " = $p0 AND ($caller.superuser OR n.entity IN $caller.read) AND e.at <= $p1 AND n.created_at <= $p1 "
+        "AND ($caller.superuser OR p.entity IN $caller.read) AND ((n.created_at < datetime($p3)) OR "
+        "(n.created_at = datetime($p3) AND n.id < $p4)) WITH e, n, startNode(e) AS a, endNode(e) AS b ORDER "
+        "BY n.created_at DESC, n.id DESC LIMIT $p5 RETURN {cursor: [toString(n.created_at), n.id], node: CASE"
+        " WHEN NOT ($caller.superuser OR n.entity IN $caller.read) THEN {__typename: 'RedactedNode', id: CASE"
+        " WHEN ($caller.superuser OR n.entity IN $caller.read) THEN n.id ELSE 'redacted:' + elementId(n) END,"
+        " kind: CASE WHEN n:Run THEN 'RUN' ELSE 'ARTIFACT' END} WHEN n:Run THEN {__typename: 'Run', `name`: "
+        "n.name} WHEN n:ArtifactVersion THEN {__typename: 'ArtifactVersion'} END, edge: {kind: type(e), "
+        "from_: CASE WHEN ($caller.superuser OR a.entity IN $caller.read) THEN a.id ELSE 'redacted:' + "
+        "elementId(a) END, to: CASE WHEN ($caller.superuser OR b.entity IN $caller.read) THEN b.id ELSE "
+        "'redacted:' + elementId(b) END, at: e.at, alias: CASE WHEN ($caller.superuser OR a.entity IN "
+        "$caller.read) AND ($caller.superuser OR b.entity IN $caller.read) THEN e.alias END, created: CASE "
+        "WHEN ($caller.superuser OR a.entity IN $caller.read) AND ($caller.superuser OR b.entity IN "
+        "$caller.read) THEN e.created END}} }} AS result"
     )
     expected: dict[str, Any] = {
         "p0": "train",
-        "p1": "train",
-        "p2": utc(2026, 2, 1, 0, 0),
-        "p3": "zoo-team/zoo/data:v0",
-        "p4": "2026-01-01T00:00:00Z",
-        "p5": "zoo-team/zoo/r1",
-        "p6": 3,
+        "p1": utc(2026, 2, 1, 0, 0),
+        "p2": "zoo-team/zoo/data:v0",
+        "p3": "2026-01-01T00:00:00Z",
+        "p4": "zoo-team/zoo/r1",
+        "p5": 3,
     }
     assert statement.params == {"caller": CALLER, **expected}
