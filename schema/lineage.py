@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import auto
 from typing import Annotated
 
 import strawberry
 
 from schema.scalars import DateTime
-from schema.types import ArtifactVersion, DictBacked, PageInfo, Run
+from schema.types import ArtifactVersion, DictBacked, NamedEnum, PageInfo, Run
 
 
 @strawberry.enum(
     description="UPSTREAM goes against the arrows (inputs), DOWNSTREAM with them (outputs); "
     "BOTH is the union of the two cones."
 )
-class LineageDirection(Enum):
-    UPSTREAM = "UPSTREAM"
-    DOWNSTREAM = "DOWNSTREAM"
-    BOTH = "BOTH"
+class LineageDirection(NamedEnum):
+    UPSTREAM = auto()
+    DOWNSTREAM = auto()
+    BOTH = auto()
 
 
 @strawberry.enum(description="USED_BY: artifact version -> run that used it. LOGGED: run -> version it logged.")
-class LineageEdgeKind(Enum):
-    USED_BY = "USED_BY"
-    LOGGED = "LOGGED"
+class LineageEdgeKind(NamedEnum):
+    USED_BY = auto()
+    LOGGED = auto()
 
 
 @strawberry.enum
-class LineageNodeKind(Enum):
-    RUN = "RUN"
-    ARTIFACT = "ARTIFACT"
+class LineageNodeKind(NamedEnum):
+    RUN = auto()
+    ARTIFACT = auto()
 
 
 @strawberry.type(description="A node the caller may not see: only its kind, so the lineage keeps its shape.")

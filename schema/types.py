@@ -33,6 +33,14 @@ class DictBacked:
         return isinstance(obj, dict) and obj.get("__typename") == cls.__name__
 
 
+class NamedEnum(Enum):
+    """An enum whose values are its names, as the compiled Cypher stores and compares them."""
+
+    @staticmethod
+    def _generate_next_value_(name: str, start: int, count: int, last_values: list[Any]) -> str:
+        return name
+
+
 @strawberry.enum(description="Where a run stands; a run that stops reporting is swept to CRASHED.")
 class RunState(Enum):
     RUNNING = "running"
