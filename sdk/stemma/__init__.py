@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stemma.api import Api
-from stemma.artifacts import Artifact
+from stemma.artifacts import Artifact, RunInfo
 from stemma.errors import (
     BadUserInput,
     Conflict,
@@ -20,7 +20,7 @@ from stemma.errors import (
 )
 from stemma.files import ManifestEntry
 from stemma.lineage import Lineage, LineageCluster, LineageEdge, RedactedNode
-from stemma.records import RegistryLink, RunInfo
+from stemma.records import RegistryLink
 from stemma.runs import Run, current, finish, init
 from stemma.transport import VERSION
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from stemma import queries
-from stemma.artifacts import Artifact, qualify
+from stemma.artifacts import Artifact, RunInfo
 from stemma.client import GraphQLClient
 from stemma.config import Settings
 from stemma.errors import UsageError
 from stemma.lineage import Lineage, check_direction
-from stemma.records import RunInfo
+from stemma.names import qualify
 
 
 class Api:

@@ -1,12 +1,13 @@
-"""Artifacts: a draft you add files to and log from a run, or a logged version read back from the server."""
+"""Artifacts and the runs recorded with them: an Artifact is a draft you add files to and log from a run, or a
+logged version read back from the server; a RunInfo is a run as the server records it. They are the two kinds of
+node in lineage and each leads to the other (a version's loggers, a run's inputs), so they live together."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,33 +15,9 @@ from stemma import queries
 from stemma.client import GraphQLClient
 from stemma.errors import UsageError
 from stemma.files import LocalFile, ManifestEntry, entry_path, hash_file, manifest_digest
-from stemma.records import RunInfo, require_datetime
+from stemma.names import check_name
+from stemma.records import parse_datetime, require_datetime
 from stemma.transfer import Transfer, UploadReport
-
-_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
-
-
-def check_name(value: str, field: str) -> str:
-    """Letters, digits, '-', '_' and '.', at most 128 — checked here so a bad name fails before any upload."""
-    if not isinstance(value, str) or not _NAME.fullmatch(value):
-        raise UsageError(
-            f"{field} may hold only letters, digits, '-', '_' and '.' (1 to 128); got {value!r}", field=field
-        )
-    return value
-
-
-def qualify(ref: str, entity: str | None, project: str | None) -> str:
-    """A full reference ENTITY/PROJECT/NAME:LABEL from `name`, `name:label`, `project/name…` or a full one."""
-    if ":" not in ref:
-        ref = f"{ref}:latest"
-    slashes = ref.split(":", 1)[0].count("/")
-    if slashes == 0 and entity and project:
-        return f"{entity}/{project}/{ref}"
-    if slashes == 1 and entity:
-        return f"{entity}/{ref}"
-    if slashes != 2:
-        raise UsageError(f"{ref!r} is not a full reference ENTITY/PROJECT/NAME:VERSION_OR_ALIAS", field="ref")
-    return ref
 
 
 @dataclass(frozen=True)
@@ -243,6 +220,59 @@ class Artifact:
         self._logged()
         assert self._client is not None
         return self._client
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A run as the server records it; like wandb's public Run, `id` is the short id and `path` the full one."""
+
+    path: str
+    id: str
+    entity: str
+    project: str
+    name: str | None
+    state: str
+    job_type: str | None
+    config: dict[str, Any]
+    tags: tuple[str, ...]
+    notes: str | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    heartbeat_at: dt.datetime | None
+    client: GraphQLClient | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_server(cls, data: Mapping[str, Any], client: GraphQLClient | None = None) -> RunInfo:
+        return cls(
+            path=data["id"],
+            id=data["runId"],
+            entity=data["entity"],
+            project=data["project"],
+            name=data["name"],
+            state=data["state"].lower(),
+            job_type=data["jobType"],
+            config=dict(data["config"] or {}),
+            tags=tuple(data["tags"]),
+            notes=data["notes"],
+            created_at=require_datetime(data["createdAt"]),
+            finished_at=parse_datetime(data["finishedAt"]),
+            heartbeat_at=parse_datetime(data["heartbeatAt"]),
+            client=client,
+        )
+
+    def used_artifacts(self) -> list[Artifact]:
+        """Artifact versions this run used, newest use first."""
+        return self._artifacts(queries.RUN_INPUTS)
+
+    def logged_artifacts(self) -> list[Artifact]:
+        """Artifact versions this run logged, newest first."""
+        return self._artifacts(queries.RUN_OUTPUTS)
+
+    def _artifacts(self, document: str) -> list[Artifact]:
+        if self.client is None:
+            raise UsageError("this RunInfo was built without a connection to the server")
+        client = self.client
+        return [Artifact.from_server(node, client) for node in client.nodes(document, {"id": self.path}, "run")]
 
 
 def log_artifact(client: GraphQLClient, run_path: str, artifact: Artifact, aliases: Sequence[str]) -> UploadReport:

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stemma.artifacts import Artifact
+from stemma.artifacts import Artifact, RunInfo
 from stemma.client import GraphQLClient
 from stemma.errors import UsageError
 from stemma.queries import LINEAGE_DIRECTIONS
-from stemma.records import RunInfo, parse_datetime
+from stemma.records import parse_datetime
 
 
 @dataclass(frozen=True)

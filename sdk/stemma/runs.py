@@ -16,12 +16,13 @@ from types import TracebackType
 from typing import Any
 
 from stemma import queries
-from stemma.artifacts import Artifact, log_artifact, qualify
+from stemma.artifacts import Artifact, RunInfo, log_artifact
 from stemma.client import GraphQLClient
 from stemma.config import Settings
 from stemma.errors import StemmaError, UsageError
 from stemma.heartbeat import Heartbeat
-from stemma.records import RegistryLink, RunInfo
+from stemma.names import qualify
+from stemma.records import RegistryLink
 
 RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 DEFAULT_PROJECT = "uncategorized"
