@@ -115,31 +115,29 @@ query CreatedBy($ref: String!) {
     + RUN_FIELDS
 )
 
-LOGGED_BY = (
-    """
-query LoggedBy($ref: String!, $first: Int!, $after: String) {
-  artifact(ref: $ref) {
-    page: loggedBy(first: $first, after: $after) { edges { node { ...RunFields } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-}
-"""
-    + RUN_FIELDS
-)
 
-USED_BY = (
-    """
-query UsedBy($ref: String!, $first: Int!, $after: String) {
-  artifact(ref: $ref) {
-    page: usedBy(first: $first, after: $after) { edges { node { ...RunFields } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-}
+def page_query(operation: str, root: str, key: str, key_type: str, connection: str, fragment: str) -> str:
+    """The query for one page of `connection` under the root field `root(key: $key)`, aliased `page` as
+    GraphQLClient.nodes reads it; each node is read with `fragment`."""
+    fragment_name = fragment.split()[1]
+    return (
+        f"""
+query {operation}(${key}: {key_type}, $first: Int!, $after: String) {{
+  {root}({key}: ${key}) {{
+    page: {connection}(first: $first, after: $after) {{ edges {{ node {{ ...{fragment_name} }} }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}
 """
-    + RUN_FIELDS
-)
+        + fragment
+    )
+
+
+LOGGED_BY = page_query("LoggedBy", "artifact", "ref", "String!", "loggedBy", RUN_FIELDS)
+USED_BY = page_query("UsedBy", "artifact", "ref", "String!", "usedBy", RUN_FIELDS)
+RUN_INPUTS = page_query("RunInputs", "run", "id", "ID!", "inputs", ARTIFACT_FIELDS)
+RUN_OUTPUTS = page_query("RunOutputs", "run", "id", "ID!", "outputs", ARTIFACT_FIELDS)
 
 RUN = (
     """
@@ -148,32 +146,6 @@ query Run($id: ID!) {
 }
 """
     + RUN_FIELDS
-)
-
-RUN_INPUTS = (
-    """
-query RunInputs($id: ID!, $first: Int!, $after: String) {
-  run(id: $id) {
-    page: inputs(first: $first, after: $after) { edges { node { ...ArtifactFields } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-}
-"""
-    + ARTIFACT_FIELDS
-)
-
-RUN_OUTPUTS = (
-    """
-query RunOutputs($id: ID!, $first: Int!, $after: String) {
-  run(id: $id) {
-    page: outputs(first: $first, after: $after) { edges { node { ...ArtifactFields } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-}
-"""
-    + ARTIFACT_FIELDS
 )
 
 LINEAGE_DIRECTIONS = ("UPSTREAM", "DOWNSTREAM", "BOTH")
