@@ -36,9 +36,9 @@ def _graphql_error(error: Mapping[str, Any]) -> StemmaError:
 class GraphQLClient:
     """Runs the SDK's GraphQL documents; an UNAVAILABLE answer is retried like a lost connection."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, transport: Transport | None = None) -> None:
         self.settings = settings
-        self.transport = Transport(settings)
+        self.transport = transport or Transport(settings)
 
     def close(self) -> None:
         self.transport.close()

@@ -43,6 +43,17 @@ class Backoff:
         return min(self.longest, self.first * self.factor**attempt) * random.uniform(0.5, 1.0)
 
 
+class Clock:
+    """Time as the transport sees it: `now` for the retry budget, `sleep` between attempts. Tests pass one that
+    records what the transport chose to wait."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
 def retryable_status(status: int) -> bool:
     return status == 429 or status >= 500
 
@@ -66,13 +77,14 @@ def retry_after(response: httpx.Response) -> float | None:
 class Transport:
     """One connection pool to the server, shared by a run's threads; the API key travels as a bearer token."""
 
-    def __init__(self, settings: Settings, backoff: Backoff | None = None) -> None:
+    def __init__(self, settings: Settings, backoff: Backoff | None = None, clock: Clock | None = None) -> None:
         headers = {"user-agent": f"stemma-python/{VERSION}"}
         if settings.api_key:
             headers["authorization"] = f"Bearer {settings.api_key}"
         self.base_url = settings.base_url
         self.retry_seconds = settings.retry_seconds
         self.backoff = backoff or Backoff()
+        self.clock = clock or Clock()
         self.http = httpx.Client(
             base_url=settings.base_url,
             headers=headers,
@@ -101,7 +113,7 @@ class Transport:
         `body` makes a fresh request body for every attempt. `handle` reads the (streamed) response;
         it may raise RetryLater, and a connection lost while it reads is retried like any other."""
         budget = self.retry_seconds if retry_seconds is None else retry_seconds
-        deadline = time.monotonic() + budget
+        deadline = self.clock.now() + budget
         attempt = 0
         while True:
             wait: float | None = None
@@ -119,13 +131,13 @@ class Transport:
                 failure, wait = exc.reason, exc.after
             delay = wait if wait is not None else self.backoff.delay(attempt)
             attempt += 1
-            if time.monotonic() + delay > deadline:
+            if self.clock.now() + delay > deadline:
                 raise Unavailable(
                     f"{method} {self.base_url}{path} failed after {attempt} attempt(s) "
                     f"within {budget:g}s: {_describe(failure)}"
                 ) from (failure if isinstance(failure, BaseException) else None)
             logger.debug("retrying %s %s in %.2fs: %s", method, path, delay, _describe(failure))
-            time.sleep(delay)
+            self.clock.sleep(delay)
 
 
 def _describe(failure: str | BaseException) -> str:

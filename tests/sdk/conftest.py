@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import stemma
+from stemma.client import GraphQLClient
+from stemma.config import Settings
+from stemma.transport import Clock, Transport
 
 from tests.conftest import ADMIN_KEY
 
@@ -21,11 +25,10 @@ SDK_VARIABLES = (
     "STEMMA_HEARTBEAT_SECONDS",
     "STEMMA_UPLOAD_WORKERS",
 )
-_FILE_REQUESTS = re.compile(
-    r'^stemma_http_request_seconds_count\{method="(\w+)",route="/files/sha256/\{digest\}",status="(\d+)"\} '
-    r"([0-9.e+]+)$",
-    re.MULTILINE,
+_REQUESTS = re.compile(
+    r'^stemma_http_request_seconds_count\{method="(\w+)",route="([^"]+)",status="(\d+)"\} ([0-9.e+]+)$', re.MULTILINE
 )
+FILES_ROUTE = "/files/sha256/{digest}"
 
 
 AUTHORIZED = {"authorization": f"Bearer {ADMIN_KEY}"}
@@ -50,10 +53,51 @@ def stemma_server(server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return server
 
 
+def requests_answered(base_url: str) -> dict[tuple[str, str, str], int]:
+    """Requests the server has answered, by (method, route template, status); /metrics itself left out."""
+    text = httpx.get(f"{base_url}/metrics", headers=AUTHORIZED).text
+    return {
+        (method, route, status): int(float(count))
+        for method, route, status, count in _REQUESTS.findall(text)
+        if route != "/metrics"
+    }
+
+
+def requests_since(base_url: str, before: dict[tuple[str, str, str], int]) -> dict[tuple[str, str, str], int]:
+    """Requests answered since `before` was read, by (method, route template, status)."""
+    now = requests_answered(base_url)
+    return {key: count - before.get(key, 0) for key, count in now.items() if count != before.get(key, 0)}
+
+
 def file_requests(base_url: str) -> dict[tuple[str, str], int]:
     """Requests the server has answered on /files/sha256/{digest}, by (method, status)."""
-    text = httpx.get(f"{base_url}/metrics", headers=AUTHORIZED).text
-    return {(method, status): int(float(count)) for method, status, count in _FILE_REQUESTS.findall(text)}
+    answered = requests_answered(base_url)
+    return {(method, status): count for (method, route, status), count in answered.items() if route == FILES_ROUTE}
+
+
+class RecordedClock(Clock):
+    """The transport's clock, keeping every wait it chose; `fake` time only moves when the transport sleeps,
+    real time really sleeps (for a real server's rate limit)."""
+
+    def __init__(self, *, fake: bool) -> None:
+        self.fake = fake
+        self.waits: list[float] = []
+        self.elapsed = 0.0
+
+    def now(self) -> float:
+        return self.elapsed if self.fake else super().now()
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.elapsed += seconds
+        if not self.fake:
+            super().sleep(seconds)
+
+
+def recorded_client(clock: RecordedClock, **settings: Any) -> GraphQLClient:
+    """An SDK client whose transport waits by `clock`."""
+    resolved = Settings.resolve(**settings)
+    return GraphQLClient(resolved, Transport(resolved, clock=clock))
 
 
 def write(path: Path, content: bytes) -> Path:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import stemma
 from neo4j import Driver
+from stemma import queries
 
 from tests.conftest import free_port
-from tests.sdk.conftest import write
+from tests.sdk.conftest import RecordedClock, recorded_client, write
 from tests.serving import ServerProcess
 
 ENTITY, PROJECT = "errors-team", "errors"
@@ -67,18 +67,20 @@ def test_an_entity_is_required_before_anything_is_sent() -> None:
 
 def test_an_unreachable_server_raises_unavailable_once_the_retry_budget_is_spent() -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    started = time.monotonic()
-    with (
-        stemma.Api(base_url=url, api_key="sk-never-shown", retry_seconds=1.5) as api,
-        pytest.raises(stemma.Unavailable) as unavailable,
-    ):
-        api.artifact("errors-team/errors/any:v0")
-    elapsed = time.monotonic() - started
-    assert 0.5 < elapsed < 5
+    clock = RecordedClock(fake=True)
+    client = recorded_client(clock, base_url=url, api_key="sk-never-shown", retry_seconds=1.5)
+    with pytest.raises(stemma.Unavailable) as unavailable:
+        client.execute(queries.ARTIFACT, {"ref": "errors-team/errors/any:v0"})
+    client.close()
+    attempts = len(clock.waits) + 1
+    assert attempts >= 3  # two backoffs (at most 0.25 s and 0.5 s) always fit in 1.5 s
+    assert all(0.125 * 2**n <= wait <= 0.25 * 2**n for n, wait in enumerate(clock.waits))
+    assert sum(clock.waits) <= 1.5
     assert unavailable.value.code == "UNAVAILABLE"
-    assert unavailable.value.message.startswith(f"POST {url}/graphql failed after ")
-    assert "within 1.5s: ConnectError" in unavailable.value.message
-    assert "sk-never-shown" not in repr(api.settings) + str(unavailable.value)
+    assert unavailable.value.message.startswith(
+        f"POST {url}/graphql failed after {attempts} attempt(s) within 1.5s: ConnectError"
+    )
+    assert "sk-never-shown" not in repr(client.settings) + str(unavailable.value)
 
 
 @pytest.fixture
