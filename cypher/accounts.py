@@ -51,6 +51,18 @@ async def authenticate(executor: Executor, secret: str) -> Caller | None:
     return Caller(row["user"], bool(row["superuser"]), roles, hidden, row["key_id"])
 
 
+async def list_users(executor: Executor, caller: Caller, entity: str | None) -> list[dict[str, Any]]:
+    """Superusers: every user (or one entity's members) with all roles and keys. An entity's admin: its
+    members with their role in that entity only, and key ids only on the admin's own row."""
+    if entity is None:
+        if not caller.superuser:
+            raise Forbidden("listing every user needs a superuser; name an entity", field="entity")
+    else:
+        check_name(entity, "entity")
+        caller.require(entity, "admin", "entity")
+    return await executor.read(Statement(named("list_users"), {"caller": caller.param(), "entity": entity}))
+
+
 class Accounts:
     """Account changes inside one write transaction, on behalf of `caller`."""
 
@@ -101,17 +113,6 @@ class Accounts:
             raise NotFound(f"no API key has id {key_id!r}", field="id")
         await self.run("revoke_key", id=key_id)
         return True
-
-    async def users(self, entity: str | None) -> list[dict[str, Any]]:
-        """Superusers: every user (or one entity's members) with all roles and keys. An entity's admin: its
-        members with their role in that entity only, and key ids only on the admin's own row."""
-        if entity is None:
-            if not self.caller.superuser:
-                raise Forbidden("listing every user needs a superuser; name an entity", field="entity")
-        else:
-            check_name(entity, "entity")
-            self.caller.require(entity, "admin", "entity")
-        return await self.run("list_users", entity=entity)
 
     async def set_registry_access(self, entity: str, registry: str, members: list[str] | None) -> None:
         """None: the whole entity sees the registry; a list: only those members (and the entity's admins)."""

@@ -12,13 +12,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from neo4j import AsyncManagedTransaction
-from neo4j.exceptions import ClientError
 from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime, Duration, Time
 
-from cypher.errors import InvalidInput
-from cypher.executor import Executor
+from cypher.errors import InvalidInput, TimedOut
+from cypher.executor import Executor, ReadTransaction, Statement, StatementRefused
 
 MAX_VALUE_DEPTH = 64
 EXPLAIN = "EXPLAIN "
@@ -253,35 +251,28 @@ async def run_console(
 ) -> ConsoleAnswer:
     """Check the plan, then run in a read transaction with a timeout; at most `max_rows` rows come back."""
 
-    async def work(tx: AsyncManagedTransaction) -> ConsoleAnswer:
-        try:
-            explained = await tx.run(EXPLAIN + text, parameters)
-            summary = await explained.consume()
-            check_plan(summary.plan or {})
-            result = await tx.run(text, parameters)
-            keys = list(result.keys())
-            rows: list[list[Any]] = []
-            async for record in result:
-                if len(rows) == max_rows:
-                    return ConsoleAnswer(keys, rows, True)
-                rows.append([plain(value) for value in record.values()])
-            return ConsoleAnswer(keys, rows, False)
-        except ClientError as exc:
-            raise refusal(exc, timeout) from exc
+    async def work(tx: ReadTransaction) -> ConsoleAnswer:
+        check_plan(await tx.plan(Statement(EXPLAIN + text, parameters)))
+        columns, rows, truncated = await tx.first_rows(Statement(text, parameters), max_rows)
+        return ConsoleAnswer(columns, [[plain(value) for value in row] for row in rows], truncated)
 
-    return await executor.read_in(work, timeout)
+    try:
+        return await executor.read_in(work, timeout)
+    except TimedOut as exc:
+        raise InvalidInput(
+            f"query: it ran past the console's {timeout:g} s limit", field="query", limit=timeout
+        ) from exc
+    except StatementRefused as exc:
+        raise refusal(exc) from exc
 
 
-def refusal(exc: ClientError, timeout: float) -> InvalidInput:
-    """Neo4j refused the query: a mistake in it, or it ran past the console's time limit."""
-    code = exc.code or ""
-    if "Timeout" in code or "TimedOut" in code:
-        return InvalidInput(f"query: it ran past the console's {timeout:g} s limit", field="query", limit=timeout)
-    if "AccessMode" in code or "ForbiddenDueToTransactionType" in code:
+def refusal(exc: StatementRefused) -> InvalidInput:
+    """Neo4j refused the query: a mistake in it, or a write the read-only transaction would not run."""
+    if "AccessMode" in exc.code or "ForbiddenDueToTransactionType" in exc.code:
         return InvalidInput(
             "query: the console is read-only; this query writes, and nothing was changed", field="query"
         )
-    return InvalidInput(f"query: {_as_written(exc.message or '')}", field="query")
+    return InvalidInput(f"query: {_as_written(exc.message)}", field="query")
 
 
 def _as_written(message: str) -> str:

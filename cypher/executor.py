@@ -26,7 +26,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from cypher.errors import Conflict, StemmaError, Unavailable
+from cypher.errors import Conflict, StemmaError, TimedOut, Unavailable
 
 T = TypeVar("T")
 Row = dict[str, Any]
@@ -34,10 +34,21 @@ Row = dict[str, Any]
 
 @dataclass(frozen=True)
 class Statement:
-    """One Cypher statement: fixed text (never containing user input) and its parameters."""
+    """One Cypher statement and its parameters; its text never contains user input (the admins' console,
+    which runs an admin's own Cypher, aside)."""
 
     text: str
     params: dict[str, Any] = field(default_factory=dict)
+
+
+class StatementRefused(Exception):
+    """Neo4j refused a statement (its syntax, its types, a write in a read transaction): Neo4j's code and
+    message. Internal (masked) unless the caller ran someone's own Cypher and says so."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 class WriteTransaction:
@@ -53,8 +64,36 @@ class WriteTransaction:
         return await result.data()
 
 
+class ReadTransaction:
+    """The statements of one read transaction."""
+
+    def __init__(self, tx: AsyncManagedTransaction) -> None:
+        self._tx = tx
+
+    async def run(self, statement: Statement) -> list[Row]:
+        result = await self._tx.run(statement.text, statement.params)
+        return await result.data()
+
+    async def plan(self, statement: Statement) -> dict[str, Any]:
+        """The plan of an `EXPLAIN` statement (nothing runs)."""
+        result = await self._tx.run(statement.text, statement.params)
+        summary = await result.consume()
+        return dict(summary.plan or {})
+
+    async def first_rows(self, statement: Statement, max_rows: int) -> tuple[list[str], list[list[Any]], bool]:
+        """The columns and at most `max_rows` rows of driver values; True when more rows were left unread."""
+        result = await self._tx.run(statement.text, statement.params)
+        rows: list[list[Any]] = []
+        async for record in result:
+            if len(rows) == max_rows:
+                return list(result.keys()), rows, True
+            rows.append(list(record.values()))
+        return list(result.keys()), rows, False
+
+
 class Executor:
-    """The one place Stemma talks to Neo4j and turns driver failures into client errors.
+    """The one place the server, schema and cypher code open sessions and transactions on Neo4j, and the one
+    place driver failures become client errors (`translate_driver_error`).
 
     When Neo4j is unreachable, requests for the next `outage_probe_seconds` fail
     at once with UNAVAILABLE instead of each waiting out the driver's retries;
@@ -83,31 +122,18 @@ class Executor:
     async def read(self, statement: Statement, kind: str = "read") -> list[Row]:
         """Run one read statement in a read transaction; `kind` labels it in the statement count
         (authentication lookups are counted apart)."""
+        return await self.read_in(lambda tx: tx.run(statement), self._timeout, kind)
 
-        async def rows(tx: AsyncManagedTransaction) -> list[Row]:
-            result = await tx.run(statement.text, statement.params)
-            return await result.data()
-
-        return await self.read_in(rows, self._timeout, kind)
-
-    async def read_in(
-        self, work: Callable[[AsyncManagedTransaction], Awaitable[T]], timeout: float, kind: str = "read"
-    ) -> T:
+    async def read_in(self, work: Callable[[ReadTransaction], Awaitable[T]], timeout: float, kind: str = "read") -> T:
         """Run `work` as one read transaction of at most `timeout` seconds (the console reads a plan and its
         own records this way)."""
 
         @unit_of_work(timeout=timeout)
         async def unit(tx: AsyncManagedTransaction) -> T:
             self._on_statement(kind)
-            return await work(tx)
+            return await work(ReadTransaction(tx))
 
-        async def attempt() -> T:
-            async with self.driver.session(
-                database=self.database, default_access_mode=READ_ACCESS, bookmark_manager=self._bookmarks
-            ) as session:
-                return await session.execute_read(unit)
-
-        return await self._guarded(attempt)
+        return await self._guarded(READ_ACCESS, unit)
 
     async def write(self, work: Callable[[WriteTransaction], Awaitable[T]]) -> T:
         """Run `work` as one write transaction with retries; all or nothing."""
@@ -116,22 +142,22 @@ class Executor:
         async def unit(tx: AsyncManagedTransaction) -> T:
             return await work(WriteTransaction(tx, self._on_statement))
 
-        async def attempt() -> T:
-            async with self.driver.session(
-                database=self.database, default_access_mode=WRITE_ACCESS, bookmark_manager=self._bookmarks
-            ) as session:
-                return await session.execute_write(unit)
+        return await self._guarded(WRITE_ACCESS, unit)
 
-        return await self._guarded(attempt)
-
-    async def _guarded(self, attempt: Callable[[], Awaitable[T]]) -> T:
+    async def _guarded(self, access_mode: str, unit: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
+        """Run `unit` in a session of `access_mode`, behind the outage breaker and with transient retries."""
         if time.monotonic() < self._unreachable_until:
             raise Unavailable("the graph database is unreachable; try again shortly")
         deadline = time.monotonic() + self._transient_budget
         delay = 0.05
         while True:
             try:
-                return await attempt()
+                async with self.driver.session(
+                    database=self.database, default_access_mode=access_mode, bookmark_manager=self._bookmarks
+                ) as session:
+                    if access_mode == READ_ACCESS:
+                        return await session.execute_read(unit)
+                    return await session.execute_write(unit)
             except (ServiceUnavailable, SessionExpired, OSError) as exc:
                 self._unreachable_until = time.monotonic() + self._outage_probe
                 raise translate_driver_error(exc) from exc
@@ -145,7 +171,8 @@ class Executor:
 
 
 def translate_driver_error(exc: Exception) -> Exception:
-    """Map a driver failure to the client-facing error family; anything else stays internal (masked)."""
+    """Map a driver failure to the client-facing error family; a refused statement becomes StatementRefused,
+    anything else stays as it is (both internal, so masked)."""
     if isinstance(exc, StemmaError):
         return exc
     if isinstance(exc, ConstraintError):
@@ -156,6 +183,7 @@ def translate_driver_error(exc: Exception) -> Exception:
         return Unavailable("the graph database is busy; try again shortly")
     if isinstance(exc, ClientError):
         code = exc.code or ""
-        if "TransactionTimedOut" in code or "TransactionTimeout" in code:
-            return Unavailable("the query ran past the database's transaction timeout")
+        if "Timeout" in code or "TimedOut" in code:
+            return TimedOut("the query ran past the database's transaction timeout")
+        return StatementRefused(code, exc.message or "")
     return exc

@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from cypher.accounts import Accounts
+from cypher.accounts import Accounts, list_users
 from cypher.console import check_limit, check_parameters, run_console
 from cypher.errors import Forbidden
 from cypher.executor import WriteTransaction
@@ -84,7 +84,7 @@ class AccountQuery:
 
     @strawberry.field(description="Members of an entity (its admins ask), or every user (superusers ask).")
     async def users(self, info: Info, entity: str | None = None) -> list[UserAccount]:
-        rows = await accounts(info, lambda a: a.users(entity))
+        rows = await list_users(info.context.executor, info.context.caller, entity)
         return [
             UserAccount(user=r["user"], superuser=r["superuser"], roles=memberships(r["roles"]), keys=r["keys"])
             for r in rows

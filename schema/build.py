@@ -20,6 +20,8 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.accounts import AccountMutation, AccountQuery
+from schema.content import ContentQuery
+from schema.context import DocumentLimits
 from schema.document import BoundedValidation
 from schema.errors import StemmaErrors
 from schema.ingest import IngestMutation
@@ -50,30 +52,35 @@ class StemmaSchema(strawberry.Schema):
 
 
 DOCUMENT_CACHE = 512
-QUERY = merge_types("Query", (Query, AccountQuery))
+QUERY = merge_types("Query", (Query, AccountQuery, ContentQuery))
 MUTATION = merge_types("Mutation", (Mutation, IngestMutation, AccountMutation))
 
 
-def build_schema(max_depth: int = 15, max_tokens: int = 5000, max_aliases: int = 30) -> StemmaSchema:
-    """The schema with request limits: each refusal names its limit and value.
+def build_schema(limits: DocumentLimits | None = None) -> StemmaSchema:
+    """The schema; with `limits` (the server always gives them), a document past one is refused naming the
+    limit and its value. The schema written as SDL and read by tests needs none.
 
     Parsed and validated documents are cached (clients send the same few queries over and over); the
     depth and alias rules are built once, because validation is cached per set of rule classes."""
-    limit_rules = (
-        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
-    )
+    extensions: list[Any] = [
+        StemmaErrors,
+        lambda: CachedParser(maxsize=DOCUMENT_CACHE),
+        lambda: BoundedValidation(maxsize=DOCUMENT_CACHE),
+    ]
+    if limits is not None:
+        limit_rules = (
+            *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+            *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        )
+        extensions += [
+            lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+            lambda: AddValidationRules(list(limit_rules)),
+        ]
     return StemmaSchema(
         query=QUERY,
         mutation=MUTATION,
         config=StrawberryConfig(default_resolver=read_field, scalar_map=SCALARS),
-        extensions=[
-            StemmaErrors,
-            lambda: MaxTokensLimiter(max_token_count=max_tokens),
-            lambda: CachedParser(maxsize=DOCUMENT_CACHE),
-            lambda: AddValidationRules(list(limit_rules)),
-            lambda: BoundedValidation(maxsize=DOCUMENT_CACHE),
-        ],
+        extensions=extensions,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from strawberry.types import Info as StrawberryInfo
@@ -10,6 +10,8 @@ from strawberry.types import Info as StrawberryInfo
 from cypher.access import Caller
 from cypher.executor import Executor
 from cypher.printer import Limits
+
+__all__ = ["ConsoleLimits", "Context", "DocumentLimits", "FileStore", "Info", "KeyCache", "Limits"]
 
 
 class FileStore(Protocol):
@@ -25,9 +27,18 @@ class KeyCache(Protocol):
 
 
 @dataclass(frozen=True)
+class DocumentLimits:
+    """Bounds a GraphQL document keeps before it runs; past one, it is refused naming the limit."""
+
+    max_depth: int
+    max_tokens: int
+    max_aliases: int
+
+
+@dataclass(frozen=True)
 class ConsoleLimits:
-    timeout_seconds: float = 10
-    max_rows: int = 1000
+    timeout_seconds: float
+    max_rows: int
 
 
 @dataclass
@@ -35,10 +46,10 @@ class Context:
     executor: Executor
     files: FileStore
     caller: Caller
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits
+    console: ConsoleLimits
     authenticator: KeyCache | None = None
     response: Any = None
-    console: ConsoleLimits = field(default_factory=ConsoleLimits)
     stemma_version: str = ""
     cost_spent: int = 0  # the estimated cost of the root fields already compiled for this request
 

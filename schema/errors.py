@@ -1,4 +1,9 @@
-"""GraphQL error formatting: Stemma's own errors pass with their code; anything else is masked."""
+"""GraphQL error formatting: Stemma's own errors pass with their code; anything else is masked.
+
+An answer holding an error that asks the client to come back later (UNAVAILABLE, with its Retry-After) takes
+that error's HTTP status and header, so clients and proxies retry; any other error is an answer (200) in the
+GraphQL `errors` list. Refusals before GraphQL runs (a key, a body too large) are the server's, in the same
+`errors` shape on /graphql."""
 
 from __future__ import annotations
 
@@ -27,7 +32,6 @@ logger = logging.getLogger("stemma.graphql")
 INTERNAL = "INTERNAL_SERVER_ERROR"
 INVALID_REQUEST = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
-UNAVAILABLE = "UNAVAILABLE"
 
 _ARGUMENT_VALUE = re.compile(r"^Argument '(?P<name>\w+)' has invalid value(?: at (?P<at>[^:]+))?:")
 _VARIABLE_VALUE = re.compile(r"^Variable '\$(?P<name>\w+)' has invalid value(?: at (?P<at>[^:]+))?:")
@@ -115,8 +119,10 @@ class StemmaErrors(MaskErrors):
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = [self._with_code(error) for error in super()._process_errors(errors)]
-        if any((error.extensions or {}).get("code") == UNAVAILABLE for error in processed):
-            self._answer_unavailable()
+        later = [e.original_error for e in processed if isinstance(e.original_error, StemmaError)]
+        retry = next((error for error in later if error.retry_after is not None), None)
+        if retry is not None:
+            self._answer_retry_later(retry)
         return processed
 
     def _with_code(self, error: GraphQLError) -> GraphQLError:
@@ -128,9 +134,8 @@ class StemmaErrors(MaskErrors):
         error.extensions = {**(error.extensions or {}), "code": INVALID_REQUEST}
         return error
 
-    def _answer_unavailable(self) -> None:
-        """When Neo4j is out of reach the HTTP answer is 503 with Retry-After, so clients and proxies retry."""
+    def _answer_retry_later(self, error: StemmaError) -> None:
         response = getattr(self.execution_context.context, "response", None)
         if response is not None:
-            response.status_code = 503
-            response.headers["retry-after"] = "2"
+            response.status_code = error.status
+            response.headers["retry-after"] = str(error.retry_after)

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from cypher.access import Caller
-from cypher.accounts import authenticate, key_hash
-from cypher.errors import StemmaError
-from cypher.executor import Executor
+from cypher.errors import Forbidden, RateLimited, StemmaError, Unauthenticated
+from schema.service import Caller, Graph, key_hash
+from server.errors import error_response
+from server.middleware import HTTPMiddleware
+from server.state import services
 
 COOKIE = "stemma_key"
 OPEN_PATHS = {"/healthz", "/login", "/logout"}
@@ -59,20 +60,20 @@ class RateLimiter:
         self._buckets[key] = (self._tokens(key, now) - 1, now)
 
     @property
-    def retry_after(self) -> str:
+    def retry_after(self) -> int:
         """Seconds until an empty bucket holds a token again."""
-        return str(max(1, math.ceil(1 / self.rate)))
+        return max(1, math.ceil(1 / self.rate))
 
 
-class TooManyFailures(Exception):
+class TooManyFailures(RateLimited):
     """The client address spent its failed authentications; it is refused without a look-up."""
 
     def __init__(self, address: str, failures: RateLimiter) -> None:
         super().__init__(
             f"too many failed authentications from {address}: the limit is {failures.rate:g} a second "
-            f"after a burst of {failures.burst:g}; retry in {failures.retry_after} s"
+            f"after a burst of {failures.burst:g}; retry in {failures.retry_after} s",
+            retry_after=failures.retry_after,
         )
-        self.retry_after = failures.retry_after
 
 
 @dataclass
@@ -83,7 +84,7 @@ class Authenticator:
     answered without a look-up, except for keys remembered as good (so a flood of bad keys from
     an address does not lock out the good ones it just used)."""
 
-    executor: Executor
+    graph: Graph
     ttl: float = 2.0
     failures: RateLimiter = field(default_factory=lambda: RateLimiter(rate=1, burst=20))
     _cache: dict[str, tuple[float, Caller | None]] = field(default_factory=dict)
@@ -104,7 +105,7 @@ class Authenticator:
         remembered = self._remembered(secret)
         if remembered is not None:
             return remembered[1]
-        caller = await authenticate(self.executor, secret)
+        caller = await self.graph.authenticate(secret)
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[key_hash(secret)] = (time.monotonic() + self.ttl, caller)
@@ -138,7 +139,7 @@ def own_origins(request: Request) -> set[str]:
     """This server's origin as the browser sees it (https too when cookies are marked Secure behind a proxy)."""
     host = request.headers.get("host", "").lower()
     origins = {f"{request.url.scheme}://{host}"}
-    if request.app.state.settings.secure_cookies:
+    if services(request).settings.secure_cookies:
         origins.add(f"https://{host}")
     return origins
 
@@ -170,60 +171,53 @@ def foreign_origin(request: Request, required: bool) -> str | None:
     )
 
 
-def refusal(request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    """A refusal in the shape the caller reads: a login page for pages, GraphQL errors, or a JSON error."""
+def refusal(request: Request, error: StemmaError) -> Response:
+    """A refusal in the shape the caller reads: the login page for a page asked without a key, else the error."""
     path = request.url.path
-    if status == 401 and request.method == "GET" and (path == "/" or path.startswith(PAGE_PATHS[1:])):
-        return login_page(request, message, status=401)
-    if path == "/graphql":
-        body: dict[str, object] = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    else:
-        body = {"error": {"code": code, "message": message}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    if (
+        isinstance(error, Unauthenticated)
+        and request.method == "GET"
+        and (path == "/" or path.startswith(PAGE_PATHS[1:]))
+    ):
+        return login_page(request, error.message, status=401)
+    return error_response(path, error)
 
 
-class AuthMiddleware:
+class AuthMiddleware(HTTPMiddleware):
     """Every request but /healthz and /login must carry a live key; the caller is put in `request.state`."""
 
     def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
-        self.app = app
+        super().__init__(app)
         self.limiter = limiter
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
+        try:
+            scope.setdefault("state", {})["caller"] = await self.caller(request)
+        except StemmaError as error:
+            await refusal(request, error)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def caller(self, request: Request) -> Caller:
+        """The caller of a request that may go on; refusals are raised."""
         secret = presented_key(request)
         if secret is None:
-            message = "an API key is required: send 'Authorization: Bearer KEY'"
-            await refusal(request, 401, "UNAUTHENTICATED", message)(scope, receive, send)
-            return
+            raise Unauthenticated("an API key is required: send 'Authorization: Bearer KEY'")
         if request.method not in SAFE_METHODS and bearer_key(request) is None:
             foreign = foreign_origin(request, required=True)
             if foreign is not None:
-                await refusal(request, 403, "FORBIDDEN", foreign)(scope, receive, send)
-                return
-        authenticator: Authenticator = request.app.state.authenticator
-        try:
-            caller = await authenticator.caller_from(client_address(request), secret)
-        except TooManyFailures as exc:
-            await refusal(request, 429, "RATE_LIMITED", str(exc), {"retry-after": exc.retry_after})(
-                scope, receive, send
-            )
-            return
-        except StemmaError as exc:
-            await refusal(request, 503, exc.code, exc.message, {"retry-after": "2"})(scope, receive, send)
-            return
+                raise Forbidden(foreign)
+        caller = await services(request).authenticator.caller_from(client_address(request), secret)
         if caller is None:
-            await refusal(request, 401, "UNAUTHENTICATED", "the API key is unknown or revoked")(scope, receive, send)
-            return
+            raise Unauthenticated("the API key is unknown or revoked")
         if not self.limiter.allow(caller.user):
             message = f"rate limit of {self.limiter.rate:g} requests per second per user exceeded; slow down"
-            await refusal(request, 429, "RATE_LIMITED", message, {"retry-after": "1"})(scope, receive, send)
-            return
-        scope.setdefault("state", {})["caller"] = caller
-        await self.app(scope, receive, send)
+            raise RateLimited(message, retry_after=self.limiter.retry_after)
+        return caller
 
 
 PAGE = """<!doctype html>
@@ -252,7 +246,7 @@ def login_page(
 
 def secure_cookie(request: Request) -> bool:
     """The cookie travels only over https when the request came that way, or a setting says a TLS proxy is in front."""
-    return request.url.scheme == "https" or bool(request.app.state.settings.secure_cookies)
+    return request.url.scheme == "https" or services(request).settings.secure_cookies
 
 
 async def login(request: Request) -> Response:
@@ -261,17 +255,17 @@ async def login(request: Request) -> Response:
         return login_page(request)
     foreign = foreign_origin(request, required=False)
     if foreign is not None:
-        return refusal(request, 403, "FORBIDDEN", foreign)
+        raise Forbidden(foreign)
     fields = parse_qs((await request.body()).decode(errors="replace"))
     secret = (fields.get("key") or [""])[0].strip()
     target = (fields.get("next") or ["/"])[0]
     if not target.startswith("/") or target.startswith("//"):
         target = "/"
-    authenticator: Authenticator = request.app.state.authenticator
+    authenticator = services(request).authenticator
     try:
         caller = await authenticator.caller_from(client_address(request), secret) if secret else None
     except TooManyFailures as exc:
-        return login_page(request, str(exc), status=429, headers={"retry-after": exc.retry_after})
+        return login_page(request, exc.message, status=429, headers={"retry-after": str(exc.retry_after)})
     if caller is None:
         return login_page(request, "That key is unknown or revoked.", status=401)
     response = RedirectResponse(quote(target, safe="/?=&:%+,"), status_code=303)
@@ -293,7 +287,7 @@ async def logout(request: Request) -> Response:
         return HTMLResponse(PAGE.format(title="sign out", body=LOGOUT_FORM))
     foreign = foreign_origin(request, required=False)
     if foreign is not None:
-        return refusal(request, 403, "FORBIDDEN", foreign)
+        raise Forbidden(foreign)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/", secure=secure_cookie(request), httponly=True, samesite="strict")
     return response

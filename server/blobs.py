@@ -15,13 +15,9 @@ from typing import Protocol
 import anyio
 import anyio.to_thread
 
-from cypher.errors import InvalidInput
+from cypher.errors import InvalidInput, PayloadTooLarge
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-class TooLarge(Exception):
-    """The body went past the upload size limit."""
 
 
 class BlobStore(Protocol):
@@ -97,7 +93,7 @@ class DirectoryBlobStore:
                 async for chunk in body:
                     size += len(chunk)
                     if size > max_bytes:
-                        raise TooLarge(f"the body is larger than the upload limit of {max_bytes} bytes")
+                        raise PayloadTooLarge(f"the body is larger than the upload limit of {max_bytes} bytes")
                     hasher.update(chunk)
                     await anyio.to_thread.run_sync(out.write, chunk)
                 await anyio.to_thread.run_sync(out.flush)

@@ -12,12 +12,9 @@ import typer
 import uvicorn
 from rich.console import Console
 
-from cypher.access import Caller
-from cypher.accounts import Accounts, NewKey
 from cypher.errors import StemmaError
-from cypher.executor import Executor
-from cypher.migrate import migrate
 from neo4j_local.launcher import LocalNeo4jError
+from schema.service import Graph
 from server.lineage_formats import DIRECTIONS, FORMATS, QUERY
 from server.settings import Settings
 
@@ -28,7 +25,6 @@ keys = typer.Typer(help="API keys (run on the server host; talks to Neo4j direct
 app.add_typer(db, name="db")
 app.add_typer(users, name="users")
 app.add_typer(keys, name="keys")
-OPERATOR = Caller("stemma-cli", superuser=True)
 console = Console(stderr=True)
 T = TypeVar("T")
 
@@ -136,13 +132,8 @@ def db_migrate(neo4j_uri: UriOption = None) -> None:
     """Apply the graph's constraints and indexes (idempotent)."""
     settings = load_settings(neo4j_uri=neo4j_uri)
     ensure_neo4j(settings)
-    applied = asyncio.run(_migrate(settings))
+    applied = _on_graph(settings, Graph.migrate)
     console.print(f"applied: {', '.join(applied)}" if applied else "already up to date")
-
-
-async def _migrate(settings: Settings) -> list[str]:
-    async with settings.async_driver() as driver:
-        return await migrate(Executor(driver, settings.neo4j_database))
 
 
 @app.command()
@@ -199,22 +190,30 @@ def demo(
     console.print(f"open {url}/lineage?ref={refs['model']}&depth=3&direction=BOTH", soft_wrap=True)
 
 
-def _accounts(step: Callable[[Accounts], Awaitable[T]]) -> T:
-    """Run an account change as the operator, against the configured (or local) Neo4j."""
-    settings = load_settings()
-    ensure_neo4j(settings)
+def _on_graph(settings: Settings, step: Callable[[Graph], Awaitable[T]]) -> T:
+    """Run one step against the configured (or local) Neo4j; a refusal is printed and exits 1."""
 
     async def run() -> T:
         async with settings.async_driver() as driver:
-            executor = Executor(driver, settings.neo4j_database)
-            await migrate(executor)
-            return await executor.write(lambda tx: step(Accounts(tx, OPERATOR)))
+            return await step(Graph(driver, settings.neo4j_database))
 
     try:
         return asyncio.run(run())
     except StemmaError as exc:
         console.print(f"[red]{exc.code}: {exc.message}[/red]")
         raise typer.Exit(1) from exc
+
+
+def _accounts(step: Callable[[Graph], Awaitable[T]]) -> T:
+    """Run an account change as the operator, on a migrated graph."""
+    settings = load_settings()
+    ensure_neo4j(settings)
+
+    async def migrated(graph: Graph) -> T:
+        await graph.migrate()
+        return await step(graph)
+
+    return _on_graph(settings, migrated)
 
 
 @users.command("add")
@@ -228,15 +227,7 @@ def users_add(
     if entity is None and not superuser:
         console.print("[red]--entity is required (or --superuser)[/red]")
         raise typer.Exit(2)
-
-    async def add(accounts: Accounts) -> NewKey:
-        if superuser:
-            await accounts.create_user(name, superuser=True)
-        if entity is not None:
-            await accounts.add_member(entity, name, role)
-        return await accounts.create_key(name)
-
-    key = _accounts(add)
+    key = _accounts(lambda graph: graph.add_user(name, entity, role, superuser))
     console.print(f"user {name}" + (f", {role} of {entity}" if entity else "") + f"; key id {key.id} (shown once):")
     typer.echo(key.secret)
 
@@ -244,7 +235,7 @@ def users_add(
 @users.command("list")
 def users_list(entity: Annotated[str | None, typer.Option(help="Only members of this entity.")] = None) -> None:
     """Users with their roles and live key ids."""
-    for row in _accounts(lambda accounts: accounts.users(entity)):
+    for row in _accounts(lambda graph: graph.users(entity)):
         roles = ", ".join(f"{r['role']} of {r['entity']}" for r in row["roles"]) or "-"
         flag = " (superuser)" if row["superuser"] else ""
         typer.echo(f"{row['user']}{flag}\t{roles}\tkeys: {', '.join(row['keys']) or '-'}")
@@ -253,7 +244,7 @@ def users_list(entity: Annotated[str | None, typer.Option(help="Only members of 
 @keys.command("create")
 def keys_create(user: Annotated[str, typer.Argument(help="Whose key.")]) -> None:
     """Print a new API key for a user on the last line."""
-    key = _accounts(lambda accounts: accounts.create_key(user))
+    key = _accounts(lambda graph: graph.create_key(user))
     console.print(f"key id {key.id} for {user} (shown once):")
     typer.echo(key.secret)
 
@@ -264,7 +255,7 @@ KeyIdArgument = Annotated[str, typer.Argument(help="The key's id (k_...), as `st
 @keys.command("revoke")
 def keys_revoke(key_id: KeyIdArgument) -> None:
     """Revoke an API key; servers stop accepting it within seconds."""
-    _accounts(lambda accounts: accounts.revoke_key(key_id))
+    _accounts(lambda graph: graph.revoke_key(key_id))
     console.print(f"revoked {key_id}")
 
 

@@ -1,5 +1,6 @@
 """GET /healthz: whether Neo4j answers, and which one; the answer is reused for a moment so a
-flood of health checks costs Neo4j one statement a moment."""
+flood of health checks costs Neo4j one statement a moment. Unhealthy is an answer, not an error: 503 with
+the reason, retried as UNAVAILABLE is."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import time
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from cypher.health import Neo4jStatus, neo4j_status
+from cypher.errors import Unavailable
+from schema.service import Neo4jStatus
 from server import __version__
+from server.state import services
 
 
 class Health:
@@ -25,7 +28,7 @@ class Health:
     async def status(self, request: Request) -> Neo4jStatus:
         async with self._lock:
             if self._status is None or time.monotonic() >= self._until:
-                self._status = await neo4j_status(request.app.state.executor)
+                self._status = await services(request).graph.status()
                 self._until = time.monotonic() + self.ttl
             return self._status
 
@@ -34,8 +37,8 @@ class Health:
         if not status.reachable:
             return JSONResponse(
                 {"status": "unavailable", "version": __version__, "reason": status.reason},
-                status_code=503,
-                headers={"retry-after": "2"},
+                status_code=Unavailable.status,
+                headers={"retry-after": str(Unavailable.default_retry_after)},
             )
         return JSONResponse(
             {

@@ -10,16 +10,22 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cypher.errors import PayloadTooLarge, RequestTimeout, StemmaError
+from server.errors import GRAPHQL_PATH, error_response
+from server.middleware import HTTPMiddleware
+
+CLOSE = {"connection": "close"}
 
 
 class BodyRefused(Exception):
-    """The body broke its route's rule; `response` says which."""
+    """The body broke its route's rule (`error` says which); not a StemmaError, so that no handler inside the
+    app answers it: the middleware does, and closes the connection."""
 
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status_code)
-        self.response = response
+    def __init__(self, error: StemmaError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -49,21 +55,11 @@ class BodyLimits:
         return BodyRule(self.form_bytes, f"the limit for {method} {path}")
 
 
-def refusal(scope: Scope, status: int, code: str, message: str, limit: int | None = None) -> Response:
-    """A GraphQL error on /graphql, a JSON error elsewhere; the connection closes after it."""
-    headers = {"connection": "close"}
-    if scope["path"] == "/graphql":
-        extensions: dict[str, object] = {"code": code}
-        if limit is not None:
-            extensions["limit"] = limit
-        return JSONResponse({"errors": [{"message": message, "extensions": extensions}]}, status, headers)
-    return JSONResponse({"error": {"code": code, "message": message}}, status, headers)
-
-
-def too_large(scope: Scope, rule: BodyRule) -> Response:
-    noun = "the request body" if scope["path"] == "/graphql" else "the body"
-    message = f"{noun} is larger than {rule.limit_name} of {rule.max_bytes} bytes"
-    return refusal(scope, 413, "PAYLOAD_TOO_LARGE", message, rule.max_bytes)
+def too_large(scope: Scope, rule: BodyRule) -> PayloadTooLarge:
+    if scope["path"] == GRAPHQL_PATH:
+        message = f"the request body is larger than {rule.limit_name} of {rule.max_bytes} bytes"
+        return PayloadTooLarge(message, limit=rule.max_bytes)
+    return PayloadTooLarge(f"the body is larger than {rule.limit_name} of {rule.max_bytes} bytes")
 
 
 class BodyReader:
@@ -90,7 +86,7 @@ class BodyReader:
                 message = await self._receive()
         except TimeoutError as exc:
             late = f"the request body did not arrive within the read timeout of {self.timeout:g} s"
-            raise BodyRefused(refusal(self.scope, 408, "REQUEST_TIMEOUT", f"{late}; the connection is closed")) from exc
+            raise BodyRefused(RequestTimeout(f"{late}; the connection is closed")) from exc
         if message["type"] == "http.request":
             self.size += len(message.get("body", b""))
             if self.size > self.rule.max_bytes:
@@ -99,21 +95,18 @@ class BodyReader:
         return message
 
 
-class BodyLimitMiddleware:
+class BodyLimitMiddleware(HTTPMiddleware):
     """Applies each route's body rule; a refusal after the response started just drops the connection."""
 
     def __init__(self, app: ASGIApp, limits: BodyLimits) -> None:
-        self.app = app
+        super().__init__(app)
         self.limits = limits
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         rule = self.limits.rule(scope)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > rule.max_bytes:
-            await too_large(scope, rule)(scope, receive, send)
+            await error_response(scope["path"], too_large(scope, rule), CLOSE)(scope, receive, send)
             return
         started = False
 
@@ -127,4 +120,4 @@ class BodyLimitMiddleware:
         except BodyRefused as refused:
             if started:
                 raise
-            await refused.response(scope, receive, send)
+            await error_response(scope["path"], refused.error, CLOSE)(scope, receive, send)

@@ -7,12 +7,12 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CLIENT_CLOSED = 499  # the client went away mid-request (nginx's convention): not a server error
-
+from cypher.errors import Forbidden
+from server.middleware import HTTPMiddleware
 
 CLIENT_CLOSED = 499  # the client went away mid-request (nginx's convention): not a server error
 
@@ -38,22 +38,18 @@ class Metrics:
     async def endpoint(self, request: Request) -> Response:
         """Superusers only: the counts span every tenant's traffic."""
         if not request.state.caller.superuser:
-            message = "metrics span every tenant's traffic: they need a superuser's key"
-            return JSONResponse({"error": {"code": "FORBIDDEN", "message": message}}, status_code=403)
+            raise Forbidden("metrics span every tenant's traffic: they need a superuser's key")
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-class MetricsMiddleware:
+class MetricsMiddleware(HTTPMiddleware):
     """Times every HTTP request; the route label is the path template, never the raw path."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500
 
@@ -64,7 +60,7 @@ class MetricsMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send=record)
+            await self.app(scope, receive, record)
         except ClientDisconnect:
             status = CLIENT_CLOSED
             raise

@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from server.middleware import HTTPMiddleware
 
 PAGES = ("/", "/lineage", "/login", "/logout")
 CONTENT_SECURITY_POLICY = (
@@ -24,14 +26,11 @@ def is_page(path: str) -> bool:
     return path in PAGES or path.startswith("/assets/")
 
 
-class PageHeadersMiddleware:
+class PageHeadersMiddleware(HTTPMiddleware):
     """Adds HEADERS to every answer of a page path, refusals included."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not is_page(scope["path"]):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not is_page(scope["path"]):
             await self.app(scope, receive, send)
             return
 

@@ -10,9 +10,13 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from neo4j_local.launcher import LocalNeo4j
+from schema.context import ConsoleLimits, DocumentLimits, Limits
+from server.limits import BodyLimits
 
 
 class Settings(BaseSettings):
+    """Every setting, with its default; the limits each layer enforces are built from it here, and only here."""
+
     model_config = SettingsConfigDict(env_prefix="STEMMA_", extra="ignore")
 
     host: str = "127.0.0.1"
@@ -107,3 +111,28 @@ class Settings(BaseSettings):
     @property
     def blob_path(self) -> Path:
         return (self.blob_dir or self.state_dir / "blobs").resolve()
+
+    def graph_limits(self) -> Limits:
+        """What the compiler refuses: page sizes and lineage bounds."""
+        return Limits(
+            max_page_size=self.max_page_size,
+            lineage_max_depth=self.lineage_max_depth,
+            lineage_max_nodes=self.lineage_max_nodes,
+            lineage_max_cluster_threshold=self.lineage_max_cluster_threshold,
+        )
+
+    def document_limits(self) -> DocumentLimits:
+        return DocumentLimits(
+            max_depth=self.graphql_max_depth, max_tokens=self.graphql_max_tokens, max_aliases=self.graphql_max_aliases
+        )
+
+    def console_limits(self) -> ConsoleLimits:
+        return ConsoleLimits(timeout_seconds=self.console_timeout_seconds, max_rows=self.console_max_rows)
+
+    def body_limits(self) -> BodyLimits:
+        return BodyLimits(
+            graphql_bytes=self.max_request_bytes,
+            upload_bytes=self.max_upload_bytes,
+            form_bytes=self.max_form_bytes,
+            timeout_seconds=self.body_read_timeout_seconds,
+        )

@@ -1,6 +1,5 @@
-// Revoke an API key; its user's entities are returned so the caller's right to revoke can be checked.
-MATCH (k:ApiKey {id: $id})-[:OF]->(u:User)
-OPTIONAL MATCH (u)-[:MEMBER_OF]->(e:Entity)
-WITH k, u, collect(e.name) AS entities
+// Mark an API key revoked (it is kept, not deleted; revoking it again keeps the first time). Whether the
+// caller may revoke it is decided before, from key_owner.
+MATCH (k:ApiKey {id: $id})
 SET k.revoked_at = coalesce(k.revoked_at, datetime())
-RETURN u.name AS user, entities
+RETURN k.id AS id
