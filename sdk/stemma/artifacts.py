@@ -182,7 +182,7 @@ class Artifact:
         target = Path(root) if root is not None else Path("artifacts") / self._default_folder()
         target.mkdir(parents=True, exist_ok=True)
         client = self._connection()
-        Transfer(client.transport, client.settings.upload_workers).download(self.files, target, self.ref)
+        Transfer(client).download(self.files, target, self.ref)
         return str(target)
 
     def logged_by(self) -> RunInfo | None:
@@ -281,7 +281,7 @@ def log_artifact(client: GraphQLClient, run_path: str, artifact: Artifact, alias
     The commit is idempotent: the same content makes the same version, so a retried commit never
     makes a second one. A logged artifact logged again adds this run as a logger of that version."""
     files = list(artifact._local.values())
-    report = Transfer(client.transport, client.settings.upload_workers).upload(files, artifact.name)
+    report = Transfer(client).upload(files, artifact.name)
     payload = {
         "runId": run_path,
         "name": artifact.name,

@@ -81,6 +81,12 @@ mutation LinkArtifact($ref: String!, $target: String!, $aliases: [String!]) {
 }
 """
 
+MISSING_FILES = """
+query MissingFiles($digests: [String!]!) {
+  missingFiles(digests: $digests)
+}
+"""
+
 CREATE_REGISTRY = """
 mutation CreateRegistry($entity: String!, $name: String!, $description: String) {
   createRegistry(entity: $entity, name: $name, description: $description) { entity name description }
@@ -198,6 +204,7 @@ DOCUMENTS = {
     "SetAlias": SET_ALIAS,
     "LinkArtifact": LINK_ARTIFACT,
     "CreateRegistry": CREATE_REGISTRY,
+    "MissingFiles": MISSING_FILES,
     "Artifact": ARTIFACT,
     "ArtifactFiles": ARTIFACT_FILES,
     "CreatedBy": CREATED_BY,

@@ -1,5 +1,5 @@
-"""Moving file contents: upload what the server lacks, several files at a time, and download with every
-digest verified; a Rich progress bar shows transfers of large artifacts."""
+"""Moving file contents: ask once which contents the server needs, upload those several files at a time, and
+download with every digest verified; a Rich progress bar shows transfers of large artifacts."""
 
 from __future__ import annotations
 
@@ -18,12 +18,13 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from stemma.client import error_from_response
+from stemma import queries
+from stemma.client import GraphQLClient, error_from_response
 from stemma.errors import BadUserInput, DigestMismatch, UnsafeManifest
 from stemma.files import CHUNK_BYTES, LocalFile, ManifestEntry, check_unchanged, hash_file, read_file
-from stemma.transport import Transport
 
 PROGRESS_BYTES = 32 * 1024 * 1024
+MAX_DIGESTS = 10_000  # the most digests the server's missingFiles query takes at once
 T = TypeVar("T")
 Advance = Callable[[int], None]
 
@@ -42,19 +43,20 @@ def file_path(digest: str) -> str:
 
 
 class Transfer:
-    """File transfers over one transport, `workers` files at a time."""
+    """File transfers over one client's connections, `upload_workers` files at a time."""
 
-    def __init__(self, transport: Transport, workers: int) -> None:
-        self.transport = transport
-        self.workers = workers
+    def __init__(self, client: GraphQLClient) -> None:
+        self.client = client
+        self.transport = client.transport
+        self.workers = client.settings.upload_workers
 
     def upload(self, files: Sequence[LocalFile], label: str) -> UploadReport:
-        """Upload each distinct content the server does not hold yet; the server checks every body's sha256."""
+        """Upload each distinct content the server asks for; the server checks every body's sha256."""
         for file in files:
             check_unchanged(file)
         unique = list({file.digest: file for file in files}.values())
-        present = self._each(self._has, unique)
-        todo = [file for file, there in zip(unique, present, strict=True) if not there]
+        missing = self.missing([file.digest for file in unique])
+        todo = [file for file in unique if file.digest in missing]
         total = sum(file.size for file in todo)
         with progress_bar(f"uploading {label}", total, enabled=total >= PROGRESS_BYTES) as advance:
             self._each(lambda file: self._put(file, advance), todo)
@@ -85,28 +87,27 @@ class Transfer:
             shutil.copyfile(source, partial)
             os.replace(partial, target)
 
-    def _each(self, step: Callable[[T], bool | None], items: Sequence[T]) -> list[bool | None]:
-        """`step` over items in threads, in order; the first failure cancels what has not started and is raised."""
+    def missing(self, digests: Sequence[str]) -> set[str]:
+        """The digests among `digests` the server needs uploaded before a manifest may name them: one question
+        per `MAX_DIGESTS` of them, instead of one request per file."""
+        missing: set[str] = set()
+        for start in range(0, len(digests), MAX_DIGESTS):
+            data = self.client.execute(queries.MISSING_FILES, {"digests": list(digests[start : start + MAX_DIGESTS])})
+            missing.update(data["missingFiles"])
+        return missing
+
+    def _each(self, step: Callable[[T], None], items: Sequence[T]) -> None:
+        """`step` over items in threads; the first failure cancels what has not started and is raised."""
         if not items:
-            return []
+            return
         with ThreadPoolExecutor(max_workers=min(self.workers, len(items)), thread_name_prefix="stemma-files") as pool:
-            futures: list[Future[bool | None]] = [pool.submit(step, item) for item in items]
+            futures: list[Future[None]] = [pool.submit(step, item) for item in items]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             for finished in done:
                 if finished.exception() is not None:
                     for future in futures:
                         future.cancel()
                     finished.result()
-            return [future.result() for future in futures]
-
-    def _has(self, file: LocalFile) -> bool:
-        def handle(response: httpx.Response) -> bool:
-            if response.status_code in (200, 404):
-                return response.status_code == 200
-            response.read()
-            raise error_from_response(response)
-
-        return self.transport.send("HEAD", file_path(file.digest), handle)
 
     def _put(self, file: LocalFile, advance: Advance) -> None:
         sent = 0
