@@ -5,46 +5,21 @@ asks it once per 10,000 digests instead of sending one HEAD per file."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from stemma.client import GraphQLClient as SdkClient
 from stemma.config import Settings
 from stemma.transfer import Transfer
 
-from tests.builders import Builder
 from tests.client import GraphQLClient
+from tests.schema import test_content
+from tests.schema.test_content import DIGEST, Tenants
 from tests.sdk.conftest import requests_answered, requests_since
 
-SECRET = b"acme's weights, never shown to globex"
-DIGEST = hashlib.sha256(SECRET).hexdigest()
 ABSENT = hashlib.sha256(b"stored nowhere").hexdigest()
 MISSING = "query($digests: [String!]!) { missingFiles(digests: $digests) }"
-
-
-@dataclass
-class Tenants:
-    ana: GraphQLClient  # member of acme, who uploaded SECRET and logged it
-    vic: GraphQLClient  # viewer of acme
-    bob: GraphQLClient  # member of globex
-
-
-def _client(api: GraphQLClient, user: str) -> GraphQLClient:
-    key = api.query("mutation($u: String) { createApiKey(user: $u) { key } }", u=user)["createApiKey"]["key"]
-    return GraphQLClient(str(api.http.base_url), key=key)
-
-
-@pytest.fixture
-def tenants(api: GraphQLClient) -> Iterator[Tenants]:
-    for entity, user, role in (("acme", "ana", "MEMBER"), ("acme", "vic", "VIEWER"), ("globex", "bob", "MEMBER")):
-        api.query(f'mutation {{ addMember(entity: "{entity}", user: "{user}", role: {role}) {{ role }} }}')
-    people = Tenants(_client(api, "ana"), _client(api, "vic"), _client(api, "bob"))
-    acme = Builder(people.ana, "acme", "vision")
-    acme.log(acme.run("a1"), "weights", "model", files={"w.bin": SECRET})
-    yield people
-    for client in (people.ana, people.vic, people.bob):
-        client.http.close()
+# ana (acme) uploaded and logged DIGEST; vic is a member of acme; bob of globex.
+tenants = test_content.tenants
 
 
 def missing(client: GraphQLClient, digests: list[str]) -> list[str]:
