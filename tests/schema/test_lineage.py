@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import time
 from typing import Any
 
 import pytest
@@ -212,9 +210,8 @@ def test_as_of_shows_lineage_as_it_stood(api: GraphQLClient) -> None:
     zoo.log(zoo.run("prep"), "data")
     first = zoo.run("first")
     zoo.use(first, "data:v0")
-    time.sleep(0.05)
-    moment = dt.datetime.now(dt.UTC).isoformat()
-    time.sleep(0.05)
+    [first_use] = lineage(api, "zoo-team/zoo/data:v0", "DOWNSTREAM", 1)["edges"]
+    moment = first_use["at"]  # the graph's own clock: asOf includes the first use and nothing written after it
     second = zoo.run("second")
     zoo.use(second, "data:v0")
     zoo.log(first, "model", "model")
