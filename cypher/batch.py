@@ -1,13 +1,15 @@
-"""Batch import of lineage: many runs with what they used and logged, in one write transaction.
+"""The one write path for runs and what they used and logged: a batch of runs in one write transaction.
 
-The effect is that of calling createRun, logArtifact and finishRun for each run
-in order, and then useArtifact for every input: references are resolved after
-the batch's logs, so a run may use what another run of the batch logged, and
-`latest` means the newest version once the batch is in. The statements are
-set-based: one for the runs, four per collection logged into, one per distinct
-reference used and one for all uses, whatever the number of runs. A collection
-is locked before its version numbers are given out, so concurrent batches and
-single logs never collide.
+createRun is a batch of one run, logArtifact a batch of one log and useArtifact a
+batch of one use; recordRuns is the general case. The effect of a batch is that of
+creating each run, logging its outputs and ending it, in order, and then recording
+every input: references are resolved after the batch's logs, so a run may use what
+another run of the batch logged, and `latest` means the newest version once the
+batch is in. The statements are set-based: one for the runs, two per collection
+logged into (and one per alias moved), one per distinct reference used and one
+for all uses, whatever the number of runs. A collection is locked before its version numbers are given out,
+so concurrent batches never collide: numbers stay gapless and identical content
+makes one version.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cypher.errors import Conflict, InvalidInput
+from cypher.errors import Conflict, InvalidInput, NotFound
 from cypher.manifest import Manifest
+from cypher.reads import Root
 from cypher.refs import LATEST, ArtifactRef
-from cypher.writes import Writer
+from cypher.writes import Writer, by_id
 
 MAX_RUNS = 500
 MAX_LOGS = 5000
@@ -28,16 +31,23 @@ MAX_LOGS = 5000
 
 @dataclass(frozen=True)
 class LogInput:
+    """An artifact a run logged. `where` is the input's path in the request, named by its errors; a type
+    conflict names `type_field` (a single log calls it `type`)."""
+
     name: str
     type: str
     manifest: Manifest
     metadata: Mapping[str, Any]
     description: str | None
     aliases: Sequence[str]
+    where: str
+    type_field: str
 
 
 @dataclass(frozen=True)
 class RunInput:
+    """A run as it happened; `where` is its path in the request (`input`, `runs[3]`), named by its errors."""
+
     entity: str
     project: str
     run_id: str
@@ -46,7 +56,8 @@ class RunInput:
     config: Mapping[str, Any]
     tags: Sequence[str]
     notes: str | None
-    state: str
+    where: str
+    state: str = "running"
     uses: Sequence[ArtifactRef] = ()
     logs: Sequence[LogInput] = ()
 
@@ -74,6 +85,21 @@ class _Group:
     where: str
     logs: list[tuple[str, LogInput]] = field(default_factory=list)
 
+    def type_conflict(self, message: str, **details: Any) -> Conflict:
+        """A batch names the log in the message too; a single log's field says it all."""
+        prefix = f"{self.where}: " if self.where != "type" else ""
+        return Conflict(f"{prefix}{message}", field=self.where, **details)
+
+
+@dataclass
+class _Logged:
+    """What the logs into one collection did: each digest's version, which digests made new versions, and how
+    many LOGGED edges they name."""
+
+    ids: dict[str, str]
+    created: list[str]
+    edges: int
+
 
 def check_batch(runs: Sequence[RunInput]) -> None:
     if not 1 <= len(runs) <= MAX_RUNS:
@@ -86,16 +112,41 @@ def check_batch(runs: Sequence[RunInput]) -> None:
 async def record_runs(writer: Writer, runs: Sequence[RunInput]) -> BatchCounts:
     """Write the whole batch in the writer's transaction; refusing anything refuses everything."""
     check_batch(runs)
-    for index, run in enumerate(runs):
-        writer.member_of(run.entity, f"runs[{index}].entity")
+    for run in runs:
+        writer.member_of(run.entity, f"{run.where}.entity")
     await writer.run("record_runs", runs=[_run_row(run) for run in runs])
     counts = BatchCounts(runs=len(runs))
     for group in _groups(runs):
-        logged, created = await _record_logs(writer, group)
-        counts.logged += logged
-        counts.created += created
+        logged = await _record_logs(writer, group)
+        counts.logged += logged.edges
+        counts.created += len(logged.created)
     counts.used = await _record_uses(writer, runs)
     return counts
+
+
+async def create_run(writer: Writer, run: RunInput) -> Root:
+    """Start a run (a batch of one that logs nothing); repeating it changes nothing."""
+    await record_runs(writer, [run])
+    return by_id("Run", run.id)
+
+
+async def log_artifact(writer: Writer, run_id: str, log: LogInput) -> tuple[Root, bool]:
+    """Log content from an existing run (a batch of one log); returns the version and whether it is new."""
+    entity, project, _ = run_id.split("/", 2)
+    writer.member_of(entity, f"{log.where}.runId")
+    logged = await _record_logs(writer, _Group(entity, project, log.name, log.type, log.type_field, [(run_id, log)]))
+    digest = log.manifest.digest
+    return by_id("ArtifactVersion", logged.ids[digest]), digest in logged.created
+
+
+async def use_artifact(writer: Writer, run_id: str, ref: ArtifactRef) -> Root:
+    """Record that an existing run used the version `ref` names (a batch of one use)."""
+    writer.member_of(run_id.split("/", 1)[0], "runId")
+    version = await writer.resolve(ref, "ref")
+    rows = await writer.run("record_uses", uses=[_use_row(run_id, version["id"], ref)])
+    if not rows[0]["used"]:
+        raise NotFound(f"no run has id {run_id!r}", field="runId")
+    return by_id("ArtifactVersion", version["id"])
 
 
 def _run_row(run: RunInput) -> dict[str, Any]:
@@ -113,16 +164,20 @@ def _run_row(run: RunInput) -> dict[str, Any]:
     }
 
 
+def _use_row(run_id: str, version_id: str, ref: ArtifactRef) -> dict[str, Any]:
+    return {"run_id": run_id, "version_id": version_id, "alias": ref.alias}
+
+
 async def _record_uses(writer: Writer, runs: Sequence[RunInput]) -> int:
     versions: dict[str, dict[str, Any]] = {}
     uses: dict[tuple[str, str], dict[str, Any]] = {}
-    for index, run in enumerate(runs):
+    for run in runs:
         for position, ref in enumerate(run.uses):
             key = str(ref)
             if key not in versions:
-                versions[key] = await writer.resolve(ref, f"runs[{index}].uses[{position}]")
+                versions[key] = await writer.resolve(ref, f"{run.where}.uses[{position}]")
             version_id = versions[key]["id"]
-            uses.setdefault((run.id, version_id), {"run_id": run.id, "version_id": version_id, "alias": ref.alias})
+            uses.setdefault((run.id, version_id), _use_row(run.id, version_id, ref))
     if uses:
         await writer.run("record_uses", uses=list(uses.values()))
     return len(uses)
@@ -130,36 +185,41 @@ async def _record_uses(writer: Writer, runs: Sequence[RunInput]) -> int:
 
 def _groups(runs: Sequence[RunInput]) -> list[_Group]:
     groups: dict[tuple[str, str, str], _Group] = {}
-    for index, run in enumerate(runs):
-        for position, log in enumerate(run.logs):
-            where = f"runs[{index}].logs[{position}].type"
+    for run in runs:
+        for log in run.logs:
             group = groups.setdefault(
-                (run.entity, run.project, log.name), _Group(run.entity, run.project, log.name, log.type, where)
+                (run.entity, run.project, log.name),
+                _Group(run.entity, run.project, log.name, log.type, log.type_field),
             )
             if log.type != group.type:
                 raise Conflict(
-                    f"{where}: artifact {log.name!r} is logged as a {group.type} and as a {log.type} in one batch",
-                    field=where,
+                    f"{log.type_field}: artifact {log.name!r} is logged as a {group.type} and as a {log.type} "
+                    "in one batch",
+                    field=log.type_field,
                 )
             group.logs.append((run.id, log))
     return list(groups.values())
 
 
-async def _record_logs(writer: Writer, group: _Group) -> tuple[int, int]:
-    """Lock the collection, number the new content, revive deleted content, record every logger."""
+async def _record_logs(writer: Writer, group: _Group) -> _Logged:
+    """Lock the collection, number the new content, revive deleted content, record every logger, and move
+    `latest` and the logs' aliases."""
     digests = list(dict.fromkeys(log.manifest.digest for _, log in group.logs))
-    [locked] = await writer.run(
+    rows = await writer.run(
         "lock_collection",
         entity=group.entity,
         project=group.project,
         name=group.name,
         type=group.type,
         digests=digests,
+        run_ids=list(dict.fromkeys(run_id for run_id, _ in group.logs)),
     )
+    if not rows:
+        raise NotFound(f"no run has id {group.logs[0][0]!r}", field="runId")
+    [locked] = rows
     if locked["type"] != group.type:
-        raise Conflict(
-            f"{group.where}: artifact {group.name!r} is a {locked['type']}; it cannot be logged as a {group.type}",
-            field=group.where,
+        raise group.type_conflict(
+            f"artifact {group.name!r} is a {locked['type']}; it cannot be logged as a {group.type}",
             existing_type=locked["type"],
             requested_type=group.type,
         )
@@ -170,11 +230,6 @@ async def _record_logs(writer: Writer, group: _Group) -> tuple[int, int]:
         for number, digest in enumerate(d for d in digests if d not in existing)
     ]
     revive = [row["id"] for row in existing.values() if row["deleted"]]
-    [made] = await writer.run("create_versions", collection_id=locked["id"], new=new, revive=revive)
-    ids = {
-        **{digest: row["id"] for digest, row in existing.items()},
-        **{row["digest"]: row["id"] for row in made["created"]},
-    }
     unclaimed = {row["digest"] for row in new}
     logged: dict[tuple[str, str], dict[str, Any]] = {}
     for run_id, log in group.logs:
@@ -182,7 +237,13 @@ async def _record_logs(writer: Writer, group: _Group) -> tuple[int, int]:
         first = digest in unclaimed
         unclaimed.discard(digest)
         logged.setdefault((run_id, digest), {"run_id": run_id, "digest": digest, "created": first})
-    await writer.run("record_logged", collection_id=locked["id"], logged=list(logged.values()))
+    [made] = await writer.run(
+        "log_versions", collection_id=locked["id"], new=new, revive=revive, logged=list(logged.values())
+    )
+    ids = {
+        **{digest: row["id"] for digest, row in existing.items()},
+        **{row["digest"]: row["id"] for row in made["created"]},
+    }
     if made["created"]:
         newest = max(made["created"], key=lambda row: row["version"])
         await writer.set_aliases(locked["id"], newest["id"], [LATEST])
@@ -190,7 +251,7 @@ async def _record_logs(writer: Writer, group: _Group) -> tuple[int, int]:
         await writer.run("point_latest_version", collection_id=locked["id"])
     for _, log in group.logs:
         await writer.set_aliases(locked["id"], ids[log.manifest.digest], log.aliases)
-    return len(logged), len(made["created"])
+    return _Logged(ids=ids, created=[row["digest"] for row in made["created"]], edges=len(logged))
 
 
 def _version_row(log: LogInput, version: int) -> dict[str, Any]:

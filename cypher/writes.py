@@ -13,7 +13,6 @@ from typing import Any
 from cypher.access import Caller, visible
 from cypher.errors import Conflict, InvalidInput, NotFound
 from cypher.executor import Statement, WriteTransaction
-from cypher.manifest import Manifest
 from cypher.named import named
 from cypher.printer import Limits, Scope
 from cypher.reads import Root, compile_root, match_collection, match_version
@@ -64,33 +63,6 @@ class Writer:
         rows = await self.tx.run(compile_root(root, selection, Scope(self.caller, limits)))
         return rows[0]["result"]
 
-    async def create_run(
-        self,
-        entity: str,
-        project: str,
-        run_id: str,
-        name: str | None,
-        job_type: str | None,
-        config: Mapping[str, Any],
-        tags: Sequence[str],
-        notes: str | None,
-    ) -> Root:
-        self.member_of(entity, "input.entity")
-        run = f"{entity}/{project}/{run_id}"
-        await self.run(
-            "create_run",
-            id=run,
-            run_id=run_id,
-            entity=entity,
-            project=project,
-            name=name,
-            job_type=job_type,
-            config=json.dumps(config),
-            tags=list(tags),
-            notes=notes,
-        )
-        return by_id("Run", run)
-
     async def finish_run(self, run_id: str, state: str) -> Root:
         self.member_of(entity_of_run(run_id), "id")
         rows = await self.run("finish_run", id=run_id, state=state)
@@ -105,49 +77,6 @@ class Writer:
     async def heartbeat(self, run_id: str) -> bool:
         self.member_of(entity_of_run(run_id), "id")
         return bool(await self.run("heartbeat_run", id=run_id))
-
-    async def log_artifact(
-        self,
-        run_id: str,
-        name: str,
-        type_: str,
-        manifest: Manifest,
-        metadata: Mapping[str, Any],
-        description: str | None,
-        aliases: Sequence[str],
-    ) -> tuple[Root, bool]:
-        """Log content from a run; returns the version and whether it is new."""
-        self.member_of(entity_of_run(run_id), "input.runId")
-        existing = await self.run("collection_type", run_id=run_id, name=name)
-        if not existing:
-            raise NotFound(f"no run has id {run_id!r}", field="runId")
-        _check_type(existing[0]["type"], type_, name)
-        rows = await self.run(
-            "log_artifact",
-            run_id=run_id,
-            name=name,
-            type=type_,
-            digest=manifest.digest,
-            size=manifest.size,
-            file_count=len(manifest.entries),
-            file_paths=manifest.paths,
-            file_digests=manifest.digests,
-            file_sizes=manifest.sizes,
-            metadata=json.dumps(metadata),
-            description=description,
-        )
-        if not rows:
-            concurrent = await self.run("collection_type", run_id=run_id, name=name)
-            _check_type(concurrent[0]["type"], type_, name)
-            raise Conflict(f"artifact {name!r} changed concurrently; repeat the request", field="name")
-        row = rows[0]
-        if row["created"]:
-            await self.set_aliases(row["collection_id"], row["id"], [LATEST, *aliases])
-        else:
-            if row["revived"]:
-                await self.run("point_latest_version", collection_id=row["collection_id"])
-            await self.set_aliases(row["collection_id"], row["id"], aliases)
-        return by_id("ArtifactVersion", row["id"]), bool(row["created"])
 
     async def resolve(self, ref: ArtifactRef, field: str, *, live: bool = True) -> dict[str, Any]:
         """The version a reference names, if the caller may see it: its id and own entity, its collection's
@@ -173,14 +102,6 @@ class Writer:
         if not rows:
             raise NotFound(f"no collection matches {field} {str(ref)!r}", field=field)
         return rows[0]
-
-    async def use_artifact(self, run_id: str, ref: ArtifactRef) -> Root:
-        self.member_of(entity_of_run(run_id), "runId")
-        version = await self.resolve(ref, "ref")
-        rows = await self.run("use_artifact", run_id=run_id, version_id=version["id"], alias=ref.alias)
-        if not rows:
-            raise NotFound(f"no run has id {run_id!r}", field="runId")
-        return by_id("ArtifactVersion", version["id"])
 
     async def set_aliases(self, collection_id: str, version_id: str, aliases: Sequence[str]) -> None:
         """Point `aliases` at the version; a collection holds at most `MAX_ALIASES` aliases (a cap the cost
@@ -298,13 +219,3 @@ class Writer:
 
 def entity_of_run(run_id: str) -> str:
     return run_id.split("/", 1)[0]
-
-
-def _check_type(existing: str | None, requested: str, name: str) -> None:
-    if existing is not None and existing != requested:
-        raise Conflict(
-            f"artifact {name!r} is a {existing}; it cannot be logged as a {requested}",
-            field="type",
-            existing_type=existing,
-            requested_type=requested,
-        )

@@ -3,30 +3,30 @@ request's selection inside that same transaction."""
 
 from __future__ import annotations
 
-import json
-import secrets
-import string
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
 
+from cypher.batch import create_run, log_artifact, use_artifact
 from cypher.errors import InvalidInput
 from cypher.executor import WriteTransaction
-from cypher.manifest import check_manifest
 from cypher.reads import Root
-from cypher.refs import (
-    check_alias,
-    check_name,
-    check_project,
-    parse_artifact_ref,
-    parse_collection_ref,
-    parse_run_id,
-)
-from cypher.writes import Writer, by_id, entity_of_run
+from cypher.refs import check_alias, check_name, parse_artifact_ref, parse_collection_ref, parse_run_id
+from cypher.writes import Writer, by_id
 from schema.content import check_possession
 from schema.context import Info
-from schema.scalars import JSON, Long
+from schema.inputs import (
+    CreateRunInput,
+    LogArtifactInput,
+    check_aliases,
+    check_log,
+    check_object,
+    check_run,
+    check_tags,
+    check_text,
+)
+from schema.scalars import JSON
 from schema.selection import selection_of
 from schema.types import (
     ArtifactCollection,
@@ -39,10 +39,6 @@ from schema.types import (
 )
 
 T = TypeVar("T")
-RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
-MAX_TAGS = 100
-MAX_TEXT = 10_000
-MAX_OBJECT_BYTES = 64 * 1024
 
 
 async def transact(info: Info, step: Callable[[Writer], Awaitable[T]]) -> T:
@@ -66,75 +62,6 @@ async def write(info: Info, step: Callable[[Writer], Awaitable[Root]]) -> Any:
     return await transact(info, with_answer)
 
 
-def check_object(value: Any, field: str) -> dict[str, Any]:
-    """A JSON object of at most `MAX_OBJECT_BYTES` once serialised (config, metadata: read back whole, so their
-    size bounds what a reader of many of them costs)."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{field} must be a JSON object; got {type(value).__name__}", field=field)
-    size = len(json.dumps(value, ensure_ascii=False).encode())
-    if size > MAX_OBJECT_BYTES:
-        raise InvalidInput(
-            f"{field} is {size:,} bytes as JSON; at most {MAX_OBJECT_BYTES:,} are allowed",
-            field=field,
-            limit=MAX_OBJECT_BYTES,
-        )
-    return value
-
-
-def check_tags(tags: list[str], field: str = "tags") -> list[str]:
-    if len(tags) > MAX_TAGS:
-        raise InvalidInput(f"{field}: at most {MAX_TAGS} tags are allowed", field=field)
-    for index, tag in enumerate(tags):
-        check_name(tag, f"{field}[{index}]")
-    return list(dict.fromkeys(tags))
-
-
-def check_text(value: str | None, field: str) -> str | None:
-    if value is not None and (len(value) > MAX_TEXT or "\0" in value):
-        raise InvalidInput(f"{field} must be at most {MAX_TEXT} characters without NUL", field=field)
-    return value
-
-
-def check_aliases(aliases: list[str], field: str = "aliases") -> list[str]:
-    return list(dict.fromkeys(check_alias(alias, f"{field}[{i}]") for i, alias in enumerate(aliases)))
-
-
-@strawberry.input
-class CreateRunInput:
-    entity: str
-    project: str
-    run_id: str | None = strawberry.field(default=None, description="Chosen by the client so retries are safe.")
-    name: str | None = None
-    job_type: str | None = None
-    config: JSON | None = None
-    tags: list[str] = strawberry.field(default_factory=list)
-    notes: str | None = None
-
-
-@strawberry.input
-class FileInput:
-    path: str
-    digest: str = strawberry.field(description="sha256 of the content, 64 lowercase hex characters.")
-    size: Long
-
-
-@strawberry.input(description="An artifact a run logged: its name, type, files and what is said about it.")
-class RecordLogInput:
-    name: str
-    type: str
-    files: list[FileInput]
-    metadata: JSON | None = None
-    description: str | None = None
-    aliases: list[str] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class LogArtifactInput(RecordLogInput):
-    run_id: strawberry.ID
-
-
 @strawberry.type
 class LogArtifactPayload:
     created: bool = strawberry.field(description="False when the collection already held this content.")
@@ -145,15 +72,8 @@ class LogArtifactPayload:
 class Mutation:
     @strawberry.mutation(description="Start a run; the entity and project are created on first use.")
     async def create_run(self, info: Info, input: CreateRunInput) -> Run:
-        entity = check_name(input.entity, "input.entity")
-        project = check_project(input.project, "input.project")
-        run_id = check_name(input.run_id, "input.runId") if input.run_id is not None else new_run_id()
-        name = check_name(input.name, "input.name") if input.name is not None else run_id
-        job_type = check_name(input.job_type, "input.jobType") if input.job_type is not None else None
-        config = check_object(input.config, "input.config")
-        tags = check_tags(input.tags, "input.tags")
-        notes = check_text(input.notes, "input.notes")
-        return await write(info, lambda w: w.create_run(entity, project, run_id, name, job_type, config, tags, notes))
+        run = check_run(input, "input")
+        return await write(info, lambda writer: create_run(writer, run))
 
     @strawberry.mutation(description="End a run as FINISHED, FAILED or CRASHED.")
     async def finish_run(self, info: Info, id: strawberry.ID, state: RunState = RunState.FINISHED) -> Run:
@@ -172,23 +92,16 @@ class Mutation:
         "holds returns that version (created: false) and records this run as a logger too."
     )
     async def log_artifact(self, info: Info, input: LogArtifactInput) -> LogArtifactPayload:
-        parse_run_id(input.run_id, "input.runId")
-        name = check_name(input.name, "input.name")
-        type_ = check_name(input.type, "input.type")
-        manifest = check_manifest([vars(entry) for entry in input.files], "input.files")
-        metadata = check_object(input.metadata, "input.metadata")
-        description = check_text(input.description, "input.description")
-        aliases = check_aliases(input.aliases, "input.aliases")
+        entity, _, _ = parse_run_id(input.run_id, "input.runId")
+        log = check_log(input, "input", type_field="type")
         # Roles first: whether the content is stored must not change the answer to someone who may not write.
-        info.context.caller.require(entity_of_run(input.run_id), "member", "input.runId")
-        await check_possession(info, [("input.files", manifest)])
+        info.context.caller.require(entity, "member", "input.runId")
+        await check_possession(info, [("input.files", log.manifest)])
         artifact = selection_of(info).child("artifact")
         limits = info.context.limits
 
         async def step(writer: Writer) -> LogArtifactPayload:
-            root, created = await writer.log_artifact(
-                input.run_id, name, type_, manifest, metadata, description, aliases
-            )
+            root, created = await log_artifact(writer, input.run_id, log)
             answer: Any = await writer.answer(root, artifact, limits) if artifact else None
             return LogArtifactPayload(created=created, artifact=answer)
 
@@ -201,7 +114,7 @@ class Mutation:
     async def use_artifact(self, info: Info, run_id: strawberry.ID, ref: str) -> ArtifactVersion:
         entity, project, _ = parse_run_id(run_id, "runId")
         artifact = parse_artifact_ref(ref, entity=entity, project=project)
-        return await write(info, lambda w: w.use_artifact(run_id, artifact))
+        return await write(info, lambda writer: use_artifact(writer, run_id, artifact))
 
     @strawberry.mutation(description="Point an alias at a version (project or registry), moving it if needed.")
     async def set_alias(self, info: Info, ref: str, alias: str) -> ArtifactVersion:
@@ -335,7 +248,3 @@ async def _update_collection(
         return await writer.update(by_id(type_name, collection["id"]), target.entity, changes)
 
     return await write(info, step)
-
-
-def new_run_id() -> str:
-    return "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8))

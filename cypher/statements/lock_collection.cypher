@@ -1,6 +1,8 @@
-// Take an artifact collection's lock for a batch of logs (creating it, typed, on
-// first use) and say which of the batch's digests it already holds.
+// Take an artifact collection's lock for the logs of a batch (creating it, typed,
+// on first use) and say which of the batch's digests it already holds. No row
+// comes back unless every logging run exists in the project.
 MATCH (p:Project {entity: $entity, name: $project})
+WHERE all(run_id IN $run_ids WHERE EXISTS { (:Run {id: run_id})-[:IN]->(p) })
 MERGE (c:ArtifactCollection {entity: $entity, project: $project, name: $name})
   ON CREATE SET c.id = randomUUID(), c.type = $type, c.created_at = datetime(),
                 c.tags = [], c.next_version = 0, c.live_versions = 0

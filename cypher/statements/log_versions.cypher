@@ -1,5 +1,8 @@
-// New versions of one (locked) collection, numbered by the caller from its
-// next_version; deleted versions whose content is logged again are revived.
+// The logs of a batch into one (locked) collection: new content becomes versions
+// numbered by the caller from next_version, deleted versions whose content is
+// logged again are revived, and each run is recorded to have logged its version
+// (`created` marks the run that first produced the content; an edge already
+// there is kept as it was).
 MATCH (c:ArtifactCollection {id: $collection_id})
 CALL (c) {
   UNWIND $new AS new
@@ -23,4 +26,13 @@ CALL (c) {
   RETURN count(v) AS revived
 }
 SET c.next_version = c.next_version + size(created), c.live_versions = c.live_versions + size(created) + revived
+WITH c, created
+CALL (c) {
+  UNWIND $logged AS log
+  MATCH (r:Run {id: log.run_id})
+  MATCH (v:ArtifactVersion {collection_id: c.id, digest: log.digest})
+  MERGE (r)-[l:LOGGED]->(v)
+    ON CREATE SET l.at = datetime(), l.created = log.created
+  RETURN count(l) AS logged
+}
 RETURN created
