@@ -46,13 +46,8 @@ VISIBLE: Mapping[str, Callable[[Vars], str]] = {
 }
 
 
-def visible(type_name: str, on: Vars | Mapping[str, str]) -> str:
-    """The predicate under which the object read through `on` may be shown to the caller.
-
-    `on` may still be a mapping of the old roles (`v`: node, `c`: collection) for callers not yet moved to
-    `Vars` (cypher/writes.py)."""
-    if not isinstance(on, Vars):
-        on = Vars(on.get("v", ""), collection=on.get("c", ""))
+def visible(type_name: str, on: Vars) -> str:
+    """The predicate under which the object read through `on` may be shown to the caller."""
     return VISIBLE[type_name](on)
 
 

@@ -20,22 +20,12 @@ ROOT = Vars("x")
 
 @dataclass(frozen=True)
 class Root:
-    """Where a root object is found: a MATCH binding its variables (`x` by default) and its GraphQL type.
-
-    `bound` may still be a mapping of the old roles (`v`, `r`, `c`) for callers not yet moved to `Vars`
-    (cypher/writes.py)."""
+    """Where a root object is found: a MATCH binding its variables (`x` by default) and its GraphQL type."""
 
     match: str
     type: str
-    bound: Vars | Mapping[str, str] = ROOT
+    bound: Vars = ROOT
     params: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def vars(self) -> Vars:
-        if isinstance(self.bound, Vars):
-            return self.bound
-        roles = self.bound
-        return Vars(roles.get("v", ""), link=roles.get("r", ""), collection=roles.get("c", ""))
 
 
 def compile_read(selection: Field, caller: Mapping[str, Any], limits: Limits | None = None) -> Statement:
@@ -50,7 +40,7 @@ def compile_read(selection: Field, caller: Mapping[str, Any], limits: Limits | N
 def compile_root(root: Root, selection: Field, scope: Scope) -> Statement:
     """The root's MATCH (which keeps to what the caller may see), then the selection as the column `result`."""
     scope.params.update(root.params)
-    body = project(root.type, root.vars, selection.fields(root.type), scope)
+    body = project(root.type, root.bound, selection.fields(root.type), scope)
     return Statement(f"{root.match} RETURN {body} AS result", scope.params)
 
 
@@ -68,7 +58,7 @@ def possessed_files(digests: list[str], caller: Mapping[str, Any]) -> Statement:
     """The digests among `digests` the caller has shown they hold: uploaded by them, or in an artifact version
     they may see. Knowing a digest proves nothing."""
     scope = Scope(caller)
-    seen = visible("ArtifactVersion", {"v": "x"})
+    seen = visible("ArtifactVersion", ROOT)
     return Statement(
         f"UNWIND {scope.param(digests)} AS digest MATCH (f:File {{digest: digest}}) "
         "WHERE EXISTS { (f)-[:UPLOADED_BY]->(:User {name: $caller.user}) } "

@@ -15,11 +15,13 @@ from cypher.errors import Conflict, InvalidInput, NotFound
 from cypher.executor import Statement, WriteTransaction
 from cypher.named import named
 from cypher.printer import Limits, Scope
-from cypher.reads import Root, compile_root, match_collection, match_version
+from cypher.reads import ROOT, Root, compile_root, match_collection, match_version
 from cypher.refs import LATEST, ArtifactRef, CollectionRef
+from cypher.rules import Vars
 from cypher.selection import Field
 
 MAX_ALIASES = 100
+REGISTRY_VERSION = Vars("x", link="r", collection="c")
 EDITABLE = {
     "ArtifactVersion": {"description", "metadata", "tags"},
     "ArtifactCollection": {"description", "metadata", "tags"},
@@ -28,16 +30,16 @@ EDITABLE = {
 
 
 def by_id(type_name: str, node_id: str) -> Root:
-    match = f"MATCH (x:{type_name} {{id: $key}}) WHERE {visible(type_name, {'v': 'x'})}"
+    match = f"MATCH (x:{type_name} {{id: $key}}) WHERE {visible(type_name, ROOT)}"
     return Root(match, type_name, params={"key": node_id})
 
 
 def registry_version(collection_id: str, version_id: str) -> Root:
     return Root(
         "MATCH (c:RegistryCollection {id: $key_collection})-[r:LINKS]->(x:ArtifactVersion {id: $key}) "
-        f"WHERE {visible('RegistryVersion', {'v': 'x', 'c': 'c'})}",
+        f"WHERE {visible('RegistryVersion', REGISTRY_VERSION)}",
         "RegistryVersion",
-        bound={"v": "x", "r": "r", "c": "c"},
+        bound=REGISTRY_VERSION,
         params={"key": version_id, "key_collection": collection_id},
     )
 
@@ -175,7 +177,7 @@ class Writer:
         scope = Scope(self.caller)
         match = (
             f"MATCH (r:Registry {{entity: {scope.param(entity)}, name: {scope.param(registry)}}}) "
-            f"WHERE {visible('Registry', {'v': 'r'})} RETURN r.id AS id"
+            f"WHERE {visible('Registry', Vars('r'))} RETURN r.id AS id"
         )
         if not await self.tx.run(Statement(match, scope.params)):
             raise NotFound(f"no registry {entity}/{registry}", field="registry")
