@@ -59,7 +59,7 @@ def compile_cluster_page(selection: Field, caller: Mapping[str, Any], limits: Li
     hidden group has none), so neither a cursor (the last member's creation time and id) nor a forged cluster
     id tells anything of hidden ones."""
     cluster = ClusterId.parse(str(selection.args["id"]))
-    first = check_first(int(selection.args.get("first", 50)), limits.max_page_size)
+    first = check_first(int(selection.args["first"]), limits.max_page_size)
     scope = Scope(caller, limits)
     label = "Run" if cluster.parent_kind == "RUN" else "ArtifactVersion"
     conditions = [_in_group(cluster.group, scope), seen("n")]

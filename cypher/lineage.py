@@ -57,11 +57,12 @@ class LineageRequest:
 
 
 def check_request(args: Mapping[str, Any], limits: Limits) -> LineageRequest:
-    """Depth, node and cluster caps are refused when exceeded, never clipped."""
-    depth = _bounded(args.get("depth", 2), 1, limits.lineage_max_depth, "depth")
-    max_nodes = _bounded(args.get("maxNodes", 500), 1, limits.lineage_max_nodes, "maxNodes")
-    threshold = _bounded(args.get("clusterThreshold", 5), 1, limits.lineage_max_cluster_threshold, "clusterThreshold")
-    direction = str(args.get("direction", "BOTH"))
+    """Depth, node and cluster caps are refused when exceeded, never clipped. Arguments come coerced, with the
+    schema's defaults filled in (schema/queries.py declares them, once)."""
+    depth = _bounded(args["depth"], 1, limits.lineage_max_depth, "depth")
+    max_nodes = _bounded(args["maxNodes"], 1, limits.lineage_max_nodes, "maxNodes")
+    threshold = _bounded(args["clusterThreshold"], 1, limits.lineage_max_cluster_threshold, "clusterThreshold")
+    direction = str(args["direction"])
     if direction not in (*SIDES, "BOTH"):
         raise InvalidInput("direction must be UPSTREAM, DOWNSTREAM or BOTH", field="direction")
     return LineageRequest(direction, depth, threshold, max_nodes, args.get("asOf"))
@@ -184,7 +185,7 @@ def compile_path(selection: Field, caller: Mapping[str, Any], limits: Limits) ->
     or not, one row answers (no row: an end does not exist or is not visible); a node is a path of length 0
     to itself. Nodes on the path the caller may not see are redacted, as in `lineage`."""
     scope = Scope(caller, limits)
-    depth = _bounded(selection.args.get("maxDepth", limits.lineage_max_depth), 1, limits.lineage_max_depth, "maxDepth")
+    depth = _bounded(selection.args["maxDepth"], 1, limits.lineage_max_depth, "maxDepth")
     source = match_root(str(selection.args["from"]), scope, "from", var="a")
     target = match_root(str(selection.args["to"]), scope, "to", var="b")
     sub = {field.name: field for field in selection.only_type()}
@@ -211,7 +212,7 @@ def compile_impact(selection: Field, caller: Mapping[str, Any], limits: Limits) 
     (a node is expanded once, so cycles end); the cone may pass through nodes the caller cannot see, but only links the
     caller could read by themselves are listed."""
     scope = Scope(caller, limits)
-    depth = _bounded(selection.args.get("depth", limits.lineage_max_depth), 1, limits.lineage_max_depth, "depth")
+    depth = _bounded(selection.args["depth"], 1, limits.lineage_max_depth, "depth")
     root = match_root(str(selection.args["ref"]), scope)
     entry = Vars("d", link="l", collection="rc")
     body = project("RegistryVersion", entry, selection.fields("RegistryVersion"), scope)

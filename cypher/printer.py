@@ -123,7 +123,7 @@ def _listing(
 ) -> Listing:
     """The page of a connection: its rows after the cursor, each with its cursor, node and edge fields."""
     item = found.item
-    first = check_first(int(field_.args.get("first", 20)), scope.limits.max_page_size)
+    first = check_first(int(field_.args["first"]), scope.limits.max_page_size)
     after = field_.args.get("after")
     if after is not None:
         params = [scope.param(value) for value in decode_cursor(str(after), rule.sort)]

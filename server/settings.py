@@ -70,10 +70,10 @@ class Settings(BaseSettings):
     console_timeout_seconds: float = Field(default=10, gt=0)
     console_max_rows: int = Field(default=1000, ge=1)
 
-    lineage_max_depth: int = Field(default=10, ge=1, le=50)
-    lineage_max_nodes: int = Field(default=2000, ge=1)
-    lineage_max_cluster_threshold: int = Field(default=1000, ge=1)
-    max_page_size: int = Field(default=200, ge=1)
+    lineage_max_depth: int = Field(default=Limits.lineage_max_depth, ge=1, le=50)
+    lineage_max_nodes: int = Field(default=Limits.lineage_max_nodes, ge=1)
+    lineage_max_cluster_threshold: int = Field(default=Limits.lineage_max_cluster_threshold, ge=1)
+    max_page_size: int = Field(default=Limits.max_page_size, ge=1)
 
     @cached_property
     def local_neo4j(self) -> LocalNeo4j:

@@ -58,20 +58,20 @@ class Api:
         self,
         ref: str,
         direction: str = "both",
-        depth: int = 2,
+        depth: int | None = None,
         *,
-        cluster_threshold: int = 5,
-        max_nodes: int = 500,
+        cluster_threshold: int | None = None,
+        max_nodes: int | None = None,
         as_of: dt.datetime | None = None,
     ) -> Lineage:
         """Runs and versions within `depth` edges of `ref` (a version, or a run's ENTITY/PROJECT/RUN_ID path):
-        upstream is where it came from, downstream what it reached, both is the union of the two."""
+        upstream is where it came from, downstream what it reached, both is the union of the two. Options left
+        out take the server's defaults (the arguments of `lineage` in its GraphQL schema)."""
         document = queries.lineage(check_direction(direction))
+        options = {"depth": depth, "clusterThreshold": cluster_threshold, "maxNodes": max_nodes}
         variables = {
             "ref": ref if _is_run_path(ref) else qualify(ref, self.settings.entity, self.settings.project),
-            "depth": depth,
-            "clusterThreshold": cluster_threshold,
-            "maxNodes": max_nodes,
+            **{name: value for name, value in options.items() if value is not None},
             "asOf": as_of.isoformat() if as_of is not None else None,
         }
         data = self.client.execute(document, variables)

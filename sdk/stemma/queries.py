@@ -170,7 +170,7 @@ def lineage(direction: str) -> str:
         raise ValueError(f"direction must be one of {', '.join(LINEAGE_DIRECTIONS)}")
     return (
         """
-query Lineage($ref: String!, $depth: Int!, $clusterThreshold: Int!, $maxNodes: Int!, $asOf: DateTime) {
+query Lineage($ref: String!, $depth: Int, $clusterThreshold: Int, $maxNodes: Int, $asOf: DateTime) {
   lineage(ref: $ref, direction: """
         + direction
         + """, depth: $depth, clusterThreshold: $clusterThreshold, maxNodes: $maxNodes, asOf: $asOf) {
