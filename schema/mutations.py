@@ -138,13 +138,7 @@ class Mutation:
         tags: list[str] | None = strawberry.UNSET,
     ) -> ArtifactVersion:
         artifact = parse_artifact_ref(ref)
-        changes: dict[str, Any] = {}
-        if description is not strawberry.UNSET:
-            changes["description"] = check_text(description, "description")
-        if metadata is not strawberry.UNSET:
-            changes["metadata"] = check_object(metadata, "metadata")
-        if tags is not strawberry.UNSET:
-            changes["tags"] = check_tags(tags or [])
+        changes = _edits(description, metadata, tags)
 
         async def step(writer: Writer) -> Root:
             version = await writer.resolve(artifact, "ref", live=False)
@@ -227,13 +221,8 @@ class Mutation:
         return await transact(info, lambda w: w.unlink(artifact))
 
 
-async def _update_collection(
-    info: Info, ref: str, description: str | None, metadata: Any, tags: list[str] | None, *, registry: bool
-) -> Any:
-    target = parse_collection_ref(ref)
-    if (target.registry is not None) != registry:
-        kind = "a registry collection (ENTITY/registry-R/NAME)" if registry else "a project's collection"
-        raise InvalidInput(f"ref must name {kind}", field="ref")
+def _edits(description: str | None, metadata: Any, tags: list[str] | None) -> dict[str, Any]:
+    """The editable properties a request names (omitted arguments stay as they are), checked."""
     changes: dict[str, Any] = {}
     if description is not strawberry.UNSET:
         changes["description"] = check_text(description, "description")
@@ -241,6 +230,17 @@ async def _update_collection(
         changes["metadata"] = check_object(metadata, "metadata")
     if tags is not strawberry.UNSET:
         changes["tags"] = check_tags(tags or [])
+    return changes
+
+
+async def _update_collection(
+    info: Info, ref: str, description: str | None, metadata: Any, tags: list[str] | None, *, registry: bool
+) -> Any:
+    target = parse_collection_ref(ref)
+    if (target.registry is not None) != registry:
+        kind = "a registry collection (ENTITY/registry-R/NAME)" if registry else "a project's collection"
+        raise InvalidInput(f"ref must name {kind}", field="ref")
+    changes = _edits(description, metadata, tags)
     type_name = "RegistryCollection" if registry else "ArtifactCollection"
 
     async def step(writer: Writer) -> Root:
