@@ -25,6 +25,7 @@ from schema.context import DocumentLimits
 from schema.document import BoundedValidation
 from schema.errors import StemmaErrors
 from schema.ingest import IngestMutation
+from schema.limits import LimitsQuery
 from schema.mutations import Mutation
 from schema.queries import Query
 from schema.scalars import SCALARS
@@ -52,7 +53,7 @@ class StemmaSchema(strawberry.Schema):
 
 
 DOCUMENT_CACHE = 512
-QUERY = merge_types("Query", (Query, AccountQuery, ContentQuery))
+QUERY = merge_types("Query", (Query, AccountQuery, ContentQuery, LimitsQuery))
 MUTATION = merge_types("Mutation", (Mutation, IngestMutation, AccountMutation))
 
 

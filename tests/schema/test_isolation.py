@@ -74,6 +74,7 @@ QUERIES: dict[str, dict[str, Any]] = {
     "users": {"entity": ACME},
     "cypher": {"query": "MATCH (n) RETURN count(n) AS n"},
     "missingFiles": {"digests": ["0" * 64]},
+    "limits": {},
 }
 MUTATIONS: dict[str, dict[str, Any]] = {
     "createRun": {"input": {"entity": ACME, "project": "vision", "runId": "bob-s3cr3t"}},
