@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections.abc import Iterator
@@ -55,10 +56,10 @@ def problems() -> list[str]:
     return []
 
 
-@pytest.fixture
-def signed_out(chromium: Browser, server: str, problems: list[str]) -> Iterator[Page]:
-    """A fresh page on the server with no key: the server answers its login page."""
-    context = chromium.new_context(base_url=server, viewport={"width": 1400, "height": 900})
+@contextlib.contextmanager
+def browsing(chromium: Browser, base_url: str, problems: list[str]) -> Iterator[Page]:
+    """A fresh page on the server at `base_url`, with no key; errors it logs or throws are kept in `problems`."""
+    context = chromium.new_context(base_url=base_url, viewport={"width": 1400, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
@@ -71,6 +72,13 @@ def signed_out(chromium: Browser, server: str, problems: list[str]) -> Iterator[
     yield page
     context.close()
     assert problems == []
+
+
+@pytest.fixture
+def signed_out(chromium: Browser, server: str, problems: list[str]) -> Iterator[Page]:
+    """A fresh page on the server with no key: the server answers its login page."""
+    with browsing(chromium, server, problems) as page:
+        yield page
 
 
 @pytest.fixture

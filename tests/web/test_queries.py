@@ -46,6 +46,7 @@ def test_the_page_sends_one_named_query_per_document(documents: dict[str, str]) 
         "ARTIFACT_DETAILS": [("query", "ArtifactDetails")],
         "CLUSTER_PAGE": [("query", "ClusterPage")],
         "HOME": [("query", "Home")],
+        "LIMITS": [("query", "Limits")],
         "LINEAGE": [("query", "Lineage")],
         "REGISTRY_COLLECTION": [("query", "RegistryCollection")],
         "RUN_DETAILS": [("query", "RunDetails")],

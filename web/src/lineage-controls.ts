@@ -1,8 +1,8 @@
 // Direction, depth and cluster threshold: each change is a new URL.
 
 import { el } from "./elements";
-import type { Direction } from "./queries";
-import { MAX_DEPTH, type LineageRoute } from "./route";
+import type { Direction, ServerLimits } from "./queries";
+import type { LineageRoute } from "./route";
 
 const DIRECTIONS: [Direction, string][] = [
   ["UPSTREAM", "Upstream (inputs)"],
@@ -43,9 +43,12 @@ function numberSelect(
 export class LineageControls {
   readonly element: HTMLElement;
 
-  constructor(route: LineageRoute, onChange: (route: LineageRoute) => void) {
-    const depths = Array.from({ length: MAX_DEPTH }, (_, index) => index + 1);
-    const thresholds = [...new Set([...THRESHOLDS, route.clusterThreshold])].sort((a, b) => a - b);
+  /** `route` within `limits` (see withinLimits): the choices offered are the ones the server accepts. */
+  constructor(route: LineageRoute, limits: ServerLimits, onChange: (route: LineageRoute) => void) {
+    const depths = Array.from({ length: limits.lineageMaxDepth }, (_, index) => index + 1);
+    const thresholds = [...new Set([...THRESHOLDS, route.clusterThreshold])]
+      .filter((threshold) => threshold <= limits.lineageMaxClusterThreshold)
+      .sort((a, b) => a - b);
     this.element = el(
       "form",
       { class: "controls", "aria-label": "Lineage controls" },

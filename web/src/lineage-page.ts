@@ -6,13 +6,16 @@ import { artifactDetails, clusterDetails, hiddenDetails, runDetails, type Detail
 import { el } from "./elements";
 import { setCrumbs } from "./frame";
 import { GraphView } from "./graph-view";
+import { serverLimits } from "./limits";
 import { LineageControls } from "./lineage-controls";
 import { LineageGraph } from "./lineage-model";
 import { Outline } from "./outline";
 import { CLUSTER_PAGE, LINEAGE } from "./queries";
-import { lineageRoute, navigate, routeUrl, splitRef, type LineageRoute } from "./route";
+import { lineageRoute, navigate, routeUrl, splitRef, withinLimits, type LineageRoute } from "./route";
 
-export const MAX_NODES = 500;
+// The page's own choice, not the server's limit: the graph size tests/web/test_large_graph.py lays out and pans.
+// The page asks for fewer when the server allows fewer.
+const PAGE_MAX_NODES = 500;
 
 declare global {
   interface Window {
@@ -31,6 +34,7 @@ class LineageSession {
   constructor(
     private readonly graph: LineageGraph,
     private readonly route: LineageRoute,
+    private readonly maxNodes: number,
     private readonly parts: {
       details: HTMLElement;
       status: HTMLElement;
@@ -55,7 +59,7 @@ class LineageSession {
     this.outline.show(this.graph);
     const notes = [`${timing.nodes} nodes, laid out in ${Math.round(timing.layoutMs)} ms`];
     if (this.graph.truncated)
-      notes.push(`only the nearest ${MAX_NODES} nodes are shown; lower the depth to see the rest`);
+      notes.push(`only the nearest ${this.maxNodes} nodes are shown; lower the depth to see the rest`);
     this.parts.status.textContent = notes.join(" · ");
   }
 
@@ -158,8 +162,16 @@ async function header(route: LineageRoute, signal: AbortSignal): Promise<HTMLEle
 }
 
 /** Draws the lineage of `route.ref`; returns what to do when the page is left. */
-export async function renderLineage(root: HTMLElement, route: LineageRoute, signal: AbortSignal): Promise<() => void> {
-  const controls = new LineageControls(route, (changed) => navigate(changed));
+export async function renderLineage(
+  root: HTMLElement,
+  requested: LineageRoute,
+  signal: AbortSignal,
+): Promise<() => void> {
+  const limits = await serverLimits();
+  signal.throwIfAborted();
+  const route = withinLimits(requested, limits);
+  const maxNodes = Math.min(PAGE_MAX_NODES, limits.lineageMaxNodes);
+  const controls = new LineageControls(route, limits, (changed) => navigate(changed));
   const status = el("p", { class: "status muted", role: "status" }, "Loading lineage…");
   const outlineSlot = el("div", { class: "outline" });
   const graphSlot = el("div", { class: "graph-frame" });
@@ -179,13 +191,13 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute, sign
         direction: route.direction,
         depth: route.depth,
         clusterThreshold: route.clusterThreshold,
-        maxNodes: MAX_NODES,
+        maxNodes,
       },
       signal,
     ),
   ]);
   headerSlot.replaceWith(top);
-  const session = new LineageSession(LineageGraph.from(answer.lineage), route, {
+  const session = new LineageSession(LineageGraph.from(answer.lineage), route, maxNodes, {
     details,
     status,
     outlineSlot,

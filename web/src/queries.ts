@@ -252,6 +252,23 @@ export const LINEAGE = query<Lineage, LineageVariables>(/* GraphQL */ `
   ${LINEAGE_FRAGMENTS}
 `);
 
+/** The server's bounds on lineage questions: the page offers choices within them. */
+export interface ServerLimits {
+  lineageMaxDepth: number;
+  lineageMaxNodes: number;
+  lineageMaxClusterThreshold: number;
+}
+
+export const LIMITS = query<{ limits: ServerLimits }>(/* GraphQL */ `
+  query Limits {
+    limits {
+      lineageMaxDepth
+      lineageMaxNodes
+      lineageMaxClusterThreshold
+    }
+  }
+`);
+
 export interface ClusterPage {
   lineageCluster: {
     totalCount: number;

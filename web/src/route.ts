@@ -1,9 +1,8 @@
 // URL state: what each address shows, and moving between addresses without reloading.
 
-import type { Direction } from "./queries";
+import type { Direction, ServerLimits } from "./queries";
 
 export const DEFAULT_DEPTH = 2;
-export const MAX_DEPTH = 10;
 export const DEFAULT_DIRECTION: Direction = "BOTH";
 export const DEFAULT_CLUSTER_THRESHOLD = 5;
 const DIRECTIONS: readonly Direction[] = ["UPSTREAM", "DOWNSTREAM", "BOTH"];
@@ -24,9 +23,9 @@ export interface CollectionRoute {
 
 export type Route = { page: "home" } | CollectionRoute | LineageRoute;
 
-function boundedInteger(text: string | null, fallback: number, min: number, max: number): number {
+function positiveInteger(text: string | null, fallback: number): number {
   if (text === null || !/^\d+$/.test(text)) return fallback;
-  return Math.min(max, Math.max(min, Number(text)));
+  return Math.max(1, Number(text));
 }
 
 function direction(text: string | null): Direction {
@@ -41,14 +40,23 @@ export function parseRoute(url: URL): Route {
     return {
       page: "lineage",
       ref,
-      depth: boundedInteger(params.get("depth"), DEFAULT_DEPTH, 1, MAX_DEPTH),
+      depth: positiveInteger(params.get("depth"), DEFAULT_DEPTH),
       direction: direction(params.get("direction")),
-      clusterThreshold: boundedInteger(params.get("cluster"), DEFAULT_CLUSTER_THRESHOLD, 1, 1000),
+      clusterThreshold: positiveInteger(params.get("cluster"), DEFAULT_CLUSTER_THRESHOLD),
     };
   }
   const collection = params.get("collection");
   if (collection) return { page: "collection", collection, version: params.get("version") };
   return { page: "home" };
+}
+
+/** The route within the server's limits: a depth or cluster threshold in the URL past its limit asks for the limit. */
+export function withinLimits(route: LineageRoute, limits: ServerLimits): LineageRoute {
+  return {
+    ...route,
+    depth: Math.min(route.depth, limits.lineageMaxDepth),
+    clusterThreshold: Math.min(route.clusterThreshold, limits.lineageMaxClusterThreshold),
+  };
 }
 
 // Refs hold only letters, digits, - _ . / and :, which may stay readable in a query string.
