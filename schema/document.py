@@ -26,8 +26,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _surrogate_in(value: Any, path: str) -> str | None:
-    """The path of the first string in `value` holding a lone UTF-16 surrogate (JSON's "\\ud800"); walked
-    without recursion, since variables may nest deeper than Python's stack (their depth is checked later)."""
+    """The path of the first string in `value` holding a lone UTF-16 surrogate (JSON's "\\ud800"), or of the
+    object one of whose keys holds one; walked without recursion, since variables may nest deeper than Python's
+    stack (their depth is checked later)."""
     stack: list[tuple[str, Any]] = [(path, value)]
     while stack:
         where, item = stack.pop()
@@ -35,6 +36,8 @@ def _surrogate_in(value: Any, path: str) -> str | None:
             if _SURROGATE.search(item):
                 return where
         elif isinstance(item, dict):
+            if any(_SURROGATE.search(key) for key in item if isinstance(key, str)):
+                return where
             stack.extend((f"{where}.{key}", child) for key, child in reversed(item.items()))
         elif isinstance(item, list):
             stack.extend((f"{where}[{index}]", child) for index, child in reversed(list(enumerate(item))))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import json
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -19,9 +20,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
-from cypher.errors import NotFound, StemmaError
+from cypher.errors import InvalidInput, NotFound, StemmaError
 from schema.build import build_schema
 from schema.context import Context
+from schema.scalars import MAX_JSON_DEPTH
 from schema.service import Graph, NewKey
 from server import __version__, files
 from server.auth import Authenticator, AuthMiddleware, RateLimiter, login, logout
@@ -41,6 +43,17 @@ WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
 class StemmaGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app with Stemma's per-request context."""
+
+    def decode_json(self, data: str | bytes) -> object:
+        """JSON nested deeper than Python's stack is a client's mistake, refused like any over-deep JSON."""
+        try:
+            return json.loads(data)
+        except RecursionError:
+            raise InvalidInput(
+                "body: the request's JSON nests too deeply to read; variables may nest at most "
+                f"{MAX_JSON_DEPTH} deep",
+                field="body",
+            ) from None
 
     async def get_context(self, request: Any, response: Any = None) -> Context:
         running = services(request)

@@ -108,3 +108,13 @@ def test_a_lone_surrogate_in_a_variable_is_refused_naming_it(api: GraphQLClient)
         headers={"content-type": "application/json"},
     ).json()
     assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "variables.d"}
+
+
+def test_a_lone_surrogate_in_a_key_of_a_json_variable_is_refused_naming_its_object(api: GraphQLClient) -> None:
+    body = api.http.post(
+        "/graphql",
+        content=b'{"query": "mutation($i: CreateRunInput!) { createRun(input: $i) { id } }", '
+        b'"variables": {"i": {"entity": "acme", "project": "p", "config": {"a": {"k\\udfff": 1}}}}}',
+        headers={"content-type": "application/json"},
+    ).json()
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "variables.i.config.a"}

@@ -50,3 +50,13 @@ def test_metrics_refuse_a_member_and_requests_without_a_key(api: GraphQLClient, 
         401,
         {"error": {"code": "UNAUTHENTICATED", "message": "an API key is required: send 'Authorization: Bearer KEY'"}},
     )
+
+
+def test_json_nested_past_the_stack_is_a_client_error_in_graphql_shape(api: GraphQLClient) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    body = f'{{"query": "{{ me {{ user }} }}", "variables": {{"d": {deep}}}}}'
+    refused = api.http.post("/graphql", content=body, headers={"content-type": "application/json"})
+    assert refused.status_code == 400
+    [error] = refused.json()["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "body"}
+    assert "nests too deeply" in error["message"]
