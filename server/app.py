@@ -50,8 +50,7 @@ class StemmaGraphQL(GraphQL[Context, None]):
             return json.loads(data)
         except RecursionError:
             raise InvalidInput(
-                "body: the request's JSON nests too deeply to read; variables may nest at most "
-                f"{MAX_JSON_DEPTH} deep",
+                f"body: the request's JSON nests too deeply to read; variables may nest at most {MAX_JSON_DEPTH} deep",
                 field="body",
             ) from None
 
