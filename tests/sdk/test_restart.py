@@ -7,7 +7,6 @@ import hashlib
 import os
 import signal
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from neo4j import Driver
 from tests.conftest import free_port
 from tests.sdk.conftest import file_requests, write
 from tests.serving import ServerProcess
+from tests.waiting import until
 
 FILES = 200
 FILE_BYTES = 200 * 1024
@@ -51,10 +51,12 @@ def test_a_server_restart_mid_upload_ends_with_every_file_stored_once_and_one_ve
     uploader = threading.Thread(target=train)
     try:
         uploader.start()
-        deadline = time.monotonic() + 60
-        while len(stored(state / "blobs")) < 20:
-            assert time.monotonic() < deadline and uploader.is_alive(), f"the upload did not start: {outcome}"
-            time.sleep(0.02)
+
+        def twenty_stored() -> bool:
+            assert uploader.is_alive(), f"the upload ended before 20 files were stored: {outcome}"
+            return len(stored(state / "blobs")) >= 20
+
+        until(twenty_stored, "20 stored files", poll_seconds=0.02)
         server.stop(signal.SIGKILL)
         stored_before_restart = len(stored(state / "blobs"))
         assert 20 <= stored_before_restart < FILES

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from neo4j import Driver
 from tests.conftest import free_port
 from tests.sdk.conftest import write
 from tests.serving import ROOT, ServerProcess
+from tests.waiting import until
 
 ENTITY, PROJECT = "runs-team", "runs"
 
@@ -125,24 +125,21 @@ def test_a_killed_process_leaves_its_run_running_until_the_sweep_marks_it_crashe
         assert process.stdout is not None
         path = process.stdout.readline().strip()
         api = stemma.Api(base_url=sweeping_server.url)
-        deadline = time.monotonic() + 20
-        while True:
+
+        def heartbeats_for_3_seconds() -> bool:
             alive = api.run(path)
             assert alive.state == "running", "a run whose process heartbeats must not be swept"
             assert alive.heartbeat_at is not None
-            if (alive.heartbeat_at - alive.created_at).total_seconds() > 3:
-                break
-            assert time.monotonic() < deadline, "heartbeats did not arrive"
-            time.sleep(0.2)
+            return (alive.heartbeat_at - alive.created_at).total_seconds() > 3
+
+        until(heartbeats_for_3_seconds, "heartbeats for more than 3 s", poll_seconds=0.2)
     finally:
         process.kill()
         process.communicate(timeout=30)
 
     assert api.run(path).state == "running"
-    deadline = time.monotonic() + 20
-    while (crashed := api.run(path)).state == "running":
-        assert time.monotonic() < deadline, "the sweep never marked the run crashed"
-        time.sleep(0.2)
+    until(lambda: api.run(path).state != "running", "the sweep ending the run", poll_seconds=0.2)
+    crashed = api.run(path)
     assert crashed.state == "crashed"
     assert crashed.finished_at is not None and crashed.heartbeat_at is not None
     assert (crashed.finished_at - crashed.heartbeat_at).total_seconds() >= 2
