@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import strawberry
+from graphql import ASTValidationRule
 from graphql.error import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
@@ -53,6 +54,17 @@ class StemmaSchema(strawberry.Schema):
 
 
 DOCUMENT_CACHE = 512
+
+
+def document_rules(limits: DocumentLimits) -> tuple[type[ASTValidationRule], ...]:
+    """The validation rules for the document limits, beyond GraphQL's own (built once: validation results
+    are cached per set of rule classes)."""
+    return (
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    )
+
+
 QUERY = merge_types("Query", (Query, AccountQuery, ContentQuery, LimitsQuery))
 MUTATION = merge_types("Mutation", (Mutation, IngestMutation, AccountMutation))
 
@@ -69,10 +81,7 @@ def build_schema(limits: DocumentLimits | None = None) -> StemmaSchema:
         lambda: BoundedValidation(maxsize=DOCUMENT_CACHE),
     ]
     if limits is not None:
-        limit_rules = (
-            *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
-            *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
-        )
+        limit_rules = document_rules(limits)
         extensions += [
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: AddValidationRules(list(limit_rules)),

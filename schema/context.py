@@ -8,16 +8,22 @@ from typing import Any, Protocol
 from strawberry.types import Info as StrawberryInfo
 
 from cypher.access import Caller
-from cypher.executor import Executor
+from cypher.executor import Executor, Row, Statement
 from cypher.printer import Limits
 
-__all__ = ["ConsoleLimits", "Context", "DocumentLimits", "FileStore", "Info", "KeyCache", "Limits"]
+__all__ = ["ConsoleLimits", "Context", "DocumentLimits", "FileStore", "Info", "KeyCache", "Limits", "Reads"]
 
 
 class FileStore(Protocol):
     """What the schema needs of the blob store: how large stored content is."""
 
     async def sizes(self, digests: list[str]) -> dict[str, int]: ...
+
+
+class Reads(Protocol):
+    """Something that runs a read statement: the executor, or (verifying compiled execution) a recording."""
+
+    async def read(self, statement: Statement, kind: str = "read") -> list[Row]: ...
 
 
 class KeyCache(Protocol):
@@ -52,6 +58,11 @@ class Context:
     response: Any = None
     stemma_version: str = ""
     cost_spent: int = 0  # the estimated cost of the root fields already compiled for this request
+    reads: Reads | None = None  # where root fields read, when not straight from the executor
+
+    @property
+    def reader(self) -> Reads:
+        return self.reads or self.executor
 
 
 Info = StrawberryInfo[Context, None]

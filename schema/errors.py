@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import (
     ArgumentNode,
@@ -30,6 +31,7 @@ from cypher.errors import StemmaError
 logger = logging.getLogger("stemma.graphql")
 
 INTERNAL = "INTERNAL_SERVER_ERROR"
+MASKED_MESSAGE = "Internal error."
 INVALID_REQUEST = "GRAPHQL_VALIDATION_FAILED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 
@@ -105,37 +107,38 @@ def as_bad_user_input(error: GraphQLError, field: str | None) -> GraphQLError:
     )
 
 
+def client_errors(errors: list[GraphQLError], document: DocumentNode | None, response: Any) -> list[GraphQLError]:
+    """The errors as the client sees them: unexpected ones masked (and logged here with their trace), every
+    one with a code; an error asking to come back later sets the response's status and Retry-After."""
+    processed = [_with_code(error if is_client_error(error) else _masked(error), document) for error in errors]
+    later = [e.original_error for e in processed if isinstance(e.original_error, StemmaError)]
+    retry = next((error for error in later if error.retry_after is not None), None)
+    if retry is not None and response is not None:
+        response.status_code = retry.status
+        response.headers["retry-after"] = str(retry.retry_after)
+    return processed
+
+
+def _masked(error: GraphQLError) -> GraphQLError:
+    logger.error("unexpected error at %s", error.path, exc_info=error.original_error)
+    return GraphQLError(
+        MASKED_MESSAGE, error.nodes, error.source, error.positions, error.path, None, {"code": INTERNAL}
+    )
+
+
+def _with_code(error: GraphQLError, document: DocumentNode | None) -> GraphQLError:
+    if (error.extensions or {}).get("code"):
+        return error
+    field = input_field(error, document)
+    if field is not None or isinstance(error.original_error, GraphQLError):
+        return as_bad_user_input(error, field)
+    error.extensions = {**(error.extensions or {}), "code": INVALID_REQUEST}
+    return error
+
+
 class StemmaErrors(MaskErrors):
-    """Masks unexpected errors (logged here with their trace) and gives every error a code."""
-
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda error: not is_client_error(error), error_message="Internal error.")
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        logger.error("unexpected error at %s", error.path, exc_info=error.original_error)
-        masked = super().anonymise_error(error)
-        masked.extensions = {"code": INTERNAL}
-        return masked
+    """Strawberry's hook for `client_errors`: masks unexpected errors and gives every error a code."""
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        processed = [self._with_code(error) for error in super()._process_errors(errors)]
-        later = [e.original_error for e in processed if isinstance(e.original_error, StemmaError)]
-        retry = next((error for error in later if error.retry_after is not None), None)
-        if retry is not None:
-            self._answer_retry_later(retry)
-        return processed
-
-    def _with_code(self, error: GraphQLError) -> GraphQLError:
-        if (error.extensions or {}).get("code"):
-            return error
-        field = input_field(error, self.execution_context.graphql_document)
-        if field is not None or isinstance(error.original_error, GraphQLError):
-            return as_bad_user_input(error, field)
-        error.extensions = {**(error.extensions or {}), "code": INVALID_REQUEST}
-        return error
-
-    def _answer_retry_later(self, error: StemmaError) -> None:
-        response = getattr(self.execution_context.context, "response", None)
-        if response is not None:
-            response.status_code = error.status
-            response.headers["retry-after"] = str(error.retry_after)
+        context = self.execution_context
+        return client_errors(errors, context.graphql_document, getattr(context.context, "response", None))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import strawberry
 
 from cypher.clusters import compile_cluster_page
 from cypher.errors import NotFound
-from cypher.executor import Statement
+from cypher.executor import Row, Statement
 from cypher.health import neo4j_status
 from cypher.lineage import compile_impact, compile_lineage, compile_path
 from cypher.lineage_answer import number_redacted
@@ -17,7 +18,7 @@ from cypher.paging import finish_page
 from cypher.printer import Limits
 from cypher.reads import compile_read
 from cypher.selection import Field
-from schema.context import Info
+from schema.context import Context, Info
 from schema.lineage import ClusterMembers, Lineage, LineageDirection, LineagePath
 from schema.scalars import DateTime
 from schema.selection import selection_of
@@ -37,28 +38,66 @@ from schema.types import (
 Compiler = Callable[[Field, Mapping[str, Any], Limits], Statement]
 
 
-async def read_one(info: Info, missing: str, field: str) -> Any:
-    """Compile and run the field being resolved; no row means the object does not exist."""
-    context = info.context
-    rows = await context.executor.read(compile_read(selection_of(info), context.caller.param(), context.limits))
-    if not rows:
-        raise NotFound(missing, field=field)
+def _one(rows: list[Row], _: Field) -> Any:
     return rows[0]["result"]
 
 
-async def read_page(info: Info, first: int, after: str | None, compile: Compiler = compile_read) -> Any:
-    context = info.context
-    rows = await context.executor.read(compile(selection_of(info), context.caller.param(), context.limits))
-    return finish_page(rows[0]["result"], first, after)
+def _page(rows: list[Row], selection: Field) -> Any:
+    after = selection.args.get("after")
+    return finish_page(rows[0]["result"], int(selection.args["first"]), None if after is None else str(after))
 
 
-async def read_lineage(info: Info, compile: Compiler, missing: str) -> Any:
-    """Lineage questions: one statement; no row means the root (or an end of the path) does not exist."""
-    context = info.context
-    rows = await context.executor.read(compile(selection_of(info), context.caller.param(), context.limits))
-    if not rows:
-        raise NotFound(missing, field="ref")
+def _lineage(rows: list[Row], _: Field) -> Any:
     return number_redacted(rows[0]["result"])
+
+
+@dataclass(frozen=True)
+class RootRead:
+    """How a root query field is answered: the statement its selection compiles to, and what the statement's
+    first row becomes. A root that finds no row names what is missing (from its arguments) and the argument."""
+
+    compile: Compiler
+    finish: Callable[[list[Row], Field], Any]
+    missing: Callable[[Mapping[str, Any]], str] | None = None
+    missing_field: str = "ref"
+
+
+ROOT_READS: Mapping[str, RootRead] = {
+    "entity": RootRead(compile_read, _one, lambda a: f"no entity is named {a['name']!r}", "name"),
+    "entities": RootRead(compile_read, _page),
+    "project": RootRead(compile_read, _one, lambda a: f"no project {a['entity']}/{a['name']}", "name"),
+    "artifact": RootRead(compile_read, _one, lambda a: f"no artifact version matches ref {a['ref']!r}"),
+    "artifactCollection": RootRead(compile_read, _one, lambda a: f"no artifact collection matches ref {a['ref']!r}"),
+    "collections": RootRead(compile_read, _page),
+    "run": RootRead(compile_read, _one, lambda a: f"no run has id {a['id']!r}", "id"),
+    "runs": RootRead(compile_read, _page),
+    "registries": RootRead(compile_read, _page),
+    "registry": RootRead(compile_read, _one, lambda a: f"no registry {a['entity']}/{a['name']}", "name"),
+    "registryCollection": RootRead(compile_read, _one, lambda a: f"no registry collection matches ref {a['ref']!r}"),
+    "lineage": RootRead(compile_lineage, _lineage, lambda a: f"nothing matches ref {a['ref']!r}"),
+    "lineageCluster": RootRead(compile_cluster_page, _page),
+    "lineagePath": RootRead(
+        compile_path, _lineage, lambda a: f"no artifact version or run matches {a['from']!r} or {a['to']!r}"
+    ),
+    "impact": RootRead(compile_impact, _lineage, lambda a: f"nothing matches ref {a['ref']!r}"),
+}
+"""Every root query field that compiles to one statement: the resolvers below and compiled execution
+(`schema.compiled`) both answer them through `read_root`."""
+
+
+async def read_root(selection: Field, context: Context) -> Any:
+    """Run the statement a root field's selection compiles to, and shape its row."""
+    root = ROOT_READS[selection.name]
+    rows = await context.reader.read(root.compile(selection, context.caller.param(), context.limits))
+    if not rows:
+        if root.missing is None:
+            raise NotFound(f"{selection.response_key}: no answer", field=selection.response_key)
+        raise NotFound(root.missing(selection.args), field=root.missing_field)
+    return root.finish(rows, selection)
+
+
+async def resolve_root(info: Info) -> Any:
+    return await read_root(selection_of(info), info.context)
 
 
 @strawberry.type
@@ -91,26 +130,26 @@ class Query:
 
     @strawberry.field(description="A user or team namespace.")
     async def entity(self, info: Info, name: str) -> Entity:
-        return await read_one(info, f"no entity is named {name!r}", "name")
+        return await resolve_root(info)
 
     @strawberry.field(description="Entities, by name.")
     async def entities(self, info: Info, first: int = 20, after: str | None = None) -> Connection[Entity]:
-        return await read_page(info, first, after)
+        return await resolve_root(info)
 
     @strawberry.field
     async def project(self, info: Info, entity: str, name: str) -> Project:
-        return await read_one(info, f"no project {entity}/{name}", "name")
+        return await resolve_root(info)
 
     @strawberry.field(
         description="An artifact version by reference: ENTITY/PROJECT/NAME:vN or :ALIAS; "
         "registry references (ENTITY/registry-REGISTRY/NAME:…) name the linked version."
     )
     async def artifact(self, info: Info, ref: str) -> ArtifactVersion:
-        return await read_one(info, f"no artifact version matches ref {ref!r}", "ref")
+        return await resolve_root(info)
 
     @strawberry.field(description="An artifact collection by ENTITY/PROJECT/NAME.")
     async def artifact_collection(self, info: Info, ref: str) -> ArtifactCollection:
-        return await read_one(info, f"no artifact collection matches ref {ref!r}", "ref")
+        return await resolve_root(info)
 
     @strawberry.field(description="Artifact collections of a project, by name; filter by type and name prefix.")
     async def collections(
@@ -123,11 +162,11 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[ArtifactCollection]:
-        return await read_page(info, first, after)
+        return await resolve_root(info)
 
     @strawberry.field(description="A run by ENTITY/PROJECT/RUN_ID.")
     async def run(self, info: Info, id: strawberry.ID) -> Run:
-        return await read_one(info, f"no run has id {id!r}", "id")
+        return await resolve_root(info)
 
     @strawberry.field(description="Runs of a project, newest first; filter by state and job type.")
     async def runs(
@@ -140,21 +179,21 @@ class Query:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[Run]:
-        return await read_page(info, first, after)
+        return await resolve_root(info)
 
     @strawberry.field(description="Registries of an entity, by name.")
     async def registries(
         self, info: Info, entity: str, first: int = 20, after: str | None = None
     ) -> Connection[Registry]:
-        return await read_page(info, first, after)
+        return await resolve_root(info)
 
     @strawberry.field
     async def registry(self, info: Info, entity: str, name: str) -> Registry:
-        return await read_one(info, f"no registry {entity}/{name}", "name")
+        return await resolve_root(info)
 
     @strawberry.field(description="A registry collection by ENTITY/registry-REGISTRY/NAME.")
     async def registry_collection(self, info: Info, ref: str) -> RegistryCollection:
-        return await read_one(info, f"no registry collection matches ref {ref!r}", "ref")
+        return await resolve_root(info)
 
     @strawberry.field(
         description="The lineage of an artifact version (any ref form, registry refs included) or of "
@@ -170,13 +209,13 @@ class Query:
         max_nodes: int = 500,
         as_of: DateTime | None = None,
     ) -> Lineage:
-        return await read_lineage(info, compile_lineage, f"nothing matches ref {ref!r}")
+        return await resolve_root(info)
 
     @strawberry.field(description="One page of a lineage cluster's members, newest first.")
     async def lineage_cluster(
         self, info: Info, id: strawberry.ID, first: int = 50, after: str | None = None, as_of: DateTime | None = None
     ) -> ClusterMembers:
-        return await read_page(info, first, after, compile_cluster_page)
+        return await resolve_root(info)
 
     @strawberry.field(
         description="The shortest directed path from one artifact version or run to another, "
@@ -185,11 +224,11 @@ class Query:
     async def lineage_path(
         self, info: Info, from_: Annotated[str, strawberry.argument(name="from")], to: str, max_depth: int = 10
     ) -> LineagePath:
-        return await read_lineage(info, compile_path, f"no artifact version or run matches {from_!r} or {to!r}")
+        return await resolve_root(info)
 
     @strawberry.field(
         description="Every artifact version downstream of ref that is linked into a registry, with "
         "its registry collection, version and aliases: which registered models did this data reach?"
     )
     async def impact(self, info: Info, ref: str, depth: int = 10) -> list[RegistryVersion]:
-        return await read_lineage(info, compile_impact, f"nothing matches ref {ref!r}")
+        return await resolve_root(info)

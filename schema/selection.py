@@ -41,7 +41,7 @@ def selection_of(info: Info[Any, Any]) -> Field:
     # Strawberry hands resolvers the coerced variables only; graphql-core's helpers want its container.
     coerced: dict[str, Any] = raw.variable_values  # type: ignore[assignment]
     variables = VariableValues(sources={}, coerced=coerced)
-    request = _Request(raw.schema, raw.fragments, variables, raw.operation)
+    request = RequestFields(raw.schema, raw.fragments, variables, raw.operation)
     selection = request.field(raw.parent_type, raw.field_nodes)
     context = info.context
     context.cost_spent += check_cost(selection, context.limits.max_cost, context.cost_spent)
@@ -61,7 +61,7 @@ def root_selections(schema: GraphQLSchema, query: str, variables: dict[str, Any]
         raise coerced[0]
     root_type = schema.mutation_type if operation.operation is OperationType.MUTATION else schema.query_type
     assert root_type is not None
-    request = _Request(schema, fragments, coerced, operation)
+    request = RequestFields(schema, fragments, coerced, operation)
     collected = collect_fields(schema, request.fragments, coerced, root_type, operation)
     return [
         request.field(root_type, [detail.node for detail in details])
@@ -69,7 +69,9 @@ def root_selections(schema: GraphQLSchema, query: str, variables: dict[str, Any]
     ]
 
 
-class _Request:
+class RequestFields:
+    """One request's fields: selections for the compiler, and sub-fields collected once per type and place."""
+
     def __init__(
         self,
         schema: GraphQLSchema,
@@ -81,6 +83,25 @@ class _Request:
         self.fragments = {name: FragmentDetails(node) for name, node in fragments.items()}
         self.variables = variables
         self.operation = operation
+        self._collected: dict[tuple[object, ...], dict[str, list[FieldNode]]] = {}
+
+    def subfields(self, runtime_type: GraphQLObjectType, nodes: Sequence[FieldNode]) -> dict[str, list[FieldNode]]:
+        """The fields selected under `nodes` on `runtime_type`, by response key (fragments, @skip and @include
+        applied), as graphql-core's executor collects them."""
+        key = (runtime_type.name, *map(id, nodes))
+        found = self._collected.get(key)
+        if found is None:
+            collected = collect_subfields(
+                self.schema,
+                self.fragments,
+                self.variables,
+                self.operation,
+                runtime_type,
+                [FieldDetails(node, None) for node in nodes],
+            )
+            found = {name: [d.node for d in details] for name, details in collected.grouped_field_set.items()}
+            self._collected[key] = found
+        return found
 
     def field(self, parent: GraphQLObjectType, nodes: Sequence[FieldNode]) -> Field:
         node = nodes[0]
@@ -93,18 +114,10 @@ class _Request:
         else:
             possible = [named] if is_object_type(named) else []
         for runtime_type in possible:
-            collected = collect_subfields(
-                self.schema,
-                self.fragments,
-                self.variables,
-                self.operation,
-                runtime_type,
-                [FieldDetails(n, None) for n in nodes],
-            )
             selections[runtime_type.name] = tuple(
-                self.field(runtime_type, [detail.node for detail in details])
-                for details in collected.grouped_field_set.values()
-                if details[0].node.name.value != "__typename"
+                self.field(runtime_type, grouped)
+                for grouped in self.subfields(runtime_type, nodes).values()
+                if grouped[0].name.value != "__typename"
             )
         many = is_list_type(get_nullable_type(definition.type)) and bool(possible)
         return Field(node.name.value, node.alias.value if node.alias else None, args, selections, many)

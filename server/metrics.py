@@ -25,6 +25,12 @@ class Metrics:
         self.statements = Counter(
             "stemma_cypher_statements", "Cypher statements sent to Neo4j", ["kind"], registry=self.registry
         )
+        self.executions = Counter(
+            "stemma_graphql_executions",
+            "GraphQL requests by how they ran: compiled (answered from the statements' maps) or resolved",
+            ["path"],
+            registry=self.registry,
+        )
         self.requests = Histogram(
             "stemma_http_request_seconds",
             "HTTP request duration",

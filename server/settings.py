@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from neo4j import AsyncDriver, AsyncGraphDatabase
 from pydantic import Field, SecretStr
@@ -64,6 +65,11 @@ class Settings(BaseSettings):
     )
     rate_limit_per_second: float = Field(default=1000, gt=0, description="requests per second per API key")
     rate_limit_burst: float = Field(default=2000, ge=1)
+    graphql_execution: Literal["compiled", "resolved", "verify"] = Field(
+        default="compiled",
+        description="compiled: queries of compiled root fields are answered from their statements' maps; "
+        "resolved: Strawberry resolves every field; verify: both, refusing a request whose answers differ (tests)",
+    )
     graphql_max_depth: int = Field(default=15, ge=1)
     graphql_max_tokens: int = Field(default=5000, ge=1)
     graphql_max_aliases: int = Field(default=30, ge=1)

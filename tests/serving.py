@@ -40,6 +40,8 @@ class ServerProcess:
             "STEMMA_PORT": str(self.port),
             "STEMMA_STATE_DIR": str(self.state),
             "STEMMA_BLOB_DIR": str(self.state / "blobs"),
+            # Every query the tests send is answered both ways, compiled and resolved; a difference fails it.
+            "STEMMA_GRAPHQL_EXECUTION": "verify",
             **self.extra_env,
         }
         self.state.mkdir(parents=True, exist_ok=True)

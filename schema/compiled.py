@@ -1,0 +1,384 @@
+"""Compiled execution: a query whose root fields each compile to one statement is answered from the
+statements' maps, without a resolver per field.
+
+The statement already returns each object as a map shaped by the selection (`cypher.printer`); what
+graphql-core's executor would add on top is only this: response keys (aliases), `__typename`, leaf values
+serialised by their scalar or enum, connections trimmed to a Relay page, stored JSON decoded, and null
+propagation for non-null fields. `CompiledQueries` does exactly that, with graphql-core's own field
+collection, argument coercion and value serialisation, so both paths give the same JSON; any request it
+does not compile (mutations, introspection, root fields that are not one statement, a document that does
+not parse or validate, variables that do not coerce) is left to Strawberry, which answers or refuses it as
+it always did. `check_model` ties the Strawberry types to `cypher.model.TYPES`, their one compile rule each.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    Undefined,
+    is_abstract_type,
+    is_leaf_type,
+    is_non_null_type,
+    is_object_type,
+    located_error,
+    parse,
+    specified_rules,
+)
+from graphql.execution.collect_fields import collect_fields
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionResult
+from strawberry.types.field import StrawberryField
+
+from cypher.cost import check_cost
+from cypher.executor import Row, Statement
+from cypher.model import TYPES
+from cypher.paging import finish_page
+from cypher.rules import Page
+from schema.build import DOCUMENT_CACHE, StemmaSchema, document_rules
+from schema.context import Context, DocumentLimits, Reads
+from schema.document import shape_error, surrogate_error
+from schema.errors import client_errors
+from schema.queries import ROOT_READS, read_root
+from schema.selection import RequestFields
+
+COMPILED_ROOTS = {*ROOT_READS, "__typename"}
+Getter = Callable[[Any, "FieldRead"], Any]
+
+
+@dataclass(frozen=True)
+class FieldRead:
+    """What a field's value is read with: the field as selected, for its arguments and response key."""
+
+    nodes: Sequence[FieldNode]
+    definition: GraphQLField
+    variables: VariableValues
+
+    @property
+    def key(self) -> str:
+        node = self.nodes[0]
+        return node.alias.value if node.alias else node.name.value
+
+    def args(self) -> dict[str, Any]:
+        return get_argument_values(self.definition, self.nodes[0], self.variables)
+
+
+def _definition(field: GraphQLField) -> StrawberryField | None:
+    found = (field.extensions or {}).get("strawberry-definition")
+    return found if isinstance(found, StrawberryField) else None
+
+
+def _getter(type_name: str, name: str, field: GraphQLField) -> Getter | None:
+    """How the compiled map gives a field's value, as the field's Strawberry resolver would read it; None when
+    only the resolver can (it needs more than the map)."""
+    definition = _definition(field)
+    rule = TYPES.get(type_name, {}).get(name)
+    if isinstance(rule, Page):
+        return _page
+    if definition is None:
+        return None
+    resolver = definition.base_resolver
+    if resolver is None:
+        python_name = definition.python_name
+        return lambda root, _: root[python_name] if type(root) is dict else getattr(root, python_name)
+    if not resolver.arguments and resolver.info_parameter is None and resolver.root_parameter is None:
+        return lambda root, _: resolver(root)  # reads only `self`: stored JSON decoded
+    return None
+
+
+def _page(root: Any, read: FieldRead) -> Any:
+    args = read.args()
+    return finish_page(root[read.key], int(args["first"]), args.get("after"))
+
+
+def getters(schema: GraphQLSchema) -> dict[tuple[str, str], Getter]:
+    """Every field of every object type whose value the compiled map gives, by (type, field)."""
+    found: dict[tuple[str, str], Getter] = {}
+    for type_ in schema.type_map.values():
+        if not is_object_type(type_) or type_.name.startswith("__") or type_ in _root_types(schema):
+            continue
+        for name, field in type_.fields.items():
+            getter = _getter(type_.name, name, field)
+            if getter is not None:
+                found[type_.name, name] = getter
+    return found
+
+
+def _root_types(schema: GraphQLSchema) -> tuple[GraphQLObjectType | None, ...]:
+    return schema.query_type, schema.mutation_type, schema.subscription_type
+
+
+def check_model(schema: GraphQLSchema) -> None:
+    """The Strawberry types and `cypher.model.TYPES` describe the same fields: each field of a compiled type
+    has a compile rule and each rule a field; a field with arguments is a connection (a `Page` rule); and
+    every such field's value can be read from the compiled map. Raised at start-up, so they cannot drift."""
+    readable = getters(schema)
+    problems = []
+    for type_name, rules in TYPES.items():
+        type_ = schema.get_type(type_name)
+        if not is_object_type(type_):
+            problems.append(f"{type_name}: in cypher.model.TYPES but not an object type of the schema")
+            continue
+        for name in sorted(set(type_.fields) ^ set(rules)):
+            where = "the schema only" if name in type_.fields else "cypher.model.TYPES only"
+            problems.append(f"{type_name}.{name}: in {where}")
+        for name, field in type_.fields.items():
+            if field.args and not isinstance(rules.get(name), Page):
+                problems.append(f"{type_name}.{name}: takes arguments but is not a connection (Page) rule")
+            if (type_name, name) not in readable:
+                problems.append(f"{type_name}.{name}: its resolver needs more than the compiled map")
+    if problems:
+        raise RuntimeError("the schema and its compile rules disagree:\n  " + "\n  ".join(problems))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document that parsed and validated, with its operations and fragments."""
+
+    document: DocumentNode
+    operations: Mapping[str | None, OperationDefinitionNode]
+    fragments: Mapping[str, FragmentDefinitionNode]
+
+    def operation(self, name: str | None) -> OperationDefinitionNode | None:
+        if name is None and len(self.operations) != 1:
+            return None  # ambiguous: Strawberry says so
+        return self.operations.get(name) if name is not None else next(iter(self.operations.values()))
+
+
+class CompiledQueries:
+    """Answers compilable queries from their statements' maps; `None` leaves a request to Strawberry."""
+
+    def __init__(self, schema: StemmaSchema, limits: DocumentLimits | None = None) -> None:
+        self.schema: GraphQLSchema = schema._schema
+        check_model(self.schema)
+        self.getters = getters(self.schema)
+        self.rules = (*specified_rules, *(document_rules(limits) if limits else ()))
+        self.max_tokens = limits.max_tokens if limits else None
+        self._prepared: OrderedDict[str, Prepared | None] = OrderedDict()
+
+    def prepare(self, query: str) -> Prepared | None:
+        """The parsed, validated document (cached, failures too), or None when it fails either."""
+        if query in self._prepared:
+            self._prepared.move_to_end(query)
+            return self._prepared[query]
+        prepared = self._prepare(query)
+        self._prepared[query] = prepared
+        if len(self._prepared) > DOCUMENT_CACHE:
+            self._prepared.popitem(last=False)
+        return prepared
+
+    def _prepare(self, query: str) -> Prepared | None:
+        try:
+            document = parse(query, max_tokens=self.max_tokens)
+        except GraphQLError:
+            return None
+        if shape_error(document) is not None or validate_document(self.schema, document, self.rules):
+            return None
+        operations: dict[str | None, OperationDefinitionNode] = {}
+        fragments: dict[str, FragmentDefinitionNode] = {}
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                operations[definition.name.value if definition.name else None] = definition
+            elif isinstance(definition, FragmentDefinitionNode):
+                fragments[definition.name.value] = definition
+        return Prepared(document, operations, fragments)
+
+    async def execute(
+        self, query: str | None, variables: dict[str, Any] | None, operation_name: str | None, context: Context
+    ) -> ExecutionResult | None:
+        """The answer to a compilable query, or None for anything else."""
+        prepared = self.prepare(query) if query else None
+        operation = prepared.operation(operation_name) if prepared else None
+        if prepared is None or operation is None or operation.operation is not OperationType.QUERY:
+            return None
+        if surrogate_error(variables) is not None:
+            return None
+        coerced = get_variable_values(self.schema, operation.variable_definitions or (), variables or {})
+        if not isinstance(coerced, VariableValues):
+            return None
+        query_type = self.schema.query_type
+        assert query_type is not None
+        request = RequestFields(self.schema, dict(prepared.fragments), coerced, operation)
+        roots = collect_fields(self.schema, request.fragments, coerced, query_type, operation).grouped_field_set
+        grouped = {key: [detail.node for detail in details] for key, details in roots.items()}
+        if any(
+            nodes[0].name.value not in ROOT_READS and nodes[0].name.value != "__typename" for nodes in grouped.values()
+        ):
+            return None
+        run = _Completion(self, request, context)
+        data = await run.roots(query_type, grouped)
+        errors = client_errors(run.errors, prepared.document, context.response) if run.errors else None
+        return ExecutionResult(data, errors)
+
+
+class _Completion:
+    """One request's answer: each root field's statement run, its map completed as graphql-core completes
+    values (`complete_value`): an error or a null in a non-null field goes up to the nearest nullable one."""
+
+    def __init__(self, compiled: CompiledQueries, request: RequestFields, context: Context) -> None:
+        self.compiled = compiled
+        self.request = request
+        self.context = context
+        self.errors: list[GraphQLError] = []
+
+    async def roots(self, query_type: GraphQLObjectType, grouped: Mapping[str, list[FieldNode]]) -> Any:
+        data: dict[str, Any] = {}
+        for key, nodes in grouped.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                data[key] = query_type.name
+                continue
+            definition = query_type.fields[name]
+            try:
+                selection = self.request.field(query_type, nodes)
+                context = self.context
+                context.cost_spent += check_cost(selection, context.limits.max_cost, context.cost_spent)
+                value = await read_root(selection, context)
+                data[key] = self.value(definition.type, query_type, nodes, [key], value)
+            except Exception as exc:
+                if self.failed(exc, definition.type, nodes, [key]):
+                    self.errors.append(located_error(exc, nodes, [key]))
+                    return None
+                data[key] = None
+        return data
+
+    def failed(self, exc: Exception, type_: GraphQLOutputType, nodes: Sequence[FieldNode], path: list[Any]) -> bool:
+        """Record a field's error, or (True) leave it to go up when the field is non-null."""
+        if is_non_null_type(type_):
+            return True
+        self.errors.append(located_error(exc, nodes, path))
+        return False
+
+    def field(self, parent: GraphQLObjectType, nodes: list[FieldNode], path: list[Any], root: Any) -> Any:
+        name = nodes[0].name.value
+        if name == "__typename":
+            return parent.name
+        definition = parent.fields[name]
+        try:
+            value = self.compiled.getters[parent.name, name](root, FieldRead(nodes, definition, self.request.variables))
+            return self.value(definition.type, parent, nodes, path, value)
+        except Exception as exc:
+            if self.failed(exc, definition.type, nodes, path):
+                raise located_error(exc, nodes, path) from None
+            return None
+
+    def value(
+        self, type_: GraphQLOutputType, parent: GraphQLObjectType, nodes: list[FieldNode], path: list[Any], value: Any
+    ) -> Any:
+        if isinstance(type_, GraphQLNonNull):
+            completed = self.value(type_.of_type, parent, nodes, path, value)
+            if completed is None:
+                raise TypeError(f"Cannot return null for non-nullable field {parent.name}.{nodes[0].name.value}.")
+            return completed
+        if value is None:
+            return None
+        if isinstance(type_, GraphQLList):
+            return self.items(type_, parent, nodes, path, value)
+        if is_leaf_type(type_):
+            coerced = type_.coerce_output_value(value)
+            if coerced is None or coerced is Undefined:
+                raise TypeError(f"{type_} cannot serialise {value!r}")
+            return coerced
+        runtime = self.runtime_type(type_, value, nodes)
+        return {
+            key: self.field(runtime, grouped, [*path, key], value)
+            for key, grouped in self.request.subfields(runtime, nodes).items()
+        }
+
+    def items(
+        self, type_: GraphQLList[Any], parent: GraphQLObjectType, nodes: list[FieldNode], path: list[Any], value: Any
+    ) -> list[Any]:
+        if not isinstance(value, list):
+            raise GraphQLError(
+                f"Expected Iterable, but did not find one for field '{parent.name}.{nodes[0].name.value}'."
+            )
+        item_type = type_.of_type
+        completed = []
+        for index, item in enumerate(value):
+            item_path = [*path, index]
+            try:
+                completed.append(self.value(item_type, parent, nodes, item_path, item))
+            except Exception as exc:
+                if self.failed(exc, item_type, nodes, item_path):
+                    raise located_error(exc, nodes, item_path) from None
+                completed.append(None)
+        return completed
+
+    def runtime_type(self, type_: GraphQLOutputType, value: Any, nodes: list[FieldNode]) -> GraphQLObjectType:
+        """The object type of a value: its field's, checked by the type's `is_type_of`; for a union, the one
+        its `__typename` names (the compiled maps are tagged)."""
+        if is_object_type(type_):
+            if type_.is_type_of is not None and not type_.is_type_of(value, None):  # type: ignore[arg-type]
+                raise GraphQLError(f"Expected value of type '{type_.name}' but got: {value!r}.", nodes)
+            return type_
+        assert is_abstract_type(type_)
+        name = value.get("__typename") if isinstance(value, dict) else None
+        runtime = self.compiled.schema.get_type(name) if isinstance(name, str) else None
+        if not is_object_type(runtime) or not self.compiled.schema.is_sub_type(type_, runtime):
+            raise GraphQLError(f"Abstract type '{type_}' must resolve to an Object type at runtime.", nodes)
+        return runtime
+
+
+def fresh_context(context: Context, **changes: Any) -> Context:
+    """The same caller and limits, nothing spent yet (to run one request a second way)."""
+    return dataclasses.replace(context, cost_spent=0, **changes)
+
+
+class Recording:
+    """Reads through `reads`, keeping each statement's rows, so that a second execution of the same request
+    (the resolved one, when verifying) can be given the very same rows: the two are compared on one answer
+    of the graph, not on two reads that concurrent writes may tell apart."""
+
+    def __init__(self, reads: Reads) -> None:
+        self.reads = reads
+        self.rows: dict[str, list[Row]] = {}
+
+    async def read(self, statement: Statement, kind: str = "read") -> list[Row]:
+        rows = await self.reads.read(statement, kind)
+        self.rows[_key(statement)] = copy.deepcopy(rows)
+        return rows
+
+    def replay(self) -> Replay:
+        return Replay(self.rows)
+
+
+class Replay:
+    """The rows a `Recording` kept, for the same statements; a statement it never saw is a divergence."""
+
+    def __init__(self, rows: Mapping[str, list[Row]]) -> None:
+        self.rows = rows
+
+    async def read(self, statement: Statement, kind: str = "read") -> list[Row]:
+        key = _key(statement)
+        if key not in self.rows:
+            raise RuntimeError(f"compiled execution never ran this statement: {statement.text[:200]}")
+        return copy.deepcopy(self.rows[key])
+
+
+def _key(statement: Statement) -> str:
+    return statement.text + "\n" + json.dumps(statement.params, sort_keys=True, default=str)
+
+
+def shown(result: ExecutionResult) -> str:
+    """An answer as the client reads it: data and formatted errors, in response order."""
+    errors = [error.formatted for error in result.errors or ()]
+    return json.dumps({"data": result.data, **({"errors": errors} if errors else {})}, default=str)
