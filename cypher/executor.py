@@ -130,8 +130,8 @@ class Executor:
         query = Query(statement.text, timeout=self._timeout)
 
         async def unit(session: AsyncSession) -> list[Row]:
-            self._on_statement(kind)
             result = await session.run(query, statement.params)
+            self._on_statement(kind)
             return await result.data()
 
         return await self._guarded(READ_ACCESS, unit)

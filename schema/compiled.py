@@ -13,6 +13,7 @@ it always did. `check_model` ties the Strawberry types to `cypher.model.TYPES`, 
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
 import json
@@ -54,11 +55,12 @@ from cypher.executor import Row, Statement
 from cypher.model import TYPES
 from cypher.paging import finish_page
 from cypher.rules import Page
+from cypher.selection import Field
 from schema.build import DOCUMENT_CACHE, StemmaSchema, document_rules
 from schema.context import Context, DocumentLimits, Reads
 from schema.document import shape_error, surrogate_error
 from schema.errors import client_errors
-from schema.queries import ROOT_READS, read_root
+from schema.queries import ROOT_READS, root_answer, root_statement
 from schema.selection import RequestFields
 
 COMPILED_ROOTS = {*ROOT_READS, "__typename"}
@@ -146,6 +148,12 @@ def check_model(schema: GraphQLSchema) -> None:
                 problems.append(f"{type_name}.{name}: takes arguments but is not a connection (Page) rule")
             if (type_name, name) not in readable:
                 problems.append(f"{type_name}.{name}: its resolver needs more than the compiled map")
+    query_type = schema.query_type
+    for name in ROOT_READS:
+        if query_type is None or name not in query_type.fields:
+            problems.append(f"Query.{name}: in schema.queries.ROOT_READS but not a query field")
+        elif not is_non_null_type(query_type.fields[name].type):
+            problems.append(f"Query.{name}: a compiled root field must be non-null")
     if problems:
         raise RuntimeError("the schema and its compile rules disagree:\n  " + "\n  ".join(problems))
 
@@ -241,25 +249,42 @@ class _Completion:
         self.errors: list[GraphQLError] = []
 
     async def roots(self, query_type: GraphQLObjectType, grouped: Mapping[str, list[FieldNode]]) -> Any:
-        data: dict[str, Any] = {}
-        for key, nodes in grouped.items():
-            name = nodes[0].name.value
-            if name == "__typename":
-                data[key] = query_type.name
-                continue
-            definition = query_type.fields[name]
-            try:
-                selection = self.request.field(query_type, nodes)
-                context = self.context
-                context.cost_spent += check_cost(selection, context.limits.max_cost, context.cost_spent)
-                value = await read_root(selection, context)
-                data[key] = self.value(definition.type, query_type, nodes, [key], value)
-            except Exception as exc:
-                if self.failed(exc, definition.type, nodes, [key]):
-                    self.errors.append(located_error(exc, nodes, [key]))
-                    return None
-                data[key] = None
+        """The root fields in graphql-core's order of work: every root field's arguments are coerced first, then
+        each field's resolver starts (its selection's arguments, the cost check and the compile, before any
+        statement runs), then the statements run together. Compiled root fields are non-null (`check_model`),
+        so one failing leaves `data` null."""
+        roots = {key: nodes for key, nodes in grouped.items() if nodes[0].name.value != "__typename"}
+        key = ""
+        try:
+            for key, nodes in roots.items():  # noqa: B007 - `key` names the failing root below
+                get_argument_values(query_type.fields[nodes[0].name.value], nodes[0], self.request.variables)
+            selections: dict[str, Field] = {}
+            statements: list[Statement] = []
+            for key, nodes in roots.items():
+                selection = selections[key] = self.request.field(query_type, nodes)
+                self.context.cost_spent += check_cost(selection, self.context.limits.max_cost, self.context.cost_spent)
+                statements.append(root_statement(selection, self.context))
+            found = dict(zip(roots, await asyncio.gather(*map(self.rows, statements)), strict=True))
+            data: dict[str, Any] = {}
+            for key, nodes in grouped.items():
+                if key not in roots:
+                    data[key] = query_type.name
+                    continue
+                rows = found[key]
+                if isinstance(rows, Exception):
+                    raise rows
+                root_type = query_type.fields[nodes[0].name.value].type
+                data[key] = self.value(root_type, query_type, nodes, [key], root_answer(selections[key], rows))
+        except Exception as exc:
+            self.errors.append(located_error(exc, roots[key], [key]))
+            return None
         return data
+
+    async def rows(self, statement: Statement) -> list[Row] | Exception:
+        try:
+            return await self.context.reader.read(statement)
+        except Exception as exc:
+            return exc
 
     def failed(self, exc: Exception, type_: GraphQLOutputType, nodes: Sequence[FieldNode], path: list[Any]) -> bool:
         """Record a field's error, or (True) leave it to go up when the field is non-null."""
@@ -358,19 +383,22 @@ class Recording:
         return rows
 
     def replay(self) -> Replay:
-        return Replay(self.rows)
+        return Replay(self.rows, self.reads)
 
 
 class Replay:
-    """The rows a `Recording` kept, for the same statements; a statement it never saw is a divergence."""
+    """The rows a `Recording` kept, for the same statements. A statement the compiled execution never ran
+    (it failed first, on another root field) is read for real, counted apart as `verify`, so that the resolved
+    execution meets the same failure in the same order."""
 
-    def __init__(self, rows: Mapping[str, list[Row]]) -> None:
+    def __init__(self, rows: Mapping[str, list[Row]], reads: Reads) -> None:
         self.rows = rows
+        self.reads = reads
 
     async def read(self, statement: Statement, kind: str = "read") -> list[Row]:
         key = _key(statement)
         if key not in self.rows:
-            raise RuntimeError(f"compiled execution never ran this statement: {statement.text[:200]}")
+            return await self.reads.read(statement, "verify")
         return copy.deepcopy(self.rows[key])
 
 

@@ -82,13 +82,17 @@ ROOT_READS: Mapping[str, RootRead] = {
     "impact": RootRead(compile_impact, _lineage, lambda a: f"nothing matches ref {a['ref']!r}"),
 }
 """Every root query field that compiles to one statement: the resolvers below and compiled execution
-(`schema.compiled`) both answer them through `read_root`."""
+(`schema.compiled`) both answer them through `root_statement` and `root_answer`."""
 
 
-async def read_root(selection: Field, context: Context) -> Any:
-    """Run the statement a root field's selection compiles to, and shape its row."""
+def root_statement(selection: Field, context: Context) -> Statement:
+    """The statement a root field's selection compiles to, for the caller and within the limits."""
+    return ROOT_READS[selection.name].compile(selection, context.caller.param(), context.limits)
+
+
+def root_answer(selection: Field, rows: list[Row]) -> Any:
+    """The root field's value from its statement's rows; no row means what it asks for does not exist."""
     root = ROOT_READS[selection.name]
-    rows = await context.reader.read(root.compile(selection, context.caller.param(), context.limits))
     if not rows:
         if root.missing is None:
             raise NotFound(f"{selection.response_key}: no answer", field=selection.response_key)
@@ -97,7 +101,9 @@ async def read_root(selection: Field, context: Context) -> Any:
 
 
 async def resolve_root(info: Info) -> Any:
-    return await read_root(selection_of(info), info.context)
+    """A root field's resolver: compile, run, answer."""
+    selection, context = selection_of(info), info.context
+    return root_answer(selection, await context.reader.read(root_statement(selection, context)))
 
 
 @strawberry.type

@@ -110,6 +110,31 @@ DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
     ),
     ('{ lineageCluster(id: "forged") { totalCount } }', {}),
     (f'{{ lineage(ref: "{MODEL}", depth: 99) {{ truncated }} }}', {}),
+    # Several failing roots: argument coercion of every root comes first, then cost and compile, then reads.
+    (
+        """query($id: ID!, $ref: String!, $max: Int) { run(id: $id) { config }
+             lineage(ref: $ref, depth: 0, maxNodes: $max) { truncated } }""",
+        {"id": "", "ref": "", "max": None},
+    ),
+    ('{ a: run(id: "") { id } b: lineage(ref: "x", depth: 0) { truncated } }', {}),
+    (
+        """query($first: Int, $depth: Int) { artifactCollection(ref: "zoo-team/zoo/split_zoo_dataset") {
+             versions(first: $first) { totalCount } } lineage(ref: "x", depth: $depth) { truncated } }""",
+        {"first": None, "depth": None},
+    ),
+    (
+        " ".join(
+            [
+                "{",
+                *(
+                    f'r{n}: runs(entity: "zoo-team", project: "zoo", first: 200) {{ edges {{ node {{ config }} }} }}'
+                    for n in range(13)
+                ),
+                "}",
+            ]
+        ),
+        {},
+    ),
 ]
 
 
