@@ -79,7 +79,7 @@ async def _clients(result: IngestResult, port: int, headers: dict[str, str], sec
     deadline = time.perf_counter() + seconds
 
     async def client(worker: int) -> None:
-        connection = await Connection(port, "/graphql", headers).open()
+        connection = Connection(port, "/graphql", headers)
         number = 0
         try:
             while time.perf_counter() < deadline:
@@ -93,7 +93,6 @@ async def _clients(result: IngestResult, port: int, headers: dict[str, str], sec
                     result.errors += 1
                     result.first_error = result.first_error or str(exc)
                     number += 1
-                    await connection.reopen()
         finally:
             connection.close()
 

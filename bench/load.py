@@ -26,22 +26,26 @@ class ConnectionClosed(HttpError):
 
 
 class Connection:
-    """One keep-alive connection to 127.0.0.1:port, opened again when the server closed it while idle."""
+    """One keep-alive connection to 127.0.0.1:port, opened on first use and again after the server closed it."""
 
     def __init__(self, port: int, path: str, headers: dict[str, str] | None = None) -> None:
         self.port, self.path = port, path
         self.extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.kept_alive = False
         self.reopened = 0
 
     async def open(self) -> Connection:
         self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        self.kept_alive = False
         return self
 
     def close(self) -> None:
+        """Close the socket; the next `send` opens a new one."""
         if self.writer is not None:
             self.writer.close()
+        self.reader = self.writer = None
 
     async def reopen(self) -> None:
         self.close()
@@ -58,20 +62,29 @@ class Connection:
     async def send(self, request: bytes) -> tuple[int, bytes]:
         """Send prepared request bytes; the status and body of the answer.
 
-        A kept-alive connection the server closed while it was idle (Node closes them after its keep-alive
-        timeout) is opened again, and a request it dropped before any byte of an answer is sent once more on
-        a new connection: the server never began to answer it. A request answered in part is never re-sent;
-        it raises HttpError."""
-        if self.reader is None:
-            await self.open()
-        elif self.reader.at_eof():
-            await self.reopen()
+        A kept-alive connection the server closed while it was idle (Node and uvicorn close them after their
+        keep-alive timeout) is opened again, and a request it dropped on a kept-alive connection before any
+        byte of an answer is sent once more on a new connection: the server never began to answer it. Any
+        other failure raises (HttpError, OSError, a timeout's cancellation) and closes the connection, so the
+        next request starts on a new one; a request answered in part is never re-sent."""
         try:
-            head = await self._exchange(request)
-        except ConnectionClosed:
-            await self.reopen()
-            head = await self._exchange(request)
-        return await self._answer(head)
+            if self.reader is None:
+                await self.open()
+            elif self.reader.at_eof():
+                await self.reopen()
+            try:
+                head = await self._exchange(request)
+            except ConnectionClosed:
+                if not self.kept_alive:
+                    raise
+                await self.reopen()
+                head = await self._exchange(request)
+            answer = await self._answer(head)
+        except BaseException:
+            self.close()
+            raise
+        self.kept_alive = True
+        return answer
 
     async def _exchange(self, request: bytes) -> bytes:
         """Write the request and read the head of its answer."""
@@ -168,7 +181,7 @@ async def closed_loop(
     deadline = time.perf_counter() + seconds
 
     async def worker(offset: int) -> None:
-        connection = await Connection(port, path).open()
+        connection = Connection(port, path)
         index = offset
         try:
             while time.perf_counter() < deadline:
@@ -176,8 +189,7 @@ async def closed_loop(
                 try:
                     status, body = await connection.send(requests[index % len(requests)])
                 except (HttpError, OSError) as exc:
-                    status, body = 0, str(exc).encode()
-                    await connection.reopen()
+                    status, body = 0, f"{type(exc).__name__}: {exc}".encode()
                 if status == 200 and accept(body):
                     result.latencies.append(time.perf_counter() - started)
                 else:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from neo4j import Driver
+from neo4j.exceptions import DriverError, Neo4jError
 
 from bench import queries
 from bench.floor import floor_params, floor_query, run_floor
@@ -27,6 +28,7 @@ DEPTHS = (2, 4, 8)
 DIRECTIONS = ("UPSTREAM", "DOWNSTREAM", "BOTH")
 CONCURRENCY = (1, 16, 64)
 PEER_TIMEOUT = 60.0
+STEMMA_TIMEOUT = 120.0
 
 
 @dataclass
@@ -47,6 +49,7 @@ class LineageRow:
     peer_nodes: int = 0
     peer_paths: int = 0
     peer_note: str = ""
+    peer_timed_out: bool = False
     failed: str = ""
 
 
@@ -61,9 +64,19 @@ class RegistryRow:
 @dataclass
 class Memory:
     samples: dict[str, list[float]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
 
     def add(self, phase: str, value: float) -> None:
         self.samples.setdefault(phase, []).append(value)
+
+    def measure(self, phase: str, server: Served) -> bool:
+        """Add the server's RSS now to `phase`; a process that cannot be read fails that row, not the run."""
+        try:
+            self.add(phase, server.rss_mb())
+        except OSError as exc:
+            self.failed.setdefault(phase, failure(exc))
+            return False
+        return True
 
     def peak(self, phase: str) -> float:
         return max(self.samples.get(phase, [0.0]))
@@ -85,8 +98,8 @@ async def lineage(
     log: Callable[[str], None],
 ) -> list[LineageRow]:
     """Every lineage question, from the typical node and from the biggest hub, by all four contenders."""
-    stemma_http = await Connection(stemma.port, "/graphql", stemma.headers).open()
-    peer_http = await Connection(peer.port, "/").open()
+    stemma_http = Connection(stemma.port, "/graphql", stemma.headers)
+    peer_http = Connection(peer.port, "/")
     rows = []
     try:
         for root, ref in (("typical", facts.typical), ("hub", facts.hub)):
@@ -97,8 +110,8 @@ async def lineage(
                         await _lineage_row(driver, stemma_http, peer_http, row, samples, caller)
                     except Exception as exc:  # a row is the unit of failure: it is recorded, the run goes on
                         row.failed = failure(exc)
-                        await stemma_http.reopen()
-                        await peer_http.reopen()
+                        stemma_http.close()
+                        peer_http.close()
                     log(
                         f"lineage {root} {direction} depth {depth}: Stemma {_ms(row.stemma)} floor {_ms(row.floor)} "
                         f"peer {_ms(row.peer)}{row.peer_note} (nodes {row.nodes}, same answer {row.same_answer})"
@@ -113,7 +126,8 @@ async def lineage(
 
 def failure(exc: BaseException) -> str:
     """What broke a row, in one line for the report."""
-    return f"{type(exc).__name__}: {exc}".replace("\n", " ").replace("|", "/")[:200]
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return what.replace("\n", " ").replace("|", "/")[:200]
 
 
 def _ms(values: list[float]) -> str:
@@ -136,7 +150,7 @@ async def _lineage_row(
     peer_args = queries.peer_root(collection_id(driver, row.ref.rsplit(":", 1)[0]), row.ref)
 
     async def ask_stemma() -> dict[str, Any]:
-        answer = await stemma_http.graphql(queries.LINEAGE, variables)
+        answer = await asyncio.wait_for(stemma_http.graphql(queries.LINEAGE, variables), STEMMA_TIMEOUT)
         return dict(answer["data"]["lineage"])
 
     async def ask_compiled() -> dict[str, Any]:
@@ -168,10 +182,12 @@ async def _lineage_row(
         if peer_ok:
             try:
                 seconds, answer = await _timed(ask_peer)
-            except (TimeoutError, HttpError) as exc:
+            except (TimeoutError, HttpError, OSError) as exc:  # the peer's failure is noted; Stemma's row stands
                 peer_ok = False
-                row.peer_note = " timeout" if isinstance(exc, TimeoutError) else f" error: {str(exc)[:120]}"
-                await peer_http.reopen()
+                row.peer_timed_out = isinstance(exc, TimeoutError)
+                row.peer_note = (
+                    f" timeout after {PEER_TIMEOUT:.0f} s" if row.peer_timed_out else f" error: {failure(exc)[:120]}"
+                )
                 continue
             answers[3] = answer
             if round_ >= 2:
@@ -262,7 +278,7 @@ async def _registry_level(
     server: Served, neo4j_pid: int | None, path: str, request: bytes, concurrency: int, seconds: float
 ) -> LoadResult:
     """One checked request, a warm-up, then `seconds` of closed-loop load with the CPU each process spent."""
-    connection = await Connection(server.port, path, server.headers).open()
+    connection = Connection(server.port, path, server.headers)
     try:
         _check((await connection.send(request))[1], server.url + path)
     finally:
@@ -275,8 +291,7 @@ async def _registry_level(
 
 
 async def _sample_rss(server: Served, memory: Memory, phase: str) -> None:
-    while True:
-        memory.add(phase, server.rss_mb())
+    while memory.measure(phase, server):
         await asyncio.sleep(0.2)
 
 
@@ -308,7 +323,10 @@ async def ingestion(
             result = IngestResult(concurrency, batch=BATCH if batched else 1, seconds=seconds, failed=failure(exc))
         finally:
             sampler.cancel()
+        try:
             remove_project(driver, entity, project)
+        except (Neo4jError, DriverError, OSError) as exc:  # the measurement stands; its runs stay behind
+            log(f"could not remove {entity}/{project}: {failure(exc)}")
         log(
             f"ingestion {result.mode} x{concurrency}: {result.runs_per_second:,.0f} runs/s, "
             f"{result.events_per_second:,.0f} lineage events/s, errors {result.errors} {result.first_error}"

@@ -196,10 +196,10 @@ PEER_KEEP_ALIVE_MS = 65_000
 
 
 def peer_server(
-    neo4j: Neo4jTarget, state: Path, port: int | None = None, keep_alive_ms: int = PEER_KEEP_ALIVE_MS
+    neo4j: Neo4jTarget, state: Path, port: int | None = None, keep_alive_ms: int | None = PEER_KEEP_ALIVE_MS
 ) -> Served:
     """@neo4j/graphql with type definitions for Stemma's model, on @apollo/server, against `neo4j`; it
-    closes a kept-alive connection after `keep_alive_ms` idle."""
+    closes a kept-alive connection after `keep_alive_ms` idle (None: after Node's default, 5 s)."""
     port = port or free_port()
-    command = ["node", "server.mjs", str(port), neo4j.uri, str(keep_alive_ms)]
+    command = ["node", "server.mjs", str(port), neo4j.uri, *([] if keep_alive_ms is None else [str(keep_alive_ms)])]
     return Served(command, port, state / "peer.log", "/", env=neo4j.env(), cwd=PEER)

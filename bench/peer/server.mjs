@@ -1,5 +1,6 @@
 // @neo4j/graphql over Stemma's graph, served by @apollo/server: the peer in Stemma's benchmarks.
 // Usage: node server.mjs PORT BOLT_URI [KEEP_ALIVE_MS]; credentials from STEMMA_NEO4J_USER / _PASSWORD.
+// Without KEEP_ALIVE_MS the server keeps Node's default (5 s), as a deployment that never set it would.
 //
 // Served by Node's own HTTP server rather than startStandaloneServer so that the keep-alive timeout is
 // set here, explicitly: Node's default (5 s) closes a benchmark connection that waits through a slow row.
@@ -9,7 +10,7 @@ import { ApolloServer, HeaderMap } from "@apollo/server";
 import { Neo4jGraphQL } from "@neo4j/graphql";
 import neo4j from "neo4j-driver";
 
-const [port, uri, keepAlive = "65000"] = process.argv.slice(2);
+const [port, uri, keepAlive] = process.argv.slice(2);
 const typeDefs = readFileSync(
   new URL("./typeDefs.graphql", import.meta.url),
   "utf8",
@@ -65,11 +66,13 @@ const httpServer = http.createServer((req, res) => {
     res.end(JSON.stringify({ errors: [{ message: "the peer failed" }] }));
   });
 });
-httpServer.keepAliveTimeout = Number(keepAlive);
-httpServer.headersTimeout = Number(keepAlive) + 1000;
+if (keepAlive !== undefined) {
+  httpServer.keepAliveTimeout = Number(keepAlive);
+  httpServer.headersTimeout = Number(keepAlive) + 1000;
+}
 httpServer.listen(Number(port), "127.0.0.1", () => {
   console.log(
-    `peer ready at http://127.0.0.1:${port}/ (keep-alive ${keepAlive} ms)`,
+    `peer ready at http://127.0.0.1:${port}/ (keep-alive ${httpServer.keepAliveTimeout} ms)`,
   );
 });
 const stop = async () => {
