@@ -2,6 +2,9 @@
 
 python -m bench.run --size M            # local Neo4j on port 7697, data under bench/.data
 python -m bench.run --size T --neo4j-uri bolt://127.0.0.1:7691 --output /tmp/RESULTS.md
+
+A row that fails is recorded as failed and the run goes on; the report is written
+either way, and the exit status is 1 when any row failed.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from neo4j import GraphDatabase
 from bench import measure
 from bench.database import DATA, ensure_graph, local_instance
 from bench.processes import PEER_KEEP_ALIVE_MS, Neo4jTarget, api_key, install_peer, peer_server, stemma_server
-from bench.report import Report, write_report
+from bench.report import Report, failed_rows, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {"T": 3, "S": 15, "M": 15, "L": 9}
@@ -96,8 +99,8 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
             peer_server(neo4j, state, keep_alive_ms=options.peer_keep_alive_ms) as peer,
         ):
             stemma.headers = {"authorization": f"Bearer {key}"} if key else {}
-            report.memory.add("Stemma idle", stemma.rss_mb())
-            report.memory.add("@neo4j/graphql idle", peer.rss_mb())
+            report.memory.measure("Stemma idle", stemma)
+            report.memory.measure("@neo4j/graphql idle", peer)
             log(f"Stemma at {stemma.url}, @neo4j/graphql at {peer.url}; {samples} samples per lineage question")
             report.load_average.append(os.getloadavg()[0])
             report.lineage = asyncio.run(measure.lineage(driver, stemma, peer, graph.facts, samples, caller(), log))
@@ -109,10 +112,11 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
             report.ingestion = asyncio.run(
                 measure.ingestion(driver, stemma, graph.facts, ingest_seconds, report.memory, neo4j_pid, log)
             )
-            report.memory.add("Stemma after", stemma.rss_mb())
+            report.memory.measure("Stemma after", stemma)
             report.load_average.append(os.getloadavg()[0])
     write_report(report, options.output)
-    log(f"wrote {options.output}")
+    failed = failed_rows(report)
+    log(f"wrote {options.output}" + (f"; {len(failed)} row(s) failed: {', '.join(failed)}" if failed else ""))
     return report
 
 
@@ -131,6 +135,9 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--ingest-seconds", type=float, help="seconds per ingestion level")
     parser.add_argument("--neo4j-uri", help="use this Neo4j (its data is replaced) instead of the local one")
     parser.add_argument("--port", type=int, default=7697, help="Bolt port of the benchmark's local Neo4j")
+    parser.add_argument(
+        "--instance", default="bench", help="name of the local Neo4j and of the servers' folder under bench/.data"
+    )
     parser.add_argument("--reload", action="store_true", help="load the graph again even if it is loaded")
     parser.add_argument("--heap", default="3g")
     parser.add_argument("--page-cache", default="3g")
@@ -145,6 +152,7 @@ def parse(argv: list[str]) -> Options:
         neo4j_uri=args.neo4j_uri,
         reload=args.reload,
         port=args.port,
+        instance=args.instance,
         heap=args.heap,
         page_cache=args.page_cache,
         output=args.output,
@@ -156,6 +164,11 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def main(argv: list[str]) -> int:
+    """Run the benchmark; 1 when any row failed (the report is written either way)."""
+    return 1 if failed_rows(run(parse(argv))) else 0
+
+
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    run(parse(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:]))

@@ -1,34 +1,55 @@
-"""The benchmark pipeline end to end on a tiny graph, so `make bench` cannot rot. No timing is asserted."""
+"""The benchmark pipeline end to end on a tiny graph, so `make bench` cannot rot. No timing is asserted.
+
+The module's runs share one short-lived benchmark Neo4j: the first starts it and loads
+the T graph, the next finds both, and the module stops it at the end.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
+from bench.database import local_instance
 from bench.measure import CONCURRENCY, DEPTHS, DIRECTIONS
-from bench.processes import free_port
+from bench.processes import ROOT, free_port
 from bench.run import Options, run
 
+INSTANCE, HEAP, PAGE_CACHE = "bench-smoke", "512m", "256m"
+QUESTIONS = [(root, d, depth) for root in ("typical", "hub") for d in DIRECTIONS for depth in DEPTHS]
+HANG_GUARD = 900
 
-def test_the_benchmark_writes_every_row_and_stemma_agrees_with_the_floor(tmp_path: Path) -> None:
+
+@pytest.fixture(scope="module")
+def bench_port() -> Iterator[int]:
+    """The Bolt port of this module's benchmark Neo4j; the instance is stopped when the module ends."""
+    port = free_port()
+    yield port
+    local_instance(port, HEAP, PAGE_CACHE, INSTANCE).stop()
+
+
+def test_the_benchmark_writes_every_row_and_stemma_agrees_with_the_floor(bench_port: int, tmp_path: Path) -> None:
     output = tmp_path / "RESULTS.md"
     options = Options(
         size="T",
         samples=1,
         seconds=0.3,
         ingest_seconds=0.5,
-        port=free_port(),
-        instance="bench-smoke",
-        stop_neo4j=True,
-        heap="512m",
-        page_cache="256m",
+        port=bench_port,
+        instance=INSTANCE,
+        heap=HEAP,
+        page_cache=PAGE_CACHE,
         output=output,
         command="pytest tests/bench",
         peer_keep_alive_ms=200,  # shorter than most pauses between peer calls: the run reconnects throughout
     )
     report = run(options)
 
-    questions = [(root, d, depth) for root in ("typical", "hub") for d in DIRECTIONS for depth in DEPTHS]
-    assert [(row.root, row.direction, row.depth) for row in report.lineage] == questions
+    assert [(row.root, row.direction, row.depth) for row in report.lineage] == QUESTIONS
     for row in report.lineage:
         assert row.nodes == row.floor_nodes, row
         assert row.same_answer, row
@@ -46,13 +67,60 @@ def test_the_benchmark_writes_every_row_and_stemma_agrees_with_the_floor(tmp_pat
     assert {r.batch for r in report.ingestion} == {1, 100}
 
     assert not [row for row in (*report.lineage, *report.registry, *report.ingestion) if row.failed]
+    assert report.memory.failed == {}
 
     text = output.read_text()
     assert text.count("<!-- size:T -->") == 1
     lineage_rows = [line for line in text.splitlines() if line.startswith(("| typical |", "| hub |"))]
-    assert len(lineage_rows) == len(questions)
+    assert len(lineage_rows) == len(QUESTIONS)
     assert all(line.endswith("| yes |") for line in lineage_rows)
     assert sum(line.startswith(("| Stemma |", "| @neo4j/graphql |")) for line in text.splitlines()) == 12
     assert "- Every row measured: **met**" in text
     for heading in ("### Targets", "### Lineage", "### Registry reads", "### Ingestion", "### Server memory"):
         assert heading in text
+    targets = text.split("### Targets")[1].split("### Lineage")[0]
+    for target in (
+        "- Machine load while measuring: 1-minute load average ",
+        "- Registry reads at concurrency 16 ≥ 1.5× @neo4j/graphql's requests/s, p99 < 50 ms, both queries: "
+        "artifact by alias ",
+        "- Lineage end to end ≤ 1.3× the floor at depth 4, every row (target is for M): ",
+        "- Faster than @neo4j/graphql on every lineage row (target is for S, M and L): ",
+        "- Server CPU ≤ 0.5 ms per artifact-by-alias request: ",
+        "- Depth 8 from the biggest hub under 1 s (target is for L): ",
+        "- Ingestion ≥ 1,000 lineage events/s: ",
+    ):
+        assert f"\n{target}" in targets, target
+    assert targets.count("**met**") + targets.count("**missed**") == 7
+
+
+def test_a_row_the_server_refuses_is_recorded_as_failed_and_the_run_goes_on(bench_port: int, tmp_path: Path) -> None:
+    """Stemma started with a lineage depth limit of 4 refuses every depth-8 question: those rows fail, every
+    other row is measured, the report is written, and the command's exit status is 1."""
+    output = tmp_path / "RESULTS.md"
+    command = [sys.executable, "-m", "bench.run", "--size", "T", "--samples", "1", "--seconds", "0.3"]
+    command += ["--ingest-seconds", "0.5", "--port", str(bench_port), "--instance", INSTANCE]
+    command += ["--heap", HEAP, "--page-cache", PAGE_CACHE, "--output", str(output)]
+    env = {**os.environ, "STEMMA_LINEAGE_MAX_DEPTH": "4"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG_GUARD, check=False)
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    text = output.read_text()
+    lineage_rows = [line for line in text.splitlines() if line.startswith(("| typical |", "| hub |"))]
+    assert [tuple(line.split(" | ")[:3]) for line in lineage_rows] == [
+        (f"| {root}", direction, str(depth)) for root, direction, depth in QUESTIONS
+    ]
+    for line, (_, _, depth) in zip(lineage_rows, QUESTIONS, strict=True):
+        if depth == 8:
+            assert " | **failed**: HttpError: HTTP 200: " in line, line
+            assert "depth must be between 1 and 4" in line, line
+        else:
+            assert line.endswith("| yes |"), line
+    registry_rows = [line for line in text.splitlines() if line.startswith(("| Stemma |", "| @neo4j/graphql |"))]
+    assert len(registry_rows) == 12
+    assert not [line for line in registry_rows if "**failed**" in line]
+    ingestion_rows = [line for line in text.splitlines() if line.startswith(("| run by run", "| recordRuns"))]
+    assert len(ingestion_rows) == 4
+    assert not [line for line in ingestion_rows if "**failed**" in line]
+    failed = ", ".join(f"lineage {root} {direction} 8" for root in ("typical", "hub") for direction in DIRECTIONS)
+    assert f"- Every row measured: **missed**; failed: {failed}\n" in text
+    assert f"; {len(DIRECTIONS) * 2} row(s) failed: {failed}" in done.stdout
