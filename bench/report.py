@@ -201,7 +201,7 @@ def _load_target(report: Report) -> str:
     span = f"{min(loads):.1f}–{max(loads):.1f}" if loads else "not recorded"
     return (
         f"- Machine load while measuring: 1-minute load average {span} on {os.cpu_count()} cores "
-        "(each phase in the list above); a loaded machine lowers rates and raises latencies, not CPU per request"
+        "(by phase in the list above)"
     )
 
 
