@@ -26,6 +26,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from cypher.errors import InvalidInput, NotFound, StemmaError
+from cypher.migrate import migration_lock
 from schema.build import StemmaSchema, build_schema
 from schema.compiled import CompiledQueries, Recording, fresh_context, shown
 from schema.context import Context
@@ -130,12 +131,16 @@ async def lineage_page(request: Request) -> Response:
 
 async def _prepare_graph(graph: Graph, settings: Settings) -> None:
     """Apply migrations and make the first admin on an empty database, now or as soon as Neo4j answers;
-    the server serves meanwhile (health says 503)."""
+    the server serves meanwhile (health says 503). One process at a time (workers, replicas, the CLI), so
+    the first admin is made once."""
     while True:
         try:
-            applied, admin_key = await graph.prepare()
+            async with migration_lock(graph.executor):
+                applied, admin_key = await graph.prepare()
             if applied:
                 logger.info("applied migrations %s", ", ".join(applied))
+            else:
+                logger.info("migrations up to date")
             announce_first_admin(admin_key, settings)
             return
         except StemmaError as exc:

@@ -38,6 +38,17 @@ def clean(graph: Driver) -> None:
         session.run(RESTORE_ADMIN, user=ADMIN, hash=key_hash(ADMIN_KEY)).consume()
 
 
+def unmigrate(graph: Driver) -> None:
+    """Drop every constraint, index and node: a database no Stemma has touched."""
+    with graph.session() as session:
+        for constraint in [record["name"] for record in session.run("SHOW CONSTRAINTS YIELD name")]:
+            session.run(f"DROP CONSTRAINT `{constraint}`").consume()
+        indexes = session.run("SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name")
+        for index in [record["name"] for record in indexes]:
+            session.run(f"DROP INDEX `{index}`").consume()
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -103,6 +114,16 @@ async def _migrate(uri: str, auth: tuple[str, str] | None) -> None:
 
     async with AsyncGraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF") as graph:
         await migrate(Executor(graph, "neo4j"))
+
+
+@pytest.fixture
+def unmigrated(driver: Driver, neo4j_uri: str, neo4j_auth: tuple[str, str] | None) -> Iterator[Driver]:
+    """The test starts from a database no Stemma has touched; the session's migrations and superuser are
+    restored after it."""
+    unmigrate(driver)
+    yield driver
+    asyncio.run(_migrate(neo4j_uri, neo4j_auth))
+    clean(driver)
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,9 @@ import asyncio
 
 from neo4j import AsyncGraphDatabase, Driver
 
+from cypher.accounts import first_admin
 from cypher.executor import Executor
-from cypher.migrate import load_migrations, migrate
+from cypher.migrate import load_migrations, migrate, migration_lock
 
 
 def test_migrations_are_numbered_and_split_into_statements() -> None:
@@ -27,6 +28,34 @@ def test_migrations_are_recorded_and_a_second_run_applies_nothing(
             return await migrate(Executor(graph, "neo4j"))
 
     assert asyncio.run(again()) == []
+
+
+def test_processes_preparing_one_empty_database_at_once_migrate_and_make_the_first_admin_once(
+    unmigrated: Driver, neo4j_uri: str, neo4j_auth: tuple[str, str] | None
+) -> None:
+    """Unlocked, two of them race into "an equivalent index already exists", deadlocks, and doubled records."""
+
+    async def prepare() -> tuple[list[str], str | None]:
+        async with AsyncGraphDatabase.driver(neo4j_uri, auth=neo4j_auth, notifications_min_severity="OFF") as graph:
+            executor = Executor(graph, "neo4j")
+            async with migration_lock(executor):
+                applied = await migrate(executor)
+                admin_key = await first_admin(executor)
+            return applied, admin_key.id if admin_key else None
+
+    async def four_at_once() -> list[tuple[list[str], str | None]]:
+        return list(await asyncio.gather(*(prepare() for _ in range(4))))
+
+    answers = asyncio.run(four_at_once())
+    everything = [m.id for m in load_migrations()]
+    preparers = [(applied, key) for applied, key in answers if applied]
+    assert [applied for applied, _ in preparers] == [everything]
+    assert [answer for answer in answers if not answer[0]] == [([], None)] * 3
+    recorded = "MATCH (m:StemmaMigration) RETURN m.id AS id, count(*) AS times ORDER BY id"
+    records, _, _ = unmigrated.execute_query(recorded)
+    assert [(r["id"], r["times"]) for r in records] == [(id, 1) for id in everything]
+    keys, _, _ = unmigrated.execute_query("MATCH (k:ApiKey)-[:OF]->(u:User) RETURN u.name AS user, k.id AS id")
+    assert [(r["user"], r["id"]) for r in keys] == [("admin", preparers[0][1])]
 
 
 def test_every_key_of_the_graph_model_is_unique(driver: Driver) -> None:
