@@ -34,14 +34,16 @@ from schema.errors import INTERNAL
 from schema.scalars import MAX_JSON_DEPTH
 from schema.service import Graph, NewKey
 from server import __version__, files
-from server.auth import Authenticator, AuthMiddleware, RateLimiter, login, logout
+from server.auth import Authenticator, AuthMiddleware, login, logout
 from server.blobs import DirectoryBlobStore
 from server.errors import EXCEPTION_HANDLERS
 from server.health import Health
 from server.limits import BodyLimitMiddleware
 from server.metrics import Metrics, MetricsMiddleware
 from server.page_headers import PageHeadersMiddleware
+from server.ratelimit import RateLimiter
 from server.settings import Settings
+from server.shared import SharedState
 from server.state import Services, services
 
 logger = logging.getLogger("stemma.server")
@@ -148,10 +150,12 @@ async def _prepare_graph(graph: Graph, settings: Settings) -> None:
             await asyncio.sleep(2)
 
 
-async def _sweep_stale_runs(graph: Graph, grace_seconds: int, interval: float) -> None:
-    """Periodically, runs silent for longer than the grace period are marked crashed."""
+async def _sweep_stale_runs(graph: Graph, grace_seconds: int, interval: float, shared: SharedState) -> None:
+    """Periodically, runs silent for longer than the grace period are marked crashed, by one worker."""
     while True:
         await asyncio.sleep(interval)
+        if not shared.sweeps():
+            continue
         try:
             swept = await graph.sweep_stale_runs(grace_seconds)
             if swept:
@@ -163,7 +167,8 @@ async def _sweep_stale_runs(graph: Graph, grace_seconds: int, interval: float) -
 def start_services(settings: Settings, metrics: Metrics) -> Services:
     """Everything the app holds while it runs, from the settings (the driver too: it belongs to this loop)."""
     graph = Graph(settings.async_driver(), settings.neo4j_database, on_statement=metrics.count_statement)
-    failures = RateLimiter(settings.auth_failures_per_second, settings.auth_failure_burst)
+    shared = SharedState.attach(settings.workers_dir)
+    failures = RateLimiter(settings.auth_failures_per_second, settings.auth_failure_burst, shared, "auth_failures")
     blobs = DirectoryBlobStore(settings.blob_path)
     removed = blobs.remove_partial_uploads(idle_seconds=settings.body_read_timeout_seconds)
     if removed:
@@ -171,7 +176,9 @@ def start_services(settings: Settings, metrics: Metrics) -> Services:
     return Services(
         settings=settings,
         graph=graph,
-        authenticator=Authenticator(graph, ttl=settings.key_cache_seconds, failures=failures),
+        authenticator=Authenticator(graph, ttl=settings.key_cache_seconds, failures=failures, shared=shared),
+        requests=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst, shared, "requests"),
+        shared=shared,
         blobs=blobs,
         limits=settings.graph_limits(),
         console=settings.console_limits(),
@@ -193,7 +200,9 @@ def create_app(settings: Settings) -> Starlette:
         except TimeoutError:
             logger.warning("Neo4j at %s is not answering; serving anyway", settings.effective_neo4j_uri)
         tasks.append(
-            asyncio.create_task(_sweep_stale_runs(graph, settings.stale_run_seconds, settings.sweep_interval_seconds))
+            asyncio.create_task(
+                _sweep_stale_runs(graph, settings.stale_run_seconds, settings.sweep_interval_seconds, running.shared)
+            )
         )
         # What exists now (the schema, compiled code) lives as long as the process: keep it out of the
         # collector's full passes, which otherwise stall requests (p99 at 16 concurrent: 65 ms -> 20 ms).
@@ -205,6 +214,7 @@ def create_app(settings: Settings) -> Starlette:
             for task in tasks:
                 task.cancel()
             await graph.close()
+            running.shared.close()
 
     schema = build_schema(settings.document_limits())
     compiled = CompiledQueries(schema, settings.document_limits())
@@ -224,7 +234,7 @@ def create_app(settings: Settings) -> Starlette:
         Middleware(MetricsMiddleware, metrics=metrics),
         Middleware(PageHeadersMiddleware),
         Middleware(BodyLimitMiddleware, limits=settings.body_limits()),
-        Middleware(AuthMiddleware, limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)),
+        Middleware(AuthMiddleware),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS)
 

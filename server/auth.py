@@ -1,68 +1,36 @@
 """API keys on every request (bearer header or the page's cookie), the login page, and rate limits.
 
 Only /healthz, /login and /logout answer without a key. A key's caller is cached
-for a couple of seconds, so a revoked key stops working within that time on every
-replica (and at once on the replica that revoked it). Failed authentications are
-throttled per client address; writes signed by the cookie must come from the
-server's own pages (a foreign Origin is refused).
+for a couple of seconds; a change of keys or roles made through the API is seen at
+once by every worker of the server that made it (server/shared.py), and by servers
+on other hosts within that time. Failed authentications are throttled per client
+address; writes signed by the cookie must come from the server's own pages (a
+foreign Origin is refused).
 """
 
 from __future__ import annotations
 
 import html
-import math
 import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from cypher.errors import Forbidden, RateLimited, StemmaError, Unauthenticated
 from schema.service import Caller, Graph, key_hash
 from server.errors import error_response
 from server.middleware import HTTPMiddleware
+from server.ratelimit import RateLimiter
+from server.shared import SharedState
 from server.state import services
 
 COOKIE = "stemma_key"
 OPEN_PATHS = {"/healthz", "/login", "/logout"}
 PAGE_PATHS = ("/", "/lineage", "/assets/")
 SAFE_METHODS = {"GET", "HEAD"}
-
-
-@dataclass
-class RateLimiter:
-    """A token bucket per key (a user, or a client address): `rate` tokens a second, bursts up to `burst`."""
-
-    rate: float
-    burst: float
-    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
-
-    def _tokens(self, key: str, now: float) -> float:
-        tokens, last = self._buckets.get(key, (self.burst, now))
-        return min(self.burst, tokens + (now - last) * self.rate)
-
-    def allow(self, key: str) -> bool:
-        """Spend a token if there is one."""
-        if not self.available(key):
-            return False
-        self.spend(key)
-        return True
-
-    def available(self, key: str) -> bool:
-        return self._tokens(key, time.monotonic()) >= 1
-
-    def spend(self, key: str) -> None:
-        now = time.monotonic()
-        if len(self._buckets) > 100_000:
-            self._buckets = {k: v for k, v in self._buckets.items() if self._tokens(k, now) < self.burst}
-        self._buckets[key] = (self._tokens(key, now) - 1, now)
-
-    @property
-    def retry_after(self) -> int:
-        """Seconds until an empty bucket holds a token again."""
-        return max(1, math.ceil(1 / self.rate))
 
 
 class TooManyFailures(RateLimited):
@@ -78,7 +46,8 @@ class TooManyFailures(RateLimited):
 
 @dataclass
 class Authenticator:
-    """Resolves keys to callers through Neo4j, remembering answers for `ttl` seconds.
+    """Resolves keys to callers through Neo4j, remembering answers for `ttl` seconds, or until the keys
+    generation in `shared` moves (a change of keys or roles through any worker of this server).
 
     Unknown keys spend their client address's `failures` budget; an address that spent it is
     answered without a look-up, except for keys remembered as good (so a flood of bad keys from
@@ -86,8 +55,10 @@ class Authenticator:
 
     graph: Graph
     ttl: float = 2.0
-    failures: RateLimiter = field(default_factory=lambda: RateLimiter(rate=1, burst=20))
+    failures: RateLimiter = field(default_factory=lambda: RateLimiter(rate=1, burst=20, region="auth_failures"))
+    shared: SharedState = field(default_factory=lambda: SharedState.attach(None))
     _cache: dict[str, tuple[float, Caller | None]] = field(default_factory=dict)
+    _generation: int = 0
 
     async def caller_from(self, address: str, secret: str) -> Caller | None:
         """The key's caller, or None (one failure for `address`); raises TooManyFailures."""
@@ -105,19 +76,27 @@ class Authenticator:
         remembered = self._remembered(secret)
         if remembered is not None:
             return remembered[1]
+        asked_at = self.shared.keys_generation
         caller = await self.graph.authenticate(secret)
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[key_hash(secret)] = (time.monotonic() + self.ttl, caller)
+        # A change committed while Neo4j answered may not be in the answer: use it, but do not remember it.
+        if self.shared.keys_generation == asked_at:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[key_hash(secret)] = (time.monotonic() + self.ttl, caller)
         return caller
 
     def _remembered(self, secret: str) -> tuple[float, Caller | None] | None:
+        generation = self.shared.keys_generation
+        if generation != self._generation:
+            self._cache.clear()
+            self._generation = generation
         cached = self._cache.get(key_hash(secret))
         return cached if cached and cached[0] > time.monotonic() else None
 
     def forget(self) -> None:
-        """Drop every remembered key (after a revocation or a role change on this replica)."""
+        """Every worker drops every remembered key (after a revocation or a role change, once committed)."""
         self._cache.clear()
+        self.shared.keys_changed()
 
 
 def client_address(request: Request) -> str:
@@ -186,10 +165,6 @@ def refusal(request: Request, error: StemmaError) -> Response:
 class AuthMiddleware(HTTPMiddleware):
     """Every request but /healthz and /login must carry a live key; the caller is put in `request.state`."""
 
-    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
-        super().__init__(app)
-        self.limiter = limiter
-
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
@@ -211,12 +186,13 @@ class AuthMiddleware(HTTPMiddleware):
             foreign = foreign_origin(request, required=True)
             if foreign is not None:
                 raise Forbidden(foreign)
-        caller = await services(request).authenticator.caller_from(client_address(request), secret)
+        running = services(request)
+        caller = await running.authenticator.caller_from(client_address(request), secret)
         if caller is None:
             raise Unauthenticated("the API key is unknown or revoked")
-        if not self.limiter.allow(caller.user):
-            message = f"rate limit of {self.limiter.rate:g} requests per second per user exceeded; slow down"
-            raise RateLimited(message, retry_after=self.limiter.retry_after)
+        if not running.requests.allow(caller.user):
+            message = f"rate limit of {running.requests.rate:g} requests per second per user exceeded; slow down"
+            raise RateLimited(message, retry_after=running.requests.retry_after)
         return caller
 
 

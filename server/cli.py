@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import httpx
 import typer
-import uvicorn
 from rich.console import Console
 
 from cypher.errors import StemmaError
@@ -68,29 +67,30 @@ def serve(
     neo4j_user: UserOption = None,
     neo4j_password: PasswordOption = None,
     neo4j_database: DatabaseOption = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Server processes on the one port [env STEMMA_WORKERS].")
+    ] = None,
 ) -> None:
     """Serve GraphQL (/graphql), files, health (/healthz), metrics and the lineage page."""
-    from server.app import create_app
+    from server.workers import configure_logging, serve
 
-    settings = load_settings(
-        host=host,
-        port=port,
-        neo4j_uri=neo4j_uri,
-        neo4j_user=neo4j_user,
-        neo4j_password=neo4j_password,
-        neo4j_database=neo4j_database,
-    )
+    flags = {
+        "host": host,
+        "port": port,
+        "neo4j_uri": neo4j_uri,
+        "neo4j_user": neo4j_user,
+        "neo4j_password": neo4j_password,
+        "neo4j_database": neo4j_database,
+        "workers": workers,
+    }
+    settings = load_settings(**flags)
+    # Worker processes read their settings from the environment: the flags go there too.
+    os.environ.update({f"STEMMA_{name.upper()}": str(value) for name, value in flags.items() if value is not None})
     ensure_neo4j(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    console.print(f"Stemma on http://{settings.host}:{settings.port}  (GraphQL: /graphql, health: /healthz)")
-    uvicorn.run(
-        create_app(settings),
-        access_log=settings.access_log,
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        timeout_graceful_shutdown=30,
-    )
+    configure_logging()
+    processes = f", {settings.workers} workers" if settings.workers > 1 else ""
+    console.print(f"Stemma on http://{settings.host}:{settings.port}{processes}  (GraphQL: /graphql, health: /healthz)")
+    serve(settings)
 
 
 @db.command("start")

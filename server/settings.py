@@ -23,6 +23,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     access_log: bool = Field(default=False, description="log every request (costs CPU under load)")
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(
+        default=1, ge=1, description="server processes on the one port; rate limits and key changes hold across them"
+    )
+    worker_header: bool = Field(
+        default=False, description="name the serving process in an x-stemma-worker header (for tests and debugging)"
+    )
+    workers_dir: Path | None = Field(
+        default=None, description="set by `stemma serve` for its workers: where they share rate limits and key changes"
+    )
 
     neo4j_uri: str | None = Field(
         default=None, description="bolt:// or neo4j:// URI; unset means start the local Neo4j"

@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     from schema.service import Graph
     from server.auth import Authenticator
     from server.blobs import DirectoryBlobStore
+    from server.ratelimit import RateLimiter
     from server.settings import Settings
+    from server.shared import SharedState
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,8 @@ class Services:
     settings: Settings
     graph: Graph
     authenticator: Authenticator
+    requests: RateLimiter
+    shared: SharedState
     blobs: DirectoryBlobStore
     limits: Limits
     console: ConsoleLimits

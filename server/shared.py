@@ -1,0 +1,119 @@
+"""What the worker processes of one `stemma serve --workers N` share on their host.
+
+uvicorn's workers are processes behind one listening socket, and a client's keep-alive connection stays with
+the worker that accepted it. So that a key gets its configured rate in total (not N times it), and a key
+revoked through one worker is refused by every worker at once, the workers map one small file:
+
+    bytes 0-7     the keys generation: bumped after every change of keys or roles; each worker's key cache
+                  compares it with the one it last saw on every request (a memory read, no Neo4j round trip)
+    REGIONS       token buckets, SLOTS of them per limiter: (key hash, tokens, last refill), open addressing
+
+A table change is a few field reads and writes under one flock on that file, held for microseconds and
+never across an await; the kernel releases it if its holder dies. A single worker keeps the same table in
+its own memory, without the lock.
+
+None of this crosses hosts: replicas on several hosts each limit requests on their own, and learn of another
+host's key changes only when their key cache expires (`key_cache_seconds`). Issue 17 is that scale-out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import mmap
+import os
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+GENERATION = struct.Struct("<Q")
+HEADER_BYTES = 64
+SLOT = struct.Struct("<Qdd")  # key hash (0: empty), tokens, last refill in time.monotonic() seconds
+SLOTS = 16_384
+PROBES = 32
+REGIONS = ("requests", "auth_failures")
+SIZE = HEADER_BYTES + len(REGIONS) * SLOTS * SLOT.size
+TABLE_FILE = "buckets"
+SWEEPER_FILE = "sweeper.lock"
+logger = logging.getLogger("stemma.server")
+
+
+class SharedState:
+    """The keys generation and the token-bucket regions, in a file the workers map (or in private memory)."""
+
+    def __init__(self, memory: mmap.mmap | bytearray, lock_fd: int | None, directory: Path | None) -> None:
+        self.memory = memory
+        self._lock_fd = lock_fd
+        self._directory = directory
+        self._sweeper_fd: int | None = None
+
+    @classmethod
+    def create(cls, directory: Path) -> None:
+        """Make the zeroed file in `directory`, before any worker starts (by the process that starts them)."""
+        with (directory / TABLE_FILE).open("wb") as table:
+            table.truncate(SIZE)
+
+    @classmethod
+    def attach(cls, directory: Path | None) -> SharedState:
+        """Map the file `create` made in `directory`; without a directory (one worker), private memory."""
+        if directory is None:
+            return cls(bytearray(SIZE), None, None)
+        fd = os.open(directory / TABLE_FILE, os.O_RDWR)
+        if os.fstat(fd).st_size != SIZE:
+            os.close(fd)
+            raise RuntimeError(f"{directory / TABLE_FILE} is not a table of this Stemma version ({SIZE} bytes)")
+        return cls(mmap.mmap(fd, SIZE), fd, directory)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Exclusive use of the tables among the workers (nothing to exclude with one)."""
+        if self._lock_fd is None:
+            yield
+            return
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    @property
+    def keys_generation(self) -> int:
+        """Unlocked: an aligned 8-byte read; a reader racing a bump sees the old or the new value, and a
+        value it did not see before means "forget" either way."""
+        value: int = GENERATION.unpack_from(self.memory, 0)[0]
+        return value
+
+    def keys_changed(self) -> None:
+        """Every worker's key cache forgets what it remembers, before its next request."""
+        with self.locked():
+            GENERATION.pack_into(self.memory, 0, self.keys_generation + 1)
+
+    def region(self, name: str) -> int:
+        """Where the bucket slots of one limiter (a name from REGIONS) start in `memory`."""
+        return HEADER_BYTES + REGIONS.index(name) * SLOTS * SLOT.size
+
+    def sweeps(self) -> bool:
+        """Whether this worker is the one that sweeps silent runs: the first to ask takes a flock and keeps it
+        until it exits, when the next to ask takes over. (Across hosts the sweep is idempotent instead.)"""
+        if self._directory is None:
+            return True
+        if self._sweeper_fd is not None:
+            return True
+        fd = os.open(self._directory / SWEEPER_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._sweeper_fd = fd
+        logger.info("worker %d sweeps silent runs", os.getpid())
+        return True
+
+    def close(self) -> None:
+        if isinstance(self.memory, mmap.mmap):
+            self.memory.close()
+        for fd in (self._lock_fd, self._sweeper_fd):
+            if fd is not None:
+                os.close(fd)
+        self._lock_fd = self._sweeper_fd = None
