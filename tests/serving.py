@@ -27,6 +27,7 @@ class ServerProcess:
     state: Path
     port: int
     extra_env: dict[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -46,9 +47,8 @@ class ServerProcess:
         }
         self.state.mkdir(parents=True, exist_ok=True)
         log = (self.state / "server.log").open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
-        )
+        command = [sys.executable, "-m", "server", "serve", *self.args]
+        self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         log.close()
         deadline = time.monotonic() + timeout
         while True:
