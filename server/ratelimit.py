@@ -3,6 +3,7 @@ so that with N workers a key gets its rate in total, whichever worker its connec
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import time
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from server.shared import PROBES, SLOT, SLOTS, SharedState
 
 
+@functools.lru_cache(maxsize=4096)
 def key_id(key: str) -> int:
     """A hash that is the same in every process (Python's own `hash` is salted per process); 0 marks empty."""
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") or 1
@@ -29,10 +31,13 @@ class RateLimiter:
     shared: SharedState = field(default_factory=lambda: SharedState.attach(None))
     region: str = "requests"
 
+    def __post_init__(self) -> None:
+        self._start = self.shared.region(self.region)
+
     def allow(self, key: str) -> bool:
         """Spend a token if there is one."""
         wanted, now = key_id(key), time.monotonic()
-        with self.shared.locked():
+        with self.shared.lock:
             slot, tokens = self._find(wanted, now)
             if tokens < 1:
                 return False
@@ -40,14 +45,14 @@ class RateLimiter:
             return True
 
     def available(self, key: str) -> bool:
-        with self.shared.locked():
+        with self.shared.lock:
             return self._find(key_id(key), time.monotonic())[1] >= 1
 
     def spend(self, key: str) -> None:
         """Spend a token even when none is left: what already happened (a failed look-up) is a debt the
         bucket repays before it allows the next one."""
         wanted, now = key_id(key), time.monotonic()
-        with self.shared.locked():
+        with self.shared.lock:
             slot, tokens = self._find(wanted, now)
             SLOT.pack_into(self.shared.memory, slot, wanted, tokens - 1, now)
 
@@ -59,7 +64,7 @@ class RateLimiter:
     def _find(self, wanted: int, now: float) -> tuple[int, float]:
         """The slot that holds (or should hold) the key's bucket, and its tokens now. Slots are never emptied,
         so an empty one ends the search: the key would have been placed at or before it."""
-        start = self.shared.region(self.region)
+        start = self._start
         home = wanted % SLOTS
         free: int | None = None
         oldest, oldest_at = start, math.inf

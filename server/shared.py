@@ -24,7 +24,7 @@ import logging
 import mmap
 import os
 import struct
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 GENERATION = struct.Struct("<Q")
@@ -47,6 +47,8 @@ class SharedState:
         self._lock_fd = lock_fd
         self._directory = directory
         self._sweeper_fd: int | None = None
+        # Exclusive use of the tables among the workers (nothing to exclude with one).
+        self.lock: AbstractContextManager[object] = contextlib.nullcontext() if lock_fd is None else FileLock(lock_fd)
 
     @classmethod
     def create(cls, directory: Path) -> None:
@@ -65,18 +67,6 @@ class SharedState:
             raise RuntimeError(f"{directory / TABLE_FILE} is not a table of this Stemma version ({SIZE} bytes)")
         return cls(mmap.mmap(fd, SIZE), fd, directory)
 
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        """Exclusive use of the tables among the workers (nothing to exclude with one)."""
-        if self._lock_fd is None:
-            yield
-            return
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-
     @property
     def keys_generation(self) -> int:
         """Unlocked: an aligned 8-byte read; a reader racing a bump sees the old or the new value, and a
@@ -86,7 +76,7 @@ class SharedState:
 
     def keys_changed(self) -> None:
         """Every worker's key cache forgets what it remembers, before its next request."""
-        with self.locked():
+        with self.lock:
             GENERATION.pack_into(self.memory, 0, self.keys_generation + 1)
 
     def region(self, name: str) -> int:
@@ -117,3 +107,16 @@ class SharedState:
             if fd is not None:
                 os.close(fd)
         self._lock_fd = self._sweeper_fd = None
+
+
+class FileLock:
+    """An exclusive flock on an open file: a class rather than a generator, as it is taken on every request."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def __enter__(self) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
