@@ -223,6 +223,9 @@ def _check(answer: bytes, what: str) -> None:
         raise HttpError(f"{what} answered {answer[:400]!r}")
 
 
+TWO_WORKERS = "Stemma, 2 workers"
+
+
 async def registry(
     stemma: Served,
     peer: Served,
@@ -232,13 +235,22 @@ async def registry(
     seconds: float,
     memory: Memory,
     log: Callable[[str], None],
+    workers: Served | None = None,
 ) -> list[RegistryRow]:
-    """Artifact by alias and a page of versions, on both servers, at each concurrency."""
+    """Artifact by alias and a page of versions, on both servers (and on Stemma with 2 worker processes,
+    when given), at each concurrency."""
     entity, project, name = facts.collection.split("/")
     alias = facts.alias_ref.rsplit(":", 1)[1]
+    stemmas = {"Stemma": stemma, **({TWO_WORKERS: workers} if workers is not None else {})}
     requests = {
-        ("Stemma", "artifact by alias"): (stemma, "/graphql", queries.ARTIFACT, {"ref": facts.alias_ref}),
-        ("Stemma", "page of 20 versions"): (stemma, "/graphql", queries.VERSIONS, {"ref": facts.collection}),
+        **{
+            (label, query): (server, "/graphql", text, {"ref": ref})
+            for label, server in stemmas.items()
+            for query, text, ref in (
+                ("artifact by alias", queries.ARTIFACT, facts.alias_ref),
+                ("page of 20 versions", queries.VERSIONS, facts.collection),
+            )
+        },
         ("@neo4j/graphql", "artifact by alias"): (
             peer,
             "/",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -122,9 +123,27 @@ UNLIMITED = "1000000000"
 
 
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU time a process and its live descendants (a server's workers) have used so far."""
+    total = 0.0
+    for each in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rpartition(")")[2].split()
+        except FileNotFoundError:
+            continue  # a descendant that ended meanwhile
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants, from /proc's children lists."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(FileNotFoundError):
+                pending.extend(int(child) for child in task.read_text().split())
+    return found
 
 
 class CpuMeter:
@@ -143,7 +162,7 @@ class CpuMeter:
         self.used = {name: cpu_seconds(pid) - self._start[name] for name, pid in self.pids.items()}
 
 
-def stemma_server(neo4j: Neo4jTarget, state: Path, port: int | None = None) -> Served:
+def stemma_server(neo4j: Neo4jTarget, state: Path, port: int | None = None, workers: int = 1) -> Served:
     """`stemma serve` as a user runs it, against `neo4j`, with its files under `state`.
 
     The per-key rate limit is lifted: it is a policy, and the benchmark measures what the server can do."""
@@ -156,7 +175,8 @@ def stemma_server(neo4j: Neo4jTarget, state: Path, port: int | None = None) -> S
         "STEMMA_RATE_LIMIT_PER_SECOND": UNLIMITED,
         "STEMMA_RATE_LIMIT_BURST": UNLIMITED,
     }
-    return Served([sys.executable, "-m", "server", "serve"], port, state / "stemma.log", "/healthz", env)
+    command = [sys.executable, "-m", "server", "serve", "--workers", str(workers)]
+    return Served(command, port, state / "stemma.log", "/healthz", env)
 
 
 def api_key(neo4j: Neo4jTarget) -> str | None:

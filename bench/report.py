@@ -21,11 +21,12 @@ from bench.database import LoadedGraph
 from bench.generate import describe
 from bench.ingest import IngestResult
 from bench.load import LoadResult, percentile
-from bench.measure import PEER_TIMEOUT, LineageRow, Memory, RegistryRow
+from bench.measure import PEER_TIMEOUT, TWO_WORKERS, LineageRow, Memory, RegistryRow
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = "@neo4j/graphql"
 REGISTRY_QUERIES = ("artifact by alias", "page of 20 versions")
+STEMMAS = {"Stemma": "1 worker", TWO_WORKERS: "2 workers"}
 TITLE = "# Stemma benchmarks\n\nWritten by `make bench SIZE=S|M|L` (`python -m bench.run`); see bench/README.md.\n"
 
 
@@ -208,16 +209,19 @@ def _load_target(report: Report) -> str:
 def _registry_target(report: Report) -> str:
     figures, ok = [], True
     for query in REGISTRY_QUERIES:
-        ours, theirs = _level(report, "Stemma", query, 16), _level(report, PEER, query, 16)
-        if ours is None or theirs is None:
+        theirs = _level(report, PEER, query, 16)
+        measured = [(label, level) for label in STEMMAS if (level := _level(report, label, query, 16)) is not None]
+        if not measured or theirs is None:
             figures.append(f"{query} not measured")
             ok = False
             continue
+        label, ours = max(measured, key=lambda pair: pair[1].rate)  # judged on the better of 1 and 2 workers
         times = ours.rate / theirs.rate
         ok = ok and times >= 1.5 and ours.percentile(99) < 0.05
+        shapes = ", ".join(f"{level.rate:,.0f} req/s with {STEMMAS[name]}" for name, level in measured)
         figures.append(
-            f"{query} {ours.rate:,.0f} vs {theirs.rate:,.0f} req/s ({times:.2f}×), "
-            f"p99 {ours.percentile(99) * 1000:.0f} ms"
+            f"{query} {ours.rate:,.0f} ({label}) vs {theirs.rate:,.0f} req/s ({times:.2f}×), "
+            f"p99 {ours.percentile(99) * 1000:.0f} ms [{shapes}]"
         )
     return (
         "- Registry reads at concurrency 16 ≥ 1.5× @neo4j/graphql's requests/s, p99 < 50 ms, both queries: "

@@ -96,9 +96,10 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
         key = api_key(neo4j)
         with (
             stemma_server(neo4j, state) as stemma,
+            stemma_server(neo4j, state / "workers", workers=2) as workers,
             peer_server(neo4j, state, keep_alive_ms=options.peer_keep_alive_ms) as peer,
         ):
-            stemma.headers = {"authorization": f"Bearer {key}"} if key else {}
+            stemma.headers = workers.headers = {"authorization": f"Bearer {key}"} if key else {}
             report.memory.measure("Stemma idle", stemma)
             report.memory.measure("@neo4j/graphql idle", peer)
             log(f"Stemma at {stemma.url}, @neo4j/graphql at {peer.url}; {samples} samples per lineage question")
@@ -106,7 +107,9 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
             report.lineage = asyncio.run(measure.lineage(driver, stemma, peer, graph.facts, samples, caller(), log))
             report.load_average.append(os.getloadavg()[0])
             report.registry = asyncio.run(
-                measure.registry(stemma, peer, graph.facts, neo4j_pid, collection_id, seconds, report.memory, log)
+                measure.registry(
+                    stemma, peer, graph.facts, neo4j_pid, collection_id, seconds, report.memory, log, workers
+                )
             )
             report.load_average.append(os.getloadavg()[0])
             report.ingestion = asyncio.run(
