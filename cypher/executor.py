@@ -156,6 +156,18 @@ class Executor:
 
         return await self._guarded(WRITE_ACCESS, lambda session: session.execute_write(unit))
 
+    async def write_in_batches(self, statement: Statement) -> None:
+        """Run one statement that commits its own batches (`CALL … IN TRANSACTIONS`, which Neo4j runs only in an
+        implicit transaction), without a time limit: it is a migration's walk over the whole graph, and each batch
+        is small. A transient failure runs it again from the start, so it must be safe to repeat."""
+        query = Query(statement.text, timeout=0)
+
+        async def work(session: AsyncSession) -> None:
+            result = await session.run(query, statement.params)
+            await result.consume()
+
+        await self._guarded(WRITE_ACCESS, work)
+
     async def _guarded(self, access_mode: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `work` in a session of `access_mode`, behind the outage breaker and with transient retries."""
         if time.monotonic() < self._unreachable_until:

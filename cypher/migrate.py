@@ -37,6 +37,7 @@ TAKE_LOCK = "MERGE (l:StemmaLock {name: $name}) SET l.holder = $holder, l.taken_
 LOCK_SECONDS = 900
 _held: ContextVar[bool] = ContextVar("stemma_migration_lock_held", default=False)
 logger = logging.getLogger("stemma.migrate")
+BATCHED = re.compile(r"\bIN TRANSACTIONS\b")  # a walk over the whole graph that commits batch by batch
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ async def applied_migrations(executor: Executor) -> set[str]:
 
 async def migrate(executor: Executor) -> list[str]:
     """Apply what is missing, under the migration lock; every statement is idempotent, so a crash half-way is
-    safe to repeat."""
+    safe to repeat. A statement that commits in batches (`CALL … IN TRANSACTIONS`, e.g. a backfill) runs on
+    its own, outside a transaction function."""
     async with migration_lock(executor):
         done = await applied_migrations(executor)
         applied = []
@@ -70,7 +72,10 @@ async def migrate(executor: Executor) -> list[str]:
             if migration.id in done:
                 continue
             for text in migration.statements:
-                await executor.write(_run_one(Statement(text)))
+                if BATCHED.search(text):
+                    await executor.write_in_batches(Statement(text))
+                else:
+                    await executor.write(_run_one(Statement(text)))
             await executor.write(
                 _run_one(
                     Statement(
