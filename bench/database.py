@@ -28,7 +28,7 @@ from neo4j_local.launcher import LocalNeo4j, LocalNeo4jError
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the loader writes lineage counts (migration 0007)
 CLEAN = """MATCH (n) WHERE NOT n:StemmaMigration
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"""
 

@@ -14,9 +14,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
 from bench.load import Connection, HttpError
+from cypher.named import named
 
 CREATE_RUN = "mutation($input: CreateRunInput!) { createRun(input: $input) { id } }"
 USE = "mutation($run: ID!, $ref: String!) { useArtifact(runId: $run, ref: $ref) { id } }"
@@ -25,12 +26,15 @@ LOG = """mutation($input: LogArtifactInput!) {
 CONTENT = b"weights of a model trained in the benchmark\n"
 RECORD = "mutation($runs: [RecordRunInput!]!) { recordRuns(runs: $runs) { runs } }"
 BATCH = 100
-CLEAN = """MATCH (x) WHERE (x:Run OR x:ArtifactCollection) AND x.entity = $entity AND x.project = $project
-CALL (x) {
-  OPTIONAL MATCH (v:ArtifactVersion)-[:VERSION_OF]->(x)
-  OPTIONAL MATCH (a:Alias)-[:POINTS_TO]->(v)
-  DETACH DELETE a, v, x
-} IN TRANSACTIONS OF 200 ROWS"""
+LINEAGE_NODES = """MATCH (r:Run {entity: $entity, project: $project}) RETURN r.id AS id
+UNION ALL
+MATCH (:ArtifactCollection {entity: $entity, project: $project})<-[:VERSION_OF]-(v:ArtifactVersion) RETURN v.id AS id"""
+REMOVE_NODES = """UNWIND $ids AS id
+CALL (id) { MATCH (x:Run {id: id}) RETURN x UNION MATCH (x:ArtifactVersion {id: id}) RETURN x }
+OPTIONAL MATCH (a:Alias)-[:POINTS_TO]->(x)
+DETACH DELETE a, x"""
+CLEAN = """MATCH (c:ArtifactCollection {entity: $entity, project: $project}) DETACH DELETE c"""
+REMOVE_BATCH = 500
 CLEAN_PROJECT = "MATCH (p:Project {entity: $entity, name: $project}) DETACH DELETE p"
 
 
@@ -173,6 +177,17 @@ async def ingest_batches(
 
 
 def remove_project(driver: Driver, entity: str, project: str) -> None:
+    """Remove the project's runs and versions in batches, each with the lineage counts they held on nodes that
+    stay (forget_lineage.cypher, in the same transaction), then its collections and the project."""
     with driver.session() as session:
+        ids = [row["id"] for row in session.run(LINEAGE_NODES, entity=entity, project=project)]
+        for start in range(0, len(ids), REMOVE_BATCH):
+            batch = ids[start : start + REMOVE_BATCH]
+            session.execute_write(lambda tx, b=batch: _remove(tx, b))
         session.run(CLEAN, entity=entity, project=project).consume()
         session.run(CLEAN_PROJECT, entity=entity, project=project).consume()
+
+
+def _remove(tx: ManagedTransaction, ids: list[str]) -> None:
+    tx.run(named("forget_lineage"), ids=ids).consume()
+    tx.run(REMOVE_NODES, ids=ids).consume()

@@ -1,13 +1,16 @@
 """The one documented bulk loader: writes a `Graph` into Neo4j in the public graph model with batched UNWIND.
 
 It writes exactly the nodes, properties and edges the API writes (design.md,
-"Graph model"), so anything loaded here reads back through GraphQL like data
-logged through it. It assumes the graph's keys are new (it CREATEs).
+"Graph model"), and the lineage counts the API keeps beside them (migration
+0007), so anything loaded here reads back through GraphQL like data logged
+through it. It assumes the graph's keys are new (it CREATEs) and that every
+lineage edge joins two nodes of the graph (the counts are made from its rows).
 """
 
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +54,8 @@ STATEMENTS = {
         CREATE (c)-[:LINKS {version: row.number, linked_at: datetime(row.at), linked_by: 'loader'}]->(v)""",
 }
 ORDER = tuple(STATEMENTS)
+LINEAGE_COUNTS = """UNWIND $rows AS row CREATE (:LineageCount {node: row.node, side: row.side, group: row.group,
+    entity: row.entity, project: row.project, count: row.count})"""
 
 
 @dataclass
@@ -81,6 +86,33 @@ class Graph:
         return nodes, edges
 
 
+def lineage_counts(graph: Graph) -> list[dict[str, Any]]:
+    """The counts the write path would keep for the graph's lineage edges: per node, side, group (`job:` + the
+    neighbour run's job type, `collection:` + the neighbour version's collection id) and the neighbours' entity
+    and project, one per edge."""
+    runs = {f"{row['entity']}/{row['project']}/{row['run_id']}": row for row in graph.rows["runs"]}
+    collections = {row["id"]: row for row in graph.rows["collections"]}
+    collection_of = {row["id"]: collections[row["collection_id"]] for row in graph.rows["versions"]}
+
+    def job(run_id: str) -> tuple[str, str, str]:
+        run = runs[run_id]
+        return "job:" + (run["job_type"] or ""), run["entity"], run["project"]
+
+    def collection(version_id: str) -> tuple[str, str, str]:
+        found = collection_of[version_id]
+        return "collection:" + found["id"], found["entity"], found["project"]
+
+    counts: Counter[tuple[str, ...]] = Counter()
+    for row in graph.rows["logged"]:
+        counts[(row["run"], "DOWNSTREAM", *collection(row["version"]))] += 1
+        counts[(row["version"], "UPSTREAM", *job(row["run"]))] += 1
+    for row in graph.rows["used"]:
+        counts[(row["version"], "DOWNSTREAM", *job(row["run"]))] += 1
+        counts[(row["run"], "UPSTREAM", *collection(row["version"]))] += 1
+    keys = ("node", "side", "group", "entity", "project")
+    return [{**dict(zip(keys, key, strict=True)), "count": count} for key, count in counts.items()]
+
+
 def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[Sequence[dict[str, Any]]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
@@ -90,7 +122,8 @@ def load(driver: Driver, graph: Graph, database: str = "neo4j", batch: int = 500
     """Write the graph; returns the seconds it took."""
     started = time.perf_counter()
     with driver.session(database=database) as session:
-        for kind in ORDER:
-            for rows in _batches(graph.rows[kind], batch):
-                session.execute_write(lambda tx, k=kind, r=rows: tx.run(STATEMENTS[k], rows=list(r)).consume())
+        writes = [(STATEMENTS[kind], graph.rows[kind]) for kind in ORDER] + [(LINEAGE_COUNTS, lineage_counts(graph))]
+        for text, all_rows in writes:
+            for rows in _batches(all_rows, batch):
+                session.execute_write(lambda tx, t=text, r=rows: tx.run(t, rows=list(r)).consume())
     return time.perf_counter() - started

@@ -2,7 +2,10 @@
 // numbered by the caller from next_version, deleted versions whose content is
 // logged again are revived, and each run is recorded to have logged its version
 // (`created` marks the run that first produced the content; an edge already
-// there is kept as it was).
+// there is kept as it was). A new edge is counted on both ends, as in
+// record_uses.cypher: among the run's outputs of this collection, and among the
+// version's loggers of the run's job type and project; the collection's lock
+// keeps two batches from adding the same edge or the same counts at once.
 MATCH (c:ArtifactCollection {id: $collection_id})
 CALL (c) {
   UNWIND $new AS new
@@ -31,8 +34,21 @@ CALL (c) {
   UNWIND $logged AS log
   MATCH (r:Run {id: log.run_id})
   MATCH (v:ArtifactVersion {collection_id: c.id, digest: log.digest})
+  WITH r, v, log, EXISTS { (r)-[:LOGGED]->(v) } AS known
   MERGE (r)-[l:LOGGED]->(v)
     ON CREATE SET l.at = datetime(), l.created = log.created
-  RETURN count(l) AS logged
+  RETURN collect(CASE WHEN NOT known THEN {r: r, v: v} END) AS added
+}
+CALL (added) {
+  UNWIND added AS edge
+  WITH edge.r AS r, edge.v AS v
+  UNWIND [{node: r.id, side: 'DOWNSTREAM', group: 'collection:' + v.collection_id, entity: v.entity, project: v.project},
+          {node: v.id, side: 'UPSTREAM', group: 'job:' + coalesce(r.job_type, ''), entity: r.entity, project: r.project}]
+         AS key
+  WITH key, count(*) AS by
+  ORDER BY key.node, key.side, key.group, key.entity, key.project
+  MERGE (k:LineageCount {node: key.node, side: key.side, group: key.group, entity: key.entity, project: key.project})
+    ON CREATE SET k.count = 0
+  SET k.count = k.count + by
 }
 RETURN created

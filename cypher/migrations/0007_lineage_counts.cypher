@@ -1,0 +1,23 @@
+// Lineage counts: for each run and artifact version, how many neighbours it has on
+// each side (DOWNSTREAM: along the arrows; UPSTREAM: against them) in each group
+// lineage clusters by (`job:` + a run's job type, `collection:` + a version's
+// collection id), split by the neighbours' own entity and project, so that the
+// groups a caller may see add up from a few counts (cypher/lineage.py) instead of
+// reading every neighbour of a hub. The write path keeps them exact in the
+// transaction that adds an edge (record_uses.cypher, log_versions.cypher) or
+// removes one (forget_lineage.cypher); the key makes concurrent first counts merge.
+CREATE CONSTRAINT lineage_count_key IF NOT EXISTS
+FOR (k:LineageCount) REQUIRE (k.node, k.side, k.group, k.entity, k.project) IS UNIQUE;
+// Count what is already there (run again, it sets the same numbers).
+MATCH (p) WHERE p:Run OR p:ArtifactVersion
+CALL (p) {
+  CALL (p) {
+    MATCH (p)-[:USED_BY|LOGGED]->(n) RETURN 'DOWNSTREAM' AS side, n
+    UNION ALL
+    MATCH (p)<-[:USED_BY|LOGGED]-(n) RETURN 'UPSTREAM' AS side, n
+  }
+  WITH p, side, CASE WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id END AS group,
+       n.entity AS entity, n.project AS project, count(*) AS count
+  MERGE (k:LineageCount {node: p.id, side: side, group: group, entity: entity, project: project})
+  SET k.count = count
+} IN TRANSACTIONS OF 1000 ROWS;

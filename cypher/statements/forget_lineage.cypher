@@ -1,0 +1,29 @@
+// Before the runs and artifact versions with these ids are removed for good (with
+// DETACH DELETE, in the same transaction): their lineage edges stop counting on
+// the nodes that stay (a count that reaches 0 goes), and their own counts go.
+// Nodes removed together may be neighbours; only what stays is decremented.
+UNWIND $ids AS id
+CALL (id) {
+  MATCH (x:Run {id: id}) RETURN x
+  UNION
+  MATCH (x:ArtifactVersion {id: id}) RETURN x
+}
+CALL (x) {
+  MATCH (x)-[:USED_BY|LOGGED]->(y) RETURN y, 'UPSTREAM' AS side
+  UNION ALL
+  MATCH (x)<-[:USED_BY|LOGGED]-(y) RETURN y, 'DOWNSTREAM' AS side
+}
+WITH x, y, side WHERE NOT y.id IN $ids
+WITH y.id AS node, side, CASE WHEN x:Run THEN 'job:' + coalesce(x.job_type, '') ELSE 'collection:' + x.collection_id END
+     AS group, x.entity AS entity, x.project AS project, count(*) AS by
+ORDER BY node, side, group, entity, project
+MATCH (k:LineageCount {node: node, side: side, group: group, entity: entity, project: project})
+SET k.count = k.count - by
+WITH k WHERE k.count <= 0
+DELETE k
+WITH count(*) AS emptied
+UNWIND $ids AS id
+MATCH (k:LineageCount {node: id}) WHERE k.side IS NOT NULL AND k.group IS NOT NULL AND k.entity IS NOT NULL
+  AND k.project IS NOT NULL
+DELETE k
+RETURN count(k) AS dropped

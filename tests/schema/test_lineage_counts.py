@@ -1,0 +1,265 @@
+"""Lineage counts (migration 0007) stay exactly what reading every lineage edge gives: after each way the API
+writes edges, under concurrent writers, after a project is removed and a version deleted, and when the migration
+counts a graph written before it. What the answers built from them equal: test_lineage_counted_answers.py."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from neo4j import AsyncGraphDatabase, Driver
+
+from bench.ingest import remove_project
+from cypher.executor import Executor
+from cypher.migrate import migrate
+from cypher.named import named
+from tests.builders import USE, Builder
+from tests.client import GraphQLClient
+from tests.schema.test_lineage import LINEAGE
+
+RECORD = "mutation($runs: [RecordRunInput!]!) { recordRuns(runs: $runs) { runs used logged } }"
+RECOUNT = """MATCH (p) WHERE p:Run OR p:ArtifactVersion
+CALL (p) {
+  MATCH (p)-[:USED_BY|LOGGED]->(n) RETURN 'DOWNSTREAM' AS side, n
+  UNION ALL
+  MATCH (p)<-[:USED_BY|LOGGED]-(n) RETURN 'UPSTREAM' AS side, n
+}
+RETURN p.id AS node, side, CASE WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id
+       END AS group, n.entity AS entity, n.project AS project, count(*) AS count"""
+KEPT = """MATCH (k:LineageCount)
+RETURN k.node AS node, k.side AS side, k.group AS group, k.entity AS entity, k.project AS project, k.count AS count"""
+Counts = dict[tuple[str, str, str, str, str], int]
+
+
+def counts(driver: Driver, text: str) -> Counts:
+    records, _, _ = driver.execute_query(text)
+    return {(r["node"], r["side"], r["group"], r["entity"], r["project"]): r["count"] for r in records}
+
+
+def assert_counts_exact(driver: Driver) -> Counts:
+    """The kept counts are exactly what reading every lineage edge gives (no zero, none missing)."""
+    kept = counts(driver, KEPT)
+    assert kept == counts(driver, RECOUNT)
+    return kept
+
+
+def of_node(kept: Counts, node: str, side: str) -> dict[tuple[str, str, str], int]:
+    return {
+        (group, entity, project): n for (at, s, group, entity, project), n in kept.items() if (at, s) == (node, side)
+    }
+
+
+def version_id(api: GraphQLClient, ref: str) -> str:
+    found: str = api.query("query($r: String!) { artifact(ref: $r) { id } }", r=ref)["artifact"]["id"]
+    return found
+
+
+def test_counts_follow_every_edge_the_api_writes(api: GraphQLClient, driver: Driver) -> None:
+    zoo = Builder(api)
+    prep = zoo.run("prep", job_type="preprocess")
+    zoo.log(prep, "data")
+    zoo.log(zoo.run("again", job_type="preprocess"), "data")  # the same content: a second logger of data:v0
+    for number in range(3):
+        run = zoo.run(f"train{number}")
+        zoo.use(run, "data:v0")
+        zoo.use(run, "data:latest")  # the same version again: no second edge, no second count
+        zoo.log(run, "model", "model", files={"m": f"weights {number}".encode()})
+    zoo.use(zoo.run("untyped", job_type=None), "data:v0")
+    other = Builder(api, "globex", "nlp")
+    other.use(other.run("borrow", job_type="train"), "zoo-team/zoo/data:v0")
+    api.query(
+        RECORD,
+        runs=[
+            {
+                "entity": "zoo-team",
+                "project": "batch",
+                "runId": f"b{n}",
+                "jobType": "eval",
+                "uses": ["zoo-team/zoo/data:v0"],
+            }
+            for n in range(4)
+        ],
+    )
+    kept = assert_counts_exact(driver)
+    assert of_node(kept, version_id(api, "zoo-team/zoo/data:v0"), "DOWNSTREAM") == {
+        ("job:train", "zoo-team", "zoo"): 3,
+        ("job:", "zoo-team", "zoo"): 1,
+        ("job:train", "globex", "nlp"): 1,
+        ("job:eval", "zoo-team", "batch"): 4,
+    }
+    assert of_node(kept, version_id(api, "zoo-team/zoo/data:v0"), "UPSTREAM") == {
+        ("job:preprocess", "zoo-team", "zoo"): 2
+    }
+
+
+def test_parallel_consumers_of_one_hub_lose_no_count(api: GraphQLClient, server: str, driver: Driver) -> None:
+    """Runs using the same hub at once, each asking twice, beside batches using it too: every edge counts once."""
+    zoo = Builder(api)
+    zoo.log(zoo.run("prep", job_type="preprocess"), "data")
+    runs = [zoo.run(f"r{number}", job_type="train" if number % 3 else "eval") for number in range(24)]
+    batches = [
+        [
+            {
+                "entity": "zoo-team",
+                "project": "zoo",
+                "runId": f"batch{batch}-{n}",
+                "jobType": "train",
+                "uses": ["zoo-team/zoo/data:latest"],
+                "logs": [{"name": "model", "type": "model", "files": []}],
+            }
+            for n in range(10)
+        ]
+        for batch in range(4)
+    ]
+
+    def write(job: tuple[str, Any]) -> None:
+        kind, payload = job
+        with GraphQLClient(server) as client:
+            if kind == "use":
+                client.query(USE, run=payload, ref="zoo-team/zoo/data:v0")
+            else:
+                client.query(RECORD, runs=payload)
+
+    jobs = [("use", run) for run in runs for _ in range(2)] + [("batch", batch) for batch in batches]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(write, jobs))
+    kept = assert_counts_exact(driver)
+    assert of_node(kept, version_id(api, "zoo-team/zoo/data:v0"), "DOWNSTREAM") == {
+        ("job:train", "zoo-team", "zoo"): 16 + 40,
+        ("job:eval", "zoo-team", "zoo"): 8,
+    }
+
+
+def test_the_use_statement_loses_no_count_under_many_concurrent_transactions(
+    api: GraphQLClient, driver: Driver
+) -> None:
+    """record_uses.cypher straight from 16 threads, one use per transaction, all on one hub: as tight a race on
+    its count as the driver can make."""
+    zoo = Builder(api)
+    zoo.log(zoo.run("prep", job_type="preprocess"), "data")
+    hub = version_id(api, "zoo-team/zoo/data:v0")
+    api.query(
+        RECORD,
+        runs=[{"entity": "zoo-team", "project": "zoo", "runId": f"r{n}", "jobType": "train"} for n in range(320)],
+    )
+
+    def use(first: int) -> None:
+        with driver.session() as session:
+            for number in range(first, 320, 16):
+                row = {"run_id": f"zoo-team/zoo/r{number}", "version_id": hub, "alias": None}
+                session.execute_write(lambda tx, r=row: tx.run(named("record_uses"), uses=[r]).consume())
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(use, range(16)))
+    kept = assert_counts_exact(driver)
+    assert of_node(kept, hub, "DOWNSTREAM") == {("job:train", "zoo-team", "zoo"): 320}
+
+
+def test_parallel_loggers_of_identical_content_count_once_each(api: GraphQLClient, server: str, driver: Driver) -> None:
+    zoo = Builder(api)
+    digest = api.put_file(b"identical")
+    runs = [zoo.run(f"r{number}", job_type="split") for number in range(12)]
+    inputs = [
+        {"runId": run, "name": "data", "type": "dataset", "files": [{"path": "a", "digest": digest, "size": 9}]}
+        for run in runs
+    ]
+
+    def log(run_input: dict[str, Any]) -> None:
+        with GraphQLClient(server) as client:
+            client.query(
+                "mutation($input: LogArtifactInput!) { logArtifact(input: $input) { created } }", input=run_input
+            )
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        list(pool.map(log, inputs + inputs))
+    kept = assert_counts_exact(driver)
+    assert of_node(kept, version_id(api, "zoo-team/zoo/data:v0"), "UPSTREAM") == {("job:split", "zoo-team", "zoo"): 12}
+
+
+def test_removing_a_project_takes_its_edges_out_of_the_counts(api: GraphQLClient, driver: Driver) -> None:
+    zoo = Builder(api)
+    zoo.log(zoo.run("prep"), "data")
+    for number in range(7):
+        zoo.use(zoo.run(f"keep{number}"), "data:v0")
+    gone = Builder(api, "zoo-team", "gone")
+    for number in range(9):
+        run = gone.run(f"g{number}", job_type="train" if number % 2 else "eval")
+        gone.use(run, "zoo-team/zoo/data:v0")
+        gone.log(run, "model", "model", files={"m": f"{number}".encode()})
+        zoo.use(zoo.run(f"later{number}"), f"zoo-team/gone/model:v{number}")
+    remove_project(driver, "zoo-team", "gone")
+    kept = assert_counts_exact(driver)
+    assert of_node(kept, version_id(api, "zoo-team/zoo/data:v0"), "DOWNSTREAM") == {("job:train", "zoo-team", "zoo"): 7}
+    assert not [key for key in kept if "gone" in key[0] or key[4] == "gone"]
+    result = api.query(LINEAGE, ref="zoo-team/zoo/data:v0", direction="BOTH", depth=4, threshold=5, max=500, asOf=None)
+    assert [(c["jobType"], c["count"]) for c in result["lineage"]["clusters"]] == [("train", 7)]
+
+
+def test_deleting_a_version_keeps_its_lineage_counted(api: GraphQLClient, driver: Driver) -> None:
+    zoo = Builder(api)
+    zoo.log(zoo.run("prep"), "data")
+    for number in range(6):
+        zoo.use(zoo.run(f"r{number}"), "data:v0")
+    before = assert_counts_exact(driver)
+    api.query('mutation { deleteArtifactVersion(ref: "zoo-team/zoo/data:v0", deleteAliases: true) { id } }')
+    assert assert_counts_exact(driver) == before
+    result = api.query(LINEAGE, ref="zoo-team/zoo/r0", direction="UPSTREAM", depth=2, threshold=5, max=500, asOf=None)
+    assert [(n.get("ref"), n.get("deleted")) for n in result["lineage"]["nodes"][1:2]] == [
+        ("zoo-team/zoo/data:v0", True)
+    ]
+    data = api.query(LINEAGE, ref="zoo-team/zoo/prep", direction="DOWNSTREAM", depth=2, threshold=5, max=500, asOf=None)
+    assert [c["count"] for c in data["lineage"]["clusters"]] == [6]
+
+
+def test_the_migration_counts_a_graph_written_before_it(
+    api: GraphQLClient, driver: Driver, neo4j_uri: str, neo4j_auth: tuple[str, str] | None
+) -> None:
+    zoo = Builder(api)
+    zoo.log(zoo.run("prep"), "data")
+    for number in range(8):
+        run = zoo.run(f"r{number}", job_type=f"job{number % 3}")
+        zoo.use(run, "data:v0")
+        zoo.log(run, "model", "model", files={"m": f"{number}".encode()})
+    written = assert_counts_exact(driver)
+    driver.execute_query("MATCH (k:LineageCount) DELETE k")
+    driver.execute_query("MATCH (m:StemmaMigration {id: '0007_lineage_counts'}) DELETE m")
+
+    async def again() -> list[str]:
+        async with AsyncGraphDatabase.driver(neo4j_uri, auth=neo4j_auth, notifications_min_severity="OFF") as graph:
+            return await migrate(Executor(graph, "neo4j"))
+
+    assert asyncio.run(again()) == ["0007_lineage_counts"]
+    assert assert_counts_exact(driver) == written
+
+
+def test_clusters_say_what_their_members_are_on_each_side(api: GraphQLClient) -> None:
+    zoo = Builder(api)
+    for number in range(4):  # four loggers of one version: upstream of it, a cluster of runs tied by LOGGED
+        zoo.log(zoo.run(f"split{number}", job_type="split"), "data", files={"a": b"shared"})
+    wide = zoo.run("wide", job_type=None)
+    for number in range(4):  # a run logging four versions of one collection, and using four of another
+        zoo.log(wide, "ckpt", "checkpoint", files={"c": f"{number}".encode()})
+        zoo.log(zoo.run(f"maker{number}"), "input", files={"i": f"{number}".encode()})
+        zoo.use(wide, f"input:v{number}")
+    for number in range(4):
+        zoo.use(zoo.run(f"untyped{number}", job_type=None), "data:v0")
+    wide_lineage = api.query(
+        LINEAGE, ref="zoo-team/zoo/wide", direction="BOTH", depth=1, threshold=3, max=50, asOf=None
+    )
+    data_lineage = api.query(
+        LINEAGE, ref="zoo-team/zoo/data:v0", direction="BOTH", depth=1, threshold=3, max=50, asOf=None
+    )
+    shown = sorted(
+        (c["parentKind"], c["side"], c["kind"], c["edgeKind"], c["count"], c["jobType"], c["collection"], c["type"])
+        for result in (wide_lineage, data_lineage)
+        for c in result["lineage"]["clusters"]
+    )
+    assert shown == [
+        ("ARTIFACT", "DOWNSTREAM", "RUN", "USED_BY", 4, None, None, None),
+        ("ARTIFACT", "UPSTREAM", "RUN", "LOGGED", 4, "split", None, None),
+        ("RUN", "DOWNSTREAM", "ARTIFACT", "LOGGED", 4, None, "zoo-team/zoo/ckpt", "checkpoint"),
+        ("RUN", "UPSTREAM", "ARTIFACT", "USED_BY", 4, None, "zoo-team/zoo/input", "dataset"),
+    ]
+    [untyped] = [c for c in data_lineage["lineage"]["clusters"] if c["side"] == "DOWNSTREAM"]
+    assert untyped["id"].endswith("|DOWNSTREAM|job:")
