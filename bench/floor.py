@@ -10,6 +10,9 @@ each (ordered by creation time and id) while the node budget lasts, so a node's
 depth is its shortest distance and cycles end. BOTH is the union of the two
 cones, each with its own `seen` list; the budget is shared.
 
+Group sizes come from the lineage counts the graph keeps (migration 0007), as
+an expert on this graph would size them, so only small groups' members are
+read; `counted=False` reads every neighbour instead (the floor before counts).
 Written without Stemma's machinery: no visibility predicates, no `__typename`
 maps, one plain map per node.
 """
@@ -23,6 +26,7 @@ from neo4j import Driver
 SIDES = {"UPSTREAM": ("up", "<-[e:USED_BY|LOGGED]-"), "DOWNSTREAM": ("down", "-[e:USED_BY|LOGGED]->")}
 
 RUN = "{id: n.id, name: n.name, state: n.state, jobType: n.job_type, createdAt: n.created_at}"
+GROUP = "CASE WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id END"
 VERSION = (
     "{id: n.id, ref: n.entity + '/' + n.project + '/' + n.name + ':v' + toString(n.version), type: n.type, "
     "version: n.version, createdAt: n.created_at, digest: n.digest, size: n.size, "
@@ -31,18 +35,13 @@ VERSION = (
 )
 
 
-def _level(side: str) -> str:
+def _level(side: str, counted: bool) -> str:
     mine, pattern = SIDES[side]
     seen = f"seen_{mine}"
+    groups = _counted(side, pattern) if counted else _read(side, pattern)
     return f"""CALL (seen_up, seen_down, front_{mine}) {{
   UNWIND front_{mine} AS p
-  MATCH (p){pattern}(n)
-  WITH p, CASE WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id END AS grp,
-       collect({{e: e, n: n}}) AS members
-  WITH collect(CASE WHEN size(members) > $threshold
-                    THEN {{parent: p.id, side: '{side}', grp: grp, count: size(members)}} END) AS big,
-       collect(CASE WHEN size(members) <= $threshold THEN members END) AS groups
-  WITH big, reduce(all = [], g IN groups | all + g) AS small
+{groups}
   CALL (small, {seen}) {{
     UNWIND small AS m WITH DISTINCT m.n AS n WHERE NOT n IN {seen}
     ORDER BY n.created_at, n.id RETURN collect(n) AS fresh
@@ -60,10 +59,36 @@ WITH root, {"seen_up + admitted" if mine == "up" else "seen_up"} AS seen_up,
      cut OR over AS cut"""
 
 
-def floor_query(direction: str, depth: int) -> str:
-    """The statement for one direction and depth (depth is part of the text, as variable bounds are)."""
+def _read(side: str, pattern: str) -> str:
+    """Groups from every neighbour."""
+    return f"""  MATCH (p){pattern}(n)
+  WITH p, {GROUP} AS grp, collect({{e: e, n: n}}) AS members
+  WITH collect(CASE WHEN size(members) > $threshold
+                    THEN {{parent: p.id, side: '{side}', grp: grp, count: size(members)}} END) AS big,
+       collect(CASE WHEN size(members) <= $threshold THEN members END) AS groups
+  WITH big, reduce(all = [], g IN groups | all + g) AS small"""
+
+
+def _counted(side: str, pattern: str) -> str:
+    """Group sizes from the lineage counts the write path keeps; only small groups' members are read."""
+    return f"""  MATCH (k:LineageCount {{node: p.id, side: '{side}'}})
+  WHERE k.group IS NOT NULL AND k.entity IS NOT NULL AND k.project IS NOT NULL
+  WITH p, k.group AS grp, sum(k.count) AS count
+  WITH collect(CASE WHEN count > $threshold THEN {{parent: p.id, side: '{side}', grp: grp, count: count}} END) AS big,
+       collect(CASE WHEN count <= $threshold THEN [p, grp] END) AS wanted
+  CALL (wanted) {{
+    UNWIND wanted AS w WITH w[0] AS p, collect(w[1]) AS groups
+    MATCH (p){pattern}(n) WITH e, n, groups, {GROUP} AS grp WHERE grp IN groups
+    RETURN collect({{e: e, n: n}}) AS small
+  }}
+  WITH big, small"""
+
+
+def floor_query(direction: str, depth: int, counted: bool = True) -> str:
+    """The statement for one direction and depth (depth is part of the text, as variable bounds are); `counted`
+    sizes groups from the kept lineage counts, as Stemma does, instead of reading every neighbour."""
     sides = ("UPSTREAM", "DOWNSTREAM") if direction == "BOTH" else (direction,)
-    levels = [_level(side).replace("$level", str(level)) for level in range(1, depth + 1) for side in sides]
+    levels = [_level(side, counted).replace("$level", str(level)) for level in range(1, depth + 1) for side in sides]
     return "\n".join(
         [
             "MATCH (c:ArtifactCollection {entity: $entity, project: $project, name: $name})",

@@ -37,6 +37,7 @@ VISIBLE: Mapping[str, Callable[[Vars], str]] = {
     "ArtifactCollection": _in_entity,
     "ArtifactVersion": _in_entity,
     "Alias": _in_entity,
+    "LineageCount": _in_entity,  # counts of lineage neighbours, kept per the neighbours' entity and project
     "Registry": lambda v: f"{_in_entity(v)} AND NOT {v.node}.id IN $caller.hidden_registries",
     "RegistryCollection": lambda v: f"{_in_entity(v)} AND NOT {v.node}.registry_id IN $caller.hidden_registries",
     "RegistryVersion": lambda v: (

@@ -15,6 +15,10 @@ by kind and job type (runs) or collection (versions). A group of more than
 expanded further; `lineageCluster` (`clusters.py`) pages through its members. Nodes the caller
 may not see form a group of their own ("hidden"), counted but never paged and
 never mixed with visible ones, so no cluster tells their job type or collection.
+Group sizes come from counts the write path keeps per (node, side, group, the
+neighbours' entity and project), migration 0007: a hub's clusters cost a few
+counts, not a read of every neighbour, and only small groups are read. With
+`asOf` every neighbour is read instead, since counts know only the present.
 
 Bounds. `depth` counts edges from the root; at most `maxNodes` nodes are
 admitted, breadth first, and `truncated` says when some were left out. `asOf`
@@ -114,8 +118,13 @@ def neighbours(side: str) -> str:
     return f"-[e:{LINEAGE_EDGES}]->" if side == "DOWNSTREAM" else f"<-[e:{LINEAGE_EDGES}]-"
 
 
-def _as_of_filter(request: LineageRequest) -> str:
-    return " WHERE e.at <= $as_of AND n.created_at <= $as_of" if request.as_of is not None else ""
+def group_of(node: str) -> str:
+    """The group a neighbour clusters in: `hidden:` when the caller may not see it, else its job type (runs) or
+    its collection (versions) — the `group` lineage counts are kept by."""
+    return (
+        f"CASE WHEN NOT {seen(node)} THEN 'hidden:' WHEN {node}:Run THEN 'job:' + coalesce({node}.job_type, '') "
+        f"ELSE 'collection:' + {node}.collection_id END"
+    )
 
 
 def _level(side: str, level: int, request: LineageRequest) -> str:
@@ -125,17 +134,10 @@ def _level(side: str, level: int, request: LineageRequest) -> str:
     join, in (created_at, id) order, up to the room `maxNodes` leaves, and `cut` records that some did not.
     An edge is kept when both its ends are in the answer."""
     mine = "up" if side == "UPSTREAM" else "down"
+    grouped = _read_groups(side) if request.as_of is not None else _counted_groups(side)
     return f"""CALL (seen_up, seen_down, frontier_{mine}) {{
   UNWIND frontier_{mine} AS p
-  MATCH (p){neighbours(side)}(n){_as_of_filter(request)}
-  WITH p, e, n, CASE WHEN NOT {seen("n")} THEN 'hidden:'
-                     WHEN n:Run THEN 'job:' + coalesce(n.job_type, '')
-                     ELSE 'collection:' + n.collection_id END AS grp
-  WITH p, grp, collect({{e: e, n: n}}) AS members
-  WITH collect(CASE WHEN size(members) > $threshold THEN {{parent: p, side: '{side}', grp: grp, count: size(members),
-         sample: members[0]}} END) AS big,
-       collect(CASE WHEN size(members) <= $threshold THEN members END) AS smalls
-  WITH big, reduce(acc = [], g IN smalls | acc + g) AS small
+{grouped}
   CALL (small, seen_{mine}) {{
     UNWIND small AS m
     WITH m.n AS n WHERE NOT n IN seen_{mine}
@@ -158,6 +160,41 @@ WITH root, {"seen_up + admitted" if mine == "up" else "seen_up"} AS seen_up,
      clusters + big AS clusters, cut OR over AS cut"""
 
 
+def _counted_groups(side: str) -> str:
+    """`big` (the clusters) and `small` (the members of small groups, with their edges) for frontier nodes `p`,
+    sized from the kept lineage counts (migration 0007): a group's size is the sum of its counts the caller may
+    see, the hidden group the sum of the others. Only neighbours in small groups are read, so a node whose
+    groups are all clusters — a hub — reads none."""
+    count = Vars("k")
+    return f"""  MATCH (k:LineageCount {{node: p.id, side: '{side}'}})
+  WHERE k.group IS NOT NULL AND k.entity IS NOT NULL AND k.project IS NOT NULL
+  WITH p, CASE WHEN {visible("LineageCount", count)} THEN k.group ELSE 'hidden:' END AS grp, sum(k.count) AS count
+  ORDER BY p.created_at, p.id, grp
+  WITH collect(CASE WHEN count > $threshold THEN {{parent: p, side: '{side}', grp: grp, count: count}} END) AS big,
+       collect(CASE WHEN count <= $threshold THEN {{p: p, grp: grp}} END) AS wanted
+  CALL (wanted) {{
+    UNWIND wanted AS w
+    WITH w.p AS p, collect(w.grp) AS groups
+    MATCH (p){neighbours(side)}(n)
+    WITH e, n, groups, {group_of("n")} AS grp
+    WHERE grp IN groups
+    RETURN collect({{e: e, n: n}}) AS small
+  }}
+  WITH big, small"""
+
+
+def _read_groups(side: str) -> str:
+    """`big` and `small` from every neighbour as it stood at `asOf` (counts know only the present)."""
+    return f"""  MATCH (p){neighbours(side)}(n) WHERE e.at <= $as_of AND n.created_at <= $as_of
+  WITH p, e, n, {group_of("n")} AS grp
+  WITH p, grp, collect({{e: e, n: n}}) AS members
+  ORDER BY p.created_at, p.id, grp
+  WITH collect(CASE WHEN size(members) > $threshold
+                    THEN {{parent: p, side: '{side}', grp: grp, count: size(members)}} END) AS big,
+       collect(CASE WHEN size(members) <= $threshold THEN members END) AS smalls
+  WITH big, reduce(acc = [], g IN smalls | acc + g) AS small"""
+
+
 def _answer(sub: Mapping[str, Field], scope: Scope) -> str:
     nodes = project_node("n", sub.get("nodes"), scope)
     root = project_node("root", sub.get("root"), scope)
@@ -174,8 +211,14 @@ CALL (edges) {{
   ORDER BY e.at, a.id, b.id
   RETURN collect({edge_map("e", "a", "b")}) AS edge_list
 }}
-RETURN {{root: {root}, nodes: node_list, edges: edge_list, truncated: cut,
-  clusters: [c IN clusters | {cluster_map()}]}} AS result"""
+CALL (clusters) {{
+  UNWIND range(0, size(clusters) - 1) AS i
+  WITH i, clusters[i] AS c
+  OPTIONAL MATCH (ac:ArtifactCollection {{id: substring(c.grp, 11)}}) WHERE c.grp STARTS WITH 'collection:'
+  WITH i, c, ac ORDER BY i
+  RETURN collect({cluster_map("c", "ac")}) AS cluster_list
+}}
+RETURN {{root: {root}, nodes: node_list, edges: edge_list, truncated: cut, clusters: cluster_list}} AS result"""
 
 
 def compile_path(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:

@@ -58,20 +58,22 @@ def edge_map(edge: str, start: str, end: str) -> str:
     )
 
 
-def cluster_map() -> str:
-    """A cluster `c` (parent, side, grp, count, sample: one member and its edge) as the API shows it; what a
-    hidden group holds (job type, collection) stays hidden."""
-    shown = seen("c.sample.n")
-    kind_of_parent = "CASE WHEN c.parent:Run THEN 'RUN' ELSE 'ARTIFACT' END"
+def cluster_map(cluster: str, collection: str) -> str:
+    """A cluster (parent, side, grp, count) as the API shows it; `collection` is the collection node of a group of
+    versions (null otherwise). Members lie one edge away from the parent on one side, so they are of the other
+    kind than the parent (runs around a version, versions around a run) and the parent's kind and the side say
+    which edge ties them; a hidden group (`hidden:`) tells nothing more. `job:` alone is runs without a job type
+    (a job type is never empty)."""
+    c = cluster
+    kind_of_parent = f"CASE WHEN {c}.parent:Run THEN 'RUN' ELSE 'ARTIFACT' END"
     return (
-        f"{{id: {kind_of_parent} + ':' + {node_id('c.parent')} + '|' + c.side + '|' + "
-        f"CASE WHEN {shown} THEN c.grp ELSE 'hidden:' END, "
-        f"parent: {node_id('c.parent')}, parent_kind: {kind_of_parent}, side: c.side, count: c.count, "
-        "edge_kind: type(c.sample.e), kind: CASE WHEN c.sample.n:Run THEN 'RUN' ELSE 'ARTIFACT' END, "
-        f"job_type: CASE WHEN c.sample.n:Run AND {shown} THEN c.sample.n.job_type END, "
-        f"collection: CASE WHEN c.sample.n:ArtifactVersion AND {shown} "
-        "THEN c.sample.n.entity + '/' + c.sample.n.project + '/' + c.sample.n.name END, "
-        f"type: CASE WHEN c.sample.n:ArtifactVersion AND {shown} THEN c.sample.n.type END}}"
+        f"{{id: {kind_of_parent} + ':' + {node_id(f'{c}.parent')} + '|' + {c}.side + '|' + {c}.grp, "
+        f"parent: {node_id(f'{c}.parent')}, parent_kind: {kind_of_parent}, side: {c}.side, count: {c}.count, "
+        f"edge_kind: CASE WHEN ({c}.parent:Run) = ({c}.side = 'UPSTREAM') THEN 'USED_BY' ELSE 'LOGGED' END, "
+        f"kind: CASE WHEN {c}.parent:Run THEN 'ARTIFACT' ELSE 'RUN' END, "
+        f"job_type: CASE WHEN {c}.grp STARTS WITH 'job:' AND {c}.grp <> 'job:' THEN substring({c}.grp, 4) END, "
+        f"collection: {collection}.entity + '/' + {collection}.project + '/' + {collection}.name, "
+        f"type: {collection}.type}}"
     )
 
 
