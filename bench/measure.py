@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -224,6 +224,7 @@ def _check(answer: bytes, what: str) -> None:
 
 
 TWO_WORKERS = "Stemma, 2 workers"
+RESOLVED = "Stemma, resolved"  # Strawberry resolving every field: what compiled execution saves
 
 
 async def registry(
@@ -235,13 +236,13 @@ async def registry(
     seconds: float,
     memory: Memory,
     log: Callable[[str], None],
-    workers: Served | None = None,
+    variants: Mapping[str, Served] | None = None,
 ) -> list[RegistryRow]:
-    """Artifact by alias and a page of versions, on both servers (and on Stemma with 2 worker processes,
-    when given), at each concurrency."""
+    """Artifact by alias and a page of versions, on both servers (and on Stemma's `variants`: 2 worker
+    processes, field-by-field resolution), at each concurrency."""
     entity, project, name = facts.collection.split("/")
     alias = facts.alias_ref.rsplit(":", 1)[1]
-    stemmas = {"Stemma": stemma, **({TWO_WORKERS: workers} if workers is not None else {})}
+    stemmas = {"Stemma": stemma, **(variants or {})}
     requests = {
         **{
             (label, query): (server, "/graphql", text, {"ref": ref})

@@ -162,7 +162,9 @@ class CpuMeter:
         self.used = {name: cpu_seconds(pid) - self._start[name] for name, pid in self.pids.items()}
 
 
-def stemma_server(neo4j: Neo4jTarget, state: Path, port: int | None = None, workers: int = 1) -> Served:
+def stemma_server(
+    neo4j: Neo4jTarget, state: Path, port: int | None = None, workers: int = 1, execution: str = "compiled"
+) -> Served:
     """`stemma serve` as a user runs it, against `neo4j`, with its files under `state`.
 
     The per-key rate limit is lifted: it is a policy, and the benchmark measures what the server can do."""
@@ -174,6 +176,7 @@ def stemma_server(neo4j: Neo4jTarget, state: Path, port: int | None = None, work
         "STEMMA_BLOB_DIR": str(state / "blobs"),
         "STEMMA_RATE_LIMIT_PER_SECOND": UNLIMITED,
         "STEMMA_RATE_LIMIT_BURST": UNLIMITED,
+        "STEMMA_GRAPHQL_EXECUTION": execution,
     }
     command = [sys.executable, "-m", "server", "serve", "--workers", str(workers)]
     return Served(command, port, state / "stemma.log", "/healthz", env)

@@ -97,9 +97,10 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
         with (
             stemma_server(neo4j, state) as stemma,
             stemma_server(neo4j, state / "workers", workers=2) as workers,
+            stemma_server(neo4j, state / "resolved", execution="resolved") as resolved,
             peer_server(neo4j, state, keep_alive_ms=options.peer_keep_alive_ms) as peer,
         ):
-            stemma.headers = workers.headers = {"authorization": f"Bearer {key}"} if key else {}
+            stemma.headers = workers.headers = resolved.headers = {"authorization": f"Bearer {key}"} if key else {}
             report.memory.measure("Stemma idle", stemma)
             report.memory.measure("@neo4j/graphql idle", peer)
             log(f"Stemma at {stemma.url}, @neo4j/graphql at {peer.url}; {samples} samples per lineage question")
@@ -108,7 +109,15 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
             report.load_average.append(os.getloadavg()[0])
             report.registry = asyncio.run(
                 measure.registry(
-                    stemma, peer, graph.facts, neo4j_pid, collection_id, seconds, report.memory, log, workers
+                    stemma,
+                    peer,
+                    graph.facts,
+                    neo4j_pid,
+                    collection_id,
+                    seconds,
+                    report.memory,
+                    log,
+                    {measure.TWO_WORKERS: workers, measure.RESOLVED: resolved},
                 )
             )
             report.load_average.append(os.getloadavg()[0])

@@ -57,7 +57,7 @@ def test_the_benchmark_writes_every_row_and_stemma_agrees_with_the_floor(bench_p
         assert row.peer_nodes >= 1, row
     assert [(r.server, r.query, r.result.concurrency) for r in report.registry] == [
         (server, query, concurrency)
-        for server in ("Stemma", "Stemma, 2 workers", "@neo4j/graphql")
+        for server in ("Stemma", "Stemma, 2 workers", "Stemma, resolved", "@neo4j/graphql")
         for query in ("artifact by alias", "page of 20 versions")
         for concurrency in CONCURRENCY
     ]
