@@ -56,9 +56,16 @@ class Scope:
         return f"{stem}{self._names}"
 
 
+def page_key(response_key: str) -> str:
+    """Where a connection sits in the projected map: by response key (two aliases may ask for different
+    pages), behind a prefix no field name or alias can hold (`:`), so an alias named like another field
+    (`name: versions(...)`, `__typename: ...`) never lands on that field's key."""
+    return "page:" + response_key
+
+
 def response_key(field_: Field, rule: Rule) -> str:
-    """Where a field's value sits in the projected map: fields with arguments by response key."""
-    return field_.response_key if isinstance(rule, Page) else field_.python_name
+    """Where a field's value sits in the projected map: fields with arguments by `page_key`."""
+    return page_key(field_.response_key) if isinstance(rule, Page) else field_.python_name
 
 
 def project(type_name: str, on: Vars, fields: Iterable[Field], scope: Scope) -> str:

@@ -54,6 +54,7 @@ from cypher.cost import check_cost
 from cypher.executor import Row, Statement
 from cypher.model import TYPES
 from cypher.paging import finish_page
+from cypher.printer import page_key
 from cypher.rules import Page
 from cypher.selection import Field
 from schema.build import DOCUMENT_CACHE, StemmaSchema, document_rules
@@ -109,7 +110,7 @@ def _getter(type_name: str, name: str, field: GraphQLField) -> Getter | None:
 
 def _page(root: Any, read: FieldRead) -> Any:
     args = read.args()
-    return finish_page(root[read.key], int(args["first"]), args.get("after"))
+    return finish_page(root[page_key(read.key)], int(args["first"]), args.get("after"))
 
 
 def getters(schema: GraphQLSchema) -> dict[tuple[str, str], Getter]:

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from cypher.paging import finish_page
+from cypher.printer import page_key
 from schema.scalars import JSON, DateTime, Long, stored_json
 
 T = TypeVar("T")
@@ -21,8 +22,8 @@ def read(root: Any, key: str) -> Any:
 
 
 def page(root: Any, info: Info[Any, Any], first: int, after: str | None) -> Any:
-    """A connection field's value: the compiled rows under its response key, trimmed to `first`."""
-    return finish_page(root[info.path.key], first, after)
+    """A connection field's value: the compiled rows under its response key (`page_key`), trimmed to `first`."""
+    return finish_page(root[page_key(info.path.key)], first, after)
 
 
 class DictBacked:

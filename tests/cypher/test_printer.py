@@ -44,7 +44,7 @@ def test_an_artifact_by_alias_with_nested_collection_and_page() -> None:
         "`collection`: head([(x)-[:VERSION_OF]->(x3:ArtifactCollection) "
         "WHERE ($caller.superuser OR x3.entity IN $caller.read) | {__typename: 'ArtifactCollection', "
         "`name`: x3.name, "
-        "`versions`: {`total_count`: x3.live_versions, "
+        "`page:versions`: {`total_count`: x3.live_versions, "
         "`edges`: COLLECT { MATCH (x4:ArtifactVersion) "
         "WHERE x4.collection_id = x3.id AND x4.version >= 0 AND x4.state <> 'deleted' "
         "AND ($caller.superuser OR x4.entity IN $caller.read) "
@@ -105,8 +105,8 @@ def test_aliased_connections_keep_their_own_arguments() -> None:
         '{ artifactCollection(ref: "e/p/n") { newest: versions(first: 1) { totalCount edges { cursor } } '
         "all: versions(first: 50) { edges { cursor } } } }"
     )
-    assert "`newest`: {`total_count`: x.live_versions, `edges`: COLLECT" in statement.text
-    assert "`all`: {`edges`: COLLECT" in statement.text
+    assert "`page:newest`: {`total_count`: x.live_versions, `edges`: COLLECT" in statement.text
+    assert "`page:all`: {`edges`: COLLECT" in statement.text
     limits = re.findall(r"LIMIT (\$p\d+)", statement.text)
     assert [statement.params[name[1:]] for name in limits] == [2, 51]
 
