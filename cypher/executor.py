@@ -56,12 +56,13 @@ class StatementRefused(Exception):
 class WriteTransaction:
     """The statements of one write transaction; `run` returns rows as dicts."""
 
-    def __init__(self, tx: AsyncManagedTransaction, on_statement: Callable[[str], None]) -> None:
+    def __init__(self, tx: AsyncManagedTransaction, on_statement: Callable[[str], None], kind: str = "write") -> None:
         self._tx = tx
         self._on_statement = on_statement
+        self._kind = kind
 
     async def run(self, statement: Statement) -> list[Row]:
-        self._on_statement("write")
+        self._on_statement(self._kind)
         result = await self._tx.run(statement.text, statement.params)
         return await result.data()
 
@@ -147,12 +148,13 @@ class Executor:
 
         return await self._guarded(READ_ACCESS, lambda session: session.execute_read(unit))
 
-    async def write(self, work: Callable[[WriteTransaction], Awaitable[T]]) -> T:
-        """Run `work` as one write transaction with retries; all or nothing."""
+    async def write(self, work: Callable[[WriteTransaction], Awaitable[T]], kind: str = "write") -> T:
+        """Run `work` as one write transaction with retries; all or nothing. `kind` labels its statements in
+        the statement count (the server's own upkeep is counted apart from requests)."""
 
         @unit_of_work(timeout=self._timeout)
         async def unit(tx: AsyncManagedTransaction) -> T:
-            return await work(WriteTransaction(tx, self._on_statement))
+            return await work(WriteTransaction(tx, self._on_statement, kind))
 
         return await self._guarded(WRITE_ACCESS, lambda session: session.execute_write(unit))
 

@@ -20,5 +20,5 @@ async def record_upload(executor: Executor, digest: str, caller: Mapping[str, An
 async def sweep_stale_runs(executor: Executor, grace_seconds: int) -> int:
     """Mark crashed the runs silent for longer than `grace_seconds`; how many there were."""
     statement = Statement(named("sweep_stale_runs"), {"grace_seconds": grace_seconds})
-    rows = await executor.write(lambda tx: tx.run(statement))
+    rows = await executor.write(lambda tx: tx.run(statement), kind="sweep")
     return int(rows[0]["swept"]) if rows else 0
