@@ -23,7 +23,7 @@ def read(root: Any, key: str) -> Any:
 
 def page(root: Any, info: Info[Any, Any], first: int, after: str | None) -> Any:
     """A connection field's value: the compiled rows under its response key (`page_key`), trimmed to `first`."""
-    return finish_page(root[page_key(info.path.key)], first, after)
+    return finish_page(root[page_key(str(info.path.key))], first, after)
 
 
 class DictBacked:
