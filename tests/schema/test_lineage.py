@@ -294,5 +294,5 @@ def test_unknown_roots_are_not_found(api: GraphQLClient) -> None:
 def test_a_lineage_request_is_one_statement(api: GraphQLClient) -> None:
     build_zoo(api)
     variables = {"ref": MODEL, "direction": "BOTH", "depth": 4, "threshold": 5, "max": 500, "asOf": None}
-    _, count = api.statements_sent_by(LINEAGE, **variables)
+    _, count = api.statements_read_by(LINEAGE, **variables)
     assert count == 1

@@ -27,9 +27,9 @@ def build(api: GraphQLClient, runs: int) -> None:
 
 def test_a_nested_query_is_one_statement_whatever_the_number_of_rows(api: GraphQLClient) -> None:
     build(api, 1)
-    small, small_count = api.statements_sent_by(NESTED)
+    small, small_count = api.statements_read_by(NESTED)
     build(api, 10)
-    large, large_count = api.statements_sent_by(NESTED)
+    large, large_count = api.statements_read_by(NESTED)
     assert len(small["project"]["runs"]["edges"]) == 2
     assert len(large["project"]["runs"]["edges"]) == 11
     assert (small_count, large_count) == (1, 1)
@@ -37,7 +37,7 @@ def test_a_nested_query_is_one_statement_whatever_the_number_of_rows(api: GraphQ
 
 def test_sibling_root_fields_are_one_statement_each(api: GraphQLClient) -> None:
     build(api, 3)
-    _, count = api.statements_sent_by("""{
+    _, count = api.statements_read_by("""{
       a: artifact(ref: "zoo-team/zoo/data:latest") { ref usedBy { totalCount } }
       b: artifact(ref: "zoo-team/zoo/model-1:v0") { ref }
       runs(entity: "zoo-team", project: "zoo") { totalCount }
