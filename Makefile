@@ -7,7 +7,9 @@ SDK := $(wildcard sdk/pyproject.toml)
 WEB := $(wildcard web/package.json)
 SIZE ?= S
 
-.PHONY: install run test lint typecheck web browser bench demo clean-state
+CLIENTS := tests/clients/node_modules/.package-lock.json
+
+.PHONY: install run test lint typecheck web browser clients bench demo clean-state
 
 install: $(STAMP)
 
@@ -21,6 +23,11 @@ web: $(if $(WEB),web/dist/index.html)
 web/dist/index.html: $(WEB) $(wildcard web/package-lock.json web/index.html web/src/* web/*.ts web/tsconfig.json)
 	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
+clients: $(CLIENTS)
+
+$(CLIENTS): tests/clients/package.json tests/clients/package-lock.json
+	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
+
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
@@ -33,8 +40,9 @@ lint: install web
 	$(BIN)/mypy
 	$(if $(SDK),$(BIN)/mypy --strict sdk/stemma)
 	$(if $(WEB),cd web && npm run --silent check-format)
+	$(if $(WEB),web/node_modules/.bin/prettier --check tests/clients/*.mjs tests/clients/package.json)
 
-test: lint $(if $(WEB),browser)
+test: lint clients $(if $(WEB),browser)
 	$(BIN)/pytest
 
 bench: install

@@ -169,7 +169,7 @@ class Prepared:
 
     def operation(self, name: str | None) -> OperationDefinitionNode | None:
         if name is None and len(self.operations) != 1:
-            return None  # ambiguous: Strawberry says so
+            return None  # ambiguous: the HTTP layer refuses it before execution
         return self.operations.get(name) if name is not None else next(iter(self.operations.values()))
 
 

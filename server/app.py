@@ -5,123 +5,46 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import orjson
-from cross_web import AsyncHTTPRequestAdapter
-from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
-from strawberry.types import ExecutionResult
+from strawberry.http.ides import get_graphql_ide_html
 
-from cypher.errors import InvalidInput, NotFound, StemmaError
+from cypher.errors import NotFound, StemmaError
 from cypher.migrate import migration_lock
-from schema.build import StemmaSchema, build_schema
-from schema.compiled import CompiledQueries, Recording, fresh_context, shown
-from schema.context import Context
-from schema.errors import INTERNAL
-from schema.scalars import MAX_JSON_DEPTH
+from schema.build import build_schema
+from schema.compiled import CompiledQueries
 from schema.service import Graph, NewKey
-from server import __version__, files
+from server import files
 from server.auth import Authenticator, AuthMiddleware, login, logout
 from server.blobs import DirectoryBlobStore
 from server.errors import EXCEPTION_HANDLERS
+from server.graphql_http import GraphQLEndpoint
 from server.health import Health
 from server.limits import BodyLimitMiddleware
 from server.metrics import Metrics, MetricsMiddleware
 from server.page_headers import PageHeadersMiddleware
+from server.persisted import PersistedQueries
 from server.ratelimit import RateLimiter
 from server.settings import Settings
 from server.shared import SharedState
-from server.state import Services, services
+from server.state import Services
 
 logger = logging.getLogger("stemma.server")
 STARTUP_WAIT_SECONDS = 30
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
 
-class StemmaGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI app with Stemma's per-request context; compilable queries are answered by compiled
-    execution (`schema.compiled`), everything else by Strawberry; answers are written by orjson."""
-
-    def __init__(self, schema: StemmaSchema, compiled: CompiledQueries, execution: str, metrics: Metrics) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
-        self.compiled = compiled if execution != "resolved" else None
-        self.verify = execution == "verify"
-        self.metrics = metrics
-
-    async def execute_single(
-        self,
-        request: Request,
-        request_adapter: AsyncHTTPRequestAdapter,
-        sub_response: Response,
-        context: Context,
-        root_value: None,
-        request_data: GraphQLRequestData,
-    ) -> ExecutionResult:
-        if self.compiled is not None and isinstance(request_data.query, str):
-            reads = Recording(context.reader) if self.verify else None
-            answer = await self.compiled.execute(
-                request_data.query,
-                request_data.variables,
-                request_data.operation_name,
-                fresh_context(context, reads=reads) if reads else context,
-            )
-            if answer is not None:
-                self.metrics.executions.labels("compiled").inc()
-                if reads is None:
-                    return answer
-                resolved = await super().execute_single(
-                    request,
-                    request_adapter,
-                    sub_response,
-                    fresh_context(context, reads=reads.replay()),
-                    None,
-                    request_data,
-                )
-                return _same_or_refused(answer, resolved)
-        self.metrics.executions.labels("resolved").inc()
-        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
-
-    def encode_json(self, data: object) -> bytes:
-        try:
-            return orjson.dumps(data)
-        except TypeError:  # an integer past 64 bits in someone's JSON metadata
-            return json.dumps(data).encode()
-
-    def decode_json(self, data: str | bytes) -> object:
-        """JSON nested deeper than Python's stack is a client's mistake, refused like any over-deep JSON."""
-        try:
-            return json.loads(data)
-        except RecursionError:
-            raise InvalidInput(
-                f"body: the request's JSON nests too deeply to read; variables may nest at most {MAX_JSON_DEPTH} deep",
-                field="body",
-            ) from None
-
-    async def get_context(self, request: Any, response: Any = None) -> Context:
-        running = services(request)
-        return Context(
-            executor=running.graph.executor,
-            files=running.blobs,
-            caller=request.state.caller,
-            limits=running.limits,
-            console=running.console,
-            authenticator=running.authenticator,
-            response=response,
-            stemma_version=__version__,
-        )
+async def graphiql_page(request: Request) -> Response:
+    return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
 
 
 async def lineage_page(request: Request) -> Response:
@@ -218,13 +141,16 @@ def create_app(settings: Settings) -> Starlette:
 
     schema = build_schema(settings.document_limits())
     compiled = CompiledQueries(schema, settings.document_limits())
-    graphql = StemmaGraphQL(schema, compiled, settings.graphql_execution, metrics)
+    persisted = PersistedQueries.from_file(
+        settings.persisted_queries, settings.persisted_queries_manifest, settings.persisted_queries_capacity
+    )
+    graphql = GraphQLEndpoint(schema, compiled, settings.graphql_execution, metrics, persisted, graphiql_page)
     routes = [
         Route("/healthz", Health(settings.health_cache_seconds).endpoint),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["GET", "POST"]),
         Route("/metrics", metrics.endpoint),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         *files.routes,
         Route("/", lineage_page),
         Route("/lineage", lineage_page),
@@ -237,16 +163,6 @@ def create_app(settings: Settings) -> Starlette:
         Middleware(AuthMiddleware),
     ]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS)
-
-
-def _same_or_refused(compiled: ExecutionResult, resolved: ExecutionResult) -> ExecutionResult:
-    """Verifying: the compiled answer when the resolved one is the same JSON; otherwise an internal error,
-    with both answers in the log."""
-    if shown(compiled) == shown(resolved):
-        return compiled
-    logger.error("compiled and resolved answers differ:\ncompiled: %s\nresolved: %s", shown(compiled), shown(resolved))
-    refused = GraphQLError("compiled and resolved execution gave different answers", extensions={"code": INTERNAL})
-    return ExecutionResult(None, [refused])
 
 
 def announce_first_admin(key: NewKey | None, settings: Settings) -> None:

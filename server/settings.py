@@ -79,6 +79,17 @@ class Settings(BaseSettings):
         description="compiled: queries of compiled root fields are answered from their statements' maps; "
         "resolved: Strawberry resolves every field; verify: both, refusing a request whose answers differ (tests)",
     )
+    persisted_queries: Literal["automatic", "allowlist"] = Field(
+        default="automatic",
+        description="automatic: Apollo's automatic persisted queries, ad-hoc documents too; "
+        "allowlist: only the documents of persisted_queries_manifest run",
+    )
+    persisted_queries_manifest: Path | None = Field(
+        default=None, description="persisted documents by sha256 (Apollo's manifest, or a {hash: document} map)"
+    )
+    persisted_queries_capacity: int = Field(
+        default=4 * 1024 * 1024, ge=0, description="characters of documents learned from clients kept per process"
+    )
     graphql_max_depth: int = Field(default=15, ge=1)
     graphql_max_tokens: int = Field(default=5000, ge=1)
     graphql_max_aliases: int = Field(default=30, ge=1)
