@@ -13,10 +13,9 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from strawberry.http.ides import get_graphql_ide_html
 
 from cypher.errors import NotFound, StemmaError
 from cypher.migrate import migration_lock
@@ -27,6 +26,7 @@ from server import files
 from server.auth import Authenticator, AuthMiddleware, login, logout
 from server.blobs import DirectoryBlobStore
 from server.errors import EXCEPTION_HANDLERS
+from server.graphiql import graphiql_page
 from server.graphql_http import GraphQLEndpoint
 from server.health import Health
 from server.limits import BodyLimitMiddleware
@@ -41,10 +41,6 @@ from server.state import Services
 logger = logging.getLogger("stemma.server")
 STARTUP_WAIT_SECONDS = 30
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
-
-
-async def graphiql_page(request: Request) -> Response:
-    return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
 
 
 async def lineage_page(request: Request) -> Response:
@@ -151,6 +147,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/logout", logout, methods=["GET", "POST"]),
         Route("/metrics", metrics.endpoint),
         Route("/graphql", graphql.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/graphiql", graphiql_page),
         *files.routes,
         Route("/", lineage_page),
         Route("/lineage", lineage_page),

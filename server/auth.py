@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 from cypher.errors import Forbidden, RateLimited, StemmaError, Unauthenticated
 from schema.service import Caller, Graph, key_hash
 from server.errors import error_response
+from server.graphiql import wants_graphiql
 from server.middleware import HTTPMiddleware
 from server.ratelimit import RateLimiter
 from server.shared import SharedState
@@ -151,14 +152,14 @@ def foreign_origin(request: Request, required: bool) -> str | None:
 
 
 def refusal(request: Request, error: StemmaError) -> Response:
-    """A refusal in the shape the caller reads: the login page for a page asked without a key, else the error."""
+    """A refusal in the shape the caller reads: the login page for a page asked without a key, a redirect to it
+    for GraphiQL (whose address serves the API too), else the error."""
     path = request.url.path
-    if (
-        isinstance(error, Unauthenticated)
-        and request.method == "GET"
-        and (path == "/" or path.startswith(PAGE_PATHS[1:]))
-    ):
-        return login_page(request, error.message, status=401)
+    if isinstance(error, Unauthenticated) and request.method == "GET":
+        if path == "/" or path.startswith(PAGE_PATHS[1:]):
+            return login_page(request, error.message, status=401)
+        if path == "/graphiql" or (path == "/graphql" and wants_graphiql(request)):
+            return RedirectResponse(f"/login?next={quote(path, safe='/')}", status_code=303)
     return error_response(path, error)
 
 

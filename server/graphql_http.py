@@ -46,7 +46,9 @@ from schema.context import Context
 from schema.errors import INTERNAL
 from schema.scalars import MAX_JSON_DEPTH
 from server import __version__
+from server.accept import preference, quality
 from server.errors import error_response
+from server.graphiql import wants_graphiql
 from server.metrics import Metrics
 from server.persisted import PersistedQueries, asked
 from server.state import services
@@ -64,31 +66,16 @@ _ALLOWED = {
 
 
 def media_type(accept: str | None) -> str | None:
-    """The answer's media type for an Accept header, or None when neither of Stemma's is acceptable."""
+    """The answer's media type for an Accept header: graphql-response+json when the header names it and wants
+    it at least as much as application/json; application/json for a missing header, `*/*` or `application/*`;
+    None when neither is acceptable."""
     if not accept or not accept.strip():
         return JSON
-    exact: dict[str, float] = {}
-    wildcard = 0.0
-    for part in accept.split(","):
-        name, *parameters = (piece.strip() for piece in part.split(";"))
-        quality = 1.0
-        for parameter in parameters:
-            key, _, value = parameter.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        name = name.lower()
-        if name in (JSON, GRAPHQL_RESPONSE):
-            exact[name] = max(exact.get(name, 0.0), quality)
-        elif name in ("*/*", "application/*"):
-            wildcard = max(wildcard, quality)
-    graphql_response = exact.get(GRAPHQL_RESPONSE, 0.0)
-    json_quality = exact.get(JSON, wildcard)
-    if graphql_response > 0 and graphql_response >= json_quality:
+    strict, specificity = preference(accept, GRAPHQL_RESPONSE)
+    legacy = quality(accept, JSON)
+    if strict > 0 and specificity == 2 and strict >= legacy:
         return GRAPHQL_RESPONSE
-    return JSON if json_quality > 0 else None
+    return JSON if legacy > 0 else None
 
 
 @dataclass(frozen=True)
@@ -190,7 +177,7 @@ class GraphQLEndpoint:
                 raise MethodNotAllowed(
                     f"method: /graphql answers {' and '.join(METHODS)}, not {request.method}", field="method"
                 )
-            if self.ide is not None and self._wants_page(request):
+            if self.ide is not None and wants_graphiql(request):
                 return await self.ide(request)
             if media is None:
                 raise NotAcceptable(
@@ -209,15 +196,6 @@ class GraphQLEndpoint:
         except StemmaError as exc:
             return self._refused(request, exc, media or JSON)
         return self._answer(result, media, head)
-
-    @staticmethod
-    def _wants_page(request: Request) -> bool:
-        return (
-            request.method == "GET"
-            and "query" not in request.query_params
-            and "extensions" not in request.query_params
-            and "text/html" in request.headers.get("accept", "")
-        )
 
     def _check_operation(self, query: str, operation_name: str | None, method: str) -> None:
         """The operation to run exists and may run over `method`; a document that does not parse or validate

@@ -1,4 +1,5 @@
-"""Every GraphQL document the web page sends is valid against the server's schema, so the two cannot drift apart."""
+"""Every GraphQL document the web page (and its GraphiQL example) sends is valid against the server's schema, so the
+two cannot drift apart."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ WEB = ROOT / "web"
 
 @pytest.fixture(scope="module")
 def documents() -> dict[str, str]:
-    """The documents `web/src/queries.ts` exports, by export name, as the page sends them (read by the module)."""
+    """The documents `web/src/queries.ts` and `web/src/graphiql/example.ts` export, by export name, as the page sends
+    them (read by the module)."""
     if not (WEB / "node_modules" / "vite").is_dir():
         pytest.fail("the web page's packages are not installed: run `make web` (or `cd web && npm ci`)")
     printed = subprocess.run(
@@ -50,6 +52,7 @@ def test_the_page_sends_one_named_query_per_document(documents: dict[str, str]) 
         "LINEAGE": [("query", "Lineage")],
         "REGISTRY_COLLECTION": [("query", "RegistryCollection")],
         "RUN_DETAILS": [("query", "RunDetails")],
+        "ZOO_LINEAGE": [("query", "ZooLineage")],
     }
 
 

@@ -41,11 +41,14 @@ function storedApiKey(): string | null {
   }
 }
 
-function headers(): Record<string, string> {
-  const result: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+/** The bearer header when this browser keeps a key; the login page's cookie travels by itself. */
+export function keyHeaders(): Record<string, string> {
   const key = storedApiKey();
-  if (key) result.authorization = `Bearer ${key}`;
-  return result;
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+function headers(): Record<string, string> {
+  return { "content-type": "application/json", accept: "application/json", ...keyHeaders() };
 }
 
 export async function request<TData, TVariables>(
