@@ -4,6 +4,8 @@ WORKDIR /src/web
 COPY web/package.json web/package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY web/ ./
+# The build checks the page's generated types against the schema (web/codegen.ts reads ../schema/schema.graphql).
+COPY schema/schema.graphql /src/schema/schema.graphql
 RUN npm run build
 
 FROM python:3.11-slim-bookworm

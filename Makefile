@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml requirements.lock $(SDK)
 
 web: $(if $(WEB),web/dist/index.html)
 
-web/dist/index.html: $(WEB) $(wildcard web/package-lock.json web/*.html web/src/* web/src/*/* web/*.ts web/tsconfig.json)
+web/dist/index.html: $(WEB) $(wildcard web/package-lock.json web/*.html web/src/* web/src/*/* web/*.ts web/tsconfig.json) schema/schema.graphql
 	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
 clients: $(CLIENTS)

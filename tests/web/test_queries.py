@@ -1,5 +1,5 @@
-"""Every GraphQL document the web page (and its GraphiQL example) sends is valid against the server's schema, so the
-two cannot drift apart."""
+"""Every GraphQL document the web page (and its GraphiQL example) sends is valid against the server's schema, and
+the page's answer types generated from the committed schema are current, so the two cannot drift apart."""
 
 from __future__ import annotations
 
@@ -16,11 +16,15 @@ WEB = ROOT / "web"
 
 
 @pytest.fixture(scope="module")
-def documents() -> dict[str, str]:
-    """The documents `web/src/queries.ts` and `web/src/graphiql/example.ts` export, by export name, as the page sends
-    them (read by the module)."""
+def web_packages() -> None:
     if not (WEB / "node_modules" / "vite").is_dir():
         pytest.fail("the web page's packages are not installed: run `make web` (or `cd web && npm ci`)")
+
+
+@pytest.fixture(scope="module")
+def documents(web_packages: None) -> dict[str, str]:
+    """The documents `web/src/queries.ts` and `web/src/graphiql/example.ts` export, by export name, as the page sends
+    them (read by the module)."""
     printed = subprocess.run(
         ["node", "documents.mjs"], cwd=WEB, capture_output=True, text=True, check=False, timeout=120
     )
@@ -63,3 +67,12 @@ def test_every_web_document_is_valid_against_the_server_schema(
         name: [error.message for error in validate(server_schema, parse(text))] for name, text in documents.items()
     }
     assert problems == {name: [] for name in documents}
+
+
+def test_the_pages_generated_answer_types_are_current(web_packages: None) -> None:
+    """graphql-codegen regenerates web/src/generated/graphql.ts in memory from schema/schema.graphql and the
+    documents, and fails when it differs from the committed file (or a document does not validate)."""
+    checked = subprocess.run(
+        ["npm", "run", "--silent", "codegen-check"], cwd=WEB, capture_output=True, text=True, check=False, timeout=300
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -4,7 +4,7 @@ import { request } from "./api";
 import { append, el, facts, type Child } from "./elements";
 import { formatBytes, plural, timeElement, titleCase } from "./format";
 import type { ClusterState } from "./lineage-model";
-import { ARTIFACT_DETAILS, RUN_DETAILS, type RunDetails } from "./queries";
+import { ARTIFACT_DETAILS, RUN_DETAILS } from "./queries";
 
 /** Where a ref's own lineage lives (a link), and what the page does to centre on it. */
 export interface DetailActions {
@@ -42,9 +42,10 @@ function detailsArticle({ kind, id, label, title }: Heading, ...body: Child[]): 
   );
 }
 
-function artifactList(
-  connection: RunDetails["run"]["inputs"],
-  note: (edge: RunDetails["run"]["inputs"]["edges"][number]) => string,
+/** A run's inputs or outputs, each linked, with `note` saying how the run used or logged it. */
+function artifactList<TEdge extends { node: { ref: string } }>(
+  connection: { totalCount: number; edges: TEdge[] },
+  note: (edge: TEdge) => string,
   actions: DetailActions,
 ): HTMLElement {
   if (connection.totalCount === 0) return el("span", { class: "muted" }, "none");

@@ -1,8 +1,9 @@
 // What GraphiQL shows a first-time visitor: the zoo example `stemma demo` builds, asked as one lineage question.
 
 import { query } from "../api";
+import type { ZooLineageQuery, ZooLineageQueryVariables } from "../generated/graphql";
 
-export const ZOO_LINEAGE = query(/* GraphQL */ `
+export const ZOO_LINEAGE = query<ZooLineageQuery, ZooLineageQueryVariables>(/* GraphQL */ `
   # The zoo example (stemma demo logs it): where did
   # the model come from, and what used it? Ctrl-Enter
   # runs it; the Explorer builds queries by clicking.
@@ -44,7 +45,7 @@ export const ZOO_LINEAGE = query(/* GraphQL */ `
   }
 `);
 
-export const ZOO_LINEAGE_VARIABLES = {
+export const ZOO_LINEAGE_VARIABLES: ZooLineageQueryVariables = {
   ref: "zoo-team/zoo/zoo-ylbchv20:v0",
   direction: "BOTH",
   depth: 3,
