@@ -1,4 +1,7 @@
-"""`stemma demo`: the zoo example from W&B's lineage docs, built through the public GraphQL API."""
+"""`stemma demo`: the zoo example from W&B's lineage docs, built through the public GraphQL API.
+
+Every document it sends is a constant here, validated against the schema by tests/server/test_client_documents.py.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,14 @@ CREATE_RUN = "mutation($i: CreateRunInput!) { createRun(input: $i) { id } }"
 FINISH = "mutation($id: ID!) { finishRun(id: $id, state: FINISHED) { id } }"
 USE = "mutation($run: ID!, $ref: String!) { useArtifact(runId: $run, ref: $ref) { ref } }"
 LOG = "mutation($i: LogArtifactInput!) { logArtifact(input: $i) { artifact { ref } } }"
+CREATE_REGISTRY = (
+    "mutation($entity: String!, $name: String!, $description: String) "
+    "{ createRegistry(entity: $entity, name: $name, description: $description) { id } }"
+)
+LINK = (
+    "mutation($ref: String!, $target: String!, $aliases: [String!]) "
+    "{ linkArtifact(ref: $ref, target: $target, aliases: $aliases) { ref } }"
+)
 
 
 class DemoClient:
@@ -80,11 +91,8 @@ def _log_zoo(zoo: DemoClient, hub_runs: int) -> dict[str, str]:
     evaluate = zoo.run("nl21", "northern-lake-21", "evaluate")
     zoo.use(evaluate, "zoo-ylbchv20:v0")
     zoo.finish(evaluate)
-    zoo.call('mutation { createRegistry(entity: "zoo-team", name: "model", description: "Production models") { id } }')
-    zoo.call(
-        f'mutation {{ linkArtifact(ref: "{model}", target: "zoo-team/registry-model/zoo-classifier", '
-        'aliases: ["production"]) { ref } }'
-    )
+    zoo.call(CREATE_REGISTRY, entity="zoo-team", name="model", description="Production models")
+    zoo.call(LINK, ref=model, target="zoo-team/registry-model/zoo-classifier", aliases=["production"])
     for number in range(hub_runs):
         run = zoo.run(f"sweep-{number}", f"sweep-{number}", "sweep")
         zoo.use(run, "split_zoo_dataset:v4")
