@@ -35,6 +35,11 @@ def test_a_browser_without_a_key_is_sent_to_the_login_page_and_back(server: str)
         assert (visit.status_code, visit.headers["location"]) == (303, f"/login?next={path}"), path
     form = httpx.get(f"{server}/login?next=/graphql")
     assert '<input type="hidden" name="next" value="/graphql">' in form.text
+    for foreign in ("https://evil.example/graphql", "//evil.example/graphql"):
+        kept_home = httpx.post(f"{server}/login", data={"key": ADMIN_KEY, "next": foreign})
+        assert kept_home.headers["location"] == "/", foreign
+    backslash = httpx.post(f"{server}/login", data={"key": ADMIN_KEY, "next": "/\\evil.example"})
+    assert backslash.headers["location"] == "/%5Cevil.example"
     signed_in = httpx.post(f"{server}/login", data={"key": ADMIN_KEY, "next": "/graphql"})
     assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/graphql")
     ide = httpx.get(f"{server}/graphql", headers={"accept": BROWSER}, cookies=signed_in.cookies)
