@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from cypher.executor import Statement
+from cypher.ids import as_global_id
 from cypher.lineage import compile_lineage
 from cypher.printer import Limits
 from schema.build import schema
@@ -91,11 +92,21 @@ def peer_root(collection_id: str, ref: str) -> dict[str, Any]:
     return {"collection": collection_id, "version": int(ref.rsplit(":v", 1)[1])}
 
 
+def stored_id(node_id: str) -> str:
+    """A node's stored id: GraphQL answers name nodes by global id, compiled Cypher and the others by the id
+    stored on the node."""
+    found = as_global_id(node_id, "id")
+    return "/".join(found[1]) if found else node_id
+
+
 def answer_of_stemma(lineage: dict[str, Any]) -> dict[str, Any]:
     """Node ids, edges and clusters of a lineage answer (GraphQL or compiled Cypher), for comparison."""
-    nodes = [node["id"] for node in lineage["nodes"]]
-    edges = {(edge["kind"], edge.get("from", edge.get("from_")), edge["to"]) for edge in lineage["edges"]}
-    clusters = {(c["parent"], c["side"], c["count"]) for c in lineage["clusters"]}
+    nodes = [stored_id(node["id"]) for node in lineage["nodes"]]
+    edges = {
+        (edge["kind"], stored_id(edge.get("from", edge.get("from_"))), stored_id(edge["to"]))
+        for edge in lineage["edges"]
+    }
+    clusters = {(stored_id(c["parent"]), c["side"], c["count"]) for c in lineage["clusters"]}
     return {"nodes": nodes, "edges": edges, "clusters": clusters, "truncated": lineage["truncated"]}
 
 

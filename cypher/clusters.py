@@ -18,7 +18,17 @@ from cypher.executor import Statement
 from cypher.lineage import SIDES, neighbours
 from cypher.lineage_answer import edge_map, project_node, seen
 from cypher.model import NEWEST_FIRST
-from cypher.paging import Listing, check_first, cursor_entry, decode_cursor, keyset, order_by, page_rows, where
+from cypher.paging import (
+    DEFAULT_PAGE_SIZES,
+    Listing,
+    cursor_entry,
+    decode_cursor,
+    keyset,
+    order_by,
+    page_request,
+    page_rows,
+    where,
+)
 from cypher.printer import Limits, Scope
 from cypher.rules import Vars
 from cypher.selection import Field
@@ -59,7 +69,8 @@ def compile_cluster_page(selection: Field, caller: Mapping[str, Any], limits: Li
     hidden group has none), so neither a cursor (the last member's creation time and id) nor a forged cluster
     id tells anything of hidden ones."""
     cluster = ClusterId.parse(str(selection.args["id"]))
-    first = check_first(int(selection.args["first"]), limits.max_page_size)
+    request = page_request(selection.args, limits.max_page_size, DEFAULT_PAGE_SIZES["lineageCluster"])
+    sort = request.sort(NEWEST_FIRST)
     scope = Scope(caller, limits)
     label = "Run" if cluster.parent_kind == "RUN" else "ArtifactVersion"
     conditions = [_in_group(cluster.group, scope), seen("n")]
@@ -68,10 +79,10 @@ def compile_cluster_page(selection: Field, caller: Mapping[str, Any], limits: Li
         conditions.append(f"e.at <= {as_of} AND n.created_at <= {as_of}")
     conditions.append(visible(label, Vars("p")))
     pattern = f"(p:{label} {{id: {scope.param(cluster.parent)}}}){neighbours(cluster.side)}(n)"
-    after = selection.args.get("after")
     keyed = list(conditions)
-    if after is not None:
-        keyed.append(keyset(NEWEST_FIRST, MEMBER, [scope.param(v) for v in decode_cursor(str(after), NEWEST_FIRST)]))
+    if request.cursor is not None:
+        values = decode_cursor(request.cursor, NEWEST_FIRST, request.cursor_field)
+        keyed.append(keyset(sort, MEMBER, [scope.param(v) for v in values]))
     edges = selection.child("edges")
     row = [
         cursor_entry(NEWEST_FIRST, MEMBER),
@@ -79,7 +90,7 @@ def compile_cluster_page(selection: Field, caller: Mapping[str, Any], limits: Li
         f"edge: {edge_map('e', 'a', 'b')}",
     ]
     carried = ["e", "n", "startNode(e) AS a", "endNode(e) AS b"]
-    listing = Listing(pattern, keyed, carried, order_by(NEWEST_FIRST, MEMBER), scope.param(first + 1), row)
+    listing = Listing(pattern, keyed, carried, order_by(sort, MEMBER), scope.param(request.size + 1), row)
     total = f"COUNT {{ MATCH {pattern}{where(conditions)} }}"
     return Statement(f"RETURN {{total_count: {total}, edges: {page_rows(listing)}}} AS result", scope.params)
 

@@ -2,7 +2,8 @@
 
 The cost is the number of objects (rows, map literals) the statement may
 build. A list multiplies what is built under each item by how many items it
-may hold: `first` for a connection, `maxNodes` for a lineage answer, and for a
+may hold: `first` or `last` for a connection (its default page size when
+neither is given), `maxNodes` for a lineage answer, `ids` for nodes, and for a
 list without a size argument the most it can hold where the write path caps it
 (`files`: a manifest's files, up to 100,000 but estimated at 1,000; aliases: 100
 per collection) or 100. Scalars are free. Four nested connections of
@@ -13,9 +14,10 @@ users each costs about 1,000.
 from __future__ import annotations
 
 from cypher.errors import InvalidInput
+from cypher.paging import DEFAULT_PAGE_SIZE, DEFAULT_PAGE_SIZES
 from cypher.selection import Field
 
-SIZE_ARGUMENTS = ("first", "maxNodes")
+SIZE_ARGUMENTS = ("first", "last", "maxNodes")
 LIST_ESTIMATES = {"files": 1000}
 UNSIZED_LIST = 100
 HEAVY_SCALARS = {"config": 1000, "metadata": 1000}  # JSON objects of up to 64 KiB: about 1,000 small objects
@@ -28,7 +30,7 @@ def estimated_cost(selection: Field, sized_by_parent: bool = False) -> int:
     list that size counts, so it is not multiplied again."""
     if not selection.selections:
         return HEAVY_SCALARS.get(selection.name, 0)
-    sized = any(isinstance(selection.args.get(name), int) for name in SIZE_ARGUMENTS)
+    sized = page_size(selection) is not None
     below = sum(estimated_cost(sub, sized) for subs in selection.selections.values() for sub in subs)
     size = 1 if sized_by_parent and not sized else list_size(selection)
     return max(size, 1) * (1 + below)
@@ -36,10 +38,23 @@ def estimated_cost(selection: Field, sized_by_parent: bool = False) -> int:
 
 def list_size(selection: Field) -> int:
     """How many items the field's value may hold: 1 for a single object."""
-    sized = [selection.args[name] for name in SIZE_ARGUMENTS if isinstance(selection.args.get(name), int)]
-    if sized:
-        return int(sized[0])
+    sized = page_size(selection)
+    if sized is not None:
+        return sized
+    if isinstance(selection.args.get("ids"), list):
+        return len(selection.args["ids"])  # nodes(ids:)
     return LIST_ESTIMATES.get(selection.name, UNSIZED_LIST) if selection.many else 1
+
+
+def page_size(selection: Field) -> int | None:
+    """The size argument's value; for a connection given neither first nor last, its default page size."""
+    for name in SIZE_ARGUMENTS:
+        value = selection.args.get(name)
+        if isinstance(value, int):
+            return value
+    if "first" in selection.args:
+        return DEFAULT_PAGE_SIZES.get(selection.name, DEFAULT_PAGE_SIZE)
+    return None
 
 
 def check_cost(selection: Field, limit: int, spent: int = 0) -> int:

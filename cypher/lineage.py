@@ -34,6 +34,7 @@ from typing import Any
 from cypher.access import visible
 from cypher.errors import InvalidInput
 from cypher.executor import Statement
+from cypher.ids import as_global_id
 from cypher.lineage_answer import cluster_map, edge_map, project_node, seen
 from cypher.printer import Limits, Scope, project
 from cypher.reads import match_version
@@ -81,7 +82,16 @@ def _bounded(value: Any, low: int, high: int, field: str) -> int:
 
 
 def match_root(ref: str, scope: Scope, field: str = "ref", var: str = "root") -> str:
-    """MATCH binding `var` to an artifact version (any ref form) or a run (ENTITY/PROJECT/RUN_ID)."""
+    """MATCH binding `var` to an artifact version (any ref form, or its global id) or a run (ENTITY/PROJECT/RUN_ID,
+    or its global id)."""
+    found = as_global_id(ref, field)
+    if found is not None:
+        type_name, (key, *_) = found
+        if type_name not in ("Run", "ArtifactVersion"):
+            raise InvalidInput(
+                f"{field}: the id of a {type_name}; lineage starts at a run or artifact version", field=field
+            )
+        return f"MATCH ({var}:{type_name} {{id: {scope.param(key)}}}) WHERE {visible(type_name, Vars(var))}"
     if is_run_ref(ref):
         parse_run_id(ref, field)
         return f"MATCH ({var}:Run {{id: {scope.param(ref)}}}) WHERE {visible('Run', Vars(var))}"

@@ -48,6 +48,14 @@ def version_ref(v: Vars) -> str:
     return f"{v.node}.entity + '/' + {v.node}.project + '/' + {v.node}.name + ':v' + toString({v.node}.version)"
 
 
+def _project_key(v: Vars, _: Fresh) -> str:
+    return f"{v.node}.entity + '/' + {v.node}.name"
+
+
+def _alias_key(v: Vars, _: Fresh) -> str:
+    return f"{v.alias}.collection_id + '/' + {v.alias}.name"
+
+
 def in_parent(label: str) -> Finder:
     """The `label` nodes `IN` the parent: projects of an entity, runs of a project, ..."""
 
@@ -161,13 +169,15 @@ DESCRIBED_COLLECTION = {
 
 TYPES: Mapping[str, Mapping[str, Rule]] = {
     "Entity": {
+        "id": prop("name"),
         "name": prop("name"),
         "createdAt": prop("created_at"),
         "projects": Page("Project", in_parent("Project"), BY_NAME),
         "registries": Page("Registry", in_parent("Registry"), BY_NAME),
     },
     "Project": {
-        "id": Expr(lambda v, _: f"{v.node}.entity + '/' + {v.node}.name"),
+        "id": Expr(_project_key),
+        "legacyId": Expr(_project_key),
         "entity": prop("entity"),
         "name": prop("name"),
         "createdAt": prop("created_at"),
@@ -176,6 +186,8 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
     },
     "Run": {
         "id": prop("id"),
+        "legacyId": prop("id"),
+        "ref": prop("id"),
         "runId": prop("run_id"),
         "entity": prop("entity"),
         "project": prop("project"),
@@ -194,6 +206,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
     },
     "ArtifactCollection": {
         "id": prop("id"),
+        "legacyId": prop("id"),
         "entity": prop("entity"),
         "project": prop("project"),
         "name": prop("name"),
@@ -204,18 +217,20 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
             _live_versions,
             (Sort("version", Order.DESC, SortKind.INT),),
             count=lambda collection: f"{collection.node}.live_versions",
-            order_prefix=lambda item: f"{item.node}.collection_id DESC",
+            order_prefix=lambda item: f"{item.node}.collection_id",
         ),
         "aliases": Many("Alias", _collection_aliases, order_by=lambda item: f"{item.alias}.name"),
         "latest": One("ArtifactVersion", _latest),
     },
     "Alias": {
+        "id": Expr(_alias_key),
         "name": Expr(lambda v, _: f"{v.alias}.name"),
         "version": Expr(lambda v, _: f"{v.node}.version"),
         "artifact": View("ArtifactVersion", lambda alias: Vars(alias.node)),
     },
     "ArtifactVersion": {
         "id": prop("id"),
+        "legacyId": prop("id"),
         "entity": prop("entity"),
         "project": prop("project"),
         "name": prop("name"),
@@ -242,6 +257,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
     },
     "Registry": {
         "id": prop("id"),
+        "legacyId": prop("id"),
         "entity": prop("entity"),
         "name": prop("name"),
         "description": prop("description"),
@@ -252,6 +268,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
     },
     "RegistryCollection": {
         "id": prop("id"),
+        "legacyId": prop("id"),
         "entity": prop("entity"),
         "registry": prop("registry"),
         "name": prop("name"),
@@ -263,11 +280,13 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "aliases": Many("RegistryAlias", _registry_aliases, order_by=lambda item: f"{item.alias}.name"),
     },
     "RegistryAlias": {
+        "id": Expr(_alias_key),
         "name": Expr(lambda v, _: f"{v.alias}.name"),
         "version": Expr(lambda v, _: f"{v.link}.version"),
         "entry": View("RegistryVersion", lambda alias: Vars(alias.node, link=alias.link, collection=alias.collection)),
     },
     "RegistryVersion": {
+        "id": Expr(lambda v, _: f"{v.collection}.id + '/' + {v.node}.id"),
         "version": Expr(lambda v, _: f"{v.link}.version"),
         "versionName": Expr(lambda v, _: f"'v' + toString({v.link}.version)"),
         "ref": Expr(_registry_version_ref),

@@ -1,5 +1,9 @@
 """Relay pages over keyset cursors: opaque cursors carry the sort values of the last edge.
 
+Backward pages (`last`, `before`) read the same listing in the reverse order from the cursor, then turn the
+rows back, so a page is the same whichever way it was reached. Every listing's order is total (its last
+key is unique within it), which is what makes both directions well defined.
+
 Every paginated read (connections in `printer.py`, cluster members in `clusters.py`) is written by
 `page_rows` from a `Listing`: the rows a pattern finds, after the cursor by `keyset`, in sort order, one more
 than the page holds so that `finish_page` can tell whether a next page exists."""
@@ -11,8 +15,8 @@ import binascii
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cypher.errors import InvalidInput
@@ -65,25 +69,77 @@ def _is_datetime(value: str) -> bool:
     return offset is not None and abs(offset) <= _MAX_OFFSET
 
 
-def check_first(first: int, max_page_size: int, field: str = "first") -> int:
-    if not 1 <= first <= max_page_size:
+DEFAULT_PAGE_SIZE = 20
+DEFAULT_PAGE_SIZES = {"lineageCluster": 50}
+"""A page's size when neither `first` nor `last` is given: 20, or for these fields their own."""
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Which page a connection's arguments ask for: `size` rows after the cursor `after` (forward, `first`), or
+    before the cursor `before` (backward, `last`: the listing's order reversed, then turned back)."""
+
+    size: int
+    cursor: str | None
+    backward: bool
+
+    @property
+    def cursor_field(self) -> str:
+        return "before" if self.backward else "after"
+
+    def sort(self, sort: Sequence[Sort]) -> tuple[Sort, ...]:
+        """The order rows are read in: the listing's, or its reverse when paging backward."""
+        if not self.backward:
+            return tuple(sort)
+        return tuple(replace(key, order=Order.ASC if key.order is Order.DESC else Order.DESC) for key in sort)
+
+
+def page_request(
+    args: Mapping[str, Any], max_page_size: int | None = None, default: int = DEFAULT_PAGE_SIZE
+) -> PageRequest:
+    """The page `first`/`after` or `last`/`before` ask for; refused, naming the argument, when both sizes are
+    given, a cursor goes the other way, or a size is negative or (with `max_page_size`) over the limit."""
+    first, last, after, before = (args.get(name) for name in ("first", "last", "after", "before"))
+    if first is not None and last is not None:
+        raise InvalidInput("last: give first or last, not both", field="last")
+    if last is not None:
+        if after is not None:
+            raise InvalidInput("after: goes with first; page backward from a cursor with before", field="after")
+        return PageRequest(check_size(int(last), max_page_size, "last"), _text(before), True)
+    if before is not None:
+        raise InvalidInput("before: goes with last; page forward from a cursor with after", field="before")
+    size = default if first is None else int(first)
+    return PageRequest(check_size(size, max_page_size, "first"), _text(after), False)
+
+
+def _text(cursor: Any) -> str | None:
+    return None if cursor is None else str(cursor)
+
+
+def check_size(size: int, max_page_size: int | None, field: str) -> int:
+    if size < 0 or (max_page_size is not None and size > max_page_size):
+        bound = "" if max_page_size is None else f" and {max_page_size} (the page size limit)"
         raise InvalidInput(
-            f"{field} must be between 1 and {max_page_size} (the page size limit); got {first}",
+            f"{field} must be between 0{bound}; got {size}",
             field=field,
-            limit=max_page_size,
+            **({} if max_page_size is None else {"limit": max_page_size}),
         )
-    return first
+    return size
 
 
-def finish_page(raw: dict[str, Any], first: int, after: str | None) -> dict[str, Any]:
-    """Turn the compiled `{edges: first+1 rows, total_count}` into a Relay connection."""
+def finish_page(raw: dict[str, Any], request: PageRequest) -> dict[str, Any]:
+    """Turn the compiled `{edges: size+1 rows in reading order, total_count}` into a Relay connection."""
     rows = raw.get("edges") or []
-    edges = [{**row, "cursor": encode_cursor(row["cursor"])} for row in rows[:first]]
+    kept = rows[: request.size]
+    if request.backward:
+        kept.reverse()
+    edges = [{**row, "cursor": encode_cursor(row["cursor"])} for row in kept]
+    more, from_cursor = len(rows) > request.size, request.cursor is not None
     page: dict[str, Any] = {
         "edges": edges,
         "page_info": {
-            "has_next_page": len(rows) > first,
-            "has_previous_page": after is not None,
+            "has_next_page": from_cursor if request.backward else more,
+            "has_previous_page": more if request.backward else from_cursor,
             "start_cursor": edges[0]["cursor"] if edges else None,
             "end_cursor": edges[-1]["cursor"] if edges else None,
         },

@@ -18,7 +18,17 @@ from typing import Any
 from cypher.access import visible
 from cypher.errors import InvalidInput
 from cypher.model import TYPES
-from cypher.paging import Listing, check_first, cursor_entry, decode_cursor, keyset, order_by, page_rows, where
+from cypher.paging import (
+    Listing,
+    PageRequest,
+    cursor_entry,
+    decode_cursor,
+    keyset,
+    order_by,
+    page_request,
+    page_rows,
+    where,
+)
 from cypher.rules import Expr, Found, Many, One, Page, Rule, Vars, View
 from cypher.selection import Field
 
@@ -32,6 +42,7 @@ class Limits:
     lineage_max_nodes: int = 2000
     lineage_max_cluster_threshold: int = 1000
     max_cost: int = 2_500_000
+    max_node_ids: int = 100
 
 
 @dataclass
@@ -101,6 +112,8 @@ def render(rule: Rule, field_: Field, on: Vars, scope: Scope) -> str:
 
 def render_page(rule: Page, field_: Field, parent: Vars, scope: Scope) -> str:
     """A connection: `total_count` by COUNT, `edges` (first + 1 rows, keyset after the cursor) by COLLECT."""
+    request = page_request(field_.args, scope.limits.max_page_size)  # refused even when only counting
+    cursor = decode_cursor(request.cursor, rule.sort, request.cursor_field) if request.cursor is not None else None
     found = rule.find(parent, scope.var)
     conditions = [found.where] if found.where else []
     conditions.append(visible(rule.type, found.item))
@@ -114,37 +127,38 @@ def render_page(rule: Page, field_: Field, parent: Vars, scope: Scope) -> str:
         counted = rule.count(parent) if rule.count else f"COUNT {{ MATCH {found.pattern}{where(conditions)} }}"
         parts.append(f"`total_count`: {counted}")
     if "edges" in subfields or "pageInfo" in subfields:
-        listing = _listing(rule, field_, subfields.get("edges"), parent, found, conditions, scope)
+        listing = _listing(rule, request, cursor, subfields.get("edges"), parent, found, conditions, scope)
         parts.append(f"`edges`: {page_rows(listing)}")
     return "{" + ", ".join(parts) + "}"
 
 
 def _listing(
     rule: Page,
-    field_: Field,
+    request: PageRequest,
+    cursor: list[Any] | None,
     edges: Field | None,
     parent: Vars,
     found: Found,
     conditions: list[str],
     scope: Scope,
 ) -> Listing:
-    """The page of a connection: its rows after the cursor, each with its cursor, node and edge fields."""
+    """The page of a connection: its rows after (or, paging backward, before) the cursor, in reading order, each
+    with its cursor, node and edge fields."""
     item = found.item
-    first = check_first(int(field_.args["first"]), scope.limits.max_page_size)
-    after = field_.args.get("after")
-    if after is not None:
-        params = [scope.param(value) for value in decode_cursor(str(after), rule.sort)]
-        conditions = [*conditions, keyset(rule.sort, item, params)]
+    sort = request.sort(rule.sort)
+    if cursor is not None:
+        params = [scope.param(value) for value in cursor]
+        conditions = [*conditions, keyset(sort, item, params)]
     row = [cursor_entry(rule.sort, item)]
     for sub in edges.only_type() if edges else ():
         if sub.name == "node":
             row.append(f"node: {project(rule.type, item, sub.fields(rule.type), scope)}")
         elif sub.name in rule.edge:
             row.append(f"`{sub.python_name}`: {rule.edge[sub.name](item)}")
-    order = order_by(rule.sort, item)
+    order = order_by(sort, item)
     if rule.order_prefix:
-        order = [rule.order_prefix(item), *order]
-    return Listing(found.pattern, conditions, _carried(parent, item), order, scope.param(first + 1), row)
+        order = [f"{rule.order_prefix(item)} {sort[0].order.value}", *order]
+    return Listing(found.pattern, conditions, _carried(parent, item), order, scope.param(request.size + 1), row)
 
 
 def _carried(parent: Vars, item: Vars) -> list[str]:

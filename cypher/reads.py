@@ -9,9 +9,10 @@ from typing import Any
 from cypher.access import visible
 from cypher.errors import InvalidInput
 from cypher.executor import Statement
+from cypher.ids import run_key
 from cypher.model import BY_NAME, COLLECTION_FILTERS, NEWEST_FIRST, RUN_FILTERS
 from cypher.printer import Limits, Scope, project, render_page
-from cypher.refs import ArtifactRef, CollectionRef, parse_artifact_ref, parse_collection_ref, parse_run_id
+from cypher.refs import ArtifactRef, CollectionRef, parse_artifact_ref, parse_collection_ref
 from cypher.rules import NO_PARENT, Finder, Found, Fresh, Page, Vars, equals
 from cypher.selection import Field
 
@@ -134,8 +135,7 @@ def _registry_collection(args: Mapping[str, Any], scope: Scope) -> Root:
 
 
 def _run(args: Mapping[str, Any], scope: Scope) -> Root:
-    parse_run_id(args["id"])
-    return visible_root(f"MATCH (x:Run {{id: {scope.param(args['id'])}}})", "Run")
+    return visible_root(f"MATCH (x:Run {{id: {scope.param(run_key(args['id']))}}})", "Run")
 
 
 def _registry(args: Mapping[str, Any], scope: Scope) -> Root:

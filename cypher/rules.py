@@ -118,8 +118,8 @@ class Page:
     `filters` maps an argument name to a predicate on the item and the argument's parameter;
     `edge` maps edge field names to expressions on the item (its `link`'s properties);
     `count`, when given, is a kept counter on the parent read instead of counting (for long listings without
-    filters); `order_prefix` leads the ORDER BY with a key that is constant within the listing, so that Neo4j
-    can walk a composite index in order instead of sorting every row."""
+    filters); `order_prefix` leads the ORDER BY with a key that is constant within the listing (in the direction
+    of the first sort key), so that Neo4j can walk a composite index in order instead of sorting every row."""
 
     type: str
     find: Finder

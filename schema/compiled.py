@@ -53,7 +53,7 @@ from strawberry.types.field import StrawberryField
 from cypher.cost import check_cost
 from cypher.executor import Row, Statement
 from cypher.model import TYPES
-from cypher.paging import finish_page
+from cypher.paging import finish_page, page_request
 from cypher.printer import page_key
 from cypher.rules import Page
 from cypher.selection import Field
@@ -110,7 +110,7 @@ def _getter(type_name: str, name: str, field: GraphQLField) -> Getter | None:
 
 def _page(root: Any, read: FieldRead) -> Any:
     args = read.args()
-    return finish_page(root[page_key(read.key)], int(args["first"]), args.get("after"))
+    return finish_page(root[page_key(read.key)], page_request(args))
 
 
 def getters(schema: GraphQLSchema) -> dict[tuple[str, str], Getter]:
@@ -153,8 +153,8 @@ def check_model(schema: GraphQLSchema) -> None:
     for name in ROOT_READS:
         if query_type is None or name not in query_type.fields:
             problems.append(f"Query.{name}: in schema.queries.ROOT_READS but not a query field")
-        elif not is_non_null_type(query_type.fields[name].type):
-            problems.append(f"Query.{name}: a compiled root field must be non-null")
+        elif is_non_null_type(query_type.fields[name].type) == ROOT_READS[name].nullable:
+            problems.append(f"Query.{name}: non-null unless ROOT_READS says it may answer null")
     if problems:
         raise RuntimeError("the schema and its compile rules disagree:\n  " + "\n  ".join(problems))
 
@@ -252,34 +252,50 @@ class _Completion:
     async def roots(self, query_type: GraphQLObjectType, grouped: Mapping[str, list[FieldNode]]) -> Any:
         """The root fields in graphql-core's order of work: every root field's arguments are coerced first, then
         each field's resolver starts (its selection's arguments, the cost check and the compile, before any
-        statement runs), then the statements run together. Compiled root fields are non-null (`check_model`),
-        so one failing leaves `data` null."""
+        statement runs), then the statements run together. A non-null root field failing leaves `data` null;
+        a nullable one (`node`) is null with its error, and the others answer."""
         roots = {key: nodes for key, nodes in grouped.items() if nodes[0].name.value != "__typename"}
         key = ""
         try:
             for key, nodes in roots.items():  # noqa: B007 - `key` names the failing root below
                 get_argument_values(query_type.fields[nodes[0].name.value], nodes[0], self.request.variables)
             selections: dict[str, Field] = {}
-            statements: list[Statement] = []
+            statements: dict[str, Statement] = {}
             for key, nodes in roots.items():
                 selection = selections[key] = self.request.field(query_type, nodes)
-                self.context.cost_spent += check_cost(selection, self.context.limits.max_cost, self.context.cost_spent)
-                statements.append(root_statement(selection, self.context))
-            found = dict(zip(roots, await asyncio.gather(*map(self.rows, statements)), strict=True))
+                try:
+                    spent = self.context.cost_spent
+                    self.context.cost_spent += check_cost(selection, self.context.limits.max_cost, spent)
+                    statements[key] = root_statement(selection, self.context)
+                except Exception as exc:
+                    self.root_failed(exc, query_type, nodes, key)
+            found = dict(zip(statements, await asyncio.gather(*map(self.rows, statements.values())), strict=True))
             data: dict[str, Any] = {}
             for key, nodes in grouped.items():
                 if key not in roots:
                     data[key] = query_type.name
                     continue
-                rows = found[key]
-                if isinstance(rows, Exception):
-                    raise rows
-                root_type = query_type.fields[nodes[0].name.value].type
-                data[key] = self.value(root_type, query_type, nodes, [key], root_answer(selections[key], rows))
+                data[key] = None
+                if key not in found:
+                    continue  # failed before its statement ran, recorded above
+                try:
+                    rows = found[key]
+                    if isinstance(rows, Exception):
+                        raise rows
+                    root_type = query_type.fields[nodes[0].name.value].type
+                    data[key] = self.value(root_type, query_type, nodes, [key], root_answer(selections[key], rows))
+                except Exception as exc:
+                    self.root_failed(exc, query_type, nodes, key)
         except Exception as exc:
             self.errors.append(located_error(exc, roots[key], [key]))
             return None
         return data
+
+    def root_failed(self, exc: Exception, query_type: GraphQLObjectType, nodes: list[FieldNode], key: str) -> None:
+        """A nullable root field's error is recorded (the field answers null); a non-null one's goes up."""
+        if is_non_null_type(query_type.fields[nodes[0].name.value].type):
+            raise exc
+        self.errors.append(located_error(exc, nodes, [key]))
 
     async def rows(self, statement: Statement) -> list[Row] | Exception:
         try:

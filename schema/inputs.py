@@ -55,7 +55,7 @@ class RecordLogInput:
 
 @strawberry.input
 class LogArtifactInput(RecordLogInput):
-    run_id: strawberry.ID
+    run_id: strawberry.ID = strawberry.field(description="The run: its global id or ENTITY/PROJECT/RUN_ID.")
 
 
 @strawberry.input(

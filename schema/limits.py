@@ -15,6 +15,7 @@ class ServerLimits:
     lineage_max_nodes: int = strawberry.field(description="Largest `maxNodes` of `lineage`.")
     lineage_max_cluster_threshold: int = strawberry.field(description="Largest `clusterThreshold` of `lineage`.")
     max_page_size: int = strawberry.field(description="Largest `first` of any page of a connection or a cluster.")
+    max_node_ids: int = strawberry.field(description="Most ids `nodes(ids:)` takes at once.")
 
 
 @strawberry.type
@@ -27,4 +28,5 @@ class LimitsQuery:
             lineage_max_nodes=limits.lineage_max_nodes,
             lineage_max_cluster_threshold=limits.lineage_max_cluster_threshold,
             max_page_size=limits.max_page_size,
+            max_node_ids=limits.max_node_ids,
         )

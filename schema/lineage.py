@@ -7,8 +7,17 @@ from typing import Annotated
 
 import strawberry
 
+from cypher.ids import global_id
 from schema.scalars import DateTime
-from schema.types import ArtifactVersion, DictBacked, NamedEnum, PageInfo, Run
+from schema.types import ArtifactVersion, DictBacked, NamedEnum, PageInfo, Run, read
+
+
+def lineage_node_id(raw: str, kind: str) -> strawberry.ID:
+    """The global id of a run (kind RUN) or artifact version (ARTIFACT) in a lineage answer, as its node's `id`
+    reads; a redacted node keeps its `redacted:N`, which means nothing outside the answer."""
+    if raw.startswith("redacted:"):
+        return strawberry.ID(raw)
+    return strawberry.ID(global_id("Run" if kind == "RUN" else "ArtifactVersion", raw))
 
 
 @strawberry.enum(
@@ -45,8 +54,15 @@ LineageNode = Annotated[Run | ArtifactVersion | RedactedNode, strawberry.union("
 @strawberry.type(description="An edge in the direction data flowed.")
 class LineageEdge:
     kind: LineageEdgeKind
-    from_: strawberry.ID = strawberry.field(name="from")
-    to: strawberry.ID
+
+    @strawberry.field(name="from", description="The id of the node the data came from (Node.id, or a redacted id).")
+    def from_(self) -> strawberry.ID:
+        return lineage_node_id(read(self, "from_"), "RUN" if read(self, "kind") == "LOGGED" else "ARTIFACT")
+
+    @strawberry.field(description="The id of the node the data went to (Node.id, or a redacted id).")
+    def to(self) -> strawberry.ID:
+        return lineage_node_id(read(self, "to"), "ARTIFACT" if read(self, "kind") == "LOGGED" else "RUN")
+
     at: DateTime
     alias: str | None = strawberry.field(description="USED_BY: the alias the run asked for.")
     created: bool | None = strawberry.field(description="LOGGED: true for the run that first produced it.")
@@ -58,7 +74,11 @@ class LineageEdge:
 )
 class LineageCluster:
     id: strawberry.ID
-    parent: strawberry.ID
+
+    @strawberry.field(description="The id of the node the members hang off (Node.id, or a redacted id).")
+    def parent(self) -> strawberry.ID:
+        return lineage_node_id(read(self, "parent"), read(self, "parent_kind"))
+
     parent_kind: LineageNodeKind
     side: LineageDirection
     kind: LineageNodeKind
@@ -78,16 +98,16 @@ class Lineage:
     truncated: bool = strawberry.field(description="True when maxNodes left nodes out.")
 
 
-@strawberry.type
-class ClusterMember:
+@strawberry.type(description="A member of a lineage cluster, with the edge that ties it to the cluster's parent.")
+class ClusterMemberEdge:
     cursor: str
     node: LineageNode
     edge: LineageEdge
 
 
-@strawberry.type
-class ClusterMembers:
-    edges: list[ClusterMember]
+@strawberry.type(description="One page of a lineage cluster's members (lineageCluster).")
+class ClusterMemberConnection:
+    edges: list[ClusterMemberEdge]
     page_info: PageInfo
     total_count: int
 

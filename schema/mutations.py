@@ -11,6 +11,7 @@ import strawberry
 from cypher.batch import create_run, log_artifact, use_artifact
 from cypher.errors import InvalidInput
 from cypher.executor import WriteTransaction
+from cypher.ids import run_key
 from cypher.reads import Root
 from cypher.refs import check_alias, check_name, parse_artifact_ref, parse_collection_ref, parse_run_id
 from cypher.writes import Writer, by_id
@@ -75,16 +76,18 @@ class Mutation:
         run = check_run(input, "input")
         return await write(info, lambda writer: create_run(writer, run))
 
-    @strawberry.mutation(description="End a run as FINISHED, FAILED or CRASHED.")
+    @strawberry.mutation(
+        description="End a run (by global id or ENTITY/PROJECT/RUN_ID) as FINISHED, FAILED or CRASHED."
+    )
     async def finish_run(self, info: Info, id: strawberry.ID, state: RunState = RunState.FINISHED) -> Run:
-        parse_run_id(id)
+        id = strawberry.ID(run_key(id))
         if state is RunState.RUNNING:
             raise InvalidInput("state must be FINISHED, FAILED or CRASHED to end a run", field="state")
         return await write(info, lambda w: w.finish_run(id, state.value))
 
     @strawberry.mutation(description="A running run reports it is alive; false when it is not running.")
     async def heartbeat(self, info: Info, id: strawberry.ID) -> bool:
-        parse_run_id(id)
+        id = strawberry.ID(run_key(id))
         return await transact(info, lambda w: w.heartbeat(id))
 
     @strawberry.mutation(
@@ -92,7 +95,8 @@ class Mutation:
         "holds returns that version (created: false) and records this run as a logger too."
     )
     async def log_artifact(self, info: Info, input: LogArtifactInput) -> LogArtifactPayload:
-        entity, _, _ = parse_run_id(input.run_id, "input.runId")
+        run_id = run_key(input.run_id, "input.runId")
+        entity, _, _ = parse_run_id(run_id, "input.runId")
         log = check_log(input, "input", type_field="type")
         # Roles first: whether the content is stored must not change the answer to someone who may not write.
         info.context.caller.require(entity, "member", "input.runId")
@@ -101,7 +105,7 @@ class Mutation:
         limits = info.context.limits
 
         async def step(writer: Writer) -> LogArtifactPayload:
-            root, created = await log_artifact(writer, input.run_id, log)
+            root, created = await log_artifact(writer, run_id, log)
             answer: Any = await writer.answer(root, artifact, limits) if artifact else None
             return LogArtifactPayload(created=created, artifact=answer)
 
@@ -112,9 +116,10 @@ class Mutation:
         "(resolved now and remembered on the edge); a name alone means the run's project."
     )
     async def use_artifact(self, info: Info, run_id: strawberry.ID, ref: str) -> ArtifactVersion:
-        entity, project, _ = parse_run_id(run_id, "runId")
+        key = run_key(run_id, "runId")
+        entity, project, _ = parse_run_id(key, "runId")
         artifact = parse_artifact_ref(ref, entity=entity, project=project)
-        return await write(info, lambda writer: use_artifact(writer, run_id, artifact))
+        return await write(info, lambda writer: use_artifact(writer, key, artifact))
 
     @strawberry.mutation(description="Point an alias at a version (project or registry), moving it if needed.")
     async def set_alias(self, info: Info, ref: str, alias: str) -> ArtifactVersion:

@@ -14,19 +14,25 @@ from cypher.executor import Row, Statement
 from cypher.health import neo4j_status
 from cypher.lineage import compile_impact, compile_lineage, compile_path
 from cypher.lineage_answer import number_redacted
-from cypher.paging import finish_page
+from cypher.nodes import arrange_nodes, compile_nodes
+from cypher.paging import DEFAULT_PAGE_SIZE, DEFAULT_PAGE_SIZES, finish_page, page_request
 from cypher.printer import Limits
 from cypher.reads import compile_read
 from cypher.selection import Field
 from schema.context import Context, Info
-from schema.lineage import ClusterMembers, Lineage, LineageDirection, LineagePath
+from schema.lineage import ClusterMemberConnection, Lineage, LineageDirection, LineagePath
 from schema.scalars import DateTime
 from schema.selection import selection_of
 from schema.types import (
+    After,
     ArtifactCollection,
     ArtifactVersion,
+    Before,
     Connection,
     Entity,
+    First,
+    Last,
+    Node,
     Project,
     Registry,
     RegistryCollection,
@@ -43,8 +49,16 @@ def _one(rows: list[Row], _: Field) -> Any:
 
 
 def _page(rows: list[Row], selection: Field) -> Any:
-    after = selection.args.get("after")
-    return finish_page(rows[0]["result"], int(selection.args["first"]), None if after is None else str(after))
+    default = DEFAULT_PAGE_SIZES.get(selection.name, DEFAULT_PAGE_SIZE)
+    return finish_page(rows[0]["result"], page_request(selection.args, default=default))
+
+
+def _nodes(rows: list[Row], selection: Field) -> Any:
+    return arrange_nodes(rows[0]["result"], selection.args)
+
+
+def _node(rows: list[Row], selection: Field) -> Any:
+    return _nodes(rows, selection)[0]
 
 
 def _lineage(rows: list[Row], _: Field) -> Any:
@@ -60,6 +74,7 @@ class RootRead:
     finish: Callable[[list[Row], Field], Any]
     missing: Callable[[Mapping[str, Any]], str] | None = None
     missing_field: str = "ref"
+    nullable: bool = False  # the field may answer null (node): its failure leaves the other root fields be
 
 
 ROOT_READS: Mapping[str, RootRead] = {
@@ -80,6 +95,8 @@ ROOT_READS: Mapping[str, RootRead] = {
         compile_path, _lineage, lambda a: f"no artifact version or run matches {a['from']!r} or {a['to']!r}"
     ),
     "impact": RootRead(compile_impact, _lineage, lambda a: f"nothing matches ref {a['ref']!r}"),
+    "node": RootRead(compile_nodes, _node, nullable=True),
+    "nodes": RootRead(compile_nodes, _nodes),
 }
 """Every root query field that compiles to one statement: the resolvers below and compiled execution
 (`schema.compiled`) both answer them through `root_statement` and `root_answer`."""
@@ -134,12 +151,28 @@ class Query:
             ),
         )
 
+    @strawberry.field(
+        description="Any object with identity by its global id (Node.id); null when it does not exist or the "
+        "caller may not see it. An id this API did not issue is refused (BAD_USER_INPUT)."
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_root(info)
+
+    @strawberry.field(
+        description="Objects by global id, in the order asked, null where node(id:) would be; at most "
+        "limits.maxNodeIds ids at once."
+    )
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        return await resolve_root(info)
+
     @strawberry.field(description="A user or team namespace.")
     async def entity(self, info: Info, name: str) -> Entity:
         return await resolve_root(info)
 
     @strawberry.field(description="Entities, by name.")
-    async def entities(self, info: Info, first: int = 20, after: str | None = None) -> Connection[Entity]:
+    async def entities(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Entity]:
         return await resolve_root(info)
 
     @strawberry.field
@@ -165,12 +198,14 @@ class Query:
         project: str,
         type: str | None = None,
         name_prefix: str | None = None,
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ArtifactCollection]:
         return await resolve_root(info)
 
-    @strawberry.field(description="A run by ENTITY/PROJECT/RUN_ID.")
+    @strawberry.field(description="A run by its global id or ENTITY/PROJECT/RUN_ID (its ref).")
     async def run(self, info: Info, id: strawberry.ID) -> Run:
         return await resolve_root(info)
 
@@ -182,14 +217,22 @@ class Query:
         project: str,
         state: RunState | None = None,
         job_type: str | None = None,
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Run]:
         return await resolve_root(info)
 
     @strawberry.field(description="Registries of an entity, by name.")
     async def registries(
-        self, info: Info, entity: str, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        entity: str,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Registry]:
         return await resolve_root(info)
 
@@ -219,8 +262,18 @@ class Query:
 
     @strawberry.field(description="One page of a lineage cluster's members, newest first.")
     async def lineage_cluster(
-        self, info: Info, id: strawberry.ID, first: int = 50, after: str | None = None, as_of: DateTime | None = None
-    ) -> ClusterMembers:
+        self,
+        info: Info,
+        id: strawberry.ID,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Page size from the start (50 when neither first nor last is given)."),
+        ] = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        as_of: DateTime | None = None,
+    ) -> ClusterMemberConnection:
         return await resolve_root(info)
 
     @strawberry.field(

@@ -4,16 +4,30 @@ fields with arguments (connections) are read by response key and turned into Rel
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
-from cypher.paging import finish_page
+from cypher.ids import global_id
+from cypher.paging import finish_page, page_request
 from cypher.printer import page_key
 from schema.scalars import JSON, DateTime, Long, stored_json
 
 T = TypeVar("T")
+
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Page size from the start (20 when neither first nor last is given); 0 asks for totalCount "
+        "and pageInfo only. Not with last."
+    ),
+]
+After = Annotated[str | None, strawberry.argument(description="The page starts after this cursor (with first).")]
+Last = Annotated[
+    int | None, strawberry.argument(description="Page size from the end, paging backward. Not with first.")
+]
+Before = Annotated[str | None, strawberry.argument(description="The page ends before this cursor (with last).")]
 
 
 def read(root: Any, key: str) -> Any:
@@ -21,9 +35,9 @@ def read(root: Any, key: str) -> Any:
     return root[key]
 
 
-def page(root: Any, info: Info[Any, Any], first: int, after: str | None) -> Any:
-    """A connection field's value: the compiled rows under its response key (`page_key`), trimmed to `first`."""
-    return finish_page(root[page_key(str(info.path.key))], first, after)
+def page(root: Any, info: Info[Any, Any], **args: Any) -> Any:
+    """A connection field's value: the compiled rows under its response key (`page_key`), made a Relay page."""
+    return finish_page(root[page_key(str(info.path.key))], page_request(args))
 
 
 class DictBacked:
@@ -40,6 +54,23 @@ class NamedEnum(Enum):
     @staticmethod
     def _generate_next_value_(name: str, start: int, count: int, last_values: list[Any]) -> str:
         return name
+
+
+LEGACY_ID = (
+    "Use `id`, a global id. This field keeps the id this object had before global ids, for one release; "
+    "arguments that took it still do."
+)
+
+
+def deprecated_id(description: str = "The id this object had before global ids.") -> Any:
+    return strawberry.field(description=description, deprecation_reason=LEGACY_ID)
+
+
+@strawberry.interface(description="An object with identity: refetch it with node(id:) or nodes(ids:).")
+class Node:
+    @strawberry.field(description="A global id: opaque, stable, unique across Stemma's types.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(global_id(read(self, "__typename"), read(self, "id")))
 
 
 @strawberry.enum(description="Where a run stands; a run that stops reporting is swept to CRASHED.")
@@ -78,24 +109,28 @@ class Connection(Generic[T]):
 
 
 @strawberry.type
-class Entity(DictBacked):
+class Entity(Node, DictBacked):
     """A user or team namespace."""
 
     name: str
     created_at: DateTime | None
 
     @strawberry.field
-    def projects(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> Connection[Project]:
-        return page(self, info, first, after)
+    def projects(
+        self, info: Info[Any, Any], first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Project]:
+        return page(self, info, first=first, after=after, last=last, before=before)
 
     @strawberry.field
-    def registries(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> Connection[Registry]:
-        return page(self, info, first, after)
+    def registries(
+        self, info: Info[Any, Any], first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Registry]:
+        return page(self, info, first=first, after=after, last=last, before=before)
 
 
 @strawberry.type
-class Project(DictBacked):
-    id: strawberry.ID
+class Project(Node, DictBacked):
+    legacy_id: strawberry.ID = deprecated_id("ENTITY/NAME, the id this project had before global ids.")
     entity: str
     name: str
     created_at: DateTime | None
@@ -106,10 +141,12 @@ class Project(DictBacked):
         info: Info[Any, Any],
         type: str | None = None,
         name_prefix: str | None = None,
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ArtifactCollection]:
-        return page(self, info, first, after)
+        return page(self, info, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="Runs, newest first; filter by state and job type.")
     def runs(
@@ -117,10 +154,12 @@ class Project(DictBacked):
         info: Info[Any, Any],
         state: RunState | None = None,
         job_type: str | None = None,
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Run]:
-        return page(self, info, first, after)
+        return page(self, info, first=first, after=after, last=last, before=before)
 
 
 @strawberry.type
@@ -154,8 +193,12 @@ class RunOutputConnection:
 
 
 @strawberry.type
-class Run(DictBacked):
-    id: strawberry.ID = strawberry.field(description="ENTITY/PROJECT/RUN_ID, unique across Stemma.")
+class Run(Node, DictBacked):
+    legacy_id: strawberry.ID = deprecated_id("ENTITY/PROJECT/RUN_ID, the id this run had before global ids; see `ref`.")
+    ref: str = strawberry.field(
+        description="ENTITY/PROJECT/RUN_ID, unique across Stemma: what run(id:), lineage(ref:) and the run "
+        "mutations accept, beside the global id."
+    )
     run_id: str
     entity: str
     project: str
@@ -174,19 +217,23 @@ class Run(DictBacked):
         return stored_json(read(self, "config"))
 
     @strawberry.field(description="Artifact versions this run used, newest use first.")
-    def inputs(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> RunInputConnection:
-        return page(self, info, first, after)
+    def inputs(
+        self, info: Info[Any, Any], first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> RunInputConnection:
+        return page(self, info, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="Artifact versions this run logged, newest first.")
-    def outputs(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> RunOutputConnection:
-        return page(self, info, first, after)
+    def outputs(
+        self, info: Info[Any, Any], first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> RunOutputConnection:
+        return page(self, info, first=first, after=after, last=last, before=before)
 
 
 @strawberry.type
-class ArtifactCollection(DictBacked):
+class ArtifactCollection(Node, DictBacked):
     """An artifact's name within a project; its type is fixed by its first version."""
 
-    id: strawberry.ID
+    legacy_id: strawberry.ID = deprecated_id()
     entity: str
     project: str
     name: str
@@ -203,12 +250,14 @@ class ArtifactCollection(DictBacked):
         return stored_json(read(self, "metadata"))
 
     @strawberry.field(description="Versions, newest first; deleted versions are left out.")
-    def versions(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> Connection[ArtifactVersion]:
-        return page(self, info, first, after)
+    def versions(
+        self, info: Info[Any, Any], first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[ArtifactVersion]:
+        return page(self, info, first=first, after=after, last=last, before=before)
 
 
 @strawberry.type
-class Alias:
+class Alias(Node, DictBacked):
     name: str
     version: int
     artifact: ArtifactVersion
@@ -252,8 +301,8 @@ class UsedByConnection:
 
 
 @strawberry.type
-class ArtifactVersion(DictBacked):
-    id: strawberry.ID
+class ArtifactVersion(Node, DictBacked):
+    legacy_id: strawberry.ID = deprecated_id()
     entity: str
     project: str
     name: str
@@ -280,17 +329,21 @@ class ArtifactVersion(DictBacked):
         return stored_json(read(self, "metadata"))
 
     @strawberry.field(description="Runs that logged this content, newest first; the first creator is marked.")
-    def logged_by(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> LoggedByConnection:
-        return page(self, info, first, after)
+    def logged_by(
+        self, info: Info[Any, Any], first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> LoggedByConnection:
+        return page(self, info, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="Runs that used this version as an input, newest first.")
-    def used_by(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> UsedByConnection:
-        return page(self, info, first, after)
+    def used_by(
+        self, info: Info[Any, Any], first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> UsedByConnection:
+        return page(self, info, first=first, after=after, last=last, before=before)
 
 
 @strawberry.type
-class Registry(DictBacked):
-    id: strawberry.ID
+class Registry(Node, DictBacked):
+    legacy_id: strawberry.ID = deprecated_id()
     entity: str
     name: str
     description: str | None
@@ -298,21 +351,27 @@ class Registry(DictBacked):
 
     @strawberry.field
     def collections(
-        self, info: Info[Any, Any], name_prefix: str | None = None, first: int = 20, after: str | None = None
+        self,
+        info: Info[Any, Any],
+        name_prefix: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[RegistryCollection]:
-        return page(self, info, first, after)
+        return page(self, info, first=first, after=after, last=last, before=before)
 
 
 @strawberry.type
-class RegistryAlias:
+class RegistryAlias(Node, DictBacked):
     name: str
     version: int = strawberry.field(description="The registry collection's own version number.")
     entry: RegistryVersion
 
 
 @strawberry.type
-class RegistryCollection(DictBacked):
-    id: strawberry.ID
+class RegistryCollection(Node, DictBacked):
+    legacy_id: strawberry.ID = deprecated_id()
     entity: str
     registry: str
     name: str
@@ -328,12 +387,14 @@ class RegistryCollection(DictBacked):
         return stored_json(read(self, "metadata"))
 
     @strawberry.field(description="Linked versions, newest link first.")
-    def versions(self, info: Info[Any, Any], first: int = 20, after: str | None = None) -> Connection[RegistryVersion]:
-        return page(self, info, first, after)
+    def versions(
+        self, info: Info[Any, Any], first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[RegistryVersion]:
+        return page(self, info, first=first, after=after, last=last, before=before)
 
 
 @strawberry.type
-class RegistryVersion(DictBacked):
+class RegistryVersion(Node, DictBacked):
     """An artifact version linked into a registry collection, under that collection's own version number."""
 
     version: int

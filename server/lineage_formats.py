@@ -8,7 +8,7 @@ from typing import Any
 QUERY = """query($ref: String!, $direction: LineageDirection!, $depth: Int!) {
   lineage(ref: $ref, direction: $direction, depth: $depth) {
     root { ... on Run { id } ... on ArtifactVersion { id } }
-    nodes { __typename ... on Run { id name state jobType } ... on ArtifactVersion { id ref type deleted } }
+    nodes { __typename ... on Run { id ref name state jobType } ... on ArtifactVersion { id ref type deleted } }
     edges { kind from to at alias created }
     clusters { id parent side kind count jobType collection }
     truncated

@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     lineage_max_nodes: int = Field(default=Limits.lineage_max_nodes, ge=1)
     lineage_max_cluster_threshold: int = Field(default=Limits.lineage_max_cluster_threshold, ge=1)
     max_page_size: int = Field(default=Limits.max_page_size, ge=1)
+    max_node_ids: int = Field(default=Limits.max_node_ids, ge=1)
 
     @cached_property
     def local_neo4j(self) -> LocalNeo4j:
@@ -142,6 +143,7 @@ class Settings(BaseSettings):
         """What the compiler refuses: page sizes and lineage bounds."""
         return Limits(
             max_page_size=self.max_page_size,
+            max_node_ids=self.max_node_ids,
             lineage_max_depth=self.lineage_max_depth,
             lineage_max_nodes=self.lineage_max_nodes,
             lineage_max_cluster_threshold=self.lineage_max_cluster_threshold,

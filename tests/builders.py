@@ -13,7 +13,7 @@ mutation($input: CreateRunInput!) { createRun(input: $input) { id } }
 """
 LOG = """
 mutation($input: LogArtifactInput!) {
-  logArtifact(input: $input) { created artifact { id ref version aliases } }
+  logArtifact(input: $input) { created artifact { id legacyId ref version aliases } }
 }
 """
 USE = """

@@ -224,7 +224,8 @@ class Artifact:
 
 @dataclass(frozen=True)
 class RunInfo:
-    """A run as the server records it; like wandb's public Run, `id` is the short id and `path` the full one."""
+    """A run as the server records it; like wandb's public Run, `id` is the short id and `path` the full one
+    (ENTITY/PROJECT/RUN_ID); `node_id` is the server's global id, which lineage edges name."""
 
     path: str
     id: str
@@ -239,12 +240,14 @@ class RunInfo:
     created_at: dt.datetime
     finished_at: dt.datetime | None
     heartbeat_at: dt.datetime | None
+    node_id: str = ""
     client: GraphQLClient | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_server(cls, data: Mapping[str, Any], client: GraphQLClient | None = None) -> RunInfo:
         return cls(
-            path=data["id"],
+            path=data["ref"],
+            node_id=data["id"],
             id=data["runId"],
             entity=data["entity"],
             project=data["project"],

@@ -34,8 +34,8 @@ def check_direction(direction: str) -> str:
 
 
 def node_id(node: LineageNode) -> str:
-    """The id edges use: a run's ENTITY/PROJECT/RUN_ID path, an artifact version's id, a redacted node's id."""
-    return node.path if isinstance(node, RunInfo) else node.id
+    """The id edges use: a run's or an artifact version's global id, a redacted node's id."""
+    return node.node_id if isinstance(node, RunInfo) else node.id
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 RUN_FIELDS = """
 fragment RunFields on Run {
-  id runId entity project name state jobType createdAt finishedAt heartbeatAt config tags notes
+  id ref runId entity project name state jobType createdAt finishedAt heartbeatAt config tags notes
 }
 """
 
@@ -159,7 +159,7 @@ LINEAGE_DIRECTIONS = ("UPSTREAM", "DOWNSTREAM", "BOTH")
 # In a union, fields of one response name must share a type: a run's name and state are renamed here.
 LINEAGE_RUN_FIELDS = """
 fragment LineageRunFields on Run {
-  id runId entity project runName: name runState: state jobType createdAt finishedAt heartbeatAt config tags notes
+  id ref runId entity project runName: name runState: state jobType createdAt finishedAt heartbeatAt config tags notes
 }
 """
 

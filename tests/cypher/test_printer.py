@@ -130,5 +130,5 @@ def test_no_user_text_is_ever_in_the_statement() -> None:
 
 
 def test_over_cap_page_sizes_are_refused_not_clipped() -> None:
-    with pytest.raises(InvalidInput, match="between 1 and 200"):
+    with pytest.raises(InvalidInput, match="between 0 and 200"):
         compile_request("{ entities(first: 500) { edges { cursor } } }")

@@ -9,6 +9,7 @@ import pytest
 from neo4j import Driver
 from playwright.sync_api import Page, expect
 
+from cypher.ids import global_id
 from server.auth import COOKIE
 from server.demo import build_zoo
 from tests.client import GraphQLClient
@@ -19,6 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.shared_graph]
 
 MODEL = "zoo-team/zoo/zoo-ylbchv20:v0"
 DATASET = "zoo-team/zoo/split_zoo_dataset:v4"
+RF20 = global_id("Run", "zoo-team/zoo/rf20")  # the graph's element ids are the nodes' global ids
 REGISTRY = "zoo-team/registry-model/zoo-classifier"
 HOSTILE = '<img src=x onerror="window.injected=1">'
 METADATA = {"accuracy": 0.93, "note": HOSTILE}
@@ -113,7 +115,7 @@ def test_a_registry_collection_opens_the_linked_versions_lineage(page: Page, zoo
 
 def test_clicking_a_run_node_shows_the_run(page: Page, zoo: dict[str, str], api: GraphQLClient) -> None:
     open_lineage(page, MODEL)
-    click_on_canvas(page, "zoo-team/zoo/rf20")
+    click_on_canvas(page, RF20)
     page.wait_for_selector(".details[data-kind='run']")
     expect(page.locator(".details h2")).to_have_text("rural-feather-20")
     shown = details(page)
@@ -257,7 +259,7 @@ def test_nodes_are_reachable_and_selectable_by_keyboard(page: Page, zoo: dict[st
 
 def test_an_edge_shows_its_kind_on_hover(page: Page, zoo: dict[str, str]) -> None:
     open_lineage(page, MODEL, depth=2, direction="UPSTREAM")
-    edge = f"{node_id(page, 'split_zoo_dataset:v4')}->zoo-team/zoo/rf20"
+    edge = f"{node_id(page, 'split_zoo_dataset:v4')}->{RF20}"
     at = page.evaluate("id => window.stemmaLineage.position(id)", edge)
     page.mouse.move(at["x"], at["y"])
     expect(page.locator("#edge-tip")).to_have_text("split_zoo_dataset:v4 → USED_BY → rural-feather-20")
@@ -314,7 +316,7 @@ def test_a_stored_api_key_is_sent_and_a_refused_one_is_explained(
 
 def test_screenshot_of_the_lineage_view(page: Page, zoo: dict[str, str]) -> None:
     open_lineage(page, DATASET, depth=2, direction="BOTH")
-    click_on_canvas(page, "zoo-team/zoo/rf20")
+    click_on_canvas(page, RF20)
     page.wait_for_selector(".details[data-kind='run']")
     page.mouse.move(5, 5)
     TEST_OUTPUT.mkdir(exist_ok=True)

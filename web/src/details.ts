@@ -64,7 +64,7 @@ export async function runDetails(id: string, actions: DetailActions, signal: Abo
   return detailsArticle(
     { kind: "run", id: run.id, label: "Run", title: run.name ?? run.runId },
     facts([
-      ["ID", el("code", {}, run.id)],
+      ["ID", el("code", {}, run.ref)],
       ["Name", run.name],
       ["State", el("span", { class: `state state-${run.state.toLowerCase()}` }, titleCase(run.state))],
       ["Job type", run.jobType],
@@ -75,7 +75,7 @@ export async function runDetails(id: string, actions: DetailActions, signal: Abo
       ["Inputs", artifactList(run.inputs, (edge) => (edge.alias ? ` as ${edge.alias}` : ""), actions)],
       ["Outputs", artifactList(run.outputs, (edge) => (edge.created ? "" : " (already logged)"), actions)],
     ]),
-    recentreButton(run.id, actions, "Centre lineage on this run"),
+    recentreButton(run.ref, actions, "Centre lineage on this run"),
   );
 }
 
@@ -98,8 +98,8 @@ export async function artifactDetails(ref: string, actions: DetailActions, signa
         artifact.createdBy
           ? el(
               "a",
-              { href: actions.lineageHref(artifact.createdBy.id) },
-              artifact.createdBy.name ?? artifact.createdBy.id,
+              { href: actions.lineageHref(artifact.createdBy.ref) },
+              artifact.createdBy.name ?? artifact.createdBy.ref,
             )
           : null,
       ],

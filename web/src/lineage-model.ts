@@ -9,7 +9,7 @@ export interface GraphNode {
   kind: NodeKind;
   title: string;
   subtitle: string;
-  /** An artifact's full name, a run's id: what details and re-centring ask for. */
+  /** An artifact's or a run's reference (ENTITY/PROJECT/…): what details and re-centring ask for. */
   ref: string;
   root: boolean;
   deleted: boolean;
@@ -89,7 +89,7 @@ export class LineageGraph {
               kind: "run",
               title: node.name ?? node.runId,
               subtitle: node.jobType ?? "run",
-              ref: node.id,
+              ref: node.ref,
               root,
               deleted: false,
               state: node.state,

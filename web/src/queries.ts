@@ -203,6 +203,7 @@ const LINEAGE_FRAGMENTS = /* GraphQL */ `
     __typename
     ... on Run {
       id
+      ref
       runId
       name
       state
@@ -302,6 +303,7 @@ export const RUN_DETAILS = query<RunDetailsQuery, RunDetailsQueryVariables>(/* G
   query RunDetails($id: ID!) {
     run(id: $id) {
       id
+      ref
       runId
       entity
       project
@@ -353,7 +355,7 @@ export const ARTIFACT_DETAILS = query<ArtifactDetailsQuery, ArtifactDetailsQuery
       description
       deleted
       createdBy {
-        id
+        ref
         name
       }
       links {
