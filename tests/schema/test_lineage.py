@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from cypher.ids import global_id, parse_global_id
 from tests.builders import Builder, build_zoo
 from tests.client import GraphQLClient
 from tests.conftest import ADMIN
@@ -111,7 +112,7 @@ def test_lineage_nodes_carry_what_the_page_shows(api: GraphQLClient) -> None:
     assert len(model["digest"]) == 64 and model["size"] == len(b"weights") + len(b"{}")
     assert run == {
         "__typename": "Run",
-        "id": "zoo-team/zoo/rf20",
+        "id": global_id("Run", "zoo-team/zoo/rf20"),
         "name": "rural-feather-20",
         "state": "FINISHED",
         "jobType": "train",
@@ -244,8 +245,9 @@ def test_wide_fan_out_of_one_job_type_becomes_a_cluster(api: GraphQLClient) -> N
     assert labels(result) == ["zoo-team/zoo/data:v0", "prep", "eval"]
     [cluster] = result["clusters"]
     data_id = result["nodes"][0]["id"]
+    _, [stored_id] = parse_global_id(data_id)
     assert cluster == {
-        "id": f"ARTIFACT:{data_id}|DOWNSTREAM|job:train",
+        "id": f"ARTIFACT:{stored_id}|DOWNSTREAM|job:train",
         "parent": data_id,
         "parentKind": "ARTIFACT",
         "side": "DOWNSTREAM",

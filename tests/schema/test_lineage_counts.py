@@ -12,6 +12,7 @@ from neo4j import AsyncGraphDatabase, Driver
 
 from bench.ingest import remove_project
 from cypher.executor import Executor
+from cypher.ids import parse_global_id
 from cypher.migrate import migrate
 from cypher.named import named
 from tests.builders import USE, Builder
@@ -51,8 +52,9 @@ def of_node(kept: Counts, node: str, side: str) -> dict[tuple[str, str, str], in
 
 
 def version_id(api: GraphQLClient, ref: str) -> str:
-    found: str = api.query("query($r: String!) { artifact(ref: $r) { id } }", r=ref)["artifact"]["id"]
-    return found
+    """The id stored on the version (what the kept counts name), from its global id."""
+    _, [stored] = parse_global_id(api.query("query($r: String!) { artifact(ref: $r) { id } }", r=ref)["artifact"]["id"])
+    return stored
 
 
 def test_counts_follow_every_edge_the_api_writes(api: GraphQLClient, driver: Driver) -> None:

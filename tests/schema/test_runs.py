@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from neo4j import Driver
 
+from cypher.ids import global_id
 from tests.builders import CREATE_RUN, Builder
 from tests.client import GraphQLClient
 from tests.conftest import ADMIN
@@ -23,7 +24,7 @@ def test_starting_a_run_creates_its_entity_and_project_once(api: GraphQLClient, 
         },
     )["createRun"]
     assert run == {
-        "id": "zoo-team/zoo/abc123",
+        "id": global_id("Run", "zoo-team/zoo/abc123"),
         "runId": "abc123",
         "entity": "zoo-team",
         "project": "zoo",
