@@ -22,7 +22,8 @@ def test_lineage_as_json_dot_and_mermaid(api: GraphQLClient, server: str) -> Non
     as_json = stemma("lineage", MODEL, "--depth", "1", "--direction", "up", "--url", server)
     assert as_json.returncode == 0, as_json.stderr
     answer = json.loads(as_json.stdout)
-    assert [n.get("ref") or n["name"] for n in answer["nodes"]] == [MODEL, "rural-feather-20"]
+    assert [n["ref"] for n in answer["nodes"]] == [MODEL, "zoo-team/zoo/rf20"]
+    assert answer["nodes"][1]["name"] == "rural-feather-20"
     dot = stemma("lineage", MODEL, "--depth", "1", "--direction", "up", "--format", "dot", "--url", server)
     assert dot.stdout.splitlines() == [
         "digraph lineage {",
