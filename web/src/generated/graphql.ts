@@ -75,7 +75,7 @@ type LineageNodeFields_ArtifactVersion_Fragment = { __typename: 'ArtifactVersion
 
 type LineageNodeFields_RedactedNode_Fragment = { __typename: 'RedactedNode', id: string, kind: LineageNodeKind };
 
-type LineageNodeFields_Run_Fragment = { __typename: 'Run', id: string, runId: string, name: string | null, state: RunState, jobType: string | null };
+type LineageNodeFields_Run_Fragment = { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null };
 
 export type LineageNodeFieldsFragment =
   | LineageNodeFields_ArtifactVersion_Fragment
@@ -101,7 +101,7 @@ export type LineageQuery = { lineage: { truncated: boolean, root:
     , nodes: Array<
       | { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string }
       | { __typename: 'RedactedNode', id: string, kind: LineageNodeKind }
-      | { __typename: 'Run', id: string, runId: string, name: string | null, state: RunState, jobType: string | null }
+      | { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null }
     >, edges: Array<{ kind: LineageEdgeKind, from: string, to: string, alias: string | null, created: boolean | null }>, clusters: Array<{ id: string, parent: string, side: LineageDirection, kind: LineageNodeKind, edgeKind: LineageEdgeKind, count: number, jobType: string | null, collection: string | null, type: string | null }> } };
 
 export type LimitsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -119,7 +119,7 @@ export type ClusterPageQueryVariables = Exact<{
 export type ClusterPageQuery = { lineageCluster: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node:
         | { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string }
         | { __typename: 'RedactedNode', id: string, kind: LineageNodeKind }
-        | { __typename: 'Run', id: string, runId: string, name: string | null, state: RunState, jobType: string | null }
+        | { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null }
       , edge: { kind: LineageEdgeKind, from: string, to: string, alias: string | null, created: boolean | null } }> } };
 
 export type RunDetailsQueryVariables = Exact<{
@@ -127,11 +127,11 @@ export type RunDetailsQueryVariables = Exact<{
 }>;
 
 
-export type RunDetailsQuery = { run: { id: string, runId: string, entity: string, project: string, name: string | null, state: RunState, jobType: string | null, createdAt: string, finishedAt: string | null, user: string | null, tags: Array<string>, inputs: { totalCount: number, edges: Array<{ alias: string | null, node: { ref: string, type: string } }> }, outputs: { totalCount: number, edges: Array<{ created: boolean, node: { ref: string, type: string } }> } } };
+export type RunDetailsQuery = { run: { id: string, ref: string, runId: string, entity: string, project: string, name: string | null, state: RunState, jobType: string | null, createdAt: string, finishedAt: string | null, user: string | null, tags: Array<string>, inputs: { totalCount: number, edges: Array<{ alias: string | null, node: { ref: string, type: string } }> }, outputs: { totalCount: number, edges: Array<{ created: boolean, node: { ref: string, type: string } }> } } };
 
 export type ArtifactDetailsQueryVariables = Exact<{
   ref: string;
 }>;
 
 
-export type ArtifactDetailsQuery = { artifact: { id: string, ref: string, name: string, versionName: string, type: string, createdAt: string, aliases: Array<string>, digest: string, size: number, fileCount: number, metadata: unknown, description: string | null, deleted: boolean, createdBy: { id: string, name: string | null } | null, links: Array<{ ref: string, aliases: Array<string> }> } };
+export type ArtifactDetailsQuery = { artifact: { id: string, ref: string, name: string, versionName: string, type: string, createdAt: string, aliases: Array<string>, digest: string, size: number, fileCount: number, metadata: unknown, description: string | null, deleted: boolean, createdBy: { ref: string, name: string | null } | null, links: Array<{ ref: string, aliases: Array<string> }> } };
