@@ -9,7 +9,7 @@ import os
 from typing import Any
 
 import pytest
-from gql import Client, gql
+from gql import Client, GraphQLRequest
 from gql.transport.aiohttp import AIOHTTPTransport
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.httpx import HTTPXAsyncTransport
@@ -52,7 +52,7 @@ async def _gql_walk(transport: Any) -> dict[str, Any]:
         refs: list[str] = []
         after = None
         while True:
-            page = (await session.execute(gql(PAGE), variable_values={"ref": COLLECTION, "after": after}))[
+            page = (await session.execute(GraphQLRequest(PAGE, variable_values={"ref": COLLECTION, "after": after})))[
                 "artifactCollection"
             ]["versions"]
             refs += [edge["node"]["ref"] for edge in page["edges"]]
@@ -60,7 +60,7 @@ async def _gql_walk(transport: Any) -> dict[str, Any]:
                 break
             after = page["pageInfo"]["endCursor"]
         with pytest.raises(TransportQueryError) as refused:
-            await session.execute(gql(MISSING), variable_values={"ref": f"{COLLECTION}:v999"})
+            await session.execute(GraphQLRequest(MISSING, variable_values={"ref": f"{COLLECTION}:v999"}))
         assert refused.value.errors is not None
         return {
             "walk": {"totalCount": page["totalCount"], "refs": refs},
