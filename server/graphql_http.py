@@ -185,7 +185,7 @@ class GraphQLEndpoint:
                     field="accept",
                 )
             asked_for = await read_params(request)
-            query = self.persisted.document(asked(asked_for.query, asked_for.extensions))
+            query = self.persisted.document(asked(asked_for.query, asked_for.extensions), request.state.caller.user)
             if query is None:
                 raise InvalidInput(
                     "query: missing; send a GraphQL document (or a persisted query's hash)", field="query"

@@ -9,7 +9,10 @@ refused before it is parsed, and no document is learned from clients.
 
 The manifest is Apollo's persisted-query manifest (`{"format": "apollo-persisted-query-manifest", "operations":
 [{"id", "body", ...}]}`) or a plain `{hash: document}` map (graphql-codegen's persisted documents); each id must
-be its body's sha256, so a hash always names the same text."""
+be its body's sha256, so a hash always names the same text.
+
+Documents learned from clients are kept per caller: whether a hash is known tells a client only which documents
+it sent itself, never which another tenant sent (a document's literals may name that tenant's objects)."""
 
 from __future__ import annotations
 
@@ -44,6 +47,16 @@ def sha256(document: str) -> str:
     return hashlib.sha256(document.encode()).hexdigest()
 
 
+def _query_hash(query: str) -> str:
+    """The sha256 of a client's document; a lone UTF-16 surrogate (JSON's "\\ud800") has no UTF-8 form."""
+    try:
+        return sha256(query)
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "query: holds a lone UTF-16 surrogate (\\ud800-\\udfff); a document must be valid Unicode", field="query"
+        ) from None
+
+
 @dataclass(frozen=True)
 class Ask:
     """What a request asks to run: its document, or only the hash of one."""
@@ -64,23 +77,29 @@ def asked(query: object, extensions: dict[str, Any] | None) -> Ask:
     digest = persisted.get("sha256Hash")
     if not isinstance(digest, str) or not _SHA256.match(digest):
         raise InvalidInput(f"{FIELD}.sha256Hash: must be 64 lowercase hexadecimal digits", field=f"{FIELD}.sha256Hash")
-    if query is not None and sha256(query) != digest:
+    if query is not None and _query_hash(query) != digest:
         raise InvalidInput(
             f"{FIELD}.sha256Hash: is not the sha256 of the query sent with it", field=f"{FIELD}.sha256Hash"
         )
     return Ask(query, digest)
 
 
+ENTRY_COST = 64
+"""What a learned document costs besides its characters: its hash (kept as the key), so that a flood of tiny
+documents cannot hold more than `capacity / 64` entries."""
+
+
 class PersistedQueries:
     """The documents this server knows by hash: the manifest's, and (automatic mode) the most recent ones
-    clients registered, at most `capacity` characters of them (per server process; a client whose hash is
-    forgotten, or unknown to another worker, sends its document once more)."""
+    clients registered, each known only to the caller who sent it, at most `capacity` characters of them
+    counting `ENTRY_COST` for each (per server process; a client whose hash is forgotten, or unknown to another
+    worker, sends its document once more)."""
 
     def __init__(self, mode: Mode, manifest: dict[str, str], capacity: int) -> None:
         self.mode = mode
         self.manifest = manifest
         self.capacity = capacity
-        self.learned: OrderedDict[str, str] = OrderedDict()
+        self.learned: OrderedDict[tuple[str, str], str] = OrderedDict()
         self.learned_size = 0
 
     @classmethod
@@ -90,20 +109,22 @@ class PersistedQueries:
             raise ManifestError("persisted queries in allowlist mode need a manifest with at least one document")
         return cls(mode, manifest, capacity)
 
-    def document(self, ask: Ask) -> str | None:
-        """The document to run (None when the request carries none: a missing query, reported as such)."""
+    def document(self, ask: Ask, caller: str = "") -> str | None:
+        """The document to run (None when the request carries none: a missing query, reported as such), for
+        `caller`, whose learned documents are theirs alone."""
         if ask.hash is None:
-            if ask.query is not None and self.mode == "allowlist" and sha256(ask.query) not in self.manifest:
+            if ask.query is not None and self.mode == "allowlist" and _query_hash(ask.query) not in self.manifest:
                 raise PersistedQueryNotAllowed(
                     "query: this server runs only the persisted documents of its allow-list; send one of them "
                     f"(by {FIELD}.sha256Hash or whole)",
                     field="query",
                 )
             return ask.query
-        known = self.manifest.get(ask.hash) or self.learned.get(ask.hash)
+        key = (caller, ask.hash)
+        known = self.manifest.get(ask.hash) or self.learned.get(key)
         if known is not None:
-            if ask.hash in self.learned:
-                self.learned.move_to_end(ask.hash)
+            if key in self.learned:
+                self.learned.move_to_end(key)
             return known
         if self.mode == "allowlist":
             raise PersistedQueryNotAllowed(
@@ -111,10 +132,10 @@ class PersistedQueries:
             )
         if ask.query is None:
             raise PersistedQueryNotFound("PersistedQueryNotFound", field=f"{FIELD}.sha256Hash")
-        self.learned[ask.hash] = ask.query
-        self.learned_size += len(ask.query)
+        self.learned[key] = ask.query
+        self.learned_size += ENTRY_COST + len(ask.query)
         while self.learned_size > self.capacity:
-            self.learned_size -= len(self.learned.popitem(last=False)[1])
+            self.learned_size -= ENTRY_COST + len(self.learned.popitem(last=False)[1])
         return ask.query
 
 
