@@ -95,18 +95,19 @@ def test_an_error_inside_execution_keeps_data_and_status_200(http: httpx.Client)
 def test_an_explicit_null_for_a_non_null_argument_with_a_default_names_the_argument(
     http: httpx.Client, accept: str
 ) -> None:
-    query = "query($n: Int) { entities(first: $n) { totalCount } }"
-    response = http.post("/graphql", json={"query": query, "variables": {"n": None}}, headers={"accept": accept})
+    query = 'query($d: Int) { lineage(ref: "zoo-team/zoo/m:v0", depth: $d) { truncated } }'
+    response = http.post("/graphql", json={"query": query, "variables": {"d": None}}, headers={"accept": accept})
     assert response.status_code == 200
     [error] = response.json()["errors"]
-    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "first"}
-    assert "'first'" in error["message"] and "not to be null" in error["message"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "depth"}
+    assert "'depth'" in error["message"] and "not to be null" in error["message"]
 
 
 @pytest.mark.parametrize(
     ("content", "content_type", "status", "code", "field"),
     [
         (b'{ "not', "application/json", 400, "BAD_USER_INPUT", "body"),
+        ('{"query": "{ __typename }"}'.encode("utf-16"), "application/json", 400, "BAD_USER_INPUT", "body"),
         (b"", "application/json", 400, "BAD_USER_INPUT", "body"),
         (b'[{"query": "{ __typename }"}]', "application/json", 400, "BAD_USER_INPUT", "body"),
         (b'"{ __typename }"', "application/json", 400, "BAD_USER_INPUT", "body"),
@@ -158,7 +159,7 @@ def test_a_mutation_over_get_is_405_and_writes_nothing(http: httpx.Client, api: 
     assert registries(api) == 1
 
 
-@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE", "OPTIONS"])
 def test_other_methods_are_405_naming_get_and_post(http: httpx.Client, method: str) -> None:
     response = http.request(method, "/graphql", json={"query": ENTITIES})
     refusal(response, 405, "METHOD_NOT_ALLOWED", "method")
