@@ -146,7 +146,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/login", login, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["GET", "POST"]),
         Route("/metrics", metrics.endpoint),
-        Route("/graphql", graphql.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/graphql", graphql.handle, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
         Route("/graphiql", graphiql_page),
         *files.routes,
         Route("/", lineage_page),

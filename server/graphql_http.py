@@ -133,7 +133,11 @@ async def read_params(request: Request) -> Params:
     body = await request.body()
     if not body.strip():
         raise InvalidInput("body: empty; send a JSON object with a `query`", field="body")
-    data = decode(body, "body")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"body: not UTF-8 ({exc.reason} at byte {exc.start})", field="body") from None
+    data = decode(text, "body")
     if isinstance(data, list):
         raise InvalidInput("body: batched requests (a JSON array) are not supported; send one object", field="body")
     if not isinstance(data, dict):

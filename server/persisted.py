@@ -72,7 +72,7 @@ def asked(query: object, extensions: dict[str, Any] | None) -> Ask:
     persisted = (extensions or {}).get("persistedQuery")
     if persisted is None:
         return Ask(query, None)
-    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+    if not isinstance(persisted, dict) or type(persisted.get("version")) is not int or persisted["version"] != 1:
         raise InvalidInput(f"{FIELD}: must be an object with version 1 and a sha256Hash", field=FIELD)
     digest = persisted.get("sha256Hash")
     if not isinstance(digest, str) or not _SHA256.match(digest):

@@ -72,6 +72,8 @@ def test_a_hash_that_is_not_the_documents_is_refused(http: httpx.Client) -> None
     ("persisted", "field"),
     [
         ({"version": 2, "sha256Hash": "0" * 64}, "extensions.persistedQuery"),
+        ({"version": True, "sha256Hash": "0" * 64}, "extensions.persistedQuery"),
+        ({"version": 1.0, "sha256Hash": "0" * 64}, "extensions.persistedQuery"),
         ("abc", "extensions.persistedQuery"),
         ({"version": 1, "sha256Hash": "ABC"}, "extensions.persistedQuery.sha256Hash"),
         ({"version": 1}, "extensions.persistedQuery.sha256Hash"),
