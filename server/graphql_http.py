@@ -213,13 +213,9 @@ class GraphQLEndpoint:
                 "operationName: the document has several operations; name the one to run", field="operationName"
             )
         if operation is None:
-            raise InvalidInput(
-                f"operationName: the document has no operation named {operation_name!r}", field="operationName"
-            )
+            raise _no_operation(operation_name)
         if operation.operation is not OperationType.QUERY and method == "GET":
-            raise MethodNotAllowed(
-                f"method: a {operation.operation.value} is sent by POST, never GET", field="method", allow="POST"
-            )
+            raise _post_only(operation.operation.value)
 
     def _context(self, request: Request, head: Head) -> Context:
         running = services(request)
@@ -265,14 +261,9 @@ class GraphQLEndpoint:
                 operation_extensions=asked_for.extensions,
             )
         except InvalidOperationTypeError as exc:
-            raise MethodNotAllowed(
-                f"method: a {exc.operation_type.value} is sent by POST, never GET", field="method", allow="POST"
-            ) from exc
+            raise _post_only(exc.operation_type.value) from exc
         except CannotGetOperationTypeError as exc:
-            raise InvalidInput(
-                f"operationName: the document has no operation named {asked_for.operation_name!r}",
-                field="operationName",
-            ) from exc
+            raise _no_operation(asked_for.operation_name) from exc
 
     def _answer(self, result: ExecutionResult, media: str, head: Head) -> Response:
         body: dict[str, Any] = {"data": result.data}
@@ -291,6 +282,14 @@ class GraphQLEndpoint:
         response = error_response(request.url.path, error, {"allow": str(allow)} if allow else None)
         response.headers["content-type"] = media
         return response
+
+
+def _no_operation(name: str | None) -> InvalidInput:
+    return InvalidInput(f"operationName: the document has no operation named {name!r}", field="operationName")
+
+
+def _post_only(operation: str) -> MethodNotAllowed:
+    return MethodNotAllowed(f"method: a {operation} is sent by POST, never GET", field="method", allow="POST")
 
 
 def _encode(body: object) -> bytes:
