@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -169,6 +170,19 @@ class Executor:
             await result.consume()
 
         await self._guarded(WRITE_ACCESS, work)
+
+    @asynccontextmanager
+    async def held_session(self) -> AsyncIterator[AsyncSession]:
+        """A session for work that holds one transaction open across other work (the migration lock), behind
+        the outage breaker; the holder retries what it may and translates the rest of the driver's errors."""
+        if time.monotonic() < self._unreachable_until:
+            raise Unavailable("the graph database is unreachable; try again shortly")
+        try:
+            async with self.driver.session(database=self.database) as session:
+                yield session
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            self._unreachable_until = time.monotonic() + self._outage_probe
+            raise translate_driver_error(exc) from exc
 
     async def _guarded(self, access_mode: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `work` in a session of `access_mode`, behind the outage breaker and with transient retries."""

@@ -99,7 +99,7 @@ async def migration_lock(executor: Executor, name: str = "migrations") -> AsyncI
     holder = f"{socket.gethostname()}:{os.getpid()}"
     try:
         await _ensure_lock_constraint(executor)
-        async with executor.driver.session(database=executor.database) as session:
+        async with executor.held_session() as session:
             tx = await _take(session, name, holder)
             token = _held.set(True)
             try:
@@ -136,7 +136,7 @@ async def _ensure_lock_constraint(executor: Executor) -> None:
     """The lock node's name is unique, or two first takers would each create their own. Looked up first:
     creating it, even `IF NOT EXISTS`, takes schema locks that deadlock against a lock holder; two processes
     that create it at once may deadlock or see the other's, and try again."""
-    async with executor.driver.session(database=executor.database) as session:
+    async with executor.held_session() as session:
         while True:
             found = await (await session.run(LOCK_CONSTRAINT_FOUND)).single()
             if found is not None:
