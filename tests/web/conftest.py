@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from server.auth import COOKIE
 from tests.conftest import ADMIN_KEY
@@ -29,6 +31,22 @@ CHROMIUM_ARGS = [
 ]
 WEB_DIST = ROOT / "web" / "dist" / "index.html"
 TEST_OUTPUT = ROOT / "test-output"
+# The three sizes the page is tried at: a desktop, a laptop and a phone.
+VIEWPORTS = {"desktop": (1440, 900), "laptop": (1280, 720), "phone": (390, 844)}
+DEFAULT_VIEWPORT = (1400, 900)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keeps each phase's report on the test, so its page knows after the test whether to take a screenshot."""
+    report: pytest.TestReport = yield
+    item.stash.setdefault(REPORTS, {})[report.when] = report
+    return report
+
+
+REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 @pytest.fixture(scope="session")
@@ -56,10 +74,31 @@ def problems() -> list[str]:
     return []
 
 
+def screenshot_if_failed(page: Page, node: pytest.Item) -> None:
+    """A failed test's page, as it was when the test ended, in test-output/screenshots/ (named in the report)."""
+    report = node.stash.get(REPORTS, {}).get("call")
+    if report is None or not report.failed or page.is_closed():
+        return
+    folder = TEST_OUTPUT / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (re.sub(r"[^A-Za-z0-9_.-]+", "_", node.nodeid) + ".png")
+    with contextlib.suppress(PlaywrightError):
+        page.screenshot(path=str(path), full_page=True)
+        report.sections.append(("screenshot", str(path)))
+
+
 @contextlib.contextmanager
-def browsing(chromium: Browser, base_url: str, problems: list[str]) -> Iterator[Page]:
-    """A fresh page on the server at `base_url`, with no key; errors it logs or throws are kept in `problems`."""
-    context = chromium.new_context(base_url=base_url, viewport={"width": 1400, "height": 900})
+def browsing(
+    chromium: Browser,
+    base_url: str,
+    problems: list[str],
+    node: pytest.Item | None = None,
+    viewport: tuple[int, int] = DEFAULT_VIEWPORT,
+) -> Iterator[Page]:
+    """A fresh page on the server at `base_url`, with no key; errors it logs or throws are kept in `problems`.
+    Given the test's `node`, a failed test leaves a screenshot of the page."""
+    width, height = viewport
+    context = chromium.new_context(base_url=base_url, viewport={"width": width, "height": height})
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
@@ -69,15 +108,31 @@ def browsing(chromium: Browser, base_url: str, problems: list[str]) -> Iterator[
             problems.append(f"console error: {message.text}")
 
     page.on("console", on_console)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        if node is not None:
+            screenshot_if_failed(page, node)
+        context.close()
     assert problems == []
 
 
 @pytest.fixture
-def signed_out(chromium: Browser, server: str, problems: list[str]) -> Iterator[Page]:
+def viewport() -> tuple[int, int]:
+    """The page's size; tests parametrize it with `at_every_size`."""
+    return DEFAULT_VIEWPORT
+
+
+# Runs a test once at each of VIEWPORTS' sizes (ids desktop, laptop, phone).
+at_every_size = pytest.mark.parametrize("viewport", list(VIEWPORTS.values()), ids=list(VIEWPORTS))
+
+
+@pytest.fixture
+def signed_out(
+    chromium: Browser, server: str, problems: list[str], request: pytest.FixtureRequest, viewport: tuple[int, int]
+) -> Iterator[Page]:
     """A fresh page on the server with no key: the server answers its login page."""
-    with browsing(chromium, server, problems) as page:
+    with browsing(chromium, server, problems, request.node, viewport) as page:
         yield page
 
 
