@@ -194,6 +194,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "name": prop("name"),
         "state": prop("state"),
         "jobType": prop("job_type"),
+        "group": prop("group"),
         "createdAt": prop("created_at"),
         "finishedAt": prop("finished_at"),
         "heartbeatAt": prop("heartbeat_at"),

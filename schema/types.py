@@ -205,6 +205,9 @@ class Run(Node, DictBacked):
     name: str | None
     state: RunState
     job_type: str | None
+    group: str | None = strawberry.field(
+        description="Runs that belong together (W&B's `group`, e.g. a sweep id); lineage clusters by it."
+    )
     created_at: DateTime
     finished_at: DateTime | None
     heartbeat_at: DateTime | None
