@@ -126,8 +126,17 @@ def floor_query(direction: str, depth: int, counted: bool = True) -> str:
 }}
 CALL (found) {{
   UNWIND found AS f WITH collect(DISTINCT f[0]) AS drawn
-  UNWIND drawn AS a
-  MATCH (a)-[e:USED_BY|LOGGED]->(b) WHERE b IN drawn
+  CALL (drawn) {{
+    UNWIND drawn AS a WITH a, drawn WHERE COUNT {{ (a)-[:USED_BY|LOGGED]->() }} <= 1000
+    MATCH (a)-[e:USED_BY|LOGGED]->(b) WHERE b IN drawn RETURN e
+    UNION
+    UNWIND drawn AS b WITH b, drawn WHERE COUNT {{ (b)<-[:USED_BY|LOGGED]-() }} <= 1000
+    MATCH (a)-[e:USED_BY|LOGGED]->(b) WHERE a IN drawn RETURN e
+    UNION
+    UNWIND [a IN drawn WHERE COUNT {{ (a)-[:USED_BY|LOGGED]->() }} > 1000] AS a
+    UNWIND [b IN drawn WHERE COUNT {{ (b)<-[:USED_BY|LOGGED]-() }} > 1000] AS b
+    MATCH (a)-[e:USED_BY|LOGGED]->(b) RETURN e
+  }}
   WITH e ORDER BY e.at, startNode(e).id, endNode(e).id
   RETURN collect({{kind: type(e), from: startNode(e).id, to: endNode(e).id, at: e.at}}) AS edge_list
 }}

@@ -105,7 +105,9 @@ class LineageCluster:
 class Lineage:
     root: LineageNode
     nodes: list[LineageNode] = strawberry.field(description="Each node once, nearest first; the root included.")
-    edges: list[LineageEdge] = strawberry.field(description="Each edge once.")
+    edges: list[LineageEdge] = strawberry.field(
+        description="Every lineage edge whose two ends are both in nodes, once, however each end was reached."
+    )
     clusters: list[LineageCluster]
     truncated: bool = strawberry.field(description="True when maxNodes left nodes out.")
 

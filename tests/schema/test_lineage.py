@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from cypher.ids import global_id, parse_global_id
-from tests.builders import Builder, build_zoo
+from tests.builders import CREATE_RUN, Builder, build_zoo
 from tests.client import GraphQLClient
 from tests.conftest import ADMIN
 
@@ -48,6 +48,7 @@ def edge_labels(result: dict[str, Any]) -> set[tuple[str, str, str]]:
     return {(names[edge["from"]], edge["kind"], names[edge["to"]]) for edge in result["edges"]}
 
 
+RECORD_RUNS = "mutation($runs: [RecordRunInput!]!) { recordRuns(runs: $runs) { runs } }"
 MODEL = "zoo-team/zoo/zoo-ylbchv20:v0"
 DATASET = "zoo-team/zoo/split_zoo_dataset:v4"
 
@@ -337,6 +338,15 @@ def test_runs_whose_lineage_goes_on_are_drawn_and_clusters_follow_the_run_group(
     ]
     members = api.query(MEMBERS, id=edge["clusters"][1]["id"])["lineageCluster"]
     assert members["totalCount"] == 7 and "real" in {e["node"]["name"] for e in members["edges"]}
+
+
+def test_a_run_group_is_a_name_refused_naming_its_field(api: GraphQLClient) -> None:
+    run = {"entity": "zoo-team", "project": "zoo", "runId": "r1", "group": "sweep 42!"}
+    created = api.error(CREATE_RUN, input=run)
+    assert created["extensions"] == {"code": "BAD_USER_INPUT", "field": "input.group"}
+    recorded = api.error(RECORD_RUNS, runs=[run])
+    assert recorded["extensions"] == {"code": "BAD_USER_INPUT", "field": "runs[0].group"}
+    assert "sweep 42!" in recorded["message"]
 
 
 @pytest.mark.parametrize(

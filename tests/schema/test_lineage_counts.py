@@ -8,7 +8,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from neo4j import AsyncGraphDatabase, Driver
+from neo4j import AsyncGraphDatabase, Driver, ManagedTransaction
 
 from bench.ingest import remove_project
 from cypher.executor import Executor
@@ -156,8 +156,8 @@ def test_parallel_consumers_of_one_hub_lose_no_count(api: GraphQLClient, server:
 def test_the_use_statement_loses_no_count_under_many_concurrent_transactions(
     api: GraphQLClient, driver: Driver
 ) -> None:
-    """record_uses.cypher straight from 16 threads, one use per transaction, all on one hub: as tight a race on
-    its count as the driver can make."""
+    """record_uses.cypher (and mark_onward.cypher after it, as the write path does) straight from 16 threads,
+    one use per transaction, all on one hub: as tight a race on its count and marks as the driver can make."""
     zoo = Builder(api)
     zoo.log(zoo.run("prep", job_type="preprocess"), "data")
     hub = version_id(api, "zoo-team/zoo/data:v0")
@@ -166,11 +166,15 @@ def test_the_use_statement_loses_no_count_under_many_concurrent_transactions(
         runs=[{"entity": "zoo-team", "project": "zoo", "runId": f"r{n}", "jobType": "train"} for n in range(320)],
     )
 
+    def record(tx: ManagedTransaction, row: dict[str, Any]) -> None:
+        [used] = tx.run(named("record_uses"), uses=[row]).data()
+        tx.run(named("mark_onward"), edges=used["added"]).consume()
+
     def use(first: int) -> None:
         with driver.session() as session:
             for number in range(first, 320, 16):
                 row = {"run_id": f"zoo-team/zoo/r{number}", "version_id": hub, "alias": None}
-                session.execute_write(lambda tx, r=row: tx.run(named("record_uses"), uses=[r]).consume())
+                session.execute_write(record, row)
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(use, range(16)))

@@ -69,7 +69,7 @@ def test_lineage_as_json_dot_and_mermaid(api: GraphQLClient, server: str) -> Non
         "digraph lineage {",
         "  rankdir=LR;",
         '  n0 [shape=ellipse, label="zoo-team/zoo/zoo-ylbchv20:v0\\nmodel\\naliases: best, latest\\nregistry: '
-        'zoo-team/registry-model/zoo-classifier:v0 (production)", penwidth=2];',
+        'zoo-team/registry-model/zoo-classifier:v0 (latest, production)", penwidth=2];',
         '  n1 [shape=box, label="rural-feather-20\\ntrain, finished"];',
         '  n1 -> n0 [label="LOGGED"];',
         "}",
@@ -79,7 +79,7 @@ def test_lineage_as_json_dot_and_mermaid(api: GraphQLClient, server: str) -> Non
     assert mermaid.stdout.splitlines() == [
         "flowchart LR",
         '  n0(["zoo-team/zoo/zoo-ylbchv20:v0<br/>model<br/>aliases: best, latest<br/>registry: '
-        'zoo-team/registry-model/zoo-classifier:v0 (production)"])',
+        'zoo-team/registry-model/zoo-classifier:v0 (latest, production)"])',
         '  n1["northern-lake-21<br/>evaluate, finished"]',
         '  n0 -->|"USED_BY"| n1',
         "  classDef root stroke-width:3px;",
