@@ -3,7 +3,7 @@ fields with arguments (connections) are read by response key and turned into Rel
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, auto
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -408,3 +408,36 @@ class RegistryVersion(Node, DictBacked):
     aliases: list[str]
     artifact: ArtifactVersion
     collection: RegistryCollection
+
+
+@strawberry.enum(description="What search may find.")
+class SearchKind(NamedEnum):
+    COLLECTION = auto()
+    VERSION = auto()
+    RUN = auto()
+    REGISTRY = auto()
+
+
+SearchResult = Annotated[
+    ArtifactCollection | RegistryCollection | ArtifactVersion | RegistryVersion | Run | Registry,
+    strawberry.union(
+        "SearchResult",
+        description="What search finds: a collection (of a project or a registry), a version (by alias or digest "
+        "prefix; by a registry alias, the registry's version), a run (by name, short id or ENTITY/PROJECT/RUN_ID) "
+        "or a registry.",
+    ),
+]
+
+
+@strawberry.type
+class SearchEdge:
+    cursor: str
+    node: SearchResult
+    matched: str = strawberry.field(description="The text that matched: a name, an alias, a run id or a digest.")
+
+
+@strawberry.type
+class SearchConnection:
+    edges: list[SearchEdge]
+    page_info: PageInfo
+    total_count: int

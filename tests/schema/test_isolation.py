@@ -79,6 +79,7 @@ QUERIES: dict[str, dict[str, Any]] = {
     "limits": {},
     "node": {"id": "{global:Run:acme/vision/r-s3cr3t}"},
     "nodes": {"ids": ["{global:Entity:acme}", "{global:Project:acme/vision}", "{global:Run:acme/vision/r-s3cr3t}"]},
+    "search": {"query": "s3cr3t", "first": 50},
 }
 MUTATIONS: dict[str, dict[str, Any]] = {
     "createRun": {"input": {"entity": ACME, "project": "vision", "runId": "bob-s3cr3t"}},
