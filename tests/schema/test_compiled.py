@@ -101,7 +101,8 @@ DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
         """query($q: String!) { search(query: $q, first: 4) { totalCount pageInfo { hasNextPage endCursor }
              edges { cursor matched node { __typename ... on Node { id } ... on ArtifactCollection { ref type }
                ... on RegistryCollection { ref } ... on ArtifactVersion { ref aliases }
-               ... on RegistryVersion { ref artifact { ref } } ... on Run { name state } ... on Registry { name } } } }
+               ... on RegistryVersion { ref artifact { ref } } ... on Run { runName: name state }
+               ... on Registry { name } } } }
            runs: search(query: "sweep", kinds: [RUN], first: 1) { edges { node { ... on Run { ref } } } } }""",
         {"q": "zoo"},
     ),

@@ -135,3 +135,18 @@ export type ArtifactDetailsQueryVariables = Exact<{
 
 
 export type ArtifactDetailsQuery = { artifact: { id: string, ref: string, name: string, versionName: string, type: string, createdAt: string, aliases: Array<string>, digest: string, size: number, fileCount: number, metadata: unknown, description: string | null, deleted: boolean, createdBy: { ref: string, name: string | null } | null, links: Array<{ ref: string, aliases: Array<string> }> } };
+
+export type SearchQueryVariables = Exact<{
+  query: string;
+  first: number | null | undefined;
+}>;
+
+
+export type SearchQuery = { search: { totalCount: number, edges: Array<{ cursor: string, matched: string, node:
+        | { __typename: 'ArtifactCollection', id: string, ref: string, name: string, type: string }
+        | { __typename: 'ArtifactVersion', id: string, ref: string, aliases: Array<string> }
+        | { __typename: 'Registry', id: string, entity: string, name: string }
+        | { __typename: 'RegistryCollection', id: string, ref: string, name: string }
+        | { __typename: 'RegistryVersion', id: string, ref: string, aliases: Array<string> }
+        | { __typename: 'Run', id: string, ref: string, state: RunState, runName: string | null }
+       }> } };
