@@ -18,18 +18,27 @@ from typing import Any
 from cypher.access import visible
 from cypher.errors import InvalidInput
 from cypher.executor import Statement
-from cypher.paging import cursor_entry, decode_cursor, keyset, order_by, page_request
+from cypher.paging import cursor_entry, decode_cursor, keyset, order_by, page_request, where
 from cypher.printer import Limits, Scope, project
 from cypher.rules import Order, Sort, SortKind, Vars
 from cypher.selection import Field
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
+MAX_ENTITY_FILTER = 100
 INFIX_MIN_LENGTH = 3  # shorter words match whole words and word starts only: `*a*` would match nearly all
 DIGEST_PREFIX = re.compile(r"[0-9a-f]{6,64}")
 KINDS = ("COLLECTION", "VERSION", "RUN", "REGISTRY")
 _WORD = re.compile(r"[^\W_]+")
 _LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
+
+INDEX_FIELDS = {
+    "search_collections": (("name",), True),
+    "search_runs": (("name", "run_id"), True),
+    "search_registries": (("name",), True),
+    "search_aliases": (("name",), False),
+}
+"""Each full-text index of migration 0008: the fields words are matched in, and whether it holds `entity`."""
 
 HIT = Vars("m")
 """A ranked hit read as a map: `m.rank`, `m.text` (the matched text, lower case) and `m.key`."""
@@ -41,17 +50,22 @@ SORT = (
 FOUND = Vars("x")
 REGISTRY_ENTRY = Vars("x", link="r", collection="c")
 VARS = {"RegistryVersion": REGISTRY_ENTRY}
-RESULT_TYPES = ("ArtifactCollection", "RegistryCollection", "ArtifactVersion", "RegistryVersion", "Run", "Registry")
+KIND_TYPES = {
+    "COLLECTION": ("ArtifactCollection", "RegistryCollection"),
+    "VERSION": ("ArtifactVersion", "RegistryVersion"),
+    "RUN": ("Run",),
+    "REGISTRY": ("Registry",),
+}
+"""The types each kind finds (members of the `SearchResult` union)."""
 
 
 @dataclass(frozen=True)
 class SearchText:
-    """What was typed, checked: as typed (trimmed), in lower case, and the Lucene query its words make (empty:
-    no words)."""
+    """What was typed, checked: as typed (trimmed), in lower case, and its words (at most `MAX_WORDS`)."""
 
     typed: str
     text: str
-    lucene: str
+    words: tuple[str, ...]
 
 
 def escape_lucene(word: str) -> str:
@@ -60,8 +74,7 @@ def escape_lucene(word: str) -> str:
 
 
 def search_text(query: Any) -> SearchText:
-    """The query, refused naming `query` when empty or too long; every word must match (as a whole word,
-    the start of one, or — three letters and more — inside one)."""
+    """The query, refused naming `query` when empty or too long."""
     typed = str(query).strip()
     text = typed.lower()
     if not text:
@@ -70,14 +83,29 @@ def search_text(query: Any) -> SearchText:
         raise InvalidInput(
             f"query: at most {MAX_QUERY_LENGTH} characters; got {len(text)}", field="query", limit=MAX_QUERY_LENGTH
         )
+    return SearchText(typed, text, tuple(_WORD.findall(text)[:MAX_WORDS]))
+
+
+def lucene_query(words: Sequence[str], fields: Sequence[str], entities: Sequence[str] | None = None) -> str:
+    """Every word must match one of `fields` as a whole word, the start of one, or (three characters and more)
+    inside one; with `entities`, only objects of those entities (matched as phrases of the entity field)."""
     clauses = []
-    for word in _WORD.findall(text)[:MAX_WORDS]:
+    for word in words:
         term = escape_lucene(word)
-        forms = [f"{term}^3", f"{term}*^2"]
-        if len(word) >= INFIX_MIN_LENGTH:
-            forms.append(f"*{term}*")
-        clauses.append(f"+({' OR '.join(forms)})")
-    return SearchText(typed, text, " ".join(clauses))
+        forms = [f"{term}^3", f"{term}*^2", *([f"*{term}*"] if len(word) >= INFIX_MIN_LENGTH else [])]
+        clauses.append("+(" + " OR ".join(f"{field}:({' OR '.join(forms)})" for field in fields) + ")")
+    if entities is not None:
+        clauses.append("+entity:(" + " OR ".join(f'"{escape_lucene(entity)}"' for entity in entities) + ")")
+    return " ".join(clauses)
+
+
+def entity_filter(caller: Mapping[str, Any]) -> list[str] | None:
+    """The entities whose objects the index may return to the caller; None: any (a superuser, or too many
+    entities to name in one query, or a name with no word to match: the visibility rule alone decides)."""
+    entities = list(caller.get("read") or ())
+    if caller.get("superuser") or len(entities) > MAX_ENTITY_FILTER or not all(map(_WORD.search, entities)):
+        return None
+    return entities
 
 
 def search_kinds(kinds: Sequence[str] | None) -> tuple[str, ...]:
@@ -109,11 +137,15 @@ def _branches(kinds: tuple[str, ...], typed: SearchText, scope: Scope) -> list[s
     """One subquery per way of finding a candidate, each keeping to what the caller may see."""
     q = scope.param(typed.text)
     branches = []
-    if typed.lucene:
-        lucene = scope.param(typed.lucene)
+    entities = entity_filter(scope.caller)
+    if typed.words and entities != []:
+        queries: dict[str, str] = {}
 
         def fulltext(index: str, var: str = "x") -> str:
-            return f"CALL db.index.fulltext.queryNodes('{index}', {lucene}) YIELD node AS {var}"
+            if index not in queries:
+                fields, by_entity = INDEX_FIELDS[index]
+                queries[index] = scope.param(lucene_query(typed.words, fields, entities if by_entity else None))
+            return f"CALL db.index.fulltext.queryNodes('{index}', {queries[index]}) YIELD node AS {var}"
 
         if "COLLECTION" in kinds:
             for label in ("ArtifactCollection", "RegistryCollection"):
@@ -169,8 +201,8 @@ def compile_search(selection: Field, caller: Mapping[str, Any], limits: Limits) 
     branches = _branches(kinds, typed, scope)
     if not branches:
         return Statement("RETURN {total_count: 0, edges: []} AS result", scope.params)
-    conditions = [keyset(SORT, HIT, [scope.param(value) for value in cursor])] if cursor is not None else []
-    nodes = _nodes(selection, scope)
+    after = where([keyset(SORT, HIT, [scope.param(value) for value in cursor])]) if cursor is not None else ""
+    nodes = _nodes(selection, kinds, scope)
     found = " UNION ALL ".join(branches)
     return Statement(
         f"CALL () {{ {found} }} "
@@ -179,21 +211,21 @@ def compile_search(selection: Field, caller: Mapping[str, Any], limits: Limits) 
         "WITH collect({m: {rank: rank, text: toLower(matched), key: kind + ':' + key}, matched: matched, "
         "kind: kind, x: x, r: r, c: c}) AS hits "
         "RETURN {total_count: size(hits), edges: COLLECT { UNWIND hits AS hit "
-        "WITH hit.m AS m, hit.matched AS matched, hit.kind AS kind, hit.x AS x, hit.r AS r, hit.c AS c"
-        f"{' WHERE ' + conditions[0] if conditions else ''} "
+        f"WITH hit.m AS m, hit.matched AS matched, hit.kind AS kind, hit.x AS x, hit.r AS r, hit.c AS c{after} "
         f"ORDER BY {', '.join(order_by(SORT, HIT))} LIMIT {scope.param(request.size + 1)} "
         f"RETURN {{{cursor_entry(SORT, HIT)}, matched: matched, node: {nodes}}} }}}} AS result",
         scope.params,
     )
 
 
-def _nodes(selection: Field, scope: Scope) -> str:
+def _nodes(selection: Field, kinds: tuple[str, ...], scope: Scope) -> str:
     """Each hit's object, projected by its type's selection."""
     edges = next((sub for sub in selection.only_type() if sub.name == "edges"), None)
     node = next((sub for sub in edges.only_type() if sub.name == "node"), None) if edges else None
     cases = [
         f"WHEN '{type_name}' THEN "
         f"{project(type_name, VARS.get(type_name, FOUND), node.fields(type_name) if node else (), scope)}"
-        for type_name in RESULT_TYPES
+        for kind in kinds
+        for type_name in KIND_TYPES[kind]
     ]
     return f"CASE kind {' '.join(cases)} END"

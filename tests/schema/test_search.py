@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from neo4j import Driver
 
-from cypher.search import escape_lucene, search_text
+from cypher.search import entity_filter, escape_lucene, lucene_query, search_text
 from tests.builders import Builder, build_zoo
 from tests.client import GraphQLClient
 from tests.conftest import clean
@@ -165,10 +165,15 @@ def test_bad_arguments_are_refused_naming_the_argument(world: World) -> None:
         assert error["message"].startswith(field), error
 
 
-def test_the_lucene_query_escapes_every_special_character() -> None:
+def test_the_lucene_query_escapes_every_special_character_and_keeps_to_the_callers_entities() -> None:
     assert escape_lucene('a:b+c-(d)"e*f?g\\h/i') == 'a\\:b\\+c\\-\\(d\\)\\"e\\*f\\?g\\\\h\\/i'
-    assert (
-        search_text("Zoo  classifier").lucene
-        == "+(zoo^3 OR zoo*^2 OR *zoo*) +(classifier^3 OR classifier*^2 OR *classifier*)"
+    assert lucene_query(search_text("Zoo  cl").words, ["name", "run_id"], ["zoo-team", "acme"]) == (
+        "+(name:(zoo^3 OR zoo*^2 OR *zoo*) OR run_id:(zoo^3 OR zoo*^2 OR *zoo*)) "
+        '+(name:(cl^3 OR cl*^2) OR run_id:(cl^3 OR cl*^2)) +entity:("zoo\\-team" OR "acme")'
     )
-    assert search_text("a:b OR (").lucene == "+(a^3 OR a*^2) +(b^3 OR b*^2) +(or^3 OR or*^2)"
+    assert lucene_query(search_text("a:b OR (").words, ["name"]) == (
+        "+(name:(a^3 OR a*^2)) +(name:(b^3 OR b*^2)) +(name:(or^3 OR or*^2))"
+    )
+    assert entity_filter({"superuser": True, "read": ["zoo-team"]}) is None
+    assert entity_filter({"superuser": False, "read": ["zoo-team"]}) == ["zoo-team"]
+    assert entity_filter({"superuser": False, "read": ["zoo-team", "---"]}) is None
