@@ -1,11 +1,14 @@
 """Search: collections, versions, runs and registries whose names start with or hold what the user typed.
 
 Candidates come from the full-text indexes of migration 0008 (a query built from the user's words, each
-escaped, so nothing the user types is read as Lucene syntax), an exact run id (`ENTITY/PROJECT/RUN_ID`), and
-a digest prefix (a range index). Each candidate is kept only when the caller may see it (`access.visible`),
-then ranked by how well its matched text fits the query: 3 the whole text, 2 its start, 1 a word or part of
-it. The order — rank, matched text, the object's type and key — is total and depends on nothing but the
-objects, so keyset cursors page it stably.
+escaped, so nothing the user types is read as Lucene syntax, and kept to the caller's entities), an exact run
+id (`ENTITY/PROJECT/RUN_ID`), and a digest prefix (a range index): at most `MAX_CANDIDATES` from each, the
+index's best by its own score (a whole word before a word's start before a part of one), so that a query
+matching half the graph costs no more than a thousand rows. Each candidate is kept only when the caller may
+see it (`access.visible`), then ranked by how well its matched text fits the query: 3 the whole text, 2 its
+start, 1 a word or part of it. The order — rank, matched text, the object's type and key — is total and
+depends on nothing but the objects, so keyset cursors page it stably (`totalCount` counts the hits among the
+candidates).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from cypher.selection import Field
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
 MAX_ENTITY_FILTER = 100
+MAX_CANDIDATES = 1000  # per way of finding: the index's best matches, so a one-letter query stays small
 INFIX_MIN_LENGTH = 3  # shorter words match whole words and word starts only: `*a*` would match nearly all
 DIGEST_PREFIX = re.compile(r"[0-9a-f]{6,64}")
 KINDS = ("COLLECTION", "VERSION", "RUN", "REGISTRY")
@@ -138,6 +142,7 @@ def _branches(kinds: tuple[str, ...], typed: SearchText, scope: Scope) -> list[s
     q = scope.param(typed.text)
     branches = []
     entities = entity_filter(scope.caller)
+    cap = scope.param(MAX_CANDIDATES)
     if typed.words and entities != []:
         queries: dict[str, str] = {}
 
@@ -145,7 +150,9 @@ def _branches(kinds: tuple[str, ...], typed: SearchText, scope: Scope) -> list[s
             if index not in queries:
                 fields, by_entity = INDEX_FIELDS[index]
                 queries[index] = scope.param(lucene_query(typed.words, fields, entities if by_entity else None))
-            return f"CALL db.index.fulltext.queryNodes('{index}', {queries[index]}) YIELD node AS {var}"
+            return (
+                f"CALL db.index.fulltext.queryNodes('{index}', {queries[index]}, {{limit: {cap}}}) YIELD node AS {var}"
+            )
 
         if "COLLECTION" in kinds:
             for label in ("ArtifactCollection", "RegistryCollection"):
@@ -186,6 +193,7 @@ def _branches(kinds: tuple[str, ...], typed: SearchText, scope: Scope) -> list[s
             f"MATCH (x:ArtifactVersion) WHERE x.digest STARTS WITH {q} AND {LIVE} "
             f"AND {visible('ArtifactVersion', FOUND)} "
             + _hit("ArtifactVersion", _rank(["x.digest"], q), "x.digest", "x.id")
+            + f" LIMIT {cap}"
         )
     return branches
 

@@ -18,7 +18,7 @@ from cypher.nodes import arrange_nodes, compile_nodes
 from cypher.paging import DEFAULT_PAGE_SIZE, DEFAULT_PAGE_SIZES, finish_page, page_request
 from cypher.printer import Limits
 from cypher.reads import compile_read
-from cypher.search import MAX_QUERY_LENGTH, compile_search
+from cypher.search import MAX_CANDIDATES, MAX_QUERY_LENGTH, compile_search
 from cypher.selection import Field
 from schema.context import Context, Info
 from schema.lineage import ClusterMemberConnection, Lineage, LineageDirection, LineagePath
@@ -300,7 +300,8 @@ class Query:
         description="Collections, versions (by alias or digest prefix), runs (by name or id) and registries the "
         "caller may see whose names hold every word of `query`, best first: the whole name, then its start, then "
         f"a word or part of one. `query` is plain text of 1 to {MAX_QUERY_LENGTH} characters (no search syntax); "
-        "`kinds` narrows what is searched (every kind when left out)."
+        "`kinds` narrows what is searched (every kind when left out). Each way of finding reads at most the index's "
+        f"best {MAX_CANDIDATES:,} matches, and totalCount counts the visible hits among them."
     )
     async def search(
         self,

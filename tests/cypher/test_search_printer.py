@@ -17,7 +17,7 @@ RANK = (
 )
 
 
-def test_runs_by_name_after_a_cursor_keep_to_the_callers_entities_in_the_index_and_in_the_rule() -> None:
+def test_runs_by_name_after_a_cursor_keep_to_the_callers_entities_and_the_indexs_best_matches() -> None:
     after = encode_cursor([2, "rural-feather-20", "Run:zoo-team/zoo/rf20"])
     [selection] = root_selections(
         schema._schema,
@@ -26,7 +26,7 @@ def test_runs_by_name_after_a_cursor_keep_to_the_callers_entities_in_the_index_a
     )
     statement = compile_search(selection, CALLER, Limits())
     assert statement.text == (
-        "CALL () { CALL db.index.fulltext.queryNodes('search_runs', $p1) YIELD node AS x "
+        "CALL () { CALL db.index.fulltext.queryNodes('search_runs', $p2, {limit: $p1}) YIELD node AS x "
         "WITH x WHERE ($caller.superuser OR x.entity IN $caller.read) "
         f"RETURN 'Run' AS kind, x, null AS r, null AS c, {RANK} AS rank, coalesce(x.name, x.run_id) AS text, "
         "x.id AS key } "
@@ -36,19 +36,20 @@ def test_runs_by_name_after_a_cursor_keep_to_the_callers_entities_in_the_index_a
         "kind: kind, x: x, r: r, c: c}) AS hits "
         "RETURN {total_count: size(hits), edges: COLLECT { UNWIND hits AS hit "
         "WITH hit.m AS m, hit.matched AS matched, hit.kind AS kind, hit.x AS x, hit.r AS r, hit.c AS c "
-        "WHERE ((m.rank < $p2) OR (m.rank = $p2 AND m.text > $p3) OR (m.rank = $p2 AND m.text = $p3 AND m.key > $p4)) "
-        "ORDER BY m.rank DESC, m.text ASC, m.key ASC LIMIT $p5 "
+        "WHERE ((m.rank < $p3) OR (m.rank = $p3 AND m.text > $p4) OR (m.rank = $p3 AND m.text = $p4 AND m.key > $p5)) "
+        "ORDER BY m.rank DESC, m.text ASC, m.key ASC LIMIT $p6 "
         "RETURN {cursor: [m.rank, m.text, m.key], matched: matched, "
         "node: CASE kind WHEN 'Run' THEN {__typename: 'Run', `ref`: x.id, `name`: x.name} END} }} AS result"
     )
     assert {name: value for name, value in statement.params.items() if name != "caller"} == {
         "p0": "rural f",
-        "p1": "+(name:(rural^3 OR rural*^2 OR *rural*) OR run_id:(rural^3 OR rural*^2 OR *rural*)) "
+        "p1": 1000,
+        "p2": "+(name:(rural^3 OR rural*^2 OR *rural*) OR run_id:(rural^3 OR rural*^2 OR *rural*)) "
         '+(name:(f^3 OR f*^2) OR run_id:(f^3 OR f*^2)) +entity:("zoo\\-team")',
-        "p2": 2,
-        "p3": "rural-feather-20",
-        "p4": "Run:zoo-team/zoo/rf20",
-        "p5": 3,
+        "p3": 2,
+        "p4": "rural-feather-20",
+        "p5": "Run:zoo-team/zoo/rf20",
+        "p6": 3,
     }
 
 
