@@ -1,6 +1,6 @@
 """Search: collections, versions, runs and registries whose names start with or hold what the user typed.
 
-Candidates come from the full-text indexes of migration 0008 (a query built from the user's words, each
+Candidates come from the full-text indexes of migration 0009 (a query built from the user's words, each
 escaped, so nothing the user types is read as Lucene syntax, and kept to the caller's entities), an exact run
 id (`ENTITY/PROJECT/RUN_ID`), and a digest prefix (a range index): at most `MAX_CANDIDATES` from each, the
 index's best by its own score (a whole word before a word's start before a part of one), so that a query
@@ -42,7 +42,7 @@ INDEX_FIELDS = {
     "search_registries": (("name",), True),
     "search_aliases": (("name",), False),
 }
-"""Each full-text index of migration 0008: the fields words are matched in, and whether it holds `entity`."""
+"""Each full-text index of migration 0009: the fields words are matched in, and whether it holds `entity`."""
 
 HIT = Vars("m")
 """A ranked hit read as a map: `m.rank`, `m.text` (the matched text, lower case) and `m.key`."""
