@@ -14,6 +14,10 @@ export interface GraphNode {
   root: boolean;
   deleted: boolean;
   state: RunState | null;
+  /** A run's job type, an artifact's type: what the text formats print beside the name. */
+  type: string | null;
+  /** A version's aliases, then its registry aliases as REGISTRY_COLLECTION:ALIAS. */
+  aliases: string[];
 }
 
 export interface GraphEdge {
@@ -50,6 +54,34 @@ function edgeLabel(edge: LineageEdge): string {
   return edge.created ? "LOGGED (created)" : "LOGGED";
 }
 
+type ArtifactNode = Extract<LineageNode, { __typename: "ArtifactVersion" }>;
+
+/** Registry aliases name their collection (`zoo-classifier:production`): the version's own aliases do not. */
+function registryAliases(node: ArtifactNode): string[] {
+  return node.links.flatMap((link) => {
+    const collection = link.ref.split("/").pop()?.split(":")[0] ?? link.ref;
+    return link.aliases.map((alias) => `${collection}:${alias}`);
+  });
+}
+
+function artifactNode(node: ArtifactNode, root: boolean): GraphNode {
+  const aliases = [...node.aliases, ...registryAliases(node)];
+  // A registry's own `latest` says little on a drawn node; the details and the text formats keep it.
+  const shown = [...node.aliases, ...registryAliases(node).filter((alias) => !alias.endsWith(":latest"))];
+  return {
+    id: node.id,
+    kind: "artifact",
+    title: `${node.collectionName}:${node.versionName}`,
+    subtitle: [node.type, ...shown].join(" · "),
+    ref: node.ref,
+    root,
+    deleted: node.deleted,
+    state: null,
+    type: node.type,
+    aliases,
+  };
+}
+
 export class LineageGraph {
   readonly nodes = new Map<string, GraphNode>();
   readonly edges = new Map<string, GraphEdge>();
@@ -62,10 +94,17 @@ export class LineageGraph {
 
   static from(answer: Lineage["lineage"]): LineageGraph {
     const graph = new LineageGraph(answer.root.id, answer.truncated);
-    for (const node of answer.nodes) graph.addNode(node);
-    for (const edge of answer.edges) graph.addEdge(edge);
-    for (const cluster of answer.clusters) graph.addCluster(cluster);
+    graph.merge(answer);
     return graph;
+  }
+
+  /** Adds another lineage answer (a node's neighbours, grown in place): what is new joins, what is known stays. */
+  merge(answer: Lineage["lineage"]): number {
+    const before = this.nodes.size;
+    for (const node of answer.nodes) this.addNode(node);
+    for (const edge of answer.edges) this.addEdge(edge);
+    for (const cluster of answer.clusters) if (!this.clusters.has(cluster.id)) this.addCluster(cluster);
+    return this.nodes.size - before;
   }
 
   addNode(node: LineageNode): GraphNode | null {
@@ -82,6 +121,8 @@ export class LineageGraph {
             root,
             deleted: false,
             state: null,
+            type: null,
+            aliases: [],
           }
         : node.__typename === "Run"
           ? {
@@ -93,17 +134,10 @@ export class LineageGraph {
               root,
               deleted: false,
               state: node.state,
+              type: node.jobType,
+              aliases: [],
             }
-          : {
-              id: node.id,
-              kind: "artifact",
-              title: `${node.collectionName}:${node.versionName}`,
-              subtitle: [node.type, ...node.aliases].join(" · "),
-              ref: node.ref,
-              root,
-              deleted: node.deleted,
-              state: null,
-            };
+          : artifactNode(node, root);
     this.nodes.set(added.id, added);
     return added;
   }
@@ -132,6 +166,8 @@ export class LineageGraph {
       root: false,
       deleted: false,
       state: null,
+      type: cluster.type ?? cluster.jobType,
+      aliases: [],
     });
     const inward = cluster.side === "UPSTREAM";
     const [source, target] = inward ? [cluster.id, cluster.parent] : [cluster.parent, cluster.id];

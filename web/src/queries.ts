@@ -28,7 +28,7 @@ import type {
   VersionChoiceFragment,
 } from "./generated/graphql";
 
-export type { RunState } from "./generated/graphql";
+export type { ArtifactDetailsQuery, RunState } from "./generated/graphql";
 export type Direction = LineageDirection;
 export type Home = HomeQuery;
 export type CollectionSummary = ArtifactCollectionSummaryFragment | RegistryCollectionSummaryFragment;
@@ -217,6 +217,10 @@ const LINEAGE_FRAGMENTS = /* GraphQL */ `
       type
       aliases
       deleted
+      links {
+        ref
+        aliases
+      }
     }
     ... on RedactedNode {
       id
@@ -339,7 +343,7 @@ export const RUN_DETAILS = query<RunDetailsQuery, RunDetailsQueryVariables>(/* G
 `);
 
 export const ARTIFACT_DETAILS = query<ArtifactDetailsQuery, ArtifactDetailsQueryVariables>(/* GraphQL */ `
-  query ArtifactDetails($ref: String!) {
+  query ArtifactDetails($ref: String!, $files: Boolean!) {
     artifact(ref: $ref) {
       id
       ref
@@ -361,6 +365,11 @@ export const ARTIFACT_DETAILS = query<ArtifactDetailsQuery, ArtifactDetailsQuery
       links {
         ref
         aliases
+      }
+      files @include(if: $files) {
+        path
+        digest
+        size
       }
     }
   }

@@ -71,7 +71,7 @@ export type RegistryCollectionQueryVariables = Exact<{
 
 export type RegistryCollectionQuery = { registryCollection: { ref: string, name: string, registry: string, type: string | null, description: string | null, versions: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { ref: string, version: number, versionName: string, aliases: Array<string>, artifact: { ref: string } } }> } } };
 
-type LineageNodeFields_ArtifactVersion_Fragment = { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string };
+type LineageNodeFields_ArtifactVersion_Fragment = { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string, links: Array<{ ref: string, aliases: Array<string> }> };
 
 type LineageNodeFields_RedactedNode_Fragment = { __typename: 'RedactedNode', id: string, kind: LineageNodeKind };
 
@@ -99,7 +99,7 @@ export type LineageQuery = { lineage: { truncated: boolean, root:
       | { id: string }
       | { id: string }
     , nodes: Array<
-      | { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string }
+      | { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string, links: Array<{ ref: string, aliases: Array<string> }> }
       | { __typename: 'RedactedNode', id: string, kind: LineageNodeKind }
       | { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null }
     >, edges: Array<{ kind: LineageEdgeKind, from: string, to: string, alias: string | null, created: boolean | null }>, clusters: Array<{ id: string, parent: string, side: LineageDirection, kind: LineageNodeKind, edgeKind: LineageEdgeKind, count: number, jobType: string | null, collection: string | null, type: string | null }> } };
@@ -117,7 +117,7 @@ export type ClusterPageQueryVariables = Exact<{
 
 
 export type ClusterPageQuery = { lineageCluster: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node:
-        | { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string }
+        | { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string, links: Array<{ ref: string, aliases: Array<string> }> }
         | { __typename: 'RedactedNode', id: string, kind: LineageNodeKind }
         | { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null }
       , edge: { kind: LineageEdgeKind, from: string, to: string, alias: string | null, created: boolean | null } }> } };
@@ -131,10 +131,11 @@ export type RunDetailsQuery = { run: { id: string, ref: string, runId: string, e
 
 export type ArtifactDetailsQueryVariables = Exact<{
   ref: string;
+  files: boolean;
 }>;
 
 
-export type ArtifactDetailsQuery = { artifact: { id: string, ref: string, name: string, versionName: string, type: string, createdAt: string, aliases: Array<string>, digest: string, size: number, fileCount: number, metadata: unknown, description: string | null, deleted: boolean, createdBy: { ref: string, name: string | null } | null, links: Array<{ ref: string, aliases: Array<string> }> } };
+export type ArtifactDetailsQuery = { artifact: { id: string, ref: string, name: string, versionName: string, type: string, createdAt: string, aliases: Array<string>, digest: string, size: number, fileCount: number, metadata: unknown, description: string | null, deleted: boolean, createdBy: { ref: string, name: string | null } | null, links: Array<{ ref: string, aliases: Array<string> }>, files?: Array<{ path: string, digest: string, size: number }> } };
 
 export type SearchQueryVariables = Exact<{
   query: string;
