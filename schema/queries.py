@@ -213,7 +213,7 @@ class Query:
     async def run(self, info: Info, id: strawberry.ID) -> Run:
         return await resolve_root(info)
 
-    @strawberry.field(description="Runs of a project, newest first; filter by state and job type.")
+    @strawberry.field(description="Runs of a project, newest first; filter by state, job type and group.")
     async def runs(
         self,
         info: Info,
@@ -221,6 +221,7 @@ class Query:
         project: str,
         state: RunState | None = None,
         job_type: str | None = None,
+        group: str | None = None,
         first: First = None,
         after: After = None,
         last: Last = None,

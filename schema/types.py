@@ -148,12 +148,13 @@ class Project(Node, DictBacked):
     ) -> Connection[ArtifactCollection]:
         return page(self, info, first=first, after=after, last=last, before=before)
 
-    @strawberry.field(description="Runs, newest first; filter by state and job type.")
+    @strawberry.field(description="Runs, newest first; filter by state, job type and group.")
     def runs(
         self,
         info: Info[Any, Any],
         state: RunState | None = None,
         job_type: str | None = None,
+        group: str | None = None,
         first: First = None,
         after: After = None,
         last: Last = None,

@@ -338,6 +338,8 @@ def test_runs_whose_lineage_goes_on_are_drawn_and_clusters_follow_the_run_group(
     ]
     members = api.query(MEMBERS, id=edge["clusters"][1]["id"])["lineageCluster"]
     assert members["totalCount"] == 7 and "real" in {e["node"]["name"] for e in members["edges"]}
+    sweep_runs = api.query('{ runs(entity: "zoo-team", project: "zoo", group: "s-42") { totalCount } }')["runs"]
+    assert sweep_runs == {"totalCount": 8}
 
 
 def test_a_run_group_is_a_name_refused_naming_its_field(api: GraphQLClient) -> None:
