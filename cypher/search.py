@@ -2,9 +2,10 @@
 
 Candidates come from the full-text indexes of migration 0009 (a query built from the user's words, each
 escaped, so nothing the user types is read as Lucene syntax, and kept to the caller's entities), an exact run
-id (`ENTITY/PROJECT/RUN_ID`), and a digest prefix (a range index): at most `MAX_CANDIDATES` from each, the
-index's best by its own score (a whole word before a word's start before a part of one), so that a query
-matching half the graph costs no more than a thousand rows. Each candidate is kept only when the caller may
+id (`ENTITY/PROJECT/RUN_ID`), a version's full reference (`ENTITY/PROJECT/NAME:vN|ALIAS`, registry references
+too), and a digest prefix (a range index): at most `MAX_CANDIDATES` from each, the index's best by its own
+score (a whole word before a word's start before a part of one), so that a query matching half the graph
+costs no more than a thousand rows. Each candidate is kept only when the caller may
 see it (`access.visible`), then ranked by how well its matched text fits the query: 3 the whole text, 2 its
 start, 1 a word or part of it. The order — rank, matched text, the object's type and key — is total and
 depends on nothing but the objects, so keyset cursors page it stably (`totalCount` counts the hits among the
@@ -21,8 +22,11 @@ from typing import Any
 from cypher.access import visible
 from cypher.errors import InvalidInput
 from cypher.executor import Statement
+from cypher.model import version_ref
 from cypher.paging import cursor_entry, decode_cursor, keyset, order_by, page_request, where
 from cypher.printer import Limits, Scope, project
+from cypher.reads import match_version
+from cypher.refs import parse_artifact_ref
 from cypher.rules import Order, Sort, SortKind, Vars
 from cypher.selection import Field
 
@@ -188,6 +192,13 @@ def _branches(kinds: tuple[str, ...], typed: SearchText, scope: Scope) -> list[s
             f"MATCH (x:Run {{id: {scope.param(typed.typed)}}}) WHERE {visible('Run', FOUND)} "
             + _hit("Run", "3", "x.id", "x.id")
         )
+    if "VERSION" in kinds and ":" in typed.typed and "/" in typed.typed:
+        try:
+            ref = parse_artifact_ref(typed.typed, "query")
+        except InvalidInput:
+            ref = None  # not a reference: the words above are what was meant
+        if ref is not None:
+            branches.append(f"{match_version(ref, scope)} " + _hit("ArtifactVersion", "3", version_ref(FOUND), "x.id"))
     if "VERSION" in kinds and DIGEST_PREFIX.fullmatch(typed.text):
         branches.append(
             f"MATCH (x:ArtifactVersion) WHERE x.digest STARTS WITH {q} AND {LIVE} "

@@ -423,9 +423,9 @@ SearchResult = Annotated[
     ArtifactCollection | RegistryCollection | ArtifactVersion | RegistryVersion | Run | Registry,
     strawberry.union(
         "SearchResult",
-        description="What search finds: a collection (of a project or a registry), a version (by alias or digest "
-        "prefix; by a registry alias, the registry's version), a run (by name, short id or ENTITY/PROJECT/RUN_ID) "
-        "or a registry.",
+        description="What search finds: a collection (of a project or a registry), a version (by alias, digest "
+        "prefix or reference; by a registry alias, the registry's version), a run (by name, short id or "
+        "ENTITY/PROJECT/RUN_ID) or a registry.",
     ),
 ]
 

@@ -86,11 +86,18 @@ def test_a_name_is_found_by_its_start_a_word_or_a_part_ranked_whole_then_start_t
     assert found(world.bob, "mod", kinds=["REGISTRY"]) == [("Registry", "zoo-team/model", "model")]
 
 
-def test_a_version_is_found_by_alias_and_by_digest_prefix(world: World) -> None:
+def test_a_version_is_found_by_alias_by_reference_and_by_digest_prefix(world: World) -> None:
     assert found(world.bob, "production") == [
         ("RegistryVersion", "zoo-team/registry-model/zoo-classifier:v0", "production")
     ]
     assert found(world.bob, "best", kinds=["VERSION"]) == [("ArtifactVersion", "zoo-team/zoo/zoo-ylbchv20:v0", "best")]
+    assert found(world.bob, "zoo-team/zoo/split_zoo_dataset:v4") == [
+        ("ArtifactVersion", "zoo-team/zoo/split_zoo_dataset:v4", "zoo-team/zoo/split_zoo_dataset:v4")
+    ]
+    assert found(world.bob, "zoo-team/registry-model/zoo-classifier:production", kinds=["VERSION"]) == [
+        ("ArtifactVersion", "zoo-team/zoo/zoo-ylbchv20:v0", "zoo-team/zoo/zoo-ylbchv20:v0")
+    ]
+    assert found(world.bob, "acme/vision/zoo-s3cr3t-data:v0") == []
     digest = world.bob.query('{ artifact(ref: "zoo-team/zoo/split_zoo_dataset:v4") { digest } }')["artifact"]["digest"]
     assert found(world.bob, digest[:8].upper(), kinds=["VERSION"]) == [
         ("ArtifactVersion", "zoo-team/zoo/split_zoo_dataset:v4", digest)
