@@ -92,6 +92,7 @@ export async function runDetails(id: string, actions: DetailActions, signal: Abo
       ["Name", run.name],
       ["State", el("span", { class: `state state-${run.state.toLowerCase()}` }, titleCase(run.state))],
       ["Job type", run.jobType],
+      ["Group", run.group],
       ["Created", timeElement(run.createdAt)],
       ["Finished", timeElement(run.finishedAt)],
       ["User", run.user],
@@ -221,6 +222,7 @@ export function clusterDetails(state: ClusterState, more: () => void): HTMLEleme
     facts([
       ["Members", `${state.loaded} of ${cluster.count} shown`],
       ["Kind", cluster.kind === "RUN" ? "runs" : "artifact versions"],
+      ["Group", cluster.group],
       ["Job type", cluster.jobType],
       ["Collection", cluster.collection],
       ["Type", cluster.type],

@@ -18,6 +18,8 @@ export interface GraphNode {
   type: string | null;
   /** A version's aliases, then its registry aliases as REGISTRY_COLLECTION:ALIAS. */
   aliases: string[];
+  /** What the text formats print of the node, line by line (the README's "Lineage as text"). */
+  lines: string[];
 }
 
 export interface GraphEdge {
@@ -26,6 +28,8 @@ export interface GraphEdge {
   target: string;
   kind: LineageEdge["kind"];
   label: string;
+  /** The alias a run used the version by. */
+  alias: string | null;
 }
 
 export interface ClusterState {
@@ -38,15 +42,9 @@ export interface ClusterState {
 
 export const CLUSTER_PAGE_SIZE = 50;
 
+/** The server's description ("300 runs of group s-42, job type train"), its count what is left to show. */
 function clusterLabel(cluster: LineageCluster, loaded: number): string {
-  const remaining = cluster.count - loaded;
-  const more = loaded > 0 ? " more" : "";
-  if (cluster.kind === "RUN") {
-    const job = cluster.jobType ? `${cluster.jobType} ` : "";
-    return `${remaining}${more} ${job}run${remaining === 1 ? "" : "s"}`;
-  }
-  const collection = cluster.collection?.split("/").pop() ?? "a collection";
-  return `${remaining}${more} version${remaining === 1 ? "" : "s"} of ${collection}`;
+  return loaded > 0 ? cluster.description.replace(/^\d+/, `${cluster.count - loaded} more`) : cluster.description;
 }
 
 function edgeLabel(edge: LineageEdge): string {
@@ -79,6 +77,12 @@ function artifactNode(node: ArtifactNode, root: boolean): GraphNode {
     state: null,
     type: node.type,
     aliases,
+    lines: [
+      node.ref,
+      `${node.type}${node.deleted ? ", deleted" : ""}`,
+      ...(node.aliases.length ? [`aliases: ${node.aliases.join(", ")}`] : []),
+      ...node.links.map((link) => `registry: ${link.ref}${link.aliases.length ? ` (${link.aliases.join(", ")})` : ""}`),
+    ],
   };
 }
 
@@ -123,6 +127,7 @@ export class LineageGraph {
             state: null,
             type: null,
             aliases: [],
+            lines: [node.kind === "RUN" ? "hidden run" : "hidden artifact version"],
           }
         : node.__typename === "Run"
           ? {
@@ -136,6 +141,11 @@ export class LineageGraph {
               state: node.state,
               type: node.jobType,
               aliases: [],
+              lines: [
+                node.name ?? node.runId,
+                `${node.jobType ?? "run"}, ${node.state.toLowerCase()}`,
+                ...(node.group ? [`group ${node.group}`] : []),
+              ],
             }
           : artifactNode(node, root);
     this.nodes.set(added.id, added);
@@ -145,7 +155,14 @@ export class LineageGraph {
   addEdge(edge: LineageEdge): void {
     const id = `${edge.from}->${edge.to}`;
     if (!this.edges.has(id))
-      this.edges.set(id, { id, source: edge.from, target: edge.to, kind: edge.kind, label: edgeLabel(edge) });
+      this.edges.set(id, {
+        id,
+        source: edge.from,
+        target: edge.to,
+        kind: edge.kind,
+        label: edgeLabel(edge),
+        alias: edge.alias ?? null,
+      });
   }
 
   private addCluster(cluster: LineageCluster): void {
@@ -168,11 +185,13 @@ export class LineageGraph {
       state: null,
       type: cluster.type ?? cluster.jobType,
       aliases: [],
+      lines: [cluster.description],
     });
     const inward = cluster.side === "UPSTREAM";
     const [source, target] = inward ? [cluster.id, cluster.parent] : [cluster.parent, cluster.id];
     const id = `${source}->${target}`;
-    this.edges.set(id, { id, source, target, kind: cluster.edgeKind, label: `${cluster.edgeKind} ×${cluster.count}` });
+    const label = `${cluster.edgeKind} ×${cluster.count}`;
+    this.edges.set(id, { id, source, target, kind: cluster.edgeKind, label, alias: null });
   }
 
   /** Adds a page of a cluster's members; the cluster node stays while members are left to show. */

@@ -208,6 +208,7 @@ const LINEAGE_FRAGMENTS = /* GraphQL */ `
       name
       state
       jobType
+      group
     }
     ... on ArtifactVersion {
       id
@@ -263,8 +264,10 @@ export const LINEAGE = query<LineageQuery, LineageQueryVariables>(/* GraphQL */ 
         edgeKind
         count
         jobType
+        group
         collection
         type
+        description
       }
       truncated
     }
@@ -314,6 +317,7 @@ export const RUN_DETAILS = query<RunDetailsQuery, RunDetailsQueryVariables>(/* G
       name
       state
       jobType
+      group
       createdAt
       finishedAt
       user

@@ -75,7 +75,7 @@ type LineageNodeFields_ArtifactVersion_Fragment = { __typename: 'ArtifactVersion
 
 type LineageNodeFields_RedactedNode_Fragment = { __typename: 'RedactedNode', id: string, kind: LineageNodeKind };
 
-type LineageNodeFields_Run_Fragment = { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null };
+type LineageNodeFields_Run_Fragment = { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null, group: string | null };
 
 export type LineageNodeFieldsFragment =
   | LineageNodeFields_ArtifactVersion_Fragment
@@ -101,8 +101,8 @@ export type LineageQuery = { lineage: { truncated: boolean, root:
     , nodes: Array<
       | { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string, links: Array<{ ref: string, aliases: Array<string> }> }
       | { __typename: 'RedactedNode', id: string, kind: LineageNodeKind }
-      | { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null }
-    >, edges: Array<{ kind: LineageEdgeKind, from: string, to: string, alias: string | null, created: boolean | null }>, clusters: Array<{ id: string, parent: string, side: LineageDirection, kind: LineageNodeKind, edgeKind: LineageEdgeKind, count: number, jobType: string | null, collection: string | null, type: string | null }> } };
+      | { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null, group: string | null }
+    >, edges: Array<{ kind: LineageEdgeKind, from: string, to: string, alias: string | null, created: boolean | null }>, clusters: Array<{ id: string, parent: string, side: LineageDirection, kind: LineageNodeKind, edgeKind: LineageEdgeKind, count: number, jobType: string | null, group: string | null, collection: string | null, type: string | null, description: string }> } };
 
 export type LimitsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -119,7 +119,7 @@ export type ClusterPageQueryVariables = Exact<{
 export type ClusterPageQuery = { lineageCluster: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node:
         | { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string, links: Array<{ ref: string, aliases: Array<string> }> }
         | { __typename: 'RedactedNode', id: string, kind: LineageNodeKind }
-        | { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null }
+        | { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null, group: string | null }
       , edge: { kind: LineageEdgeKind, from: string, to: string, alias: string | null, created: boolean | null } }> } };
 
 export type RunDetailsQueryVariables = Exact<{
@@ -127,7 +127,7 @@ export type RunDetailsQueryVariables = Exact<{
 }>;
 
 
-export type RunDetailsQuery = { run: { id: string, ref: string, runId: string, entity: string, project: string, name: string | null, state: RunState, jobType: string | null, createdAt: string, finishedAt: string | null, user: string | null, tags: Array<string>, inputs: { totalCount: number, edges: Array<{ alias: string | null, node: { ref: string, type: string } }> }, outputs: { totalCount: number, edges: Array<{ created: boolean, node: { ref: string, type: string } }> } } };
+export type RunDetailsQuery = { run: { id: string, ref: string, runId: string, entity: string, project: string, name: string | null, state: RunState, jobType: string | null, group: string | null, createdAt: string, finishedAt: string | null, user: string | null, tags: Array<string>, inputs: { totalCount: number, edges: Array<{ alias: string | null, node: { ref: string, type: string } }> }, outputs: { totalCount: number, edges: Array<{ created: boolean, node: { ref: string, type: string } }> } } };
 
 export type ArtifactDetailsQueryVariables = Exact<{
   ref: string;
