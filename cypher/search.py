@@ -3,13 +3,14 @@
 Candidates come from the full-text indexes of migration 0009 (a query built from the user's words, each
 escaped, so nothing the user types is read as Lucene syntax, and kept to the caller's entities), an exact run
 id (`ENTITY/PROJECT/RUN_ID`), a version's full reference (`ENTITY/PROJECT/NAME:vN|ALIAS`, registry references
-too), and a digest prefix (a range index): at most `MAX_CANDIDATES` from each, the index's best by its own
-score (a whole word before a word's start before a part of one), so that a query matching half the graph
-costs no more than a thousand rows. Each candidate is kept only when the caller may
-see it (`access.visible`), then ranked by how well its matched text fits the query: 3 the whole text, 2 its
-start, 1 a word or part of it. The order — rank, matched text, the object's type and key — is total and
-depends on nothing but the objects, so keyset cursors page it stably (`totalCount` counts the hits among the
-candidates).
+too), and a digest prefix (a range index). Each candidate is kept only when the caller may see it
+(`access.visible`), and each way of finding keeps at most `MAX_CANDIDATES` of those it may see, the index's
+best by its own score (a whole word before a word's start before a part of one), so that a query matching
+half the graph collects no more than a thousand rows; the cap counts only visible hits, so another tenant's
+objects never change what the caller gets. The hits are ranked by how well their matched text fits the
+query: 3 the whole text, 2 its start, 1 a word or part of it. The order — rank, matched text, the object's
+type and key — is total and depends on nothing but the objects, so keyset cursors page it stably
+(`totalCount` counts the hits among the candidates).
 """
 
 from __future__ import annotations
@@ -132,10 +133,13 @@ def _rank(texts: Sequence[str], q: str) -> str:
     return f"CASE WHEN {whole} THEN 3 WHEN {start} THEN 2 ELSE 1 END"
 
 
-def _hit(kind: str, rank: str, text: str, key: str, entry: Vars = FOUND) -> str:
+def _hit(kind: str, rank: str, text: str, key: str, cap: str | None = None, entry: Vars = FOUND) -> str:
+    """A branch's hits; with `cap`, at most that many, counted after the visibility check (so what the caller
+    may not see never takes a place)."""
     r = entry.link or "null"
     c = entry.collection or "null"
-    return f"RETURN '{kind}' AS kind, x, {r} AS r, {c} AS c, {rank} AS rank, {text} AS text, {key} AS key"
+    limit = f" LIMIT {cap}" if cap is not None else ""
+    return f"RETURN '{kind}' AS kind, x, {r} AS r, {c} AS c, {rank} AS rank, {text} AS text, {key} AS key{limit}"
 
 
 LIVE = "x.version >= 0 AND x.state <> 'deleted'"
@@ -154,38 +158,36 @@ def _branches(kinds: tuple[str, ...], typed: SearchText, scope: Scope) -> list[s
             if index not in queries:
                 fields, by_entity = INDEX_FIELDS[index]
                 queries[index] = scope.param(lucene_query(typed.words, fields, entities if by_entity else None))
-            return (
-                f"CALL db.index.fulltext.queryNodes('{index}', {queries[index]}, {{limit: {cap}}}) YIELD node AS {var}"
-            )
+            return f"CALL db.index.fulltext.queryNodes('{index}', {queries[index]}) YIELD node AS {var}"
 
         if "COLLECTION" in kinds:
             for label in ("ArtifactCollection", "RegistryCollection"):
                 branches.append(
                     f"{fulltext('search_collections')} WITH x WHERE x:{label} AND {visible(label, FOUND)} "
-                    + _hit(label, _rank(["x.name"], q), "x.name", "x.id")
+                    + _hit(label, _rank(["x.name"], q), "x.name", "x.id", cap)
                 )
         if "VERSION" in kinds:
             alias_rank = _rank(["a.name"], q)
             branches.append(
                 f"{fulltext('search_aliases', 'a')} MATCH (a)-[:POINTS_TO]->(x:ArtifactVersion) "
                 f"WHERE x.collection_id = a.collection_id AND {LIVE} AND {visible('ArtifactVersion', FOUND)} "
-                + _hit("ArtifactVersion", alias_rank, "a.name", "x.id")
+                + _hit("ArtifactVersion", alias_rank, "a.name", "x.id", cap)
             )
             branches.append(
                 f"{fulltext('search_aliases', 'a')} MATCH (a)-[:POINTS_TO]->(x:ArtifactVersion)"
                 "<-[r:LINKS]-(c:RegistryCollection) "
                 f"WHERE c.id = a.collection_id AND {visible('RegistryVersion', REGISTRY_ENTRY)} "
-                + _hit("RegistryVersion", alias_rank, "a.name", "c.id + '/' + x.id", REGISTRY_ENTRY)
+                + _hit("RegistryVersion", alias_rank, "a.name", "c.id + '/' + x.id", cap, REGISTRY_ENTRY)
             )
         if "RUN" in kinds:
             branches.append(
                 f"{fulltext('search_runs')} WITH x WHERE {visible('Run', FOUND)} "
-                + _hit("Run", _rank(["x.name", "x.run_id"], q), "coalesce(x.name, x.run_id)", "x.id")
+                + _hit("Run", _rank(["x.name", "x.run_id"], q), "coalesce(x.name, x.run_id)", "x.id", cap)
             )
         if "REGISTRY" in kinds:
             branches.append(
                 f"{fulltext('search_registries')} WITH x WHERE {visible('Registry', FOUND)} "
-                + _hit("Registry", _rank(["x.name"], q), "x.name", "x.id")
+                + _hit("Registry", _rank(["x.name"], q), "x.name", "x.id", cap)
             )
     if "RUN" in kinds and "/" in typed.text:
         branches.append(
@@ -203,8 +205,7 @@ def _branches(kinds: tuple[str, ...], typed: SearchText, scope: Scope) -> list[s
         branches.append(
             f"MATCH (x:ArtifactVersion) WHERE x.digest STARTS WITH {q} AND {LIVE} "
             f"AND {visible('ArtifactVersion', FOUND)} "
-            + _hit("ArtifactVersion", _rank(["x.digest"], q), "x.digest", "x.id")
-            + f" LIMIT {cap}"
+            + _hit("ArtifactVersion", _rank(["x.digest"], q), "x.digest", "x.id", cap)
         )
     return branches
 

@@ -17,7 +17,7 @@ RANK = (
 )
 
 
-def test_runs_by_name_after_a_cursor_keep_to_the_callers_entities_and_the_indexs_best_matches() -> None:
+def test_runs_by_name_after_a_cursor_keep_to_the_callers_entities_and_their_best_visible_matches() -> None:
     after = encode_cursor([2, "rural-feather-20", "Run:zoo-team/zoo/rf20"])
     [selection] = root_selections(
         schema._schema,
@@ -26,10 +26,10 @@ def test_runs_by_name_after_a_cursor_keep_to_the_callers_entities_and_the_indexs
     )
     statement = compile_search(selection, CALLER, Limits())
     assert statement.text == (
-        "CALL () { CALL db.index.fulltext.queryNodes('search_runs', $p2, {limit: $p1}) YIELD node AS x "
+        "CALL () { CALL db.index.fulltext.queryNodes('search_runs', $p2) YIELD node AS x "
         "WITH x WHERE ($caller.superuser OR x.entity IN $caller.read) "
         f"RETURN 'Run' AS kind, x, null AS r, null AS c, {RANK} AS rank, coalesce(x.name, x.run_id) AS text, "
-        "x.id AS key } "
+        "x.id AS key LIMIT $p1 } "
         "WITH kind, key, x, r, c, rank, text ORDER BY rank DESC, text "
         "WITH kind, key, x, r, c, max(rank) AS rank, head(collect(text)) AS matched "
         "WITH collect({m: {rank: rank, text: toLower(matched), key: kind + ':' + key}, matched: matched, "

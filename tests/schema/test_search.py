@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from neo4j import Driver
 
-from cypher.search import entity_filter, escape_lucene, lucene_query, search_text
+from cypher.search import MAX_CANDIDATES, entity_filter, escape_lucene, lucene_query, search_text
 from tests.builders import Builder, build_zoo
 from tests.client import GraphQLClient
 from tests.conftest import clean
@@ -165,6 +166,8 @@ def test_bad_arguments_are_refused_naming_the_argument(world: World) -> None:
         ({"q": "zoo", "first": -1}, "first"),
         ({"q": "zoo", "first": 100_000}, "first"),
         ({"q": "zoo", "after": "not-a-cursor"}, "after"),
+        # A cursor JSON lets through but no Unicode text holds: a lone surrogate.
+        ({"q": "zoo", "after": base64.urlsafe_b64encode(b'[3, "\\ud800", "y"]').decode()}, "after"),
         ({"q": "zoo", "kinds": []}, "kinds"),
     ):
         error = world.bob.error(SEARCH, **variables)
@@ -184,3 +187,27 @@ def test_the_lucene_query_escapes_every_special_character_and_keeps_to_the_calle
     assert entity_filter({"superuser": True, "read": ["zoo-team"]}) is None
     assert entity_filter({"superuser": False, "read": ["zoo-team"]}) == ["zoo-team"]
     assert entity_filter({"superuser": False, "read": ["zoo-team", "---"]}) is None
+
+
+RECORD = "mutation($runs: [RecordRunInput!]!) { recordRuns(runs: $runs) { runs } }"
+
+
+def test_what_the_caller_may_not_see_takes_no_place_among_the_candidates(world: World) -> None:
+    """Each way of finding keeps its best MAX_CANDIDATES hits the caller may see: a hidden match of another
+    tenant neither changes totalCount nor pushes out one of the caller's (found by a hostile review: capping
+    the index's matches before the visibility check let a tenant count another's names). Last in the file:
+    it adds 1,010 runs to the shared graph."""
+    for start in (0, 500):
+        runs = [{"entity": "zoo-team", "project": "zoo", "runId": f"zzprobezz{n}"} for n in range(start, start + 500)]
+        world.admin.query(RECORD, runs=runs)
+    world.admin.query(
+        RECORD, runs=[{"entity": "zoo-team", "project": "zoo", "runId": f"zzprobezz{n}"} for n in range(1000, 1010)]
+    )
+    before = world.bob.query(SEARCH, q="probe", kinds=["RUN"], first=3)["search"]
+    # An entity whose name holds bob's (zoo-team): the index's entity pre-filter cannot tell them apart.
+    world.admin.query(ADD_MEMBER, e="zoo-team-lab", u="ana", r="ADMIN")
+    world.admin.query(RECORD, runs=[{"entity": "zoo-team-lab", "project": "p", "runId": "probe"}])
+    after = world.bob.query(SEARCH, q="probe", kinds=["RUN"], first=3)["search"]
+    assert before["totalCount"] == after["totalCount"] == MAX_CANDIDATES
+    assert len(after["edges"]) == 3
+    assert all(edge["node"]["ref"].startswith("zoo-team/zoo/zzprobezz") for edge in after["edges"])
