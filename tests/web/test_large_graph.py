@@ -3,7 +3,6 @@ is kept as a test output (bench/page.py measures layout and first paint; nothing
 
 from __future__ import annotations
 
-import itertools
 import statistics
 
 import pytest
@@ -12,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from bench.graphs import hub
 from bench.loader import load
+from bench.page import VIEW, frame_intervals
 from tests.conftest import clean
 from tests.web.conftest import VIEWPORTS, record
 
@@ -19,18 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.shared_graph]
 
 # One dataset, 400 training runs using it, 4 models each: 2,001 nodes within 2 hops downstream, one more than the
 # page asks for.
-VIEW = "depth=2&direction=DOWNSTREAM&cluster=1000"
 NODES = 2000
-
-FRAME_RECORDER = """() => {
-  window.frameTimes = [];
-  window.recording = true;
-  const tick = (now) => {
-    window.frameTimes.push(now);
-    if (window.recording) requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -51,24 +40,6 @@ def open_view(page: Page, ref: str) -> dict[str, float]:
         "edges": float(graph.get_attribute("data-edges") or 0),
         "layout_ms": float(graph.get_attribute("data-layout-ms") or 0),
     }
-
-
-def frame_intervals(page: Page) -> list[float]:
-    """Pans and zooms with the wheel and a drag, as a user would; returns the intervals between painted frames."""
-    box = page.locator("#graph").bounding_box()
-    assert box is not None
-    centre_x, centre_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(centre_x, centre_y)
-    page.evaluate(FRAME_RECORDER)
-    for step in range(12):
-        page.mouse.wheel(0, -120 if step < 6 else 120)
-        page.wait_for_timeout(30)
-    page.mouse.down()
-    for step in range(30):
-        page.mouse.move(centre_x - step * 12, centre_y - step * 6)
-    page.mouse.up()
-    times: list[float] = page.evaluate("window.recording = false; window.frameTimes")
-    return [later - earlier for earlier, later in itertools.pairwise(times)]
 
 
 @pytest.mark.parametrize("viewport", [VIEWPORTS["laptop"]], ids=["laptop"])
