@@ -53,7 +53,6 @@ class RunInput:
     run_id: str
     name: str
     job_type: str | None
-    group: str | None
     config: Mapping[str, Any]
     tags: Sequence[str]
     notes: str | None
@@ -94,13 +93,12 @@ class _Group:
 
 @dataclass
 class _Logged:
-    """What the logs into one collection did: each digest's version, which digests made new versions, how
-    many LOGGED edges they name and which of those are new ([run id, version id])."""
+    """What the logs into one collection did: each digest's version, which digests made new versions, and how
+    many LOGGED edges they name."""
 
     ids: dict[str, str]
     created: list[str]
     edges: int
-    added: list[list[str]]
 
 
 def check_batch(runs: Sequence[RunInput]) -> None:
@@ -118,14 +116,11 @@ async def record_runs(writer: Writer, runs: Sequence[RunInput]) -> BatchCounts:
         writer.member_of(run.entity, f"{run.where}.entity")
     await writer.run("record_runs", runs=[_run_row(run) for run in runs])
     counts = BatchCounts(runs=len(runs))
-    added: list[list[str]] = []
     for group in _groups(runs):
         logged = await _record_logs(writer, group)
         counts.logged += logged.edges
         counts.created += len(logged.created)
-        added += logged.added
-    counts.used, used = await _record_uses(writer, runs)
-    await _mark_onward(writer, added + used)
+    counts.used = await _record_uses(writer, runs)
     return counts
 
 
@@ -140,7 +135,6 @@ async def log_artifact(writer: Writer, run_id: str, log: LogInput) -> tuple[Root
     entity, project, _ = run_id.split("/", 2)
     writer.member_of(entity, f"{log.where}.runId")
     logged = await _record_logs(writer, _Group(entity, project, log.name, log.type, log.type_field, [(run_id, log)]))
-    await _mark_onward(writer, logged.added)
     digest = log.manifest.digest
     return by_id("ArtifactVersion", logged.ids[digest]), digest in logged.created
 
@@ -152,7 +146,6 @@ async def use_artifact(writer: Writer, run_id: str, ref: ArtifactRef) -> Root:
     rows = await writer.run("record_uses", uses=[_use_row(run_id, version["id"], ref)])
     if not rows[0]["used"]:
         raise NotFound(f"no run has id {run_id!r}", field="runId")
-    await _mark_onward(writer, rows[0]["added"])
     return by_id("ArtifactVersion", version["id"])
 
 
@@ -164,7 +157,6 @@ def _run_row(run: RunInput) -> dict[str, Any]:
         "project": run.project,
         "name": run.name,
         "job_type": run.job_type,
-        "group": run.group,
         "config": json.dumps(run.config),
         "tags": list(run.tags),
         "notes": run.notes,
@@ -176,14 +168,7 @@ def _use_row(run_id: str, version_id: str, ref: ArtifactRef) -> dict[str, Any]:
     return {"run_id": run_id, "version_id": version_id, "alias": ref.alias}
 
 
-async def _mark_onward(writer: Writer, edges: list[list[str]]) -> None:
-    """Keep the onward marks (mark_onward.cypher) after these new edges [start id, end id]."""
-    if edges:
-        await writer.run("mark_onward", edges=edges)
-
-
-async def _record_uses(writer: Writer, runs: Sequence[RunInput]) -> tuple[int, list[list[str]]]:
-    """Record every use of the batch; how many uses it names, and the edges that are new."""
+async def _record_uses(writer: Writer, runs: Sequence[RunInput]) -> int:
     versions: dict[str, dict[str, Any]] = {}
     uses: dict[tuple[str, str], dict[str, Any]] = {}
     for run in runs:
@@ -193,10 +178,9 @@ async def _record_uses(writer: Writer, runs: Sequence[RunInput]) -> tuple[int, l
                 versions[key] = await writer.resolve(ref, f"{run.where}.uses[{position}]")
             version_id = versions[key]["id"]
             uses.setdefault((run.id, version_id), _use_row(run.id, version_id, ref))
-    if not uses:
-        return 0, []
-    [row] = await writer.run("record_uses", uses=list(uses.values()))
-    return len(uses), row["added"]
+    if uses:
+        await writer.run("record_uses", uses=list(uses.values()))
+    return len(uses)
 
 
 def _groups(runs: Sequence[RunInput]) -> list[_Group]:
@@ -267,7 +251,7 @@ async def _record_logs(writer: Writer, group: _Group) -> _Logged:
         await writer.run("point_latest_version", collection_id=locked["id"])
     for _, log in group.logs:
         await writer.set_aliases(locked["id"], ids[log.manifest.digest], log.aliases)
-    return _Logged(ids=ids, created=[row["digest"] for row in made["created"]], edges=len(logged), added=made["added"])
+    return _Logged(ids=ids, created=[row["digest"] for row in made["created"]], edges=len(logged))
 
 
 def _version_row(log: LogInput, version: int) -> dict[str, Any]:

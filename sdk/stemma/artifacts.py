@@ -234,7 +234,6 @@ class RunInfo:
     name: str | None
     state: str
     job_type: str | None
-    group: str | None
     config: dict[str, Any]
     tags: tuple[str, ...]
     notes: str | None
@@ -255,7 +254,6 @@ class RunInfo:
             name=data["name"],
             state=data["state"].lower(),
             job_type=data["jobType"],
-            group=data["group"],
             config=dict(data["config"] or {}),
             tags=tuple(data["tags"]),
             notes=data["notes"],

@@ -8,7 +8,6 @@ import { addSignOut, setCrumbs, showAlert } from "./frame";
 import { renderHome } from "./home";
 import { renderLineage } from "./lineage-page";
 import { startRouting, type Route } from "./route";
-import { addSearch } from "./search";
 
 const app = document.getElementById("app") as HTMLElement;
 let current = new AbortController();
@@ -57,5 +56,4 @@ function render(route: Route): void {
 }
 
 addSignOut();
-addSearch();
 startRouting(render);

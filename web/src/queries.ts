@@ -28,7 +28,7 @@ import type {
   VersionChoiceFragment,
 } from "./generated/graphql";
 
-export type { ArtifactDetailsQuery, RunState } from "./generated/graphql";
+export type { RunState } from "./generated/graphql";
 export type Direction = LineageDirection;
 export type Home = HomeQuery;
 export type CollectionSummary = ArtifactCollectionSummaryFragment | RegistryCollectionSummaryFragment;
@@ -208,7 +208,6 @@ const LINEAGE_FRAGMENTS = /* GraphQL */ `
       name
       state
       jobType
-      group
     }
     ... on ArtifactVersion {
       id
@@ -218,10 +217,6 @@ const LINEAGE_FRAGMENTS = /* GraphQL */ `
       type
       aliases
       deleted
-      links {
-        ref
-        aliases
-      }
     }
     ... on RedactedNode {
       id
@@ -264,10 +259,8 @@ export const LINEAGE = query<LineageQuery, LineageQueryVariables>(/* GraphQL */ 
         edgeKind
         count
         jobType
-        group
         collection
         type
-        description
       }
       truncated
     }
@@ -317,7 +310,6 @@ export const RUN_DETAILS = query<RunDetailsQuery, RunDetailsQueryVariables>(/* G
       name
       state
       jobType
-      group
       createdAt
       finishedAt
       user
@@ -347,7 +339,7 @@ export const RUN_DETAILS = query<RunDetailsQuery, RunDetailsQueryVariables>(/* G
 `);
 
 export const ARTIFACT_DETAILS = query<ArtifactDetailsQuery, ArtifactDetailsQueryVariables>(/* GraphQL */ `
-  query ArtifactDetails($ref: String!, $files: Boolean!) {
+  query ArtifactDetails($ref: String!) {
     artifact(ref: $ref) {
       id
       ref
@@ -369,11 +361,6 @@ export const ARTIFACT_DETAILS = query<ArtifactDetailsQuery, ArtifactDetailsQuery
       links {
         ref
         aliases
-      }
-      files @include(if: $files) {
-        path
-        digest
-        size
       }
     }
   }
