@@ -34,6 +34,8 @@ TEST_OUTPUT = ROOT / "test-output"
 # The three sizes the page is tried at: a desktop, a laptop and a phone.
 VIEWPORTS = {"desktop": (1440, 900), "laptop": (1280, 720), "phone": (390, 844)}
 DEFAULT_VIEWPORT = (1400, 900)
+# Each test's reports by phase (setup, call, teardown), kept by the hook below.
+REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -44,9 +46,6 @@ def pytest_runtest_makereport(
     report: pytest.TestReport = yield
     item.stash.setdefault(REPORTS, {})[report.when] = report
     return report
-
-
-REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 @pytest.fixture(scope="session")
