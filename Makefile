@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 SDK := $(wildcard sdk/pyproject.toml)
 WEB := $(wildcard web/package.json)
 SIZE ?= S
+# Test processes, each with its own local Neo4j (community has one database); two keep a 2-core machine busy.
+# One given Neo4j (STEMMA_NEO4J_URI) serves one process.
+TEST_WORKERS ?= $(if $(STEMMA_NEO4J_URI),0,2)
 
 CLIENTS := tests/clients/node_modules/.package-lock.json
 
@@ -43,7 +46,7 @@ lint: install web
 	$(if $(WEB),web/node_modules/.bin/prettier --check tests/clients/*.mjs tests/clients/package.json)
 
 test: lint clients $(if $(WEB),browser)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 bench: install
 	$(BIN)/python -m bench.run --size $(SIZE)

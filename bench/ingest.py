@@ -177,8 +177,9 @@ async def ingest_batches(
 
 
 def remove_project(driver: Driver, entity: str, project: str) -> None:
-    """Remove the project's runs and versions in batches, each with the lineage counts they held on nodes that
-    stay (forget_lineage.cypher, in the same transaction), then its collections and the project."""
+    """Remove the project's runs and versions in batches, each with the lineage counts and onward marks they
+    held on nodes that stay (forget_lineage.cypher, forget_onward.cypher, in the same transaction), then its
+    collections and the project."""
     with driver.session() as session:
         ids = [row["id"] for row in session.run(LINEAGE_NODES, entity=entity, project=project)]
         for start in range(0, len(ids), REMOVE_BATCH):
@@ -189,5 +190,6 @@ def remove_project(driver: Driver, entity: str, project: str) -> None:
 
 
 def _remove(tx: ManagedTransaction, ids: list[str]) -> None:
+    tx.run(named("forget_onward"), ids=ids).consume()
     tx.run(named("forget_lineage"), ids=ids).consume()
     tx.run(REMOVE_NODES, ids=ids).consume()

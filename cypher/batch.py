@@ -53,6 +53,7 @@ class RunInput:
     run_id: str
     name: str
     job_type: str | None
+    group: str | None
     config: Mapping[str, Any]
     tags: Sequence[str]
     notes: str | None
@@ -93,12 +94,13 @@ class _Group:
 
 @dataclass
 class _Logged:
-    """What the logs into one collection did: each digest's version, which digests made new versions, and how
-    many LOGGED edges they name."""
+    """What the logs into one collection did: each digest's version, which digests made new versions, how
+    many LOGGED edges they name and which of those are new ([run id, version id])."""
 
     ids: dict[str, str]
     created: list[str]
     edges: int
+    added: list[list[str]]
 
 
 def check_batch(runs: Sequence[RunInput]) -> None:
@@ -116,11 +118,14 @@ async def record_runs(writer: Writer, runs: Sequence[RunInput]) -> BatchCounts:
         writer.member_of(run.entity, f"{run.where}.entity")
     await writer.run("record_runs", runs=[_run_row(run) for run in runs])
     counts = BatchCounts(runs=len(runs))
+    added: list[list[str]] = []
     for group in _groups(runs):
         logged = await _record_logs(writer, group)
         counts.logged += logged.edges
         counts.created += len(logged.created)
-    counts.used = await _record_uses(writer, runs)
+        added += logged.added
+    counts.used, used = await _record_uses(writer, runs)
+    await _mark_onward(writer, added + used)
     return counts
 
 
@@ -135,6 +140,7 @@ async def log_artifact(writer: Writer, run_id: str, log: LogInput) -> tuple[Root
     entity, project, _ = run_id.split("/", 2)
     writer.member_of(entity, f"{log.where}.runId")
     logged = await _record_logs(writer, _Group(entity, project, log.name, log.type, log.type_field, [(run_id, log)]))
+    await _mark_onward(writer, logged.added)
     digest = log.manifest.digest
     return by_id("ArtifactVersion", logged.ids[digest]), digest in logged.created
 
@@ -146,6 +152,7 @@ async def use_artifact(writer: Writer, run_id: str, ref: ArtifactRef) -> Root:
     rows = await writer.run("record_uses", uses=[_use_row(run_id, version["id"], ref)])
     if not rows[0]["used"]:
         raise NotFound(f"no run has id {run_id!r}", field="runId")
+    await _mark_onward(writer, rows[0]["added"])
     return by_id("ArtifactVersion", version["id"])
 
 
@@ -157,6 +164,7 @@ def _run_row(run: RunInput) -> dict[str, Any]:
         "project": run.project,
         "name": run.name,
         "job_type": run.job_type,
+        "group": run.group,
         "config": json.dumps(run.config),
         "tags": list(run.tags),
         "notes": run.notes,
@@ -168,7 +176,14 @@ def _use_row(run_id: str, version_id: str, ref: ArtifactRef) -> dict[str, Any]:
     return {"run_id": run_id, "version_id": version_id, "alias": ref.alias}
 
 
-async def _record_uses(writer: Writer, runs: Sequence[RunInput]) -> int:
+async def _mark_onward(writer: Writer, edges: list[list[str]]) -> None:
+    """Keep the onward marks (mark_onward.cypher) after these new edges [start id, end id]."""
+    if edges:
+        await writer.run("mark_onward", edges=edges)
+
+
+async def _record_uses(writer: Writer, runs: Sequence[RunInput]) -> tuple[int, list[list[str]]]:
+    """Record every use of the batch; how many uses it names, and the edges that are new."""
     versions: dict[str, dict[str, Any]] = {}
     uses: dict[tuple[str, str], dict[str, Any]] = {}
     for run in runs:
@@ -178,9 +193,10 @@ async def _record_uses(writer: Writer, runs: Sequence[RunInput]) -> int:
                 versions[key] = await writer.resolve(ref, f"{run.where}.uses[{position}]")
             version_id = versions[key]["id"]
             uses.setdefault((run.id, version_id), _use_row(run.id, version_id, ref))
-    if uses:
-        await writer.run("record_uses", uses=list(uses.values()))
-    return len(uses)
+    if not uses:
+        return 0, []
+    [row] = await writer.run("record_uses", uses=list(uses.values()))
+    return len(uses), row["added"]
 
 
 def _groups(runs: Sequence[RunInput]) -> list[_Group]:
@@ -251,7 +267,7 @@ async def _record_logs(writer: Writer, group: _Group) -> _Logged:
         await writer.run("point_latest_version", collection_id=locked["id"])
     for _, log in group.logs:
         await writer.set_aliases(locked["id"], ids[log.manifest.digest], log.aliases)
-    return _Logged(ids=ids, created=[row["digest"] for row in made["created"]], edges=len(logged))
+    return _Logged(ids=ids, created=[row["digest"] for row in made["created"]], edges=len(logged), added=made["added"])
 
 
 def _version_row(log: LogInput, version: int) -> dict[str, Any]:

@@ -1,9 +1,13 @@
 """Lineage clusters: what a cluster id stands for, and one page of its members.
 
-A cluster is the members of one group (runs of one job type, versions of one
-collection, or nodes the caller may not see) one edge away from one parent on
-one side. `lineage.py` forms clusters; `lineageCluster` pages through them with
-the same keyset pieces as every other listing (`paging.py`).
+A cluster is the members of one group (runs of one group and job type, runs of
+one job type without a group, versions of one collection, or nodes the caller
+may not see) one edge away from one parent on one side. Below the view's depth
+it holds only leaves, members with no lineage beyond them on that side (onward
+ones are drawn, never clustered), and its id ends `|leaves`; at the depth every
+member clusters.
+`lineage.py` forms clusters; `lineageCluster` pages through them with the same
+keyset pieces as every other listing (`paging.py`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 from cypher.access import visible
 from cypher.errors import InvalidInput
 from cypher.executor import Statement
-from cypher.lineage import SIDES, neighbours
+from cypher.lineage import SIDES, beyond, neighbours, onward_as_of
 from cypher.lineage_answer import edge_map, project_node, seen
 from cypher.model import NEWEST_FIRST
 from cypher.paging import (
@@ -33,7 +37,7 @@ from cypher.printer import Limits, Scope
 from cypher.rules import Vars
 from cypher.selection import Field
 
-GROUP_HEADS = (("job", ":"), ("collection", ":"), ("hidden", ":"))
+GROUP_HEADS = (("job", ":"), ("group", ":"), ("collection", ":"), ("hidden", ":"))
 MEMBER = Vars("n", link="e")
 
 
@@ -45,29 +49,36 @@ class ClusterId:
     parent: str
     side: str
     group: str
+    leaves: bool = False
 
     def __str__(self) -> str:
-        return f"{self.parent_kind}:{self.parent}|{self.side}|{self.group}"
+        return f"{self.parent_kind}:{self.parent}|{self.side}|{self.group}{'|leaves' if self.leaves else ''}"
 
     @classmethod
     def parse(cls, text: str, field: str = "id") -> ClusterId:
         try:
-            head, side, group = text.split("|")
+            head, side, group, *rest = text.split("|")
             parent_kind, parent = head.split(":", 1)
         except ValueError as exc:
             raise InvalidInput(f"{field} is not a cluster id this API issued", field=field) from exc
-        if parent_kind not in ("RUN", "ARTIFACT") or side not in SIDES or group.partition(":")[:2] not in GROUP_HEADS:
+        if (
+            parent_kind not in ("RUN", "ARTIFACT")
+            or side not in SIDES
+            or group.partition(":")[:2] not in GROUP_HEADS
+            or rest not in ([], ["leaves"])
+        ):
             raise InvalidInput(f"{field} is not a cluster id this API issued", field=field)
-        return cls(parent_kind, parent, side, group)
+        return cls(parent_kind, parent, side, group, leaves=rest == ["leaves"])
 
 
 def compile_cluster_page(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
     """One page of a cluster's members, newest first, each with the edge that ties it to the parent.
 
     Members are the parent's neighbours one edge away on the cluster's side (with the arrows downstream,
-    against them upstream), so no cycle can arise. Only members the caller may see are listed and counted (a
-    hidden group has none), so neither a cursor (the last member's creation time and id) nor a forged cluster
-    id tells anything of hidden ones."""
+    against them upstream), only the leaves there for a cluster of leaves (`|leaves`, as `lineage` forms
+    them below its depth), so no cycle can arise. Only
+    members the caller may see are listed and counted (a hidden group has none), so neither a cursor (the last
+    member's creation time and id) nor a forged cluster id tells anything of hidden ones."""
     cluster = ClusterId.parse(str(selection.args["id"]))
     request = page_request(selection.args, limits.max_page_size, DEFAULT_PAGE_SIZES["lineageCluster"])
     sort = request.sort(NEWEST_FIRST)
@@ -77,6 +88,10 @@ def compile_cluster_page(selection: Field, caller: Mapping[str, Any], limits: Li
     if selection.args.get("asOf") is not None:
         as_of = scope.param(selection.args["asOf"])
         conditions.append(f"e.at <= {as_of} AND n.created_at <= {as_of}")
+        if cluster.leaves:
+            conditions.append(f"NOT {onward_as_of(cluster.side, 'n', as_of)}")
+    elif cluster.leaves:
+        conditions.append(f"NOT EXISTS {{ {beyond(cluster.side, 'n')} }}")
     conditions.append(visible(label, Vars("p")))
     pattern = f"(p:{label} {{id: {scope.param(cluster.parent)}}}){neighbours(cluster.side)}(n)"
     keyed = list(conditions)
@@ -96,10 +111,14 @@ def compile_cluster_page(selection: Field, caller: Mapping[str, Any], limits: Li
 
 
 def _in_group(group: str, scope: Scope) -> str:
-    """Members of the group: runs of one job type, versions of one collection; a hidden group lists none."""
+    """Members of the group: runs of one group and job type, runs of one job type without a group, versions of
+    one collection; a hidden group lists none."""
     kind, key = group.split(":", 1)
     if kind == "job":
-        return f"n:Run AND coalesce(n.job_type, '') = {scope.param(key)}"
+        return f"n:Run AND n.group IS NULL AND coalesce(n.job_type, '') = {scope.param(key)}"
+    if kind == "group":
+        name, _, job_type = key.partition("/")
+        return f"n:Run AND n.group = {scope.param(name)} AND coalesce(n.job_type, '') = {scope.param(job_type)}"
     if kind == "collection":
         return f"n:ArtifactVersion AND n.collection_id = {scope.param(key)}"
     return "false"

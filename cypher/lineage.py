@@ -9,16 +9,29 @@ shortest distance. Only distinct, not-yet-seen nodes join the next frontier, so
 the work per level is the edges of the frontier — never the number of paths —
 and cycles end because a node is admitted once.
 
-Clusters. At each frontier node, neighbours on the expanding side are grouped
-by kind and job type (runs) or collection (versions). A group of more than
-`clusterThreshold` becomes one cluster (parent, side, group, count) and is not
-expanded further; `lineageCluster` (`clusters.py`) pages through its members. Nodes the caller
-may not see form a group of their own ("hidden"), counted but never paged and
-never mixed with visible ones, so no cluster tells their job type or collection.
-Group sizes come from counts the write path keeps per (node, side, group, the
-neighbours' entity and project), migration 0007: a hub's clusters cost a few
-counts, not a read of every neighbour, and only small groups are read. With
-`asOf` every neighbour is read instead, since counts know only the present.
+Clusters. At each frontier node, neighbours on the expanding side are grouped:
+runs by their `group` (a sweep, say) and job type, or by job type alone when
+they have no group; versions by collection. Where the view goes on past a level
+(below `depth`), clusters hold leaves only: a neighbour whose lineage goes on
+beyond it on that side (a run that logged something, seen downstream; a version
+something used) is onward and always drawn, whatever its group, so the real story
+never folds away. At the last level nothing beyond is drawn, so every member
+clusters; a cluster id says which it is (`|leaves`). A group of more than
+`clusterThreshold` (leaves) becomes one cluster (parent, side, group, count) and
+is not expanded further; `lineageCluster`
+(`clusters.py`) pages through its members. Nodes the caller may not see form a
+group of their own ("hidden"), counted but never paged and never mixed with
+visible ones, so no cluster tells their job type or collection. Group sizes come
+from counts the write path keeps per (node, side, group, the neighbours' entity
+and project), migration 0007, less the onward neighbours, which the write path
+marks (migration 0008): a hub's clusters cost a few counts and its onward
+neighbours, not a read of every neighbour, and only small groups are read. With
+`asOf` every neighbour is read instead, since counts and marks know only the
+present.
+
+Edges. The answer holds every lineage edge whose two ends are both in it, found
+once the nodes are known: an edge the expansion did not walk (between two nodes
+of one level, or back from a deeper node) is shown too.
 
 Bounds. `depth` counts edges from the root; at most `maxNodes` nodes are
 admitted, breadth first, and `truncated` says when some were left out. `asOf`
@@ -44,6 +57,7 @@ from cypher.selection import Field
 
 LINEAGE_EDGES = "USED_BY|LOGGED"
 SIDES = ("UPSTREAM", "DOWNSTREAM")
+DENSE = 1000  # edges on one side beyond which a drawn node's edges are not read one by one
 
 
 @dataclass(frozen=True)
@@ -113,12 +127,12 @@ def compile_lineage(selection: Field, caller: Mapping[str, Any], limits: Limits)
     parts = [
         root_match,
         "WITH root, [root] AS seen_up, [root] AS seen_down, [root] AS frontier_up, [root] AS frontier_down, "
-        "[{n: root, depth: 0}] AS found, [] AS edges, [] AS clusters, false AS cut",
+        "[{n: root, depth: 0}] AS found, [] AS clusters, false AS cut",
     ]
     for level in range(1, request.depth + 1):
         parts.extend(_level(side, level, request) for side in request.sides)
     sub = {sub.name: sub for sub in selection.only_type()}
-    parts.append(_answer(sub, scope))
+    parts.append(_answer(sub, scope, request))
     return Statement("\n".join(parts), scope.params)
 
 
@@ -128,11 +142,30 @@ def neighbours(side: str) -> str:
     return f"-[e:{LINEAGE_EDGES}]->" if side == "DOWNSTREAM" else f"<-[e:{LINEAGE_EDGES}]-"
 
 
-def group_of(node: str) -> str:
-    """The group a neighbour clusters in: `hidden:` when the caller may not see it, else its job type (runs) or
-    its collection (versions) — the `group` lineage counts are kept by."""
+def beyond(side: str, node: str, edge: str = "", far: str = "") -> str:
+    """The pattern from `node` one edge further on `side`: a neighbour reached on that side is onward (its
+    lineage goes on) when this pattern exists, a leaf when it does not."""
     return (
-        f"CASE WHEN NOT {seen(node)} THEN 'hidden:' WHEN {node}:Run THEN 'job:' + coalesce({node}.job_type, '') "
+        f"({node})-[{edge}:{LINEAGE_EDGES}]->({far})"
+        if side == "DOWNSTREAM"
+        else f"({node})<-[{edge}:{LINEAGE_EDGES}]-({far})"
+    )
+
+
+def onward_as_of(side: str, node: str, as_of: str = "$as_of") -> str:
+    """`node` has lineage beyond it on `side` as it stood at `as_of` (the parameter holding `asOf`)."""
+    return f"EXISTS {{ MATCH {beyond(side, node, 'x', 'm')} WHERE x.at <= {as_of} AND m.created_at <= {as_of} }}"
+
+
+def group_of(node: str) -> str:
+    """The group a neighbour clusters in: `hidden:` when the caller may not see it; a run's group and job type
+    (`group:G/JOB_TYPE`), or its job type alone when it has no group (`job:JOB_TYPE`); a version's collection
+    (`collection:ID`) — the `group` lineage counts are kept by."""
+    return (
+        f"CASE WHEN NOT {seen(node)} THEN 'hidden:' "
+        f"WHEN {node}:Run AND {node}.group IS NOT NULL "
+        f"THEN 'group:' + {node}.group + '/' + coalesce({node}.job_type, '') "
+        f"WHEN {node}:Run THEN 'job:' + coalesce({node}.job_type, '') "
         f"ELSE 'collection:' + {node}.collection_id END"
     )
 
@@ -142,70 +175,133 @@ def _level(side: str, level: int, request: LineageRequest) -> str:
 
     `seen_up` / `seen_down` hold every node admitted on that side (the root included); only unseen nodes
     join, in (created_at, id) order, up to the room `maxNodes` leaves, and `cut` records that some did not.
-    An edge is kept when both its ends are in the answer."""
+    Edges are found once the nodes are known (`_edges`)."""
     mine = "up" if side == "UPSTREAM" else "down"
-    grouped = _read_groups(side) if request.as_of is not None else _counted_groups(side)
+    leaves = level < request.depth  # the view goes on past this level: onward neighbours are drawn
+    grouped = _read_groups(side, leaves) if request.as_of is not None else _counted_groups(side, leaves)
     return f"""CALL (seen_up, seen_down, frontier_{mine}) {{
   UNWIND frontier_{mine} AS p
 {grouped}
   CALL (small, seen_{mine}) {{
-    UNWIND small AS m
-    WITH m.n AS n WHERE NOT n IN seen_{mine}
+    UNWIND small AS n
+    WITH n WHERE NOT n IN seen_{mine}
     WITH DISTINCT n ORDER BY n.created_at, n.id
     RETURN collect(n) AS fresh
   }}
   WITH big, small, fresh, $max_nodes - size(seen_up) - size(seen_down) + 1 AS room
   WITH big, small, fresh, CASE WHEN room > 0 THEN room ELSE 0 END AS room
   WITH big, small, fresh[0..room] AS admitted, size(fresh) > room AS over
-  RETURN big, admitted, over,
-         [m IN small WHERE m.n IN admitted OR m.n IN seen_up OR m.n IN seen_down | m.e] AS level_edges
+  RETURN big, admitted, over
 }}
-WITH root, seen_up, seen_down, frontier_up, frontier_down, found, edges, clusters, cut, big, admitted, over,
-     level_edges
+WITH root, seen_up, seen_down, frontier_up, frontier_down, found, clusters, cut, big, admitted, over
 WITH root, {"seen_up + admitted" if mine == "up" else "seen_up"} AS seen_up,
      {"seen_down + admitted" if mine == "down" else "seen_down"} AS seen_down,
      {"admitted" if mine == "up" else "frontier_up"} AS frontier_up,
      {"admitted" if mine == "down" else "frontier_down"} AS frontier_down,
-     found + [n IN admitted | {{n: n, depth: {level}}}] AS found, edges + level_edges AS edges,
-     clusters + big AS clusters, cut OR over AS cut"""
+     found + [n IN admitted | {{n: n, depth: {level}}}] AS found, clusters + big AS clusters, cut OR over AS cut"""
 
 
-def _counted_groups(side: str) -> str:
-    """`big` (the clusters) and `small` (the members of small groups, with their edges) for frontier nodes `p`,
-    sized from the kept lineage counts (migration 0007): a group's size is the sum of its counts the caller may
-    see, the hidden group the sum of the others. Only neighbours in small groups are read, so a node whose
-    groups are all clusters — a hub — reads none."""
+def _counted_groups(side: str, leaves: bool) -> str:
+    """`big` (the clusters) and `small` (the neighbours to admit) for frontier nodes `p`, sized from the kept
+    lineage counts (migration 0007): a group's size is the sum of its counts the caller may see (the hidden
+    group: the others); a group larger than the threshold is a cluster, and only the members of smaller groups
+    are read, so a hub whose groups are all clusters reads none of its neighbours.
+
+    With `leaves`, a group counts its leaves only (its counts less their `onward`) and the onward neighbours
+    always join `small`, read from their marks (migration 0008) in admission order (creation time, id): no more
+    than `maxNodes` + 1 of them can be admitted or tell that some were cut, since the nodes seen and the room
+    left add up to at most that."""
     count = Vars("k")
-    return f"""  MATCH (k:LineageCount {{node: p.id, side: '{side}'}})
+    onward = f"""  CALL (p) {{
+    MATCH (t:LineageOnward {{node: p.id, side: '{side}'}}) WHERE t.at IS NOT NULL
+    WITH t ORDER BY t.at, t.neighbour LIMIT $max_nodes + 1
+    OPTIONAL MATCH (r:Run {{id: t.neighbour}})
+    OPTIONAL MATCH (v:ArtifactVersion {{id: t.neighbour}})
+    RETURN collect(coalesce(r, v)) AS onward
+  }}
+"""
+    return f"""{onward if leaves else ""}  MATCH (k:LineageCount {{node: p.id, side: '{side}'}})
   WHERE k.group IS NOT NULL AND k.entity IS NOT NULL AND k.project IS NOT NULL
-  WITH p, CASE WHEN {visible("LineageCount", count)} THEN k.group ELSE 'hidden:' END AS grp, sum(k.count) AS count
+  WITH p, {"onward, " if leaves else ""}CASE WHEN {
+        visible("LineageCount", count)
+    } THEN k.group ELSE 'hidden:' END AS grp,
+       sum(k.count{" - coalesce(k.onward, 0)" if leaves else ""}) AS count
   ORDER BY p.created_at, p.id, grp
-  WITH collect(CASE WHEN count > $threshold THEN {{parent: p, side: '{side}', grp: grp, count: count}} END) AS big,
-       collect(CASE WHEN count <= $threshold THEN {{p: p, grp: grp}} END) AS wanted
+  WITH collect(CASE WHEN count > $threshold
+                    THEN {{parent: p, side: '{side}', grp: grp, count: count, leaves: {
+        str(leaves).lower()
+    }}} END) AS big,
+       collect(CASE WHEN 0 < count <= $threshold THEN {{p: p, grp: grp}} END) AS wanted{
+        "," + chr(10) + "       collect(DISTINCT onward) AS onwards" if leaves else ""
+    }
   CALL (wanted) {{
     UNWIND wanted AS w
     WITH w.p AS p, collect(w.grp) AS groups
     MATCH (p){neighbours(side)}(n)
-    WITH e, n, groups, {group_of("n")} AS grp
+    WITH n, groups, {group_of("n")} AS grp
     WHERE grp IN groups
-    RETURN collect({{e: e, n: n}}) AS small
+    RETURN collect(n) AS read
   }}
-  WITH big, small"""
+  WITH big, {"reduce(acc = read, o IN onwards | acc + o)" if leaves else "read"} AS small"""
 
 
-def _read_groups(side: str) -> str:
-    """`big` and `small` from every neighbour as it stood at `asOf` (counts know only the present)."""
-    return f"""  MATCH (p){neighbours(side)}(n) WHERE e.at <= $as_of AND n.created_at <= $as_of
-  WITH p, e, n, {group_of("n")} AS grp
-  WITH p, grp, collect({{e: e, n: n}}) AS members
+def _read_groups(side: str, leaves: bool) -> str:
+    """`big` and `small` from every neighbour as it stood at `asOf` (counts and marks know only the present):
+    a group larger than the threshold is a cluster, smaller groups join `small`. With `leaves`, a group counts
+    its leaves only and its onward neighbours join `small` whatever its size."""
+    if not leaves:
+        return f"""  MATCH (p){neighbours(side)}(n) WHERE e.at <= $as_of AND n.created_at <= $as_of
+  WITH p, {group_of("n")} AS grp, collect(n) AS members
   ORDER BY p.created_at, p.id, grp
   WITH collect(CASE WHEN size(members) > $threshold
-                    THEN {{parent: p, side: '{side}', grp: grp, count: size(members)}} END) AS big,
-       collect(CASE WHEN size(members) <= $threshold THEN members END) AS smalls
-  WITH big, reduce(acc = [], g IN smalls | acc + g) AS small"""
+                    THEN {{parent: p, side: '{side}', grp: grp, count: size(members), leaves: false}} END) AS big,
+       collect(CASE WHEN size(members) <= $threshold THEN members END) AS groups
+  WITH big, reduce(acc = [], g IN groups | acc + g) AS small"""
+    return f"""  MATCH (p){neighbours(side)}(n) WHERE e.at <= $as_of AND n.created_at <= $as_of
+  WITH p, n, {group_of("n")} AS grp, {onward_as_of(side, "n")} AS onward
+  WITH p, grp, collect(CASE WHEN NOT onward THEN n END) AS leaves, collect(CASE WHEN onward THEN n END) AS through
+  ORDER BY p.created_at, p.id, grp
+  WITH collect(CASE WHEN size(leaves) > $threshold
+                    THEN {{parent: p, side: '{side}', grp: grp, count: size(leaves), leaves: true}} END) AS big,
+       collect(CASE WHEN size(leaves) > $threshold THEN through ELSE leaves + through END) AS groups
+  WITH big, reduce(acc = [], g IN groups | acc + g) AS small"""
 
 
-def _answer(sub: Mapping[str, Field], scope: Scope) -> str:
+def _edges(request: LineageRequest) -> str:
+    """`edge_list`: every lineage edge whose two ends are both drawn, however they were reached (an edge
+    between two nodes of the same level, or one deeper than `depth` joins, is drawn too).
+
+    Each edge is looked for from an end with at most `DENSE` edges on its side, so a drawn hub's thousands of
+    edges are not read; an edge between two dense ends is checked pair by pair (there are few such nodes)."""
+    at = " AND e.at <= $as_of" if request.as_of is not None else ""
+    out_degree = f"COUNT {{ (a)-[:{LINEAGE_EDGES}]->() }}"
+    in_degree = f"COUNT {{ (b)<-[:{LINEAGE_EDGES}]-() }}"
+    return f"""CALL (found) {{
+  UNWIND found AS f
+  WITH collect(DISTINCT f.n) AS drawn
+  CALL (drawn) {{
+    UNWIND drawn AS a
+    WITH a, drawn WHERE {out_degree} <= {DENSE}
+    MATCH (a)-[e:{LINEAGE_EDGES}]->(b) WHERE b IN drawn{at}
+    RETURN e
+    UNION
+    UNWIND drawn AS b
+    WITH b, drawn WHERE {in_degree} <= {DENSE}
+    MATCH (a)-[e:{LINEAGE_EDGES}]->(b) WHERE a IN drawn{at}
+    RETURN e
+    UNION
+    UNWIND [a IN drawn WHERE {out_degree} > {DENSE}] AS a
+    UNWIND [b IN drawn WHERE {in_degree} > {DENSE}] AS b
+    MATCH (a)-[e:{LINEAGE_EDGES}]->(b){at.replace(" AND", " WHERE", 1)}
+    RETURN e
+  }}
+  WITH e, startNode(e) AS a, endNode(e) AS b
+  ORDER BY e.at, a.id, b.id
+  RETURN collect({edge_map("e", "a", "b")}) AS edge_list
+}}"""
+
+
+def _answer(sub: Mapping[str, Field], scope: Scope, request: LineageRequest) -> str:
     nodes = project_node("n", sub.get("nodes"), scope)
     root = project_node("root", sub.get("root"), scope)
     return f"""CALL (found) {{
@@ -214,13 +310,7 @@ def _answer(sub: Mapping[str, Field], scope: Scope) -> str:
   ORDER BY depth, n.created_at, n.id
   RETURN collect({nodes}) AS node_list
 }}
-CALL (edges) {{
-  UNWIND edges AS e
-  WITH DISTINCT e
-  WITH e, startNode(e) AS a, endNode(e) AS b
-  ORDER BY e.at, a.id, b.id
-  RETURN collect({edge_map("e", "a", "b")}) AS edge_list
-}}
+{_edges(request)}
 CALL (clusters) {{
   UNWIND range(0, size(clusters) - 1) AS i
   WITH i, clusters[i] AS c

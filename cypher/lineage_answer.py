@@ -59,21 +59,37 @@ def edge_map(edge: str, start: str, end: str) -> str:
 
 
 def cluster_map(cluster: str, collection: str) -> str:
-    """A cluster (parent, side, grp, count) as the API shows it; `collection` is the collection node of a group of
-    versions (null otherwise). Members lie one edge away from the parent on one side, so they are of the other
+    """A cluster (parent, side, grp, count, leaves) as the API shows it; `collection` is the collection node of a
+    group of versions (null otherwise). Members lie one edge away from the parent on one side, so they are of the other
     kind than the parent (runs around a version, versions around a run) and the parent's kind and the side say
     which edge ties them; a hidden group (`hidden:`) tells nothing more. `job:` alone is runs without a job type
-    (a job type is never empty)."""
+    (a job type is never empty), `group:G/` runs of group G without one. `description` says it in words."""
     c = cluster
     kind_of_parent = f"CASE WHEN {c}.parent:Run THEN 'RUN' ELSE 'ARTIFACT' END"
+    job_type = (
+        f"CASE WHEN {c}.grp STARTS WITH 'job:' AND {c}.grp <> 'job:' THEN substring({c}.grp, 4) "
+        f"WHEN {c}.grp STARTS WITH 'group:' AND NOT {c}.grp ENDS WITH '/' THEN split({c}.grp, '/')[1] END"
+    )
+    group = f"CASE WHEN {c}.grp STARTS WITH 'group:' THEN substring(split({c}.grp, '/')[0], 6) END"
+    ref = f"{collection}.entity + '/' + {collection}.project + '/' + {collection}.name"
+    description = (
+        f"toString({c}.count) + CASE "
+        f"WHEN {c}.grp = 'hidden:' THEN CASE WHEN {c}.parent:Run THEN ' artifact versions' ELSE ' runs' END "
+        f"+ ' you cannot see' "
+        f"WHEN {c}.grp STARTS WITH 'collection:' THEN ' versions of ' + {ref} + ' (' + {collection}.type + ')' "
+        f"WHEN {c}.grp STARTS WITH 'group:' "
+        f"THEN ' runs of group ' + {group} + coalesce(', job type ' + {job_type}, '') "
+        f"WHEN {c}.grp = 'job:' THEN ' runs without a job type' "
+        f"ELSE ' runs of job type ' + {job_type} END"
+    )
     return (
-        f"{{id: {kind_of_parent} + ':' + {node_id(f'{c}.parent')} + '|' + {c}.side + '|' + {c}.grp, "
+        f"{{id: {kind_of_parent} + ':' + {node_id(f'{c}.parent')} + '|' + {c}.side + '|' + {c}.grp "
+        f"+ CASE WHEN {c}.leaves THEN '|leaves' ELSE '' END, leaves: {c}.leaves, "
         f"parent: {node_id(f'{c}.parent')}, parent_kind: {kind_of_parent}, side: {c}.side, count: {c}.count, "
         f"edge_kind: CASE WHEN ({c}.parent:Run) = ({c}.side = 'UPSTREAM') THEN 'USED_BY' ELSE 'LOGGED' END, "
         f"kind: CASE WHEN {c}.parent:Run THEN 'ARTIFACT' ELSE 'RUN' END, "
-        f"job_type: CASE WHEN {c}.grp STARTS WITH 'job:' AND {c}.grp <> 'job:' THEN substring({c}.grp, 4) END, "
-        f"collection: {collection}.entity + '/' + {collection}.project + '/' + {collection}.name, "
-        f"type: {collection}.type}}"
+        f"job_type: {job_type}, group: {group}, collection: {ref}, type: {collection}.type, "
+        f"description: {description}}}"
     )
 
 

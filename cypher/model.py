@@ -36,7 +36,7 @@ NEWEST_FIRST = (Sort("created_at", Order.DESC, SortKind.DATETIME), Sort("id", Or
 BY_NAME = (Sort("name", Order.ASC, SortKind.STRING),)
 EDGE_NEWEST_FIRST = (Sort("at", Order.DESC, SortKind.DATETIME, on_link=True), Sort("id", Order.DESC, SortKind.STRING))
 
-RUN_FILTERS = {"state": equals("state"), "jobType": equals("job_type")}
+RUN_FILTERS = {"state": equals("state"), "jobType": equals("job_type"), "group": equals("group")}
 COLLECTION_FILTERS = {"type": equals("type"), "namePrefix": starts_with("name")}
 EDGE_FIELDS = {
     "USED_BY": {"at": link_prop("at"), "alias": link_prop("alias")},
@@ -194,6 +194,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "name": prop("name"),
         "state": prop("state"),
         "jobType": prop("job_type"),
+        "group": prop("group"),
         "createdAt": prop("created_at"),
         "finishedAt": prop("finished_at"),
         "heartbeatAt": prop("heartbeat_at"),

@@ -55,6 +55,15 @@ def _in_range(value: object, kind: SortKind) -> bool:
         return value in _INT64
     if kind is SortKind.DATETIME:
         return isinstance(value, str) and _is_datetime(value)
+    return _is_unicode(value)
+
+
+def _is_unicode(value: object) -> bool:
+    """False for a string JSON let through that no Unicode text holds (a lone surrogate such as `\\ud800`)."""
+    try:
+        str(value).encode()
+    except UnicodeEncodeError:
+        return False
     return True
 
 

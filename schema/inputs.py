@@ -31,6 +31,11 @@ class CreateRunInput:
     run_id: str | None = strawberry.field(default=None, description="Chosen by the client so retries are safe.")
     name: str | None = None
     job_type: str | None = None
+    group: str | None = strawberry.field(
+        default=None,
+        description="Runs that belong together, such as the runs of one sweep (W&B's `group`); lineage clusters "
+        "a group's runs together. Fixed when the run is created.",
+    )
     config: JSON | None = None
     tags: list[str] = strawberry.field(default_factory=list)
     notes: str | None = None
@@ -79,6 +84,7 @@ def check_run(run: CreateRunInput, where: str) -> RunInput:
         run_id=run_id,
         name=check_name(run.name, f"{where}.name") if run.name is not None else run_id,
         job_type=check_name(run.job_type, f"{where}.jobType") if run.job_type is not None else None,
+        group=check_name(run.group, f"{where}.group") if run.group is not None else None,
         config=check_object(run.config, f"{where}.config"),
         tags=check_tags(run.tags, f"{where}.tags"),
         notes=check_text(run.notes, f"{where}.notes"),

@@ -69,8 +69,11 @@ class LineageEdge:
 
 
 @strawberry.type(
-    description="More than clusterThreshold runs (of one job type) or versions (of one collection) "
-    "on one side of one node, collapsed; page through them with lineageCluster(id:)."
+    description="More than clusterThreshold runs of one group and job type (or of one job type, for runs without "
+    "a group), versions of one collection, or nodes the caller may not see, on one side of one node, collapsed. "
+    "Where the view goes on past them (below depth), only leaves cluster: a node whose lineage goes on beyond it "
+    "(a run that logged something, a version something used) is drawn instead (leaves: true). At the view's "
+    "depth every member clusters. Page through the members with lineageCluster(id:)."
 )
 class LineageCluster:
     id: strawberry.ID
@@ -83,17 +86,28 @@ class LineageCluster:
     side: LineageDirection
     kind: LineageNodeKind
     edge_kind: LineageEdgeKind
-    count: int
-    job_type: str | None
+    count: int = strawberry.field(description="How many members it holds.")
+    leaves: bool = strawberry.field(
+        description="True when it holds only leaves (members with no lineage beyond them on its side), because "
+        "the view goes on past it; false at the view's depth, where every member clusters."
+    )
+    job_type: str | None = strawberry.field(description="The job type of clustered runs (null: none, or versions).")
+    group: str | None = strawberry.field(description="The group of clustered runs (Run.group), e.g. a sweep id.")
     collection: str | None = strawberry.field(description="ENTITY/PROJECT/NAME of clustered versions.")
-    type: str | None
+    type: str | None = strawberry.field(description="The artifact type of clustered versions.")
+    description: str = strawberry.field(
+        description="What it holds, in words: '300 runs of group s-42, job type train', '40 runs of job type "
+        "train', '12 runs without a job type', '25 versions of acme/nlp/texts (dataset)', '6 runs you cannot see'."
+    )
 
 
 @strawberry.type
 class Lineage:
     root: LineageNode
     nodes: list[LineageNode] = strawberry.field(description="Each node once, nearest first; the root included.")
-    edges: list[LineageEdge] = strawberry.field(description="Each edge once.")
+    edges: list[LineageEdge] = strawberry.field(
+        description="Every lineage edge whose two ends are both in nodes, once, however each end was reached."
+    )
     clusters: list[LineageCluster]
     truncated: bool = strawberry.field(description="True when maxNodes left nodes out.")
 

@@ -18,6 +18,7 @@ from cypher.nodes import arrange_nodes, compile_nodes
 from cypher.paging import DEFAULT_PAGE_SIZE, DEFAULT_PAGE_SIZES, finish_page, page_request
 from cypher.printer import Limits
 from cypher.reads import compile_read
+from cypher.search import MAX_CANDIDATES, MAX_QUERY_LENGTH, compile_search
 from cypher.selection import Field
 from schema.context import Context, Info
 from schema.lineage import ClusterMemberConnection, Lineage, LineageDirection, LineagePath
@@ -39,6 +40,8 @@ from schema.types import (
     RegistryVersion,
     Run,
     RunState,
+    SearchConnection,
+    SearchKind,
 )
 
 Compiler = Callable[[Field, Mapping[str, Any], Limits], Statement]
@@ -97,6 +100,7 @@ ROOT_READS: Mapping[str, RootRead] = {
     "impact": RootRead(compile_impact, _lineage, lambda a: f"nothing matches ref {a['ref']!r}"),
     "node": RootRead(compile_nodes, _node, nullable=True),
     "nodes": RootRead(compile_nodes, _nodes),
+    "search": RootRead(compile_search, _page),
 }
 """Every root query field that compiles to one statement: the resolvers below and compiled execution
 (`schema.compiled`) both answer them through `root_statement` and `root_answer`."""
@@ -209,7 +213,7 @@ class Query:
     async def run(self, info: Info, id: strawberry.ID) -> Run:
         return await resolve_root(info)
 
-    @strawberry.field(description="Runs of a project, newest first; filter by state and job type.")
+    @strawberry.field(description="Runs of a project, newest first; filter by state, job type and group.")
     async def runs(
         self,
         info: Info,
@@ -217,6 +221,7 @@ class Query:
         project: str,
         state: RunState | None = None,
         job_type: str | None = None,
+        group: str | None = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -290,4 +295,24 @@ class Query:
         "its registry collection, version and aliases: which registered models did this data reach?"
     )
     async def impact(self, info: Info, ref: str, depth: int = 10) -> list[RegistryVersion]:
+        return await resolve_root(info)
+
+    @strawberry.field(
+        description="Collections, versions (by alias or digest prefix), runs (by name or id) and registries the "
+        "caller may see whose names hold every word of `query`, best first: the whole name, then its start, then "
+        f"a word or part of one. `query` is plain text of 1 to {MAX_QUERY_LENGTH} characters (no search syntax); "
+        "`kinds` narrows what is searched (every kind when left out). Each way of finding reads at most the index's "
+        f"best {MAX_CANDIDATES:,} matches, and totalCount counts the visible hits among them."
+    )
+    async def search(
+        self,
+        info: Info,
+        query: str,
+        kinds: list[SearchKind] | None = None,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Page size (20 when not given); 0 asks for totalCount and pageInfo only."),
+        ] = None,
+        after: After = None,
+    ) -> SearchConnection:
         return await resolve_root(info)

@@ -3,7 +3,7 @@ fields with arguments (connections) are read by response key and turned into Rel
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, auto
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -148,12 +148,13 @@ class Project(Node, DictBacked):
     ) -> Connection[ArtifactCollection]:
         return page(self, info, first=first, after=after, last=last, before=before)
 
-    @strawberry.field(description="Runs, newest first; filter by state and job type.")
+    @strawberry.field(description="Runs, newest first; filter by state, job type and group.")
     def runs(
         self,
         info: Info[Any, Any],
         state: RunState | None = None,
         job_type: str | None = None,
+        group: str | None = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -205,6 +206,9 @@ class Run(Node, DictBacked):
     name: str | None
     state: RunState
     job_type: str | None
+    group: str | None = strawberry.field(
+        description="Runs that belong together (W&B's `group`, e.g. a sweep id); lineage clusters by it."
+    )
     created_at: DateTime
     finished_at: DateTime | None
     heartbeat_at: DateTime | None
@@ -405,3 +409,36 @@ class RegistryVersion(Node, DictBacked):
     aliases: list[str]
     artifact: ArtifactVersion
     collection: RegistryCollection
+
+
+@strawberry.enum(description="What search may find.")
+class SearchKind(NamedEnum):
+    COLLECTION = auto()
+    VERSION = auto()
+    RUN = auto()
+    REGISTRY = auto()
+
+
+SearchResult = Annotated[
+    ArtifactCollection | RegistryCollection | ArtifactVersion | RegistryVersion | Run | Registry,
+    strawberry.union(
+        "SearchResult",
+        description="What search finds: a collection (of a project or a registry), a version (by alias, digest "
+        "prefix or reference; by a registry alias, the registry's version), a run (by name, short id or "
+        "ENTITY/PROJECT/RUN_ID) or a registry.",
+    ),
+]
+
+
+@strawberry.type
+class SearchEdge:
+    cursor: str
+    node: SearchResult
+    matched: str = strawberry.field(description="The text that matched: a name, an alias, a run id or a digest.")
+
+
+@strawberry.type
+class SearchConnection:
+    edges: list[SearchEdge]
+    page_info: PageInfo
+    total_count: int

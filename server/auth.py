@@ -157,7 +157,9 @@ def refusal(request: Request, error: StemmaError) -> Response:
     path = request.url.path
     if isinstance(error, Unauthenticated) and request.method == "GET":
         if path == "/" or path.startswith(PAGE_PATHS[1:]):
-            return login_page(request, error.message, status=401)
+            # A first visit has tried nothing yet: only a key that was sent and refused deserves an error.
+            message = error.message if presented_key(request) is not None else ""
+            return login_page(request, message, status=401)
         if path == "/graphiql" or (path == "/graphql" and wants_graphiql(request)):
             return RedirectResponse(f"/login?next={quote(path, safe='/')}", status_code=303)
     return error_response(path, error)
@@ -203,7 +205,7 @@ PAGE = """<!doctype html>
 button{{margin-top:1rem;padding:.5rem 1rem}}.error{{color:#b00020}}</style></head>
 <body><h1>Stemma</h1>{body}</body></html>"""
 LOGIN_FORM = """<p>Paste an API key (<code>stemma users add</code> prints one; <code>make run</code> prints the
-first admin's).</p><p class="error" role="alert">{message}</p>
+first admin's).</p>{message}
 <form method="post" action="/login"><input type="hidden" name="next" value="{next}">
 <label for="key">API key</label><input id="key" name="key" type="password" autocomplete="off" required autofocus>
 <button type="submit">Sign in</button></form>"""
@@ -217,7 +219,8 @@ def login_page(
     target = request.query_params.get("next") or request.url.path
     if request.url.query and request.url.path != "/login":
         target += "?" + request.url.query
-    body = LOGIN_FORM.format(message=html.escape(message), next=html.escape(target, quote=True))
+    shown = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
+    body = LOGIN_FORM.format(message=shown, next=html.escape(target, quote=True))
     return HTMLResponse(PAGE.format(title="sign in", body=body), status_code=status, headers=headers)
 
 

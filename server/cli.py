@@ -140,6 +140,7 @@ def db_migrate(neo4j_uri: UriOption = None) -> None:
 def lineage(
     ref: Annotated[str, typer.Argument(help="ENTITY/PROJECT/NAME:vN|ALIAS, a registry ref, or ENTITY/PROJECT/RUN_ID")],
     depth: Annotated[int, typer.Option(help="Edges from the root.")] = 2,
+    cluster_threshold: Annotated[int, typer.Option(help="More runs or versions than this of one group collapse.")] = 5,
     direction: Annotated[str, typer.Option(help="up, down or both.")] = "both",
     format: Annotated[str, typer.Option("--format", help="json, dot or mermaid.")] = "json",
     url: Annotated[str, typer.Option(envvar="STEMMA_BASE_URL", help="The Stemma server.")] = "http://127.0.0.1:8000",
@@ -152,7 +153,7 @@ def lineage(
     if format not in FORMATS:
         console.print(f"[red]--format must be one of {', '.join(FORMATS)}; got {format!r}[/red]")
         raise typer.Exit(2)
-    variables = {"ref": ref, "direction": DIRECTIONS[direction], "depth": depth}
+    variables = {"ref": ref, "direction": DIRECTIONS[direction], "depth": depth, "threshold": cluster_threshold}
     try:
         response = httpx.post(
             f"{url}/graphql",

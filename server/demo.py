@@ -42,8 +42,10 @@ class DemoClient:
         data: dict[str, Any] = body["data"]
         return data
 
-    def run(self, run_id: str, name: str, job_type: str) -> str:
+    def run(self, run_id: str, name: str, job_type: str, group: str | None = None) -> str:
         run_input = {"entity": self.entity, "project": self.project, "runId": run_id, "name": name, "jobType": job_type}
+        if group is not None:
+            run_input["group"] = group
         run: str = self.call(CREATE_RUN, i=run_input)["createRun"]["id"]
         return run
 
@@ -67,7 +69,8 @@ class DemoClient:
 def build_zoo(base_url: str, api_key: str | None = None, hub_runs: int = 0) -> dict[str, str]:
     """Several runs log split_zoo_dataset (the fifth content twice, so v4 has two loggers);
     rural-feather-20 trains zoo-ylbchv20:v0 on v4; northern-lake-21 evaluates it; the model is linked
-    into the model registry as zoo-classifier:production. `hub_runs` more runs use v4 (a wide fan-out)."""
+    into the model registry as zoo-classifier:production. `hub_runs` more runs use v4 (a wide fan-out): a sweep,
+    training runs of group sweep-s42, which lineage clusters apart from rural-feather-20."""
     zoo = DemoClient(base_url, api_key if api_key is not None else os.environ.get("STEMMA_API_KEY", ""))
     try:
         return _log_zoo(zoo, hub_runs)
@@ -94,7 +97,7 @@ def _log_zoo(zoo: DemoClient, hub_runs: int) -> dict[str, str]:
     zoo.call(CREATE_REGISTRY, entity="zoo-team", name="model", description="Production models")
     zoo.call(LINK, ref=model, target="zoo-team/registry-model/zoo-classifier", aliases=["production"])
     for number in range(hub_runs):
-        run = zoo.run(f"sweep-{number}", f"sweep-{number}", "sweep")
+        run = zoo.run(f"sweep-{number}", f"sweep-{number}", "train", group="sweep-s42")
         zoo.use(run, "split_zoo_dataset:v4")
         zoo.finish(run)
     return {

@@ -1,67 +1,113 @@
-"""Lineage answers as text: JSON, Graphviz DOT and Mermaid flowcharts (left to right, like the page)."""
+"""Lineage answers as text: JSON, Graphviz DOT and Mermaid flowcharts (left to right, like the page).
+
+The text is a function of the GraphQL answer alone (`QUERY`), so any client can print the same: the README's
+"Lineage as text" section is the specification the web page follows. Each node is a few label lines; DOT joins
+them with `\\n`, Mermaid with `<br/>`.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-QUERY = """query($ref: String!, $direction: LineageDirection!, $depth: Int!) {
-  lineage(ref: $ref, direction: $direction, depth: $depth) {
-    root { ... on Run { id } ... on ArtifactVersion { id } }
-    nodes { __typename ... on Run { id ref name state jobType } ... on ArtifactVersion { id ref type deleted } }
+QUERY = """query($ref: String!, $direction: LineageDirection!, $depth: Int!, $threshold: Int!) {
+  lineage(ref: $ref, direction: $direction, depth: $depth, clusterThreshold: $threshold) {
+    root { ... on Run { id } ... on ArtifactVersion { id } ... on RedactedNode { id } }
+    nodes {
+      __typename
+      ... on Run { id ref name state jobType group }
+      ... on ArtifactVersion { id ref type deleted aliases links { ref aliases } }
+      ... on RedactedNode { id kind }
+    }
     edges { kind from to at alias created }
-    clusters { id parent side kind count jobType collection }
+    clusters { id parent side kind count jobType group collection description }
     truncated
   }
 }"""
 
 
-def label(node: dict[str, Any]) -> str:
+def label_lines(node: dict[str, Any]) -> list[str]:
+    """What a node says, line by line: a run's name, job type, state and group; a version's ref, type,
+    aliases and registry links; a redacted node only its kind."""
+    if node["__typename"] == "RedactedNode":
+        return ["hidden run" if node["kind"] == "RUN" else "hidden artifact version"]
     if node["__typename"] == "Run":
-        return f"{node['name']} ({node['jobType'] or 'run'}, {node['state'].lower()})"
-    return f"{node['ref']} [{node['type']}{', deleted' if node['deleted'] else ''}]"
+        lines = [node["name"], f"{node['jobType'] or 'run'}, {node['state'].lower()}"]
+        return [*lines, f"group {node['group']}"] if node.get("group") else lines
+    lines = [node["ref"], f"{node['type']}{', deleted' if node['deleted'] else ''}"]
+    if node["aliases"]:
+        lines.append("aliases: " + ", ".join(node["aliases"]))
+    for link in node["links"]:
+        lines.append(f"registry: {link['ref']}" + (f" ({', '.join(link['aliases'])})" if link["aliases"] else ""))
+    return lines
 
 
-def cluster_label(cluster: dict[str, Any]) -> str:
-    what = f"{cluster['jobType']} runs" if cluster["kind"] == "RUN" else f"versions of {cluster['collection']}"
-    return f"{cluster['count']} {what}"
+def edge_label(edge: dict[str, Any]) -> str:
+    return f"{edge['kind']} ({edge['alias']})" if edge.get("alias") else str(edge["kind"])
+
+
+def node_ids(lineage: dict[str, Any]) -> dict[str, str]:
+    """`n0`, `n1`, … in the answer's node order (nearest first); clusters are `c0`, `c1`, … in theirs."""
+    return {node["id"]: f"n{index}" for index, node in enumerate(lineage["nodes"])}
 
 
 def as_json(lineage: dict[str, Any]) -> str:
     return json.dumps(lineage, indent=2)
 
 
+def dot_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+DOT_SHAPES = {"Run": "box", "ArtifactVersion": "ellipse", "RedactedNode": "hexagon"}
+
+
 def as_dot(lineage: dict[str, Any]) -> str:
-    ids = {node["id"]: f"n{index}" for index, node in enumerate(lineage["nodes"])}
+    ids = node_ids(lineage)
+    root = ids[lineage["root"]["id"]]
     lines = ["digraph lineage {", "  rankdir=LR;"]
     for node in lineage["nodes"]:
-        shape = "box" if node["__typename"] == "Run" else "ellipse"
-        lines.append(f"  {ids[node['id']]} [shape={shape}, label={json.dumps(label(node))}];")
+        extra = ", penwidth=2" if ids[node["id"]] == root else ""
+        extra += ", style=dashed" if node["__typename"] == "RedactedNode" else ""
+        label = dot_string("\n".join(label_lines(node))).replace("\n", "\\n")
+        lines.append(f"  {ids[node['id']]} [shape={DOT_SHAPES[node['__typename']]}, label={label}{extra}];")
     for index, cluster in enumerate(lineage["clusters"]):
-        lines.append(f"  c{index} [shape=folder, label={json.dumps(cluster_label(cluster))}];")
+        lines.append(f"  c{index} [shape=folder, label={dot_string(cluster['description'])}];")
         parent = ids[cluster["parent"]]
         ends = (parent, f"c{index}") if cluster["side"] == "DOWNSTREAM" else (f"c{index}", parent)
         lines.append(f"  {ends[0]} -> {ends[1]} [style=dashed];")
     for edge in lineage["edges"]:
-        lines.append(f"  {ids[edge['from']]} -> {ids[edge['to']]} [label={json.dumps(edge['kind'])}];")
+        lines.append(f"  {ids[edge['from']]} -> {ids[edge['to']]} [label={dot_string(edge_label(edge))}];")
     lines.append("}")
     return "\n".join(lines)
 
 
+def mermaid_text(text: str) -> str:
+    """Text safe inside a quoted Mermaid label: `#`, `"`, `<` and `>` as Mermaid's entity codes."""
+    return text.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+MERMAID_SHAPES: dict[str, Callable[[str], str]] = {
+    "Run": lambda text: f'["{text}"]',
+    "ArtifactVersion": lambda text: f'(["{text}"])',
+    "RedactedNode": lambda text: '{{"' + text + '"}}',
+}
+
+
 def as_mermaid(lineage: dict[str, Any]) -> str:
-    ids = {node["id"]: f"n{index}" for index, node in enumerate(lineage["nodes"])}
+    ids = node_ids(lineage)
     lines = ["flowchart LR"]
     for node in lineage["nodes"]:
-        text = label(node).replace('"', "'")
-        lines.append(
-            f'  {ids[node["id"]]}["{text}"]' if node["__typename"] == "Run" else f'  {ids[node["id"]]}(["{text}"])'
-        )
+        text = "<br/>".join(mermaid_text(line) for line in label_lines(node))
+        lines.append(f"  {ids[node['id']]}{MERMAID_SHAPES[node['__typename']](text)}")
     for index, cluster in enumerate(lineage["clusters"]):
-        lines.append(f'  c{index}[["{cluster_label(cluster)}"]]')
+        lines.append(f'  c{index}[["{mermaid_text(cluster["description"])}"]]')
         parent = ids[cluster["parent"]]
         lines.append(f"  {parent} -.-> c{index}" if cluster["side"] == "DOWNSTREAM" else f"  c{index} -.-> {parent}")
     for edge in lineage["edges"]:
-        lines.append(f"  {ids[edge['from']]} -->|{edge['kind']}| {ids[edge['to']]}")
+        lines.append(f'  {ids[edge["from"]]} -->|"{mermaid_text(edge_label(edge))}"| {ids[edge["to"]]}')
+    lines.extend(["  classDef root stroke-width:3px;", f"  class {ids[lineage['root']['id']]} root;"])
     return "\n".join(lines)
 
 

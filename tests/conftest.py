@@ -56,15 +56,24 @@ def free_port() -> int:
         return port
 
 
+def worker_index(config: pytest.Config) -> int:
+    """0 in a plain session; N in pytest-xdist's worker gwN (`make test` runs two)."""
+    workerinput: dict[str, object] | None = getattr(config, "workerinput", None)
+    return int(str(workerinput["workerid"]).removeprefix("gw")) if workerinput else 0
+
+
 @pytest.fixture(scope="session")
-def neo4j_uri() -> Iterator[str]:
+def neo4j_uri(request: pytest.FixtureRequest) -> Iterator[str]:
     """STEMMA_NEO4J_URI when set; otherwise a local Neo4j 5.26 for tests, reused when one is running on the port,
-    and stopped when the session ends unless STEMMA_TEST_KEEP_NEO4J=1 keeps it for the next run."""
+    and stopped when the session ends unless STEMMA_TEST_KEEP_NEO4J=1 keeps it for the next run. Each xdist
+    worker has its own (Neo4j community has one database): STEMMA_TEST_NEO4J_PORT + 100 x the worker's index."""
     uri = os.environ.get("STEMMA_NEO4J_URI")
     if uri:
+        if worker_index(request.config):
+            pytest.exit("STEMMA_NEO4J_URI serves one test process: run pytest without -n", returncode=3)
         yield uri
         return
-    port = int(os.environ.get("STEMMA_TEST_NEO4J_PORT", "7688"))
+    port = int(os.environ.get("STEMMA_TEST_NEO4J_PORT", "7688")) + 100 * worker_index(request.config)
     local = LocalNeo4j(
         state_dir=ROOT / ".stemma",
         name=f"test-{port}",

@@ -2,7 +2,7 @@
 // by export name, as JSON. tests/web/test_queries.py reads them this way and validates each against the server's schema.
 import { runnerImport } from "vite";
 
-const MODULES = ["./src/queries.ts", "./src/graphiql/example.ts"];
+const MODULES = ["./src/queries.ts", "./src/search-query.ts", "./src/graphiql/example.ts"];
 
 const documents = {};
 for (const path of MODULES) {

@@ -1,7 +1,7 @@
 // Lineage counts: for each run and artifact version, how many neighbours it has on
 // each side (DOWNSTREAM: along the arrows; UPSTREAM: against them) in each group
-// lineage clusters by (`job:` + a run's job type, `collection:` + a version's
-// collection id), split by the neighbours' own entity and project, so that the
+// lineage clusters by (`job:` + a run's job type, or `group:` + its group + `/` +
+// its job type when it has a group; `collection:` + a version's collection id), split by the neighbours' own entity and project, so that the
 // groups a caller may see add up from a few counts (cypher/lineage.py) instead of
 // reading every neighbour of a hub. The write path keeps them exact in the
 // transaction that adds an edge (record_uses.cypher, log_versions.cypher) or
@@ -16,7 +16,8 @@ CALL (p) {
     UNION ALL
     MATCH (p)<-[:USED_BY|LOGGED]-(n) RETURN 'UPSTREAM' AS side, n
   }
-  WITH p, side, CASE WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id END AS group,
+  WITH p, side, CASE WHEN n:Run AND n.group IS NOT NULL THEN 'group:' + n.group + '/' + coalesce(n.job_type, '')
+                      WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id END AS group,
        n.entity AS entity, n.project AS project, count(*) AS count
   MERGE (k:LineageCount {node: p.id, side: side, group: group, entity: entity, project: project})
   SET k.count = count

@@ -14,8 +14,8 @@ CALL (x) {
   MATCH (x)<-[:USED_BY|LOGGED]-(y) RETURN y, 'DOWNSTREAM' AS side
 }
 WITH x, y, side WHERE NOT y.id IN $ids
-WITH y.id AS node, side, CASE WHEN x:Run THEN 'job:' + coalesce(x.job_type, '') ELSE 'collection:' + x.collection_id END
-     AS group, x.entity AS entity, x.project AS project, count(*) AS by
+WITH y.id AS node, side, CASE WHEN x:Run AND x.group IS NOT NULL THEN 'group:' + x.group + '/' + coalesce(x.job_type, '')
+     WHEN x:Run THEN 'job:' + coalesce(x.job_type, '') ELSE 'collection:' + x.collection_id END AS group, x.entity AS entity, x.project AS project, count(*) AS by
 ORDER BY node, side, group, entity, project
 MATCH (k:LineageCount {node: node, side: side, group: group, entity: entity, project: project})
 SET k.count = k.count - by

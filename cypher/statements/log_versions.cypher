@@ -4,8 +4,9 @@
 // (`created` marks the run that first produced the content; an edge already
 // there is kept as it was). A new edge is counted on both ends, as in
 // record_uses.cypher: among the run's outputs of this collection, and among the
-// version's loggers of the run's job type and project; the collection's lock
-// keeps two batches from adding the same edge or the same counts at once.
+// version's loggers of the run's group and job type and project; the collection's
+// lock keeps two batches from adding the same edge or the same counts at once. The
+// new edges (run id, version id) are returned for mark_onward.cypher.
 MATCH (c:ArtifactCollection {id: $collection_id})
 CALL (c) {
   UNWIND $new AS new
@@ -43,7 +44,10 @@ CALL (added) {
   UNWIND added AS edge
   WITH edge.r AS r, edge.v AS v
   UNWIND [{node: r.id, side: 'DOWNSTREAM', group: 'collection:' + v.collection_id, entity: v.entity, project: v.project},
-          {node: v.id, side: 'UPSTREAM', group: 'job:' + coalesce(r.job_type, ''), entity: r.entity, project: r.project}]
+          {node: v.id, side: 'UPSTREAM', 
+           group: CASE WHEN r.group IS NULL THEN 'job:' + coalesce(r.job_type, '')
+                  ELSE 'group:' + r.group + '/' + coalesce(r.job_type, '') END,
+           entity: r.entity, project: r.project}]
          AS key
   WITH key, count(*) AS by
   ORDER BY key.node, key.side, key.group, key.entity, key.project
@@ -51,4 +55,4 @@ CALL (added) {
     ON CREATE SET k.count = 0
   SET k.count = k.count + by
 }
-RETURN created
+RETURN created, [edge IN added | [edge.r.id, edge.v.id]] AS added

@@ -8,7 +8,7 @@ MERGE (p:Project {entity: run.entity, name: run.project})
 MERGE (p)-[:IN]->(e)
 MERGE (r:Run {id: run.id})
   ON CREATE SET r.run_id = run.run_id, r.entity = run.entity, r.project = run.project, r.name = run.name,
-                r.job_type = run.job_type, r.config = run.config, r.tags = run.tags, r.notes = run.notes,
+                r.job_type = run.job_type, r.group = run.group, r.config = run.config, r.tags = run.tags, r.notes = run.notes,
                 r.state = 'running', r.user = $caller.user, r.created_at = datetime(), r.heartbeat_at = datetime()
 MERGE (r)-[:IN]->(p)
 WITH r, run

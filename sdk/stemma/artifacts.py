@@ -234,6 +234,7 @@ class RunInfo:
     name: str | None
     state: str
     job_type: str | None
+    group: str | None
     config: dict[str, Any]
     tags: tuple[str, ...]
     notes: str | None
@@ -254,6 +255,7 @@ class RunInfo:
             name=data["name"],
             state=data["state"].lower(),
             job_type=data["jobType"],
+            group=data["group"],
             config=dict(data["config"] or {}),
             tags=tuple(data["tags"]),
             notes=data["notes"],

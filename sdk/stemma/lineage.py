@@ -50,13 +50,17 @@ class LineageEdge:
 
 @dataclass(frozen=True)
 class LineageCluster:
-    """More than `cluster_threshold` similar nodes on one side of `parent`, collapsed into one with a count."""
+    """More than `cluster_threshold` similar nodes on one side of `parent` (runs of one group and job type,
+    versions of one collection), collapsed into one with a count; `leaves` when it holds only nodes whose lineage
+    ends there (below the depth asked, the others are drawn); `description` says what it holds."""
 
     id: str
     parent: str
     side: str
     kind: str
     count: int
+    leaves: bool
+    description: str
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,13 @@ class Lineage:
             ],
             clusters=[
                 LineageCluster(
-                    str(item["id"]), str(item["parent"]), str(item["side"]), str(item["kind"]), item["count"]
+                    str(item["id"]),
+                    str(item["parent"]),
+                    str(item["side"]),
+                    str(item["kind"]),
+                    item["count"],
+                    item["leaves"],
+                    str(item["description"]),
                 )
                 for item in data["clusters"]
             ],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 RUN_FIELDS = """
 fragment RunFields on Run {
-  id ref runId entity project name state jobType createdAt finishedAt heartbeatAt config tags notes
+  id ref runId entity project name state jobType group createdAt finishedAt heartbeatAt config tags notes
 }
 """
 
@@ -159,7 +159,8 @@ LINEAGE_DIRECTIONS = ("UPSTREAM", "DOWNSTREAM", "BOTH")
 # In a union, fields of one response name must share a type: a run's name and state are renamed here.
 LINEAGE_RUN_FIELDS = """
 fragment LineageRunFields on Run {
-  id ref runId entity project runName: name runState: state jobType createdAt finishedAt heartbeatAt config tags notes
+  id ref runId entity project runName: name runState: state jobType group createdAt finishedAt heartbeatAt config tags
+  notes
 }
 """
 
@@ -177,7 +178,7 @@ query Lineage($ref: String!, $depth: Int, $clusterThreshold: Int, $maxNodes: Int
     root { ...LineageNodeFields }
     nodes { ...LineageNodeFields }
     edges { kind from to at }
-    clusters { id parent side kind count }
+    clusters { id parent side kind count leaves description }
     truncated
   }
 }

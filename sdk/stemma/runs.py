@@ -83,6 +83,11 @@ class Run:
         return self._info.job_type
 
     @property
+    def group(self) -> str | None:
+        """The runs this one belongs with (e.g. a sweep), as given to `init(group=...)`."""
+        return self._info.group
+
+    @property
     def tags(self) -> tuple[str, ...]:
         return self._info.tags
 
@@ -199,11 +204,13 @@ def init(
     notes: str | None = None,
     id: str | None = None,
     *,
+    group: str | None = None,
     base_url: str | None = None,
     api_key: str | None = None,
 ) -> Run:
     """Start a run, as `wandb.init`: the entity and project come from arguments, STEMMA_ENTITY/STEMMA_PROJECT
-    or the config file; a run already started in this process is finished first."""
+    or the config file; a run already started in this process is finished first. `group` puts the run with
+    others that belong together (W&B's `group`, e.g. a sweep id): lineage clusters a group's runs together."""
     if _current is not None:
         _current.finish()
     settings = Settings.resolve(base_url=base_url, api_key=api_key, entity=entity, project=project)
@@ -216,6 +223,7 @@ def init(
         "runId": id or new_run_id(),
         "name": name,
         "jobType": job_type,
+        "group": group,
         "config": dict(config or {}),
         "tags": list(tags or []),
         "notes": notes,

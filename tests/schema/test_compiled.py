@@ -97,6 +97,16 @@ DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
         {},
     ),
     ('{ __typename artifact(ref: "zoo-team/zoo/zoo-ylbchv20:latest") { __typename } }', {}),
+    (
+        """query($q: String!) { search(query: $q, first: 4) { totalCount pageInfo { hasNextPage endCursor }
+             edges { cursor matched node { __typename ... on Node { id } ... on ArtifactCollection { ref type }
+               ... on RegistryCollection { ref } ... on ArtifactVersion { ref aliases }
+               ... on RegistryVersion { ref artifact { ref } } ... on Run { runName: name state }
+               ... on Registry { name } } } }
+           runs: search(query: "sweep", kinds: [RUN], first: 1) { edges { node { ... on Run { ref } } } } }""",
+        {"q": "zoo"},
+    ),
+    ('{ search(query: "a:b OR (", kinds: []) { totalCount } }', {}),
     # Refusals and missing objects: the same errors, paths and codes.
     ('{ artifact(ref: "zoo-team/zoo/nothing:v0") { ref } }', {}),
     ('{ artifact(ref: "not a ref") { ref } }', {}),

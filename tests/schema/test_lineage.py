@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from cypher.ids import global_id, parse_global_id
-from tests.builders import Builder, build_zoo
+from tests.builders import CREATE_RUN, Builder, build_zoo
 from tests.client import GraphQLClient
 from tests.conftest import ADMIN
 
@@ -19,7 +19,7 @@ LINEAGE = """query($ref: String!, $direction: LineageDirection!, $depth: Int!, $
     nodes { __typename ... on Run { id name state jobType createdAt user }
             ... on ArtifactVersion { id ref type version createdAt aliases digest size deleted } }
     edges { kind from to at alias created }
-    clusters { id parent parentKind side kind edgeKind count jobType collection type }
+    clusters { id parent parentKind side kind edgeKind count leaves jobType group collection type description }
     truncated
   }
 }"""
@@ -48,6 +48,7 @@ def edge_labels(result: dict[str, Any]) -> set[tuple[str, str, str]]:
     return {(names[edge["from"]], edge["kind"], names[edge["to"]]) for edge in result["edges"]}
 
 
+RECORD_RUNS = "mutation($runs: [RecordRunInput!]!) { recordRuns(runs: $runs) { runs } }"
 MODEL = "zoo-team/zoo/zoo-ylbchv20:v0"
 DATASET = "zoo-team/zoo/split_zoo_dataset:v4"
 
@@ -96,6 +97,28 @@ def test_zoo_both_ways_is_the_union_of_the_two_cones(api: GraphQLClient) -> None
         assert len(labels(both)) == len(set(labels(both)))
     # not an undirected walk: the dataset's other consumers are not downstream of the model
     assert "split-run-4" not in labels(lineage(api, MODEL, "DOWNSTREAM", 4))
+
+
+def test_every_edge_between_drawn_nodes_is_in_the_answer(api: GraphQLClient) -> None:
+    zoo = Builder(api)
+    zoo.log(zoo.run("split", job_type="preprocess"), "data")
+    train = zoo.run("train")
+    zoo.use(train, "data:v0")
+    zoo.log(train, "model", "model")
+    evaluate = zoo.run("evaluate", job_type="evaluate")
+    zoo.use(evaluate, "data:v0")
+    zoo.use(evaluate, "model:v0")
+    data, model = zoo.ref("data", "v0"), zoo.ref("model", "v0")
+    # the model and the evaluation run are both reached at depth 2; the edge between them is one step further
+    result = lineage(api, data, "DOWNSTREAM", 2)
+    assert labels(result) == [data, "train", "evaluate", model]
+    assert edge_labels(result) == {
+        (data, "USED_BY", "train"),
+        (data, "USED_BY", "evaluate"),
+        ("train", "LOGGED", model),
+        (model, "USED_BY", "evaluate"),
+    }
+    assert len(result["edges"]) == 4
 
 
 def test_lineage_nodes_carry_what_the_page_shows(api: GraphQLClient) -> None:
@@ -247,17 +270,85 @@ def test_wide_fan_out_of_one_job_type_becomes_a_cluster(api: GraphQLClient) -> N
     data_id = result["nodes"][0]["id"]
     _, [stored_id] = parse_global_id(data_id)
     assert cluster == {
-        "id": f"ARTIFACT:{stored_id}|DOWNSTREAM|job:train",
+        "id": f"ARTIFACT:{stored_id}|DOWNSTREAM|job:train|leaves",  # below depth 2: a cluster of leaves
         "parent": data_id,
         "parentKind": "ARTIFACT",
         "side": "DOWNSTREAM",
         "kind": "RUN",
         "edgeKind": "USED_BY",
         "count": 4,
+        "leaves": True,
         "jobType": "train",
+        "group": None,
         "collection": None,
         "type": None,
+        "description": "4 runs of job type train",
     }
+
+
+CLUSTERS = """query($ref: String!, $depth: Int!) {
+  lineage(ref: $ref, direction: DOWNSTREAM, depth: $depth, clusterThreshold: 5) {
+    nodes { ... on Run { name group } ... on ArtifactVersion { ref } }
+    clusters { id count leaves jobType group description } } }"""
+MEMBERS = """query($id: ID!) { lineageCluster(id: $id, first: 100) {
+  totalCount edges { node { ... on Run { name } } } } }"""
+
+
+def test_runs_whose_lineage_goes_on_are_drawn_and_clusters_follow_the_run_group(api: GraphQLClient) -> None:
+    zoo = Builder(api)
+    zoo.log(zoo.run("split", job_type="preprocess"), "data")
+    for number in range(8):  # a sweep: same job type as the real training run, its own group
+        zoo.use(zoo.run(f"sweep{number}", group="s-42"), "data:v0")
+    for number in range(6):  # plain leaves of job type train
+        zoo.use(zoo.run(f"try{number}"), "data:v0")
+    real = zoo.run("real")
+    zoo.use(real, "data:v0")
+    zoo.log(real, "model", "model")
+    data = zoo.ref("data", "v0")
+    deep = api.query(CLUSTERS, ref=data, depth=2)["lineage"]
+    assert [n.get("ref") or n["name"] for n in deep["nodes"]] == [data, "real", zoo.ref("model", "v0")]
+    parent = deep["clusters"][0]["id"].split("|")[0]
+    assert deep["clusters"] == [
+        {
+            "id": f"{parent}|DOWNSTREAM|group:s-42/train|leaves",
+            "count": 8,
+            "leaves": True,
+            "jobType": "train",
+            "group": "s-42",
+            "description": "8 runs of group s-42, job type train",
+        },
+        {
+            "id": f"{parent}|DOWNSTREAM|job:train|leaves",
+            "count": 6,
+            "leaves": True,
+            "jobType": "train",
+            "group": None,
+            "description": "6 runs of job type train",
+        },
+    ]
+    sweep, tries = (api.query(MEMBERS, id=c["id"])["lineageCluster"] for c in deep["clusters"])
+    assert (sweep["totalCount"], tries["totalCount"]) == (8, 6)
+    assert {e["node"]["name"] for e in tries["edges"]} == {f"try{n}" for n in range(6)}
+    # at the view's depth nothing beyond is drawn: the real run clusters with the other train runs
+    edge = api.query(CLUSTERS, ref=data, depth=1)["lineage"]
+    assert edge["nodes"] == [{"ref": data}]
+    assert [(c["id"].split("|", 1)[1], c["count"], c["leaves"]) for c in edge["clusters"]] == [
+        ("DOWNSTREAM|group:s-42/train", 8, False),
+        ("DOWNSTREAM|job:train", 7, False),
+    ]
+    members = api.query(MEMBERS, id=edge["clusters"][1]["id"])["lineageCluster"]
+    assert members["totalCount"] == 7 and "real" in {e["node"]["name"] for e in members["edges"]}
+    sweep_runs = api.query('{ runs(entity: "zoo-team", project: "zoo", group: "s-42") { totalCount } }')["runs"]
+    assert sweep_runs == {"totalCount": 8}
+
+
+def test_a_run_group_is_a_name_refused_naming_its_field(api: GraphQLClient) -> None:
+    run = {"entity": "zoo-team", "project": "zoo", "runId": "r1", "group": "sweep 42!"}
+    created = api.error(CREATE_RUN, input=run)
+    assert created["extensions"] == {"code": "BAD_USER_INPUT", "field": "input.group"}
+    recorded = api.error(RECORD_RUNS, runs=[run])
+    assert recorded["extensions"] == {"code": "BAD_USER_INPUT", "field": "runs[0].group"}
+    assert "sweep 42!" in recorded["message"]
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from neo4j import AsyncGraphDatabase, Driver
+from neo4j import AsyncGraphDatabase, Driver, ManagedTransaction
 
 from bench.ingest import remove_project
 from cypher.executor import Executor
@@ -26,23 +26,43 @@ CALL (p) {
   UNION ALL
   MATCH (p)<-[:USED_BY|LOGGED]-(n) RETURN 'UPSTREAM' AS side, n
 }
-RETURN p.id AS node, side, CASE WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id
-       END AS group, n.entity AS entity, n.project AS project, count(*) AS count"""
+WITH p, side, n, CASE WHEN side = 'DOWNSTREAM' THEN EXISTS { (n)-[:USED_BY|LOGGED]->() }
+                      ELSE EXISTS { (n)<-[:USED_BY|LOGGED]-() } END AS onward
+RETURN p.id AS node, side,
+       CASE WHEN n:Run AND n.group IS NOT NULL THEN 'group:' + n.group + '/' + coalesce(n.job_type, '')
+       WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id END AS group,
+       n.entity AS entity, n.project AS project, [count(*), count(CASE WHEN onward THEN 1 END)] AS count"""
 KEPT = """MATCH (k:LineageCount)
-RETURN k.node AS node, k.side AS side, k.group AS group, k.entity AS entity, k.project AS project, k.count AS count"""
+RETURN k.node AS node, k.side AS side, k.group AS group, k.entity AS entity, k.project AS project,
+       [k.count, coalesce(k.onward, 0)] AS count"""
+MARKS = """MATCH (p) WHERE p:Run OR p:ArtifactVersion
+CALL (p) {
+  MATCH (p)-[:USED_BY|LOGGED]->(n) WHERE EXISTS { (n)-[:USED_BY|LOGGED]->() } RETURN 'DOWNSTREAM' AS side, n
+  UNION ALL
+  MATCH (p)<-[:USED_BY|LOGGED]-(n) WHERE EXISTS { (n)<-[:USED_BY|LOGGED]-() } RETURN 'UPSTREAM' AS side, n
+}
+RETURN p.id AS node, side, n.id AS neighbour, n.created_at AS at"""
+KEPT_MARKS = "MATCH (t:LineageOnward) RETURN t.node AS node, t.side AS side, t.neighbour AS neighbour, t.at AS at"
 Counts = dict[tuple[str, str, str, str, str], int]
 
 
-def counts(driver: Driver, text: str) -> Counts:
+def counts(driver: Driver, text: str) -> dict[tuple[str, str, str, str, str], list[int]]:
     records, _, _ = driver.execute_query(text)
     return {(r["node"], r["side"], r["group"], r["entity"], r["project"]): r["count"] for r in records}
 
 
+def marks(driver: Driver, text: str) -> list[tuple[str, str, str, Any]]:
+    records, _, _ = driver.execute_query(text)
+    return sorted((r["node"], r["side"], r["neighbour"], r["at"]) for r in records)
+
+
 def assert_counts_exact(driver: Driver) -> Counts:
-    """The kept counts are exactly what reading every lineage edge gives (no zero, none missing)."""
+    """The kept counts (and how many of each are onward) and the onward marks are exactly what reading every
+    lineage edge gives (no zero, none missing, none twice)."""
     kept = counts(driver, KEPT)
     assert kept == counts(driver, RECOUNT)
-    return kept
+    assert marks(driver, KEPT_MARKS) == marks(driver, MARKS)
+    return {key: both[0] for key, both in kept.items()}
 
 
 def of_node(kept: Counts, node: str, side: str) -> dict[tuple[str, str, str], int]:
@@ -136,8 +156,8 @@ def test_parallel_consumers_of_one_hub_lose_no_count(api: GraphQLClient, server:
 def test_the_use_statement_loses_no_count_under_many_concurrent_transactions(
     api: GraphQLClient, driver: Driver
 ) -> None:
-    """record_uses.cypher straight from 16 threads, one use per transaction, all on one hub: as tight a race on
-    its count as the driver can make."""
+    """record_uses.cypher (and mark_onward.cypher after it, as the write path does) straight from 16 threads,
+    one use per transaction, all on one hub: as tight a race on its count and marks as the driver can make."""
     zoo = Builder(api)
     zoo.log(zoo.run("prep", job_type="preprocess"), "data")
     hub = version_id(api, "zoo-team/zoo/data:v0")
@@ -146,11 +166,15 @@ def test_the_use_statement_loses_no_count_under_many_concurrent_transactions(
         runs=[{"entity": "zoo-team", "project": "zoo", "runId": f"r{n}", "jobType": "train"} for n in range(320)],
     )
 
+    def record(tx: ManagedTransaction, row: dict[str, Any]) -> None:
+        [used] = tx.run(named("record_uses"), uses=[row]).data()
+        tx.run(named("mark_onward"), edges=used["added"]).consume()
+
     def use(first: int) -> None:
         with driver.session() as session:
             for number in range(first, 320, 16):
                 row = {"run_id": f"zoo-team/zoo/r{number}", "version_id": hub, "alias": None}
-                session.execute_write(lambda tx, r=row: tx.run(named("record_uses"), uses=[r]).consume())
+                session.execute_write(record, row)
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(use, range(16)))
@@ -225,13 +249,16 @@ def test_the_migration_counts_a_graph_written_before_it(
         zoo.log(run, "model", "model", files={"m": f"{number}".encode()})
     written = assert_counts_exact(driver)
     driver.execute_query("MATCH (k:LineageCount) DELETE k")
-    driver.execute_query("MATCH (m:StemmaMigration {id: '0007_lineage_counts'}) DELETE m")
+    driver.execute_query("MATCH (t:LineageOnward) DELETE t")
+    driver.execute_query(
+        "MATCH (m:StemmaMigration) WHERE m.id IN ['0007_lineage_counts', '0008_lineage_onward'] DELETE m"
+    )
 
     async def again() -> list[str]:
         async with AsyncGraphDatabase.driver(neo4j_uri, auth=neo4j_auth, notifications_min_severity="OFF") as graph:
             return await migrate(Executor(graph, "neo4j"))
 
-    assert asyncio.run(again()) == ["0007_lineage_counts"]
+    assert asyncio.run(again()) == ["0007_lineage_counts", "0008_lineage_onward"]
     assert assert_counts_exact(driver) == written
 
 
@@ -262,6 +289,12 @@ def test_clusters_say_what_their_members_are_on_each_side(api: GraphQLClient) ->
         ("ARTIFACT", "UPSTREAM", "RUN", "LOGGED", 4, "split", None, None),
         ("RUN", "DOWNSTREAM", "ARTIFACT", "LOGGED", 4, None, "zoo-team/zoo/ckpt", "checkpoint"),
         ("RUN", "UPSTREAM", "ARTIFACT", "USED_BY", 4, None, "zoo-team/zoo/input", "dataset"),
+    ]
+    assert sorted(c["description"] for r in (wide_lineage, data_lineage) for c in r["lineage"]["clusters"]) == [
+        "4 runs of job type split",
+        "4 runs without a job type",
+        "4 versions of zoo-team/zoo/ckpt (checkpoint)",
+        "4 versions of zoo-team/zoo/input (dataset)",
     ]
     [untyped] = [c for c in data_lineage["lineage"]["clusters"] if c["side"] == "DOWNSTREAM"]
     assert untyped["id"].endswith("|DOWNSTREAM|job:")

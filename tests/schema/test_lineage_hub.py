@@ -1,4 +1,7 @@
-"""A dataset version used by 10,000 runs, each logging three models that later runs use (bulk-loaded)."""
+"""A dataset version used by 10,000 runs, each logging three models that later runs use (bulk-loaded).
+
+At the view's depth the consumers cluster; below it each has lineage beyond it (its models), so each is drawn,
+never folded, and the answer stops at maxNodes having read no more of the hub's consumers than it admits."""
 
 from __future__ import annotations
 
@@ -31,20 +34,30 @@ def hub_ref(driver: Driver, server: str) -> Iterator[str]:
     yield ref
 
 
-def test_the_hub_collapses_into_one_cluster_at_every_depth(api: GraphQLClient, hub_ref: str) -> None:
-    for depth in (2, 4, 8):
+def test_at_the_view_s_depth_the_hub_collapses_into_one_cluster(api: GraphQLClient, hub_ref: str) -> None:
+    result = api.query(LINEAGE, ref=hub_ref, direction="BOTH", depth=1, threshold=5, max=500, asOf=None)["lineage"]
+    assert [n.get("ref") or n["name"] for n in result["nodes"]] == [hub_ref, "prep"]
+    [cluster] = result["clusters"]
+    assert (cluster["side"], cluster["kind"], cluster["jobType"], cluster["count"], cluster["leaves"]) == (
+        "DOWNSTREAM",
+        "RUN",
+        "train",
+        CONSUMERS,
+        False,
+    )
+    assert result["truncated"] is False
+
+
+def test_below_the_depth_consumers_that_go_on_are_drawn_up_to_max_nodes(api: GraphQLClient, hub_ref: str) -> None:
+    for depth in (2, 8):
         result = api.query(LINEAGE, ref=hub_ref, direction="BOTH", depth=depth, threshold=5, max=500, asOf=None)[
             "lineage"
         ]
-        assert [n.get("ref") or n["name"] for n in result["nodes"]] == [hub_ref, "prep"]
-        [cluster] = result["clusters"]
-        assert (cluster["side"], cluster["kind"], cluster["jobType"], cluster["count"]) == (
-            "DOWNSTREAM",
-            "RUN",
-            "train",
-            CONSUMERS,
-        )
-        assert result["truncated"] is False
+        names = [n.get("ref") or n["name"] for n in result["nodes"]]
+        assert names == [hub_ref, "prep"] + [f"train-{number}" for number in range(498)]
+        assert result["clusters"] == []
+        assert result["truncated"] is True
+        assert len(result["edges"]) == 499
 
 
 def test_a_cluster_pages_through_every_member_once(api: GraphQLClient, hub_ref: str) -> None:
@@ -68,7 +81,7 @@ def test_a_cluster_pages_through_every_member_once(api: GraphQLClient, hub_ref: 
 
 
 def test_even_the_largest_threshold_keeps_the_hub_clustered(api: GraphQLClient, hub_ref: str) -> None:
-    result = api.query(LINEAGE, ref=hub_ref, direction="DOWNSTREAM", depth=8, threshold=1000, max=2000, asOf=None)[
+    result = api.query(LINEAGE, ref=hub_ref, direction="DOWNSTREAM", depth=1, threshold=1000, max=2000, asOf=None)[
         "lineage"
     ]
     assert [c["count"] for c in result["clusters"]] == [CONSUMERS]

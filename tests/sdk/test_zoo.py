@@ -29,7 +29,10 @@ def build_zoo(workdir: Path) -> dict[str, str]:
         for seed in range(4):
             run.log_artifact(split_dataset(workdir / f"early-{seed}", seed), name="split_zoo_dataset", type="dataset")
     for name in SPLIT_RUNS:
-        with stemma.init(project=PROJECT, entity=ENTITY, job_type="split", name=name, config={"seed": 4}) as run:
+        with stemma.init(
+            project=PROJECT, entity=ENTITY, job_type="split", name=name, config={"seed": 4}, group="seed-4"
+        ) as run:
+            assert run.group == "seed-4"
             dataset = stemma.Artifact("split_zoo_dataset", type="dataset", metadata={"rows": 101})
             dataset.add_dir(split_dataset(workdir / name, seed=4))
             run.log_artifact(dataset)
@@ -74,7 +77,7 @@ def test_the_zoo_example_reads_back_through_the_api(stemma_server: str, tmp_path
         ["latest"],
     )
     assert dataset.metadata == {"rows": 101}
-    assert [run.name for run in dataset.loggers()] == list(reversed(SPLIT_RUNS))
+    assert [(run.name, run.group) for run in dataset.loggers()] == [(n, "seed-4") for n in reversed(SPLIT_RUNS)]
     creator = dataset.logged_by()
     assert creator is not None
     assert (creator.name, creator.path, creator.state, creator.config) == (
@@ -200,6 +203,7 @@ def test_lineage_through_the_sdk_answers_where_the_model_came_from_and_what_it_r
     [cluster] = clustered.clusters
     dataset = clustered.node(cluster.parent)
     assert (label(dataset), cluster.side, cluster.kind, cluster.count) == (DATASET, "UPSTREAM", "RUN", 3)
+    assert (cluster.leaves, cluster.description) == (True, "3 runs of group seed-4, job type split")
 
     model = api.artifact(MODEL)
     downstream = api.lineage(MODEL, direction="downstream", depth=2)

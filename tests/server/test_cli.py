@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import sys
 
-from tests.builders import build_zoo
+from tests.builders import Builder, build_zoo
 from tests.client import GraphQLClient
 from tests.conftest import ROOT
 
@@ -15,6 +17,44 @@ def stemma(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "server", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
+
+
+MERMAID_NODE = re.compile(r'^  (n\d+)(\["[^"]*"\]|\(\["[^"]*"\]\)|\{\{"[^"]*"\}\})$')
+MERMAID_CLUSTER = re.compile(r'^  (c\d+)\[\["[^"]*"\]\]$')
+MERMAID_EDGE = re.compile(r'^  ([nc]\d+) (?:-->\|"[^"]*"\||-\.->) ([nc]\d+)$')
+DOT_STRING = r'"(?:[^"\\]|\\.)*"'
+DOT_NODE = re.compile(rf"^  ([nc]\d+) \[shape=\w+, label={DOT_STRING}(?:, \w+=\w+)*\];$")
+DOT_EDGE = re.compile(rf"^  ([nc]\d+) -> ([nc]\d+) \[(?:label={DOT_STRING}|style=dashed)\];$")
+
+
+def assert_valid_mermaid(text: str) -> None:
+    """A Mermaid flowchart as lineage_formats writes it: every line a node, cluster, edge or style statement,
+    every edge between declared ids, labels quoted with no quote inside."""
+    first, *lines = text.splitlines()
+    assert first == "flowchart LR"
+    declared: set[str] = set()
+    for line in lines:
+        if found := MERMAID_NODE.match(line) or MERMAID_CLUSTER.match(line):
+            declared.add(found.group(1))
+        elif found := MERMAID_EDGE.match(line):
+            assert {found.group(1), found.group(2)} <= declared, line
+        else:
+            assert line == "  classDef root stroke-width:3px;" or re.fullmatch(r"  class n\d+ root;", line), line
+
+
+def assert_valid_dot(text: str) -> None:
+    """A Graphviz digraph as lineage_formats writes it, checked line by line (and by `dot` when installed)."""
+    first, second, *lines, last = text.splitlines()
+    assert (first, second, last) == ("digraph lineage {", "  rankdir=LR;", "}")
+    declared: set[str] = set()
+    for line in lines:
+        if found := DOT_NODE.match(line):
+            declared.add(found.group(1))
+        else:
+            found = DOT_EDGE.match(line)
+            assert found and {found.group(1), found.group(2)} <= declared, line
+    if shutil.which("dot"):
+        subprocess.run(["dot", "-Tsvg"], input=text, text=True, check=True, capture_output=True)
 
 
 def test_lineage_as_json_dot_and_mermaid(api: GraphQLClient, server: str) -> None:
@@ -28,18 +68,50 @@ def test_lineage_as_json_dot_and_mermaid(api: GraphQLClient, server: str) -> Non
     assert dot.stdout.splitlines() == [
         "digraph lineage {",
         "  rankdir=LR;",
-        '  n0 [shape=ellipse, label="zoo-team/zoo/zoo-ylbchv20:v0 [model]"];',
-        '  n1 [shape=box, label="rural-feather-20 (train, finished)"];',
+        '  n0 [shape=ellipse, label="zoo-team/zoo/zoo-ylbchv20:v0\\nmodel\\naliases: best, latest\\nregistry: '
+        'zoo-team/registry-model/zoo-classifier:v0 (latest, production)", penwidth=2];',
+        '  n1 [shape=box, label="rural-feather-20\\ntrain, finished"];',
         '  n1 -> n0 [label="LOGGED"];',
         "}",
     ]
+    assert_valid_dot(dot.stdout)
     mermaid = stemma("lineage", MODEL, "--depth", "1", "--direction", "down", "--format", "mermaid", "--url", server)
     assert mermaid.stdout.splitlines() == [
         "flowchart LR",
-        '  n0(["zoo-team/zoo/zoo-ylbchv20:v0 [model]"])',
-        '  n1["northern-lake-21 (evaluate, finished)"]',
-        "  n0 -->|USED_BY| n1",
+        '  n0(["zoo-team/zoo/zoo-ylbchv20:v0<br/>model<br/>aliases: best, latest<br/>registry: '
+        'zoo-team/registry-model/zoo-classifier:v0 (latest, production)"])',
+        '  n1["northern-lake-21<br/>evaluate, finished"]',
+        '  n0 -->|"USED_BY"| n1',
+        "  classDef root stroke-width:3px;",
+        "  class n0 root;",
     ]
+    assert_valid_mermaid(mermaid.stdout)
+
+
+def test_lineage_text_shows_hidden_nodes_clusters_and_groups(api: GraphQLClient, server: str) -> None:
+    """A caller who sees one entity only: the other's nodes are placeholders in every format; a sweep clusters
+    under its description."""
+    zoo, globex = Builder(api), Builder(api, "globex", "nlp")
+    globex.log(globex.run("secret-prep", job_type="preprocess"), "texts")
+    train = zoo.run("train")
+    zoo.use(train, "globex/nlp/texts:v0")
+    zoo.log(train, "model", "model", aliases=["best"])
+    for number in range(3):
+        zoo.use(zoo.run(f"sweep{number}", group="s-1", job_type="tune"), "model:v0")
+    api.query('mutation { addMember(entity: "zoo-team", user: "ana", role: MEMBER) { role } }')
+    key = api.query('mutation { createApiKey(user: "ana") { key } }')["createApiKey"]["key"]
+    ask = ["lineage", "zoo-team/zoo/model:v0", "--depth", "3", "--cluster-threshold", "2", "--url", server]
+    ask += ["--api-key", key]
+    mermaid = stemma(*ask, "--format", "mermaid")
+    assert mermaid.returncode == 0, mermaid.stderr
+    assert '{{"hidden artifact version"}}' in mermaid.stdout
+    assert '[["3 runs of group s-1, job type tune"]]' in mermaid.stdout
+    assert_valid_mermaid(mermaid.stdout)
+    dot = stemma(*ask, "--format", "dot")
+    assert dot.returncode == 0, dot.stderr
+    assert 'shape=hexagon, label="hidden artifact version", style=dashed' in dot.stdout
+    assert 'shape=folder, label="3 runs of group s-1, job type tune"' in dot.stdout
+    assert_valid_dot(dot.stdout)
 
 
 def test_lineage_errors_say_what_was_wrong(server: str) -> None:

@@ -12,11 +12,15 @@ from playwright.sync_api import Page, expect
 from cypher.ids import global_id
 from server.auth import COOKIE
 from server.demo import build_zoo
+from server.lineage_formats import QUERY as CLI_LINEAGE
+from server.lineage_formats import as_dot, as_mermaid
 from tests.client import GraphQLClient
 from tests.conftest import ADMIN, ADMIN_KEY, clean
-from tests.web.conftest import TEST_OUTPUT
+from tests.web.conftest import TEST_OUTPUT, VIEWPORTS, at_every_size
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared_graph]
+# The page is slow to answer while the machine runs other suites; a view that is right is right after 15 s too.
+expect.set_options(timeout=15_000)
 
 MODEL = "zoo-team/zoo/zoo-ylbchv20:v0"
 DATASET = "zoo-team/zoo/split_zoo_dataset:v4"
@@ -171,19 +175,21 @@ def test_metadata_is_shown_as_text_never_as_html(page: Page, zoo: dict[str, str]
 def test_a_cluster_expands_page_by_page(page: Page, zoo: dict[str, str]) -> None:
     open_lineage(page, DATASET)
     assert sorted(outline(page)) == [
-        "300 sweep runs",
+        "300 runs of group sweep-s42, job type train",
         "rural-feather-20",
         "split-run-4",
         "split-run-5",
         "split_zoo_dataset:v4",
         "zoo-ylbchv20:v0",
     ]
-    cluster = node_id(page, "300 sweep runs")
+    cluster = node_id(page, "300 runs of group sweep-s42, job type train")
     click_on_canvas(page, cluster)
     page.wait_for_selector("#graph[data-layouts='2']")
     sweeps = [title for title in outline(page) if title.startswith("sweep-")]
     assert sweeps == [f"sweep-{number}" for number in range(299, 249, -1)]
-    expect(page.locator(f".outline-list li[data-node-id='{cluster}'] .title")).to_have_text("250 more sweep runs")
+    expect(page.locator(f".outline-list li[data-node-id='{cluster}'] .title")).to_have_text(
+        "250 more runs of group sweep-s42, job type train"
+    )
     assert details(page)["Members"] == "50 of 300 shown"
     assert page.locator("#graph").get_attribute("data-nodes") == "56"
 
@@ -191,7 +197,9 @@ def test_a_cluster_expands_page_by_page(page: Page, zoo: dict[str, str]) -> None
     page.wait_for_selector("#graph[data-layouts='3']")
     assert len([title for title in outline(page) if title.startswith("sweep-")]) == 100
     assert details(page)["Members"] == "100 of 300 shown"
-    expect(page.locator(f".outline-list li[data-node-id='{cluster}'] .title")).to_have_text("200 more sweep runs")
+    expect(page.locator(f".outline-list li[data-node-id='{cluster}'] .title")).to_have_text(
+        "200 more runs of group sweep-s42, job type train"
+    )
 
 
 def test_a_deep_link_reproduces_the_view(page: Page, zoo: dict[str, str]) -> None:
@@ -331,3 +339,165 @@ def test_sign_out_forgets_the_key_and_returns_to_the_login_page(page: Page, serv
     page.wait_for_url(f"{server}/login")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     assert [cookie["name"] for cookie in page.context.cookies()] == []
+
+
+def in_window(page: Page, selector: str) -> dict[str, float]:
+    box = page.locator(selector).bounding_box()
+    assert box is not None, selector
+    return box
+
+
+def document_size(page: Page) -> dict[str, int]:
+    size: dict[str, int] = page.evaluate(
+        "({width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight})"
+    )
+    return size
+
+
+@at_every_size
+def test_the_graph_keeps_its_place_as_clusters_expand_and_grows_in_place(
+    page: Page, zoo: dict[str, str], viewport: tuple[int, int]
+) -> None:
+    width, height = viewport
+    wide = width > VIEWPORTS["phone"][0]
+    open_lineage(page, MODEL, depth=2, direction="UPSTREAM")
+    before = in_window(page, ".graph-frame")
+    assert before["y"] < height / 2 if not wide else before["y"] + before["height"] <= height
+    assert document_size(page)["width"] <= width
+    version = in_window(page, "#version")
+    assert version["x"] + version["width"] <= width
+    expect(page.locator(".legend li")).to_contain_text(["USED_BY: version → run", "LOGGED: run → version"])
+
+    # Grow the view in place: the dataset's consumers join the model's upstream, which stays.
+    page.locator(".outline-list li", has_text="split_zoo_dataset:v4").click()
+    page.get_by_role("button", name="Add its outputs here").click()
+    page.wait_for_selector("#graph[data-layouts='2']")
+    grown = f"/lineage?ref={MODEL}&depth=2&direction=UPSTREAM&down={DATASET}"
+    expect(page).to_have_url(re.compile(re.escape(grown) + "$"))
+    shown = sorted(outline(page))
+    assert shown == [
+        "300 runs of group sweep-s42, job type train",
+        "rural-feather-20",
+        "split_zoo_dataset:v4",
+        "zoo-ylbchv20:v0",
+    ]
+    expect(page.locator(".outline-list li.root .title")).to_have_text("zoo-ylbchv20:v0")
+    page.reload()
+    page.wait_for_selector("#graph[data-layouts='1']")
+    assert sorted(outline(page)) == shown
+
+    # A cluster's members join in pages; the graph stays where it was and the node list scrolls on its own.
+    page.locator(".outline-list li", has_text="300 runs of group sweep-s42, job type train").click()
+    page.wait_for_selector("#graph[data-layouts='2']")
+    page.get_by_role("button", name="Show 50 more").click()
+    page.wait_for_selector("#graph[data-layouts='3']")
+    assert page.locator("#graph").get_attribute("data-nodes") == "104"
+    after = in_window(page, ".graph-frame")
+    assert after["height"] == before["height"]
+    if wide:
+        assert after == before
+        assert document_size(page)["height"] <= height
+        scrolls = page.evaluate("(n => n.scrollHeight > n.clientHeight)(document.querySelector('nav.outline'))")
+        assert scrolls is True
+    page.get_by_role("button", name="Fit the whole graph").click()
+    assert page.evaluate("window.stemmaLineage.viewport().allVisible") is True
+
+
+def test_the_view_exports_as_png_svg_mermaid_and_dot(page: Page, zoo: dict[str, str], api: GraphQLClient) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    ref = "zoo-team/zoo/split_zoo_dataset:v4"
+    open_lineage(page, ref, depth=1, direction="DOWNSTREAM")
+    answer = api.query(CLI_LINEAGE, ref=ref, direction="DOWNSTREAM", depth=1, threshold=5)["lineage"]
+
+    def export(action: str) -> str:
+        page.locator(".export summary").click()
+        page.locator(f"[data-export='{action}']").click()
+        text: str = page.evaluate("navigator.clipboard.readText()")
+        page.locator(".export summary").click()
+        return text
+
+    # What `stemma lineage --format mermaid|dot` prints of the same answer, to the character.
+    assert export("mermaid") == as_mermaid(answer)
+    assert export("dot") == as_dot(answer)
+    assert export("mermaid").splitlines() == [
+        "flowchart LR",
+        '  n0(["zoo-team/zoo/split_zoo_dataset:v4<br/>dataset<br/>aliases: latest"])',
+        '  n1["rural-feather-20<br/>train, finished"]',
+        '  c0[["300 runs of group sweep-s42, job type train"]]',
+        "  n0 -.-> c0",
+        '  n0 -->|"USED_BY"| n1',
+        "  classDef root stroke-width:3px;",
+        "  class n0 root;",
+    ]
+
+    page.locator(".export summary").click()
+    with page.expect_download() as png:
+        page.locator("[data-export='png']").click()
+    assert png.value.suggested_filename == "lineage-zoo-team_zoo_split_zoo_dataset_v4.png"
+    assert png.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with page.expect_download() as svg:
+        page.locator("[data-export='svg']").click()
+    drawing = svg.value.path().read_text()
+    assert drawing.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"')
+    assert drawing.count("<g data-id=") == 3
+    assert ">300 runs of group sweep-s42, job type train</tspan>" in drawing
+    assert drawing.count('<path class="edge"') == 2
+
+
+def test_urls_run_pages_registry_aliases_files_and_the_home_filter(
+    page: Page, zoo: dict[str, str], server: str
+) -> None:
+    page.goto(f"/lineage?ref={MODEL}&depth=100&direction=SIDEWAYS&cluster=0")
+    page.wait_for_selector("#graph[data-layouts='1']")
+    expect(page.locator(".notice p")).to_have_text(
+        [
+            "direction=SIDEWAYS is not one of UPSTREAM, DOWNSTREAM, BOTH: showing BOTH.",
+            "cluster=0 is not a whole number of at least 1: showing cluster 5.",
+            "depth=100 is above this server's limit of 10: showing depth 10.",
+        ]
+    )
+    expect(page).to_have_url(re.compile(rf"/lineage\?ref={MODEL}&depth=10&direction=BOTH$"))
+    expect(page.locator("#depth")).to_have_value("10")
+
+    # Two nodes are drawn at their own size, not blown up to fill the frame; the model shows its registry alias.
+    open_lineage(page, MODEL, depth=1, direction="UPSTREAM")
+    assert float(page.locator("#graph").get_attribute("data-zoom") or 0) == 1
+    expect(page.locator(".notice")).to_be_hidden()
+    model = page.locator(".outline-list li.root .subtitle")
+    expect(model).to_have_text("model · best · latest · zoo-classifier:production")
+    expect(page.locator(".details[data-kind='artifact'] .alias")).to_have_text(
+        ["best", "latest", "zoo-classifier:latest", "zoo-classifier:production"]
+    )
+
+    open_lineage(page, "zoo-team/zoo/nl21", depth=1, direction="UPSTREAM")
+    expect(page.locator("h1")).to_have_text("northern-lake-21")
+    expect(page.locator(".run-header code")).to_have_text("zoo-team/zoo/nl21")
+
+    page.goto("/?collection=zoo-team/zoo/zoo-ylbchv20&version=v0")
+    files = page.locator(".files tbody tr")
+    expect(files).to_have_count(2)
+    expect(page.locator(".files tbody td:first-child")).to_have_text(["config.json", "model.pt"])
+    link = page.get_by_role("link", name="model.pt")
+    expect(link).to_have_attribute("download", "model.pt")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.path().read_bytes() == b"weights"
+
+    page.goto("/")
+    expect(page.locator("[data-entity]:visible > h2")).to_have_text(["audit-team", "zoo-team"])
+    page.get_by_label("Filter").fill("classifier")
+    expect(page.locator("[data-entity]:visible > h2")).to_have_text(["zoo-team"])
+    expect(page.locator(".entity-filter [role='status']")).to_have_text("1 of 2 entities")
+
+
+def test_the_login_page_shows_no_error_before_a_key_is_tried(
+    signed_out: Page, zoo: dict[str, str], problems: list[str]
+) -> None:
+    signed_out.goto("/")
+    expect(signed_out.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(signed_out.get_by_role("alert")).to_have_count(0)
+    signed_out.get_by_label("API key").fill("stm_not_a_key")
+    signed_out.get_by_role("button", name="Sign in").click()
+    expect(signed_out.get_by_role("alert")).to_have_text("That key is unknown or revoked.")
+    unauthorized = "console error: Failed to load resource: the server responded with a status of 401 (Unauthorized)"
+    problems[:] = [problem for problem in problems if problem != unauthorized]

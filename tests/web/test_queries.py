@@ -56,6 +56,7 @@ def test_the_page_sends_one_named_query_per_document(documents: dict[str, str]) 
         "LINEAGE": [("query", "Lineage")],
         "REGISTRY_COLLECTION": [("query", "RegistryCollection")],
         "RUN_DETAILS": [("query", "RunDetails")],
+        "SEARCH": [("query", "Search")],
         "ZOO_LINEAGE": [("query", "ZooLineage")],
     }
 

@@ -76,14 +76,14 @@ def test_a_limited_server_bounds_the_choices_and_the_request(limited_page: Page,
     expect(limited_page.locator(".status")).to_contain_text("only the nearest 3 nodes are shown")
 
 
-def test_the_default_server_offers_its_depths_and_the_page_asks_for_at_most_500_nodes(
+def test_the_default_server_offers_its_depths_and_the_page_asks_for_at_most_2000_nodes(
     page: Page, server: str, api: GraphQLClient
 ) -> None:
     build_chain(server)
     limits = api.query("{ limits { lineageMaxDepth lineageMaxNodes } }")["limits"]
-    assert limits["lineageMaxNodes"] > 500
+    assert limits["lineageMaxNodes"] == 2000
     sent = open_lineage(page, f"ref={RAW}&depth=4&direction=DOWNSTREAM")
-    assert (sent["depth"], sent["maxNodes"]) == (4, 500)
+    assert (sent["depth"], sent["maxNodes"]) == (4, 2000)
     depths = [str(depth) for depth in range(1, limits["lineageMaxDepth"] + 1)]
     expect(page.locator("#depth option")).to_have_text(depths)
     expect(page.locator(".outline-list li")).to_have_count(5)

@@ -66,7 +66,7 @@ export async function renderCollection(root: HTMLElement, route: CollectionRoute
   const header = await collectionHeader(route.collection, route.version, "version", null, signal);
   const actions: DetailActions = { lineageHref: (ref) => routeUrl(lineageRoute(ref)) };
   const body = header.choice
-    ? await artifactDetails(header.choice.ref, actions, signal)
+    ? await artifactDetails(header.choice.ref, actions, signal, true)
     : el(
         "p",
         { class: "muted" },

@@ -4,12 +4,14 @@ import { request } from "./api";
 import { append, el, facts, type Child } from "./elements";
 import { formatBytes, plural, timeElement, titleCase } from "./format";
 import type { ClusterState } from "./lineage-model";
-import { ARTIFACT_DETAILS, RUN_DETAILS } from "./queries";
+import { ARTIFACT_DETAILS, RUN_DETAILS, type ArtifactDetailsQuery } from "./queries";
 
 /** Where a ref's own lineage lives (a link), and what the page does to centre on it. */
 export interface DetailActions {
   lineageHref: (ref: string) => string;
   recentre?: (ref: string) => void;
+  /** Grows the current view by the node's inputs (UPSTREAM) or outputs (DOWNSTREAM), one level. */
+  expand?: (ref: string, direction: "UPSTREAM" | "DOWNSTREAM") => void;
 }
 
 function refLink(ref: string, actions: DetailActions): HTMLAnchorElement {
@@ -22,6 +24,28 @@ function recentreButton(ref: string, actions: DetailActions, label: string): HTM
   const button = el("button", { type: "button", class: "primary", "data-action": "recentre" }, label);
   button.addEventListener("click", () => recentre(ref));
   return button;
+}
+
+/** The node's actions: grow the view by its inputs or outputs in place, or centre the lineage on it. */
+function nodeActions(ref: string, actions: DetailActions, recentreLabel: string): HTMLElement {
+  const expand = actions.expand;
+  const grow = (direction: "UPSTREAM" | "DOWNSTREAM", label: string) => {
+    if (!expand) return null;
+    const button = el(
+      "button",
+      { type: "button", class: "secondary", "data-action": `expand-${direction.toLowerCase()}` },
+      label,
+    );
+    button.addEventListener("click", () => expand(ref, direction));
+    return button;
+  };
+  return el(
+    "div",
+    { class: "actions" },
+    grow("UPSTREAM", "Add its inputs here"),
+    grow("DOWNSTREAM", "Add its outputs here"),
+    recentreButton(ref, actions, recentreLabel),
+  );
 }
 
 /** What heads the panel: the kind of thing shown (`kind` for tests and styles, `label` for people) and its title. */
@@ -68,6 +92,7 @@ export async function runDetails(id: string, actions: DetailActions, signal: Abo
       ["Name", run.name],
       ["State", el("span", { class: `state state-${run.state.toLowerCase()}` }, titleCase(run.state))],
       ["Job type", run.jobType],
+      ["Group", run.group],
       ["Created", timeElement(run.createdAt)],
       ["Finished", timeElement(run.finishedAt)],
       ["User", run.user],
@@ -75,7 +100,7 @@ export async function runDetails(id: string, actions: DetailActions, signal: Abo
       ["Inputs", artifactList(run.inputs, (edge) => (edge.alias ? ` as ${edge.alias}` : ""), actions)],
       ["Outputs", artifactList(run.outputs, (edge) => (edge.created ? "" : " (already logged)"), actions)],
     ]),
-    recentreButton(run.ref, actions, "Centre lineage on this run"),
+    nodeActions(run.ref, actions, "Centre lineage on this run"),
   );
 }
 
@@ -85,8 +110,47 @@ function metadataBlock(metadata: unknown): HTMLElement {
   return el("pre", { class: "metadata" }, JSON.stringify(metadata, null, 2));
 }
 
-export async function artifactDetails(ref: string, actions: DetailActions, signal: AbortSignal): Promise<HTMLElement> {
-  const { artifact } = await request(ARTIFACT_DETAILS, { ref }, signal);
+type ManifestFile = NonNullable<ArtifactDetailsQuery["artifact"]["files"]>[number];
+
+/** The version's files, each with its size and a link that downloads it (GET /files/sha256/DIGEST). */
+function filesBlock(files: ManifestFile[]): HTMLElement {
+  const rows = files.map((file) =>
+    el(
+      "tr",
+      {},
+      el(
+        "td",
+        {},
+        el("a", { href: `/files/sha256/${file.digest}`, download: file.path.split("/").pop() ?? file.path }, file.path),
+      ),
+      el("td", { class: "size" }, formatBytes(file.size)),
+      el("td", {}, el("code", { class: "digest", title: file.digest }, file.digest.slice(0, 12))),
+    ),
+  );
+  return el(
+    "section",
+    { class: "files", "aria-label": "Files" },
+    el("h3", {}, `Files (${files.length})`),
+    files.length
+      ? el(
+          "table",
+          {},
+          el("thead", {}, el("tr", {}, el("th", {}, "Path"), el("th", {}, "Size"), el("th", {}, "sha256"))),
+          el("tbody", {}, ...rows),
+        )
+      : el("p", { class: "muted" }, "No files."),
+  );
+}
+
+/** A version's details; with `withFiles` (the Version tab) its files too, each downloadable. */
+export async function artifactDetails(
+  ref: string,
+  actions: DetailActions,
+  signal: AbortSignal,
+  withFiles = false,
+): Promise<HTMLElement> {
+  const { artifact } = await request(ARTIFACT_DETAILS, { ref, files: withFiles }, signal);
+  const files = withFiles ? (artifact.files ?? []) : null;
   return detailsArticle(
     { kind: "artifact", id: artifact.id, label: "Artifact version", title: `${artifact.name}:${artifact.versionName}` },
     facts([
@@ -105,7 +169,18 @@ export async function artifactDetails(ref: string, actions: DetailActions, signa
       ],
       [
         "Aliases",
-        artifact.aliases.length ? artifact.aliases.map((alias) => el("span", { class: "alias" }, alias)) : null,
+        [
+          ...artifact.aliases.map((alias) => el("span", { class: "alias" }, alias)),
+          ...artifact.links.flatMap((link) =>
+            link.aliases.map((alias) =>
+              el(
+                "span",
+                { class: "alias registry", title: `${link.ref}, alias ${alias}` },
+                `${link.ref.split("/").pop()?.split(":")[0] ?? link.ref}:${alias}`,
+              ),
+            ),
+          ),
+        ],
       ],
       ["Digest", el("code", { class: "digest" }, artifact.digest)],
       [
@@ -128,7 +203,8 @@ export async function artifactDetails(ref: string, actions: DetailActions, signa
       ],
       ["Metadata", metadataBlock(artifact.metadata)],
     ]),
-    recentreButton(artifact.ref, actions, "Centre lineage on this version"),
+    files ? filesBlock(files) : null,
+    nodeActions(artifact.ref, actions, "Centre lineage on this version"),
   );
 }
 
@@ -146,6 +222,7 @@ export function clusterDetails(state: ClusterState, more: () => void): HTMLEleme
     facts([
       ["Members", `${state.loaded} of ${cluster.count} shown`],
       ["Kind", cluster.kind === "RUN" ? "runs" : "artifact versions"],
+      ["Group", cluster.group],
       ["Job type", cluster.jobType],
       ["Collection", cluster.collection],
       ["Type", cluster.type],

@@ -53,13 +53,49 @@ function entitySection(entity: Entity): HTMLElement {
   );
 }
 
+/** Every name an entity's section shows (its own, its registries', projects' and collections'), lower case. */
+function searchable(entity: Entity): string {
+  const names = [entity.name];
+  for (const { node } of entity.registries.edges)
+    names.push(node.name, ...node.collections.edges.map((e) => e.node.name));
+  for (const { node } of entity.projects.edges)
+    names.push(node.name, ...node.collections.edges.map((e) => e.node.name));
+  return names.join("\n").toLowerCase();
+}
+
+/** A box that keeps the entities whose names (or registries', projects', collections' names) hold its text. */
+function entityFilter(sections: [HTMLElement, string][]): HTMLElement {
+  const input = el("input", {
+    type: "search",
+    id: "entity-filter",
+    placeholder: "entity, project, registry or collection",
+    autocomplete: "off",
+  });
+  const count = el("span", { class: "muted small", role: "status" });
+  const apply = () => {
+    const wanted = input.value.trim().toLowerCase();
+    let shown = 0;
+    for (const [section, text] of sections) {
+      section.hidden = wanted !== "" && !text.includes(wanted);
+      if (!section.hidden) shown += 1;
+    }
+    count.textContent = wanted ? `${shown} of ${sections.length} entities` : "";
+  };
+  input.addEventListener("input", apply);
+  return el("div", { class: "entity-filter" }, el("label", { for: "entity-filter" }, "Filter"), input, count);
+}
+
 export async function renderHome(root: HTMLElement, signal: AbortSignal): Promise<void> {
   const data = await request(HOME, {}, signal);
-  const entities = data.entities.edges.map((edge) => entitySection(edge.node));
+  const sections = data.entities.edges.map((edge): [HTMLElement, string] => [
+    entitySection(edge.node),
+    searchable(edge.node),
+  ]);
   root.replaceChildren(
     el("h1", {}, "Registries and projects"),
-    entities.length
-      ? el("div", { class: "entities" }, ...entities)
+    sections.length > 1 ? entityFilter(sections) : "",
+    sections.length
+      ? el("div", { class: "entities" }, ...sections.map(([section]) => section))
       : el("p", { class: "muted" }, "Nothing logged yet. Try `stemma demo` to log the zoo example."),
   );
 }

@@ -14,6 +14,12 @@ export interface GraphNode {
   root: boolean;
   deleted: boolean;
   state: RunState | null;
+  /** A run's job type, an artifact's type: what the text formats print beside the name. */
+  type: string | null;
+  /** A version's aliases, then its registry aliases as REGISTRY_COLLECTION:ALIAS. */
+  aliases: string[];
+  /** What the text formats print of the node, line by line (the README's "Lineage as text"). */
+  lines: string[];
 }
 
 export interface GraphEdge {
@@ -22,6 +28,8 @@ export interface GraphEdge {
   target: string;
   kind: LineageEdge["kind"];
   label: string;
+  /** The alias a run used the version by. */
+  alias: string | null;
 }
 
 export interface ClusterState {
@@ -34,20 +42,48 @@ export interface ClusterState {
 
 export const CLUSTER_PAGE_SIZE = 50;
 
+/** The server's description ("300 runs of group s-42, job type train"), its count what is left to show. */
 function clusterLabel(cluster: LineageCluster, loaded: number): string {
-  const remaining = cluster.count - loaded;
-  const more = loaded > 0 ? " more" : "";
-  if (cluster.kind === "RUN") {
-    const job = cluster.jobType ? `${cluster.jobType} ` : "";
-    return `${remaining}${more} ${job}run${remaining === 1 ? "" : "s"}`;
-  }
-  const collection = cluster.collection?.split("/").pop() ?? "a collection";
-  return `${remaining}${more} version${remaining === 1 ? "" : "s"} of ${collection}`;
+  return loaded > 0 ? cluster.description.replace(/^\d+/, `${cluster.count - loaded} more`) : cluster.description;
 }
 
 function edgeLabel(edge: LineageEdge): string {
   if (edge.kind === "USED_BY") return edge.alias ? `USED_BY (as ${edge.alias})` : "USED_BY";
   return edge.created ? "LOGGED (created)" : "LOGGED";
+}
+
+type ArtifactNode = Extract<LineageNode, { __typename: "ArtifactVersion" }>;
+
+/** Registry aliases name their collection (`zoo-classifier:production`): the version's own aliases do not. */
+function registryAliases(node: ArtifactNode): string[] {
+  return node.links.flatMap((link) => {
+    const collection = link.ref.split("/").pop()?.split(":")[0] ?? link.ref;
+    return link.aliases.map((alias) => `${collection}:${alias}`);
+  });
+}
+
+function artifactNode(node: ArtifactNode, root: boolean): GraphNode {
+  const aliases = [...node.aliases, ...registryAliases(node)];
+  // A registry's own `latest` says little on a drawn node; the details and the text formats keep it.
+  const shown = [...node.aliases, ...registryAliases(node).filter((alias) => !alias.endsWith(":latest"))];
+  return {
+    id: node.id,
+    kind: "artifact",
+    title: `${node.collectionName}:${node.versionName}`,
+    subtitle: [node.type, ...shown].join(" · "),
+    ref: node.ref,
+    root,
+    deleted: node.deleted,
+    state: null,
+    type: node.type,
+    aliases,
+    lines: [
+      node.ref,
+      `${node.type}${node.deleted ? ", deleted" : ""}`,
+      ...(node.aliases.length ? [`aliases: ${node.aliases.join(", ")}`] : []),
+      ...node.links.map((link) => `registry: ${link.ref}${link.aliases.length ? ` (${link.aliases.join(", ")})` : ""}`),
+    ],
+  };
 }
 
 export class LineageGraph {
@@ -62,10 +98,17 @@ export class LineageGraph {
 
   static from(answer: Lineage["lineage"]): LineageGraph {
     const graph = new LineageGraph(answer.root.id, answer.truncated);
-    for (const node of answer.nodes) graph.addNode(node);
-    for (const edge of answer.edges) graph.addEdge(edge);
-    for (const cluster of answer.clusters) graph.addCluster(cluster);
+    graph.merge(answer);
     return graph;
+  }
+
+  /** Adds another lineage answer (a node's neighbours, grown in place): what is new joins, what is known stays. */
+  merge(answer: Lineage["lineage"]): number {
+    const before = this.nodes.size;
+    for (const node of answer.nodes) this.addNode(node);
+    for (const edge of answer.edges) this.addEdge(edge);
+    for (const cluster of answer.clusters) if (!this.clusters.has(cluster.id)) this.addCluster(cluster);
+    return this.nodes.size - before;
   }
 
   addNode(node: LineageNode): GraphNode | null {
@@ -82,6 +125,9 @@ export class LineageGraph {
             root,
             deleted: false,
             state: null,
+            type: null,
+            aliases: [],
+            lines: [node.kind === "RUN" ? "hidden run" : "hidden artifact version"],
           }
         : node.__typename === "Run"
           ? {
@@ -93,17 +139,15 @@ export class LineageGraph {
               root,
               deleted: false,
               state: node.state,
+              type: node.jobType,
+              aliases: [],
+              lines: [
+                node.name ?? node.runId,
+                `${node.jobType ?? "run"}, ${node.state.toLowerCase()}`,
+                ...(node.group ? [`group ${node.group}`] : []),
+              ],
             }
-          : {
-              id: node.id,
-              kind: "artifact",
-              title: `${node.collectionName}:${node.versionName}`,
-              subtitle: [node.type, ...node.aliases].join(" · "),
-              ref: node.ref,
-              root,
-              deleted: node.deleted,
-              state: null,
-            };
+          : artifactNode(node, root);
     this.nodes.set(added.id, added);
     return added;
   }
@@ -111,7 +155,14 @@ export class LineageGraph {
   addEdge(edge: LineageEdge): void {
     const id = `${edge.from}->${edge.to}`;
     if (!this.edges.has(id))
-      this.edges.set(id, { id, source: edge.from, target: edge.to, kind: edge.kind, label: edgeLabel(edge) });
+      this.edges.set(id, {
+        id,
+        source: edge.from,
+        target: edge.to,
+        kind: edge.kind,
+        label: edgeLabel(edge),
+        alias: edge.alias ?? null,
+      });
   }
 
   private addCluster(cluster: LineageCluster): void {
@@ -132,11 +183,15 @@ export class LineageGraph {
       root: false,
       deleted: false,
       state: null,
+      type: cluster.type ?? cluster.jobType,
+      aliases: [],
+      lines: [cluster.description],
     });
     const inward = cluster.side === "UPSTREAM";
     const [source, target] = inward ? [cluster.id, cluster.parent] : [cluster.parent, cluster.id];
     const id = `${source}->${target}`;
-    this.edges.set(id, { id, source, target, kind: cluster.edgeKind, label: `${cluster.edgeKind} ×${cluster.count}` });
+    const label = `${cluster.edgeKind} ×${cluster.count}`;
+    this.edges.set(id, { id, source, target, kind: cluster.edgeKind, label, alias: null });
   }
 
   /** Adds a page of a cluster's members; the cluster node stays while members are left to show. */

@@ -8,6 +8,7 @@ import { addSignOut, setCrumbs, showAlert } from "./frame";
 import { renderHome } from "./home";
 import { renderLineage } from "./lineage-page";
 import { startRouting, type Route } from "./route";
+import { addSearch } from "./search";
 
 const app = document.getElementById("app") as HTMLElement;
 let current = new AbortController();
@@ -56,4 +57,5 @@ function render(route: Route): void {
 }
 
 addSignOut();
+addSearch();
 startRouting(render);

@@ -80,7 +80,16 @@ export class Outline {
     if (!item) return;
     item.setAttribute("aria-selected", "true");
     this.focus(id, false);
-    item.scrollIntoView({ block: "nearest" });
+    this.reveal(item);
+  }
+
+  /** Scrolls the list, and only the list, so that `item` shows: the page itself stays where the reader left it. */
+  private reveal(item: HTMLLIElement): void {
+    const box = this.element;
+    const top = item.offsetTop;
+    const bottom = top + item.offsetHeight;
+    if (top < box.scrollTop) box.scrollTop = top - 4;
+    else if (bottom > box.scrollTop + box.clientHeight) box.scrollTop = bottom - box.clientHeight + 4;
   }
 
   private focus(id: string, move = true): void {
@@ -89,7 +98,9 @@ export class Outline {
     const item = this.items.get(id);
     if (!item) return;
     item.setAttribute("tabindex", "0");
-    if (move) item.focus();
+    if (!move) return;
+    item.focus({ preventScroll: true });
+    this.reveal(item);
   }
 
   private onKey(event: KeyboardEvent): void {

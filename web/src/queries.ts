@@ -28,7 +28,7 @@ import type {
   VersionChoiceFragment,
 } from "./generated/graphql";
 
-export type { RunState } from "./generated/graphql";
+export type { ArtifactDetailsQuery, RunState } from "./generated/graphql";
 export type Direction = LineageDirection;
 export type Home = HomeQuery;
 export type CollectionSummary = ArtifactCollectionSummaryFragment | RegistryCollectionSummaryFragment;
@@ -208,6 +208,7 @@ const LINEAGE_FRAGMENTS = /* GraphQL */ `
       name
       state
       jobType
+      group
     }
     ... on ArtifactVersion {
       id
@@ -217,6 +218,10 @@ const LINEAGE_FRAGMENTS = /* GraphQL */ `
       type
       aliases
       deleted
+      links {
+        ref
+        aliases
+      }
     }
     ... on RedactedNode {
       id
@@ -259,8 +264,10 @@ export const LINEAGE = query<LineageQuery, LineageQueryVariables>(/* GraphQL */ 
         edgeKind
         count
         jobType
+        group
         collection
         type
+        description
       }
       truncated
     }
@@ -310,6 +317,7 @@ export const RUN_DETAILS = query<RunDetailsQuery, RunDetailsQueryVariables>(/* G
       name
       state
       jobType
+      group
       createdAt
       finishedAt
       user
@@ -339,7 +347,7 @@ export const RUN_DETAILS = query<RunDetailsQuery, RunDetailsQueryVariables>(/* G
 `);
 
 export const ARTIFACT_DETAILS = query<ArtifactDetailsQuery, ArtifactDetailsQueryVariables>(/* GraphQL */ `
-  query ArtifactDetails($ref: String!) {
+  query ArtifactDetails($ref: String!, $files: Boolean!) {
     artifact(ref: $ref) {
       id
       ref
@@ -361,6 +369,11 @@ export const ARTIFACT_DETAILS = query<ArtifactDetailsQuery, ArtifactDetailsQuery
       links {
         ref
         aliases
+      }
+      files @include(if: $files) {
+        path
+        digest
+        size
       }
     }
   }

@@ -7,12 +7,22 @@ export const DEFAULT_DIRECTION: Direction = "BOTH";
 export const DEFAULT_CLUSTER_THRESHOLD = 5;
 const DIRECTIONS: readonly Direction[] = ["UPSTREAM", "DOWNSTREAM", "BOTH"];
 
+/** A node's neighbours on one side, grown into the view in place: one more level around `ref`. */
+export interface Expansion {
+  ref: string;
+  direction: "UPSTREAM" | "DOWNSTREAM";
+}
+
 export interface LineageRoute {
   page: "lineage";
   ref: string;
   depth: number;
   direction: Direction;
   clusterThreshold: number;
+  /** In the order they were made; `up=REF` and `down=REF` in the URL. */
+  expansions: Expansion[];
+  /** What the URL asked for that the page could not use, said to the user; never part of the URL. */
+  notices: string[];
 }
 
 export interface CollectionRoute {
@@ -23,26 +33,45 @@ export interface CollectionRoute {
 
 export type Route = { page: "home" } | CollectionRoute | LineageRoute;
 
-function positiveInteger(text: string | null, fallback: number): number {
-  if (text === null || !/^\d+$/.test(text)) return fallback;
-  return Math.max(1, Number(text));
+/** The URL's number, or the default with a notice when it is not a whole number of at least 1. */
+function positiveInteger(name: string, text: string | null, fallback: number, notices: string[]): number {
+  if (text === null) return fallback;
+  if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
+  notices.push(`${name}=${text} is not a whole number of at least 1: showing ${name} ${fallback}.`);
+  return fallback;
 }
 
-function direction(text: string | null): Direction {
-  const upper = (text ?? "").toUpperCase();
-  return DIRECTIONS.find((each) => each === upper) ?? DEFAULT_DIRECTION;
+function direction(text: string | null, notices: string[]): Direction {
+  if (text === null) return DEFAULT_DIRECTION;
+  const upper = text.toUpperCase();
+  const found = DIRECTIONS.find((each) => each === upper);
+  if (!found) notices.push(`direction=${text} is not one of ${DIRECTIONS.join(", ")}: showing ${DEFAULT_DIRECTION}.`);
+  return found ?? DEFAULT_DIRECTION;
+}
+
+function expansions(params: URLSearchParams): Expansion[] {
+  const found: Expansion[] = [];
+  for (const [key, value] of params) {
+    if (!value) continue;
+    if (key === "up") found.push({ ref: value, direction: "UPSTREAM" });
+    if (key === "down") found.push({ ref: value, direction: "DOWNSTREAM" });
+  }
+  return found;
 }
 
 export function parseRoute(url: URL): Route {
   const params = url.searchParams;
   const ref = params.get("ref");
   if (url.pathname === "/lineage" && ref) {
+    const notices: string[] = [];
     return {
       page: "lineage",
       ref,
-      depth: positiveInteger(params.get("depth"), DEFAULT_DEPTH),
-      direction: direction(params.get("direction")),
-      clusterThreshold: positiveInteger(params.get("cluster"), DEFAULT_CLUSTER_THRESHOLD),
+      depth: positiveInteger("depth", params.get("depth"), DEFAULT_DEPTH, notices),
+      direction: direction(params.get("direction"), notices),
+      clusterThreshold: positiveInteger("cluster", params.get("cluster"), DEFAULT_CLUSTER_THRESHOLD, notices),
+      expansions: expansions(params),
+      notices,
     };
   }
   const collection = params.get("collection");
@@ -50,12 +79,20 @@ export function parseRoute(url: URL): Route {
   return { page: "home" };
 }
 
-/** The route within the server's limits: a depth or cluster threshold in the URL past its limit asks for the limit. */
+/** The route within the server's limits: a depth or cluster threshold in the URL past its limit asks for the limit,
+ * with a notice saying so. */
 export function withinLimits(route: LineageRoute, limits: ServerLimits): LineageRoute {
+  const notices = [...route.notices];
+  const bounded = (name: string, value: number, limit: number): number => {
+    if (value <= limit) return value;
+    notices.push(`${name}=${value} is above this server's limit of ${limit}: showing ${name} ${limit}.`);
+    return limit;
+  };
   return {
     ...route,
-    depth: Math.min(route.depth, limits.lineageMaxDepth),
-    clusterThreshold: Math.min(route.clusterThreshold, limits.lineageMaxClusterThreshold),
+    depth: bounded("depth", route.depth, limits.lineageMaxDepth),
+    clusterThreshold: bounded("cluster", route.clusterThreshold, limits.lineageMaxClusterThreshold),
+    notices,
   };
 }
 
@@ -84,6 +121,7 @@ export function routeUrl(route: Route): string {
         ["depth", route.depth],
         ["direction", route.direction],
         ["cluster", route.clusterThreshold === DEFAULT_CLUSTER_THRESHOLD ? null : route.clusterThreshold],
+        ...route.expansions.map((each): [string, string] => [each.direction === "UPSTREAM" ? "up" : "down", each.ref]),
       ])}`;
   }
 }
@@ -95,7 +133,15 @@ export function lineageRoute(ref: string, from?: LineageRoute): LineageRoute {
     depth: from?.depth ?? DEFAULT_DEPTH,
     direction: from?.direction ?? DEFAULT_DIRECTION,
     clusterThreshold: from?.clusterThreshold ?? DEFAULT_CLUSTER_THRESHOLD,
+    expansions: [],
+    notices: [],
   };
+}
+
+/** Says in the address bar what the page shows, without drawing it again (the view grew in place, or the URL
+ * asked for values the page could not use). */
+export function replaceRoute(route: Route): void {
+  window.history.replaceState(null, "", routeUrl(route));
 }
 
 type Listener = (route: Route) => void;

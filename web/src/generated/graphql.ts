@@ -71,11 +71,11 @@ export type RegistryCollectionQueryVariables = Exact<{
 
 export type RegistryCollectionQuery = { registryCollection: { ref: string, name: string, registry: string, type: string | null, description: string | null, versions: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { ref: string, version: number, versionName: string, aliases: Array<string>, artifact: { ref: string } } }> } } };
 
-type LineageNodeFields_ArtifactVersion_Fragment = { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string };
+type LineageNodeFields_ArtifactVersion_Fragment = { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string, links: Array<{ ref: string, aliases: Array<string> }> };
 
 type LineageNodeFields_RedactedNode_Fragment = { __typename: 'RedactedNode', id: string, kind: LineageNodeKind };
 
-type LineageNodeFields_Run_Fragment = { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null };
+type LineageNodeFields_Run_Fragment = { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null, group: string | null };
 
 export type LineageNodeFieldsFragment =
   | LineageNodeFields_ArtifactVersion_Fragment
@@ -99,10 +99,10 @@ export type LineageQuery = { lineage: { truncated: boolean, root:
       | { id: string }
       | { id: string }
     , nodes: Array<
-      | { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string }
+      | { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string, links: Array<{ ref: string, aliases: Array<string> }> }
       | { __typename: 'RedactedNode', id: string, kind: LineageNodeKind }
-      | { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null }
-    >, edges: Array<{ kind: LineageEdgeKind, from: string, to: string, alias: string | null, created: boolean | null }>, clusters: Array<{ id: string, parent: string, side: LineageDirection, kind: LineageNodeKind, edgeKind: LineageEdgeKind, count: number, jobType: string | null, collection: string | null, type: string | null }> } };
+      | { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null, group: string | null }
+    >, edges: Array<{ kind: LineageEdgeKind, from: string, to: string, alias: string | null, created: boolean | null }>, clusters: Array<{ id: string, parent: string, side: LineageDirection, kind: LineageNodeKind, edgeKind: LineageEdgeKind, count: number, jobType: string | null, group: string | null, collection: string | null, type: string | null, description: string }> } };
 
 export type LimitsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -117,9 +117,9 @@ export type ClusterPageQueryVariables = Exact<{
 
 
 export type ClusterPageQuery = { lineageCluster: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node:
-        | { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string }
+        | { __typename: 'ArtifactVersion', id: string, ref: string, versionName: string, type: string, aliases: Array<string>, deleted: boolean, collectionName: string, links: Array<{ ref: string, aliases: Array<string> }> }
         | { __typename: 'RedactedNode', id: string, kind: LineageNodeKind }
-        | { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null }
+        | { __typename: 'Run', id: string, ref: string, runId: string, name: string | null, state: RunState, jobType: string | null, group: string | null }
       , edge: { kind: LineageEdgeKind, from: string, to: string, alias: string | null, created: boolean | null } }> } };
 
 export type RunDetailsQueryVariables = Exact<{
@@ -127,11 +127,27 @@ export type RunDetailsQueryVariables = Exact<{
 }>;
 
 
-export type RunDetailsQuery = { run: { id: string, ref: string, runId: string, entity: string, project: string, name: string | null, state: RunState, jobType: string | null, createdAt: string, finishedAt: string | null, user: string | null, tags: Array<string>, inputs: { totalCount: number, edges: Array<{ alias: string | null, node: { ref: string, type: string } }> }, outputs: { totalCount: number, edges: Array<{ created: boolean, node: { ref: string, type: string } }> } } };
+export type RunDetailsQuery = { run: { id: string, ref: string, runId: string, entity: string, project: string, name: string | null, state: RunState, jobType: string | null, group: string | null, createdAt: string, finishedAt: string | null, user: string | null, tags: Array<string>, inputs: { totalCount: number, edges: Array<{ alias: string | null, node: { ref: string, type: string } }> }, outputs: { totalCount: number, edges: Array<{ created: boolean, node: { ref: string, type: string } }> } } };
 
 export type ArtifactDetailsQueryVariables = Exact<{
   ref: string;
+  files: boolean;
 }>;
 
 
-export type ArtifactDetailsQuery = { artifact: { id: string, ref: string, name: string, versionName: string, type: string, createdAt: string, aliases: Array<string>, digest: string, size: number, fileCount: number, metadata: unknown, description: string | null, deleted: boolean, createdBy: { ref: string, name: string | null } | null, links: Array<{ ref: string, aliases: Array<string> }> } };
+export type ArtifactDetailsQuery = { artifact: { id: string, ref: string, name: string, versionName: string, type: string, createdAt: string, aliases: Array<string>, digest: string, size: number, fileCount: number, metadata: unknown, description: string | null, deleted: boolean, createdBy: { ref: string, name: string | null } | null, links: Array<{ ref: string, aliases: Array<string> }>, files?: Array<{ path: string, digest: string, size: number }> } };
+
+export type SearchQueryVariables = Exact<{
+  query: string;
+  first: number | null | undefined;
+}>;
+
+
+export type SearchQuery = { search: { totalCount: number, edges: Array<{ cursor: string, matched: string, node:
+        | { __typename: 'ArtifactCollection', id: string, ref: string, name: string, type: string }
+        | { __typename: 'ArtifactVersion', id: string, ref: string, aliases: Array<string> }
+        | { __typename: 'Registry', id: string, entity: string, name: string }
+        | { __typename: 'RegistryCollection', id: string, ref: string, name: string }
+        | { __typename: 'RegistryVersion', id: string, ref: string, aliases: Array<string> }
+        | { __typename: 'Run', id: string, ref: string, state: RunState, runName: string | null }
+       }> } };
