@@ -136,6 +136,19 @@ def unmigrated(driver: Driver, neo4j_uri: str, neo4j_auth: tuple[str, str] | Non
 
 
 @pytest.fixture(autouse=True)
+def no_running_event_loop(request: pytest.FixtureRequest) -> None:
+    """Outside the browser tests no event loop may be running when a test starts: asyncio.run() would refuse
+    to start, and the failure would look like the test's own. Playwright's loop must end with tests/web."""
+    if request.node.path.is_relative_to(ROOT / "tests" / "web"):
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    pytest.fail("an event loop is still running from an earlier test (Playwright's driver outlived tests/web?)")
+
+
+@pytest.fixture(autouse=True)
 def clean_graph(request: pytest.FixtureRequest) -> None:
     """Every test that touches the graph starts from an empty one (migrations kept)."""
     if "driver" not in request.fixturenames and "server" not in request.fixturenames:

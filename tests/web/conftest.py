@@ -48,10 +48,12 @@ def pytest_runtest_makereport(
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver(server: str) -> Iterator[Playwright]:
-    """Started after the server: Playwright's sync API keeps an event loop running, and the session's
-    Neo4j set-up calls asyncio.run()."""
+    """Lives only while this package's tests run: Playwright's sync API keeps an event loop running in
+    the thread, and tests elsewhere (and the session's Neo4j set-up) call asyncio.run(), which refuses
+    to start inside a running loop. Under pytest-xdist one worker runs browser tests and others in
+    turn, so the driver stops whenever the worker leaves this package and starts again on return."""
     if not WEB_DIST.is_file():
         pytest.fail("the web page is not built: run `make web` (or `cd web && npm ci && npm run build`)")
     if not CHROMIUM.exists() and not shutil.which("chromium"):
@@ -60,7 +62,7 @@ def playwright_driver(server: str) -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(playwright_driver: Playwright) -> Iterator[Browser]:
     browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield browser
