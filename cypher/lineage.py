@@ -115,22 +115,36 @@ def match_root(ref: str, scope: Scope, field: str = "ref", var: str = "root") ->
 def compile_lineage(selection: Field, caller: Mapping[str, Any], limits: Limits) -> Statement:
     """The whole lineage answer (root, nodes, edges, clusters, truncated) as one statement.
 
-    One `_level` per side and level, in order: level k admits the nodes first reached k edges from the root
-    on that side (UPSTREAM against the arrows, DOWNSTREAM with them, BOTH one after the other). A node already
-    seen on that side is never admitted again, which is how cycles end."""
+    The levels are a `reduce` over `range(1, $depth)` whose step expands each side once (UPSTREAM against the
+    arrows, DOWNSTREAM with them, BOTH one after the other), so the statement's text, and the plan Neo4j keeps
+    for it, are the same at every depth: a text unrolled per level took Neo4j seconds to plan at depth 10.
+    Level k admits the nodes first reached k edges from the root on that side; a node already seen on that
+    side is never admitted again, which is how cycles end. Neo4j refuses aggregating functions inside
+    `reduce`, so the step groups and sums with subquery expressions and list functions instead."""
     request = check_request(selection.args, limits)
     scope = Scope(caller, limits)
     root_match = match_root(str(selection.args["ref"]), scope)
-    scope.params.update({"threshold": request.cluster_threshold, "max_nodes": request.max_nodes})
+    scope.params.update(
+        {"threshold": request.cluster_threshold, "max_nodes": request.max_nodes, "depth": request.depth}
+    )
     if request.as_of is not None:
         scope.params["as_of"] = request.as_of
+    first = {side: "[root]" if side in request.sides else "[]" for side in SIDES}
+    start = (
+        "{seen_up: [root], seen_down: [root], "
+        f"frontier_up: {first['UPSTREAM']}, frontier_down: {first['DOWNSTREAM']}, "
+        "found: [{n: root, depth: 0}], clusters: [], cut: false}"
+    )
+    steps = "\n".join(_side(side, index, request) for index, side in enumerate(request.sides))
     parts = [
         root_match,
-        "WITH root, [root] AS seen_up, [root] AS seen_down, [root] AS frontier_up, [root] AS frontier_down, "
-        "[{n: root, depth: 0}] AS found, [] AS clusters, false AS cut",
+        f"""WITH root, reduce(acc = {start}, level IN range(1, $depth) | COLLECT {{
+  WITH acc AS s0, level, level < $depth AS leaves
+{steps}
+  RETURN s{len(request.sides)}
+}}[0]) AS cone
+WITH root, cone.found AS found, cone.clusters AS clusters, cone.cut AS cut""",
     ]
-    for level in range(1, request.depth + 1):
-        parts.extend(_level(side, level, request) for side in request.sides)
     sub = {sub.name: sub for sub in selection.only_type()}
     parts.append(_answer(sub, scope, request))
     return Statement("\n".join(parts), scope.params)
@@ -170,101 +184,109 @@ def group_of(node: str) -> str:
     )
 
 
-def _level(side: str, level: int, request: LineageRequest) -> str:
-    """Expand one side's frontier by one edge: small groups join the cone, large ones become clusters.
+def _side(side: str, index: int, request: LineageRequest) -> str:
+    """One level on one side, inside the level step: state `s{index}` in, `s{index + 1}` out.
 
-    `seen_up` / `seen_down` hold every node admitted on that side (the root included); only unseen nodes
-    join, in (created_at, id) order, up to the room `maxNodes` leaves, and `cut` records that some did not.
-    Edges are found once the nodes are known (`_edges`)."""
+    Subqueries read the frontier and the seen nodes, never the state: Neo4j charges a subquery's every row
+    with the values it reads from outside, and the state holds every node found so far.
+
+    `grouped` is, per frontier node `p` (in creation order, as admitted), its groups of neighbours on that side
+    with their sizes, and `candidates` the neighbours that may join: the members of groups no larger than the threshold,
+    and, while the view goes on past this level (`leaves`), the onward neighbours whatever their group. Only
+    unseen candidates join, in (created_at, id) order, up to the room `maxNodes` leaves, and `cut` records that
+    some did not; larger groups become clusters. Edges are found once the nodes are known (`_edges`)."""
     mine = "up" if side == "UPSTREAM" else "down"
-    leaves = level < request.depth  # the view goes on past this level: onward neighbours are drawn
-    grouped = _read_groups(side, leaves) if request.as_of is not None else _counted_groups(side, leaves)
-    return f"""CALL (seen_up, seen_down, frontier_{mine}) {{
-  UNWIND frontier_{mine} AS p
+    now, after = f"s{index}", f"s{index + 1}"
+    grouped = _read_groups(side, now) if request.as_of is not None else _counted_groups(side, now)
+    return f"""  WITH {now}, level, leaves, {now}.frontier_{mine} AS frontier, {now}.seen_{mine} AS seen
 {grouped}
-  CALL (small, seen_{mine}) {{
-    UNWIND small AS n
-    WITH n WHERE NOT n IN seen_{mine}
+  WITH {now}, level, leaves, grouped, COLLECT {{
+    UNWIND candidates AS n
+    WITH n WHERE NOT n IN seen
     WITH DISTINCT n ORDER BY n.created_at, n.id
-    RETURN collect(n) AS fresh
-  }}
-  WITH big, small, fresh, $max_nodes - size(seen_up) - size(seen_down) + 1 AS room
-  WITH big, small, fresh, CASE WHEN room > 0 THEN room ELSE 0 END AS room
-  WITH big, small, fresh[0..room] AS admitted, size(fresh) > room AS over
-  RETURN big, admitted, over
-}}
-WITH root, seen_up, seen_down, frontier_up, frontier_down, found, clusters, cut, big, admitted, over
-WITH root, {"seen_up + admitted" if mine == "up" else "seen_up"} AS seen_up,
-     {"seen_down + admitted" if mine == "down" else "seen_down"} AS seen_down,
-     {"admitted" if mine == "up" else "frontier_up"} AS frontier_up,
-     {"admitted" if mine == "down" else "frontier_down"} AS frontier_down,
-     found + [n IN admitted | {{n: n, depth: {level}}}] AS found, clusters + big AS clusters, cut OR over AS cut"""
+    RETURN n
+  }} AS fresh
+  WITH {now}, level, leaves, grouped, fresh, $max_nodes - size({now}.seen_up) - size({now}.seen_down) + 1 AS room
+  WITH {now}, level, leaves, grouped, fresh, CASE WHEN room > 0 THEN room ELSE 0 END AS room
+  WITH level, leaves, {now} {{.*,
+    seen_{mine}: {now}.seen_{mine} + fresh[0..room], frontier_{mine}: fresh[0..room],
+    found: {now}.found + [n IN fresh[0..room] | {{n: n, depth: level}}],
+    clusters: reduce(cs = {now}.clusters, g IN grouped | cs + [c IN g.groups WHERE c.count > $threshold |
+      {{parent: g.p, side: '{side}', grp: c.grp, count: c.count, leaves: leaves}}]),
+    cut: {now}.cut OR size(fresh) > room}} AS {after}"""
 
 
-def _counted_groups(side: str, leaves: bool) -> str:
-    """`big` (the clusters) and `small` (the neighbours to admit) for frontier nodes `p`, sized from the kept
-    lineage counts (migration 0007): a group's size is the sum of its counts the caller may see (the hidden
-    group: the others); a group larger than the threshold is a cluster, and only the members of smaller groups
-    are read, so a hub whose groups are all clusters reads none of its neighbours.
+def _counted_groups(side: str, state: str) -> str:
+    """`grouped` and `candidates` for the frontier, sized from the kept lineage counts (migration 0007): a
+    group's size is the sum of its counts the caller may see (the hidden group: the others), and only the
+    members of groups no larger than the threshold are read, so a hub whose groups are all clusters reads none
+    of its neighbours.
 
     With `leaves`, a group counts its leaves only (its counts less their `onward`) and the onward neighbours
-    always join `small`, read from their marks (migration 0008) in admission order (creation time, id): no more
+    are candidates, read from their marks (migration 0008) in admission order (creation time, id): no more
     than `maxNodes` + 1 of them can be admitted or tell that some were cut, since the nodes seen and the room
     left add up to at most that."""
     count = Vars("k")
-    onward = f"""  CALL (p) {{
-    MATCH (t:LineageOnward {{node: p.id, side: '{side}'}}) WHERE t.at IS NOT NULL
-    WITH t ORDER BY t.at, t.neighbour LIMIT $max_nodes + 1
-    OPTIONAL MATCH (r:Run {{id: t.neighbour}})
-    OPTIONAL MATCH (v:ArtifactVersion {{id: t.neighbour}})
-    RETURN collect(coalesce(r, v)) AS onward
-  }}
-"""
-    return f"""{onward if leaves else ""}  MATCH (k:LineageCount {{node: p.id, side: '{side}'}})
-  WHERE k.group IS NOT NULL AND k.entity IS NOT NULL AND k.project IS NOT NULL
-  WITH p, {"onward, " if leaves else ""}CASE WHEN {
-        visible("LineageCount", count)
-    } THEN k.group ELSE 'hidden:' END AS grp,
-       sum(k.count{" - coalesce(k.onward, 0)" if leaves else ""}) AS count
-  ORDER BY p.created_at, p.id, grp
-  WITH collect(CASE WHEN count > $threshold
-                    THEN {{parent: p, side: '{side}', grp: grp, count: count, leaves: {
-        str(leaves).lower()
-    }}} END) AS big,
-       collect(CASE WHEN 0 < count <= $threshold THEN {{p: p, grp: grp}} END) AS wanted{
-        "," + chr(10) + "       collect(DISTINCT onward) AS onwards" if leaves else ""
-    }
-  CALL (wanted) {{
-    UNWIND wanted AS w
-    WITH w.p AS p, collect(w.grp) AS groups
+    group = f"CASE WHEN {visible('LineageCount', count)} THEN k.group ELSE 'hidden:' END"
+    counts = f"""MATCH (k:LineageCount {{node: p.id, side: '{side}'}})
+        WHERE k.group IS NOT NULL AND k.entity IS NOT NULL AND k.project IS NOT NULL"""
+    return f"""  WITH {state}, level, leaves, frontier, seen, COLLECT {{
+    UNWIND frontier AS p
+    RETURN {{p: p, groups: COLLECT {{
+      {counts}
+      WITH DISTINCT {group} AS grp
+      ORDER BY grp
+      WITH grp, reduce(total = 0, c IN COLLECT {{
+        {counts} AND {group} = grp
+        RETURN k.count - CASE WHEN leaves THEN coalesce(k.onward, 0) ELSE 0 END
+      }} | total + c) AS count
+      WHERE count > 0
+      RETURN {{grp: grp, count: count}}
+    }}}}
+  }} AS grouped
+  WITH {state}, level, leaves, frontier, seen, grouped, COLLECT {{
+    UNWIND grouped AS g
+    WITH g.p AS p, [c IN g.groups WHERE c.count <= $threshold | c.grp] AS wanted
+    WHERE size(wanted) > 0
     MATCH (p){neighbours(side)}(n)
-    WITH n, groups, {group_of("n")} AS grp
-    WHERE grp IN groups
-    RETURN collect(n) AS read
-  }}
-  WITH big, {"reduce(acc = read, o IN onwards | acc + o)" if leaves else "read"} AS small"""
+    WITH n, wanted WHERE {group_of("n")} IN wanted
+    RETURN n
+    UNION ALL
+    WITH 1 AS one WHERE leaves
+    UNWIND frontier AS p
+    CALL (p) {{
+      MATCH (t:LineageOnward {{node: p.id, side: '{side}'}}) WHERE t.at IS NOT NULL
+      WITH t ORDER BY t.at, t.neighbour LIMIT $max_nodes + 1
+      OPTIONAL MATCH (r:Run {{id: t.neighbour}})
+      OPTIONAL MATCH (v:ArtifactVersion {{id: t.neighbour}})
+      RETURN coalesce(r, v) AS n
+    }}
+    WITH n WHERE n IS NOT NULL
+    RETURN n
+  }} AS candidates"""
 
 
-def _read_groups(side: str, leaves: bool) -> str:
-    """`big` and `small` from every neighbour as it stood at `asOf` (counts and marks know only the present):
-    a group larger than the threshold is a cluster, smaller groups join `small`. With `leaves`, a group counts
-    its leaves only and its onward neighbours join `small` whatever its size."""
-    if not leaves:
-        return f"""  MATCH (p){neighbours(side)}(n) WHERE e.at <= $as_of AND n.created_at <= $as_of
-  WITH p, {group_of("n")} AS grp, collect(n) AS members
-  ORDER BY p.created_at, p.id, grp
-  WITH collect(CASE WHEN size(members) > $threshold
-                    THEN {{parent: p, side: '{side}', grp: grp, count: size(members), leaves: false}} END) AS big,
-       collect(CASE WHEN size(members) <= $threshold THEN members END) AS groups
-  WITH big, reduce(acc = [], g IN groups | acc + g) AS small"""
-    return f"""  MATCH (p){neighbours(side)}(n) WHERE e.at <= $as_of AND n.created_at <= $as_of
-  WITH p, n, {group_of("n")} AS grp, {onward_as_of(side, "n")} AS onward
-  WITH p, grp, collect(CASE WHEN NOT onward THEN n END) AS leaves, collect(CASE WHEN onward THEN n END) AS through
-  ORDER BY p.created_at, p.id, grp
-  WITH collect(CASE WHEN size(leaves) > $threshold
-                    THEN {{parent: p, side: '{side}', grp: grp, count: size(leaves), leaves: true}} END) AS big,
-       collect(CASE WHEN size(leaves) > $threshold THEN through ELSE leaves + through END) AS groups
-  WITH big, reduce(acc = [], g IN groups | acc + g) AS small"""
+def _read_groups(side: str, state: str) -> str:
+    """`grouped` and `candidates` from every neighbour as it stood at `asOf` (counts and marks know only the
+    present): a group's size is its members, or with `leaves` its members with no lineage beyond them; members
+    of groups no larger than the threshold are candidates, and with `leaves` so are the onward ones."""
+    return f"""  WITH {state}, level, leaves, seen, COLLECT {{
+    UNWIND frontier AS p
+    WITH p, COLLECT {{
+      MATCH (p){neighbours(side)}(n) WHERE e.at <= $as_of AND n.created_at <= $as_of
+      RETURN {{n: n, grp: {group_of("n")}, onward: leaves AND {onward_as_of(side, "n")}}}
+    }} AS members
+    RETURN {{p: p, members: members, groups: COLLECT {{
+      UNWIND members AS m
+      WITH DISTINCT m.grp AS grp
+      ORDER BY grp
+      WITH grp, size([m IN members WHERE m.grp = grp AND NOT m.onward]) AS count
+      WHERE count > 0
+      RETURN {{grp: grp, count: count}}
+    }}}}
+  }} AS grouped
+  WITH {state}, level, leaves, seen, grouped, reduce(picked = [], g IN grouped | picked + [m IN g.members
+    WHERE m.onward OR coalesce([c IN g.groups WHERE c.grp = m.grp][0].count, 0) <= $threshold | m.n]) AS candidates"""
 
 
 def _edges(request: LineageRequest) -> str:
