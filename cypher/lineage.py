@@ -269,18 +269,22 @@ def _counted_groups(side: str, state: str) -> str:
 def _read_groups(side: str, state: str) -> str:
     """`grouped` and `candidates` from every neighbour as it stood at `asOf` (counts and marks know only the
     present): a group's size is its members, or with `leaves` its members with no lineage beyond them; members
-    of groups no larger than the threshold are candidates, and with `leaves` so are the onward ones."""
+    of groups no larger than the threshold are candidates, and with `leaves` so are the onward ones. Groups are
+    counted from the graph, not from the list of members, which every counting row would be charged with."""
+    neighbour = f"MATCH (p){neighbours(side)}(n) WHERE e.at <= $as_of AND n.created_at <= $as_of"
     return f"""  WITH {state}, level, leaves, seen, COLLECT {{
     UNWIND frontier AS p
     WITH p, COLLECT {{
-      MATCH (p){neighbours(side)}(n) WHERE e.at <= $as_of AND n.created_at <= $as_of
+      {neighbour}
       RETURN {{n: n, grp: {group_of("n")}, onward: leaves AND {onward_as_of(side, "n")}}}
     }} AS members
     RETURN {{p: p, members: members, groups: COLLECT {{
-      UNWIND members AS m
-      WITH DISTINCT m.grp AS grp
+      {neighbour}
+      WITH DISTINCT {group_of("n")} AS grp
       ORDER BY grp
-      WITH grp, size([m IN members WHERE m.grp = grp AND NOT m.onward]) AS count
+      WITH grp, COUNT {{
+        {neighbour} AND {group_of("n")} = grp AND NOT (leaves AND {onward_as_of(side, "n")})
+      }} AS count
       WHERE count > 0
       RETURN {{grp: grp, count: count}}
     }}}}
