@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cypher.access import Caller, visible
@@ -21,6 +22,7 @@ from cypher.rules import Vars
 from cypher.selection import Field
 
 MAX_ALIASES = 100
+MAX_OBJECT_BYTES = 64 * 1024  # a JSON object kept on a node (config, summary, metadata): read back whole
 REGISTRY_VERSION = Vars("x", link="r", collection="c")
 EDITABLE = {
     "ArtifactVersion": {"description", "metadata", "tags"},
@@ -42,6 +44,15 @@ def registry_version(collection_id: str, version_id: str) -> Root:
         bound=REGISTRY_VERSION,
         params={"key": version_id, "key_collection": collection_id},
     )
+
+
+@dataclass(frozen=True)
+class RunLog:
+    """What logRun adds to a run: config and summary keys, and history rows (each with its `_step`, in order)."""
+
+    config: Mapping[str, Any]
+    summary: Mapping[str, Any]
+    history: Sequence[Mapping[str, Any]]
 
 
 class Writer:
@@ -79,6 +90,46 @@ class Writer:
     async def heartbeat(self, run_id: str) -> bool:
         self.member_of(entity_of_run(run_id), "id")
         return bool(await self.run("heartbeat_run", id=run_id))
+
+    async def log_run(self, run_id: str, log: RunLog) -> Root:
+        """Merge config and summary keys into the run's and keep a batch of history rows as one chunk, whatever
+        the run's state (W&B lets a summary change after the run). A batch must start after the last step kept;
+        the same batch sent again (a retry) is kept once."""
+        self.member_of(entity_of_run(run_id), "input.id")
+        rows = await self.run("run_data", id=run_id)
+        if not rows:
+            raise NotFound(f"no run has id {run_id!r}", field="input.id")
+        stored = rows[0]
+        chunk = None
+        if log.history:
+            first, last = log.history[0]["_step"], log.history[-1]["_step"]
+            if stored["last_step"] is not None and first <= stored["last_step"]:
+                kept = await self.tx.run(
+                    Statement(
+                        "MATCH (h:RunHistory {run: $id, first_step: $first}) RETURN h.rows AS rows",
+                        {"id": run_id, "first": first},
+                    )
+                )
+                if not kept or json.loads(kept[0]["rows"]) != list(log.history):
+                    raise Conflict(
+                        f"input.history starts at step {first}, but run {run_id!r} already holds steps up to "
+                        f"{stored['last_step']}; steps only go forward",
+                        field="input.history",
+                    )
+            chunk = {"first_step": first, "last_step": last, "count": len(log.history), "rows": json.dumps(log.history)}
+        config = {**json.loads(stored["config"] or "{}"), **log.config}
+        summary = {**json.loads(stored["summary"] or "{}"), **log.summary}
+        for field, merged in (("input.config", config), ("input.summary", summary)):
+            size = len(json.dumps(merged, ensure_ascii=False).encode())
+            if size > MAX_OBJECT_BYTES:
+                raise InvalidInput(
+                    f"{field}: the run's {field.split('.')[1]} would be {size:,} bytes as JSON; at most "
+                    f"{MAX_OBJECT_BYTES:,} are allowed",
+                    field=field,
+                    limit=MAX_OBJECT_BYTES,
+                )
+        await self.run("log_run", id=run_id, config=json.dumps(config), summary=json.dumps(summary), chunk=chunk)
+        return by_id("Run", run_id)
 
     async def resolve(self, ref: ArtifactRef, field: str, *, live: bool = True) -> dict[str, Any]:
         """The version a reference names, if the caller may see it: its id and own entity, its collection's

@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from cypher.access import Caller
 from cypher.accounts import Accounts, list_users
 from cypher.console import check_limit, check_parameters, run_console
 from cypher.errors import Forbidden
@@ -33,6 +34,10 @@ class Me:
     user: str
     superuser: bool
     roles: list[Membership]
+    default_entity: str | None = strawberry.field(
+        description="Where the SDK writes when no entity is named (W&B's default entity): the entity named like "
+        "the user when they have a role in it, else the one entity they have a role in, else null."
+    )
 
 
 @strawberry.type
@@ -70,6 +75,13 @@ async def accounts(info: Info, step: Any) -> Any:
     return result
 
 
+def default_entity(caller: Caller) -> str | None:
+    """The entity named like the caller when they have a role in it, else their only entity, else None."""
+    if caller.user in caller.roles:
+        return caller.user
+    return next(iter(caller.roles)) if len(caller.roles) == 1 else None
+
+
 def memberships(roles: list[dict[str, str]]) -> list[Membership]:
     return [Membership(entity=row["entity"], role=Role(row["role"])) for row in roles]
 
@@ -80,7 +92,7 @@ class AccountQuery:
     def me(self, info: Info) -> Me:
         caller = info.context.caller
         roles = [Membership(entity=e, role=Role(r)) for e, r in sorted(caller.roles.items())]
-        return Me(user=caller.user, superuser=caller.superuser, roles=roles)
+        return Me(user=caller.user, superuser=caller.superuser, roles=roles, default_entity=default_entity(caller))
 
     @strawberry.field(description="Members of an entity (its admins ask), or every user (superusers ask).")
     async def users(self, info: Info, entity: str | None = None) -> list[UserAccount]:

@@ -15,13 +15,14 @@ from cypher.batch import LogInput, RunInput
 from cypher.errors import InvalidInput
 from cypher.manifest import check_manifest
 from cypher.refs import check_alias, check_name, check_project, parse_artifact_ref
+from cypher.writes import MAX_OBJECT_BYTES, RunLog
 from schema.scalars import JSON, Long
 from schema.types import RunState
 
 RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
+MAX_HISTORY_ROWS = 10_000
 MAX_TAGS = 100
 MAX_TEXT = 10_000
-MAX_OBJECT_BYTES = 64 * 1024
 
 
 @strawberry.input
@@ -39,6 +40,21 @@ class CreateRunInput:
     config: JSON | None = None
     tags: list[str] = strawberry.field(default_factory=list)
     notes: str | None = None
+
+
+@strawberry.input(
+    description="What a run logged since it last said (W&B's run.log, run.config and run.summary): keys set in "
+    "its config and summary (merged over the run's own), and history rows."
+)
+class LogRunInput:
+    id: strawberry.ID = strawberry.field(description="The run: its global id or ENTITY/PROJECT/RUN_ID.")
+    config: JSON | None = strawberry.field(default=None, description="Keys to set in the run's config.")
+    summary: JSON | None = strawberry.field(default=None, description="Keys to set in the run's summary.")
+    history: list[JSON] = strawberry.field(
+        default_factory=list,
+        description="Rows in step order, each a JSON object with `_step`: a whole number, larger than the last "
+        "step the run holds and than the row before. Sending the same rows again (a retry) keeps them once.",
+    )
 
 
 @strawberry.input
@@ -100,6 +116,33 @@ def check_run(run: CreateRunInput, where: str) -> RunInput:
             for i, ref in enumerate(run.uses)
         ],
         logs=[check_log(log, f"{where}.logs[{i}]") for i, log in enumerate(run.logs)],
+    )
+
+
+def check_run_log(log: LogRunInput) -> RunLog:
+    """Config and summary are JSON objects; history rows are JSON objects whose `_step` goes up."""
+    if len(log.history) > MAX_HISTORY_ROWS:
+        raise InvalidInput(
+            f"input.history: at most {MAX_HISTORY_ROWS:,} rows per call; got {len(log.history):,}",
+            field="input.history",
+            limit=MAX_HISTORY_ROWS,
+        )
+    history: list[dict[str, Any]] = []
+    for index, row in enumerate(log.history):
+        field = f"input.history[{index}]"
+        checked = check_object(row, field)
+        step = checked.get("_step")
+        if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+            raise InvalidInput(f"{field}._step must be a whole number of at least 0; got {step!r}", field=field)
+        if history and step <= history[-1]["_step"]:
+            raise InvalidInput(
+                f"{field}._step is {step}, not after the row before it (step {history[-1]['_step']})", field=field
+            )
+        history.append(checked)
+    return RunLog(
+        config=check_object(log.config, "input.config"),
+        summary=check_object(log.summary, "input.summary"),
+        history=history,
     )
 
 

@@ -20,10 +20,12 @@ from schema.context import Info
 from schema.inputs import (
     CreateRunInput,
     LogArtifactInput,
+    LogRunInput,
     check_aliases,
     check_log,
     check_object,
     check_run,
+    check_run_log,
     check_tags,
     check_text,
 )
@@ -84,6 +86,16 @@ class Mutation:
         if state is RunState.RUNNING:
             raise InvalidInput("state must be FINISHED, FAILED or CRASHED to end a run", field="state")
         return await write(info, lambda w: w.finish_run(id, state.value))
+
+    @strawberry.mutation(
+        description="Add to a run what it logged (W&B's run.log, run.config, run.summary): config and summary "
+        "keys merged over the run's, history rows kept in chunks. Allowed after the run ended, as W&B allows."
+    )
+    async def log_run(self, info: Info, input: LogRunInput) -> Run:
+        id = run_key(input.id, "input.id")
+        parse_run_id(id, "input.id")
+        log = check_run_log(input)
+        return await write(info, lambda w: w.log_run(id, log))
 
     @strawberry.mutation(description="A running run reports it is alive; false when it is not running.")
     async def heartbeat(self, info: Info, id: strawberry.ID) -> bool:

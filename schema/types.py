@@ -3,6 +3,7 @@ fields with arguments (connections) are read by response key and turned into Rel
 
 from __future__ import annotations
 
+import json
 from enum import Enum, auto
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -219,6 +220,20 @@ class Run(Node, DictBacked):
     @strawberry.field(description="The run's configuration (a JSON object).")
     def config(self) -> JSON:
         return stored_json(read(self, "config"))
+
+    @strawberry.field(
+        description="What the run reports about itself when done (W&B's run.summary): by default the last value "
+        "logged for each key, and any keys set directly (a JSON object)."
+    )
+    def summary(self) -> JSON:
+        return stored_json(read(self, "summary"))
+
+    @strawberry.field(
+        description="Every history row the run logged (W&B's run.log), in step order: JSON objects with `_step` "
+        "and the keys logged at that step."
+    )
+    def history(self) -> list[JSON]:
+        return [row for chunk in read(self, "history") for row in json.loads(chunk)]
 
     @strawberry.field(description="Artifact versions this run used, newest use first.")
     def inputs(

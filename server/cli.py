@@ -14,6 +14,7 @@ from rich.console import Console
 from cypher.errors import StemmaError
 from neo4j_local.launcher import LocalNeo4jError
 from schema.service import Graph
+from server.demo import DemoRefused, bearer, build_zoo, refusal
 from server.lineage_formats import DIRECTIONS, FORMATS, QUERY
 from server.settings import Settings
 
@@ -159,15 +160,14 @@ def lineage(
             f"{url}/graphql",
             json={"query": QUERY, "variables": variables},
             timeout=60,
-            headers={"authorization": f"Bearer {api_key}"},
+            headers=bearer(api_key),
         )
     except httpx.TransportError as exc:
         console.print(f"[red]cannot reach Stemma at {url}: {exc}[/red]")
         raise typer.Exit(1) from exc
     body = response.json()
     if body.get("errors"):
-        error = body["errors"][0]
-        console.print(f"[red]{error.get('extensions', {}).get('code', 'ERROR')}: {error['message']}[/red]")
+        console.print(f"[red]{refusal(body['errors'][0], bool(api_key))}[/red]", soft_wrap=True)
         raise typer.Exit(1)
     typer.echo(FORMATS[format](body["data"]["lineage"]))
 
@@ -179,12 +179,13 @@ def demo(
     api_key: KeyOption = "",
 ) -> None:
     """Log the zoo example (W&B's lineage docs) into a running server, through its API."""
-    from server.demo import build_zoo
-
     try:
         refs = build_zoo(url, api_key, hub_runs=hub_runs)
     except httpx.TransportError as exc:
         console.print(f"[red]cannot reach Stemma at {url}: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    except DemoRefused as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
         raise typer.Exit(1) from exc
     for role, ref in refs.items():
         console.print(f"{role:9} {ref}")

@@ -25,11 +25,30 @@ LINK = (
 )
 
 
+NO_KEY = "no API key was given: pass --api-key or set STEMMA_API_KEY (`stemma keys create` makes one)"
+
+
+class DemoRefused(RuntimeError):
+    """The server refused a step of the demo; the message says why (and that no key was given, if so)."""
+
+
+def bearer(api_key: str | None) -> dict[str, str]:
+    """The authorization header for a key; none without one (an empty `Bearer ` is not a valid header)."""
+    return {"authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+def refusal(error: dict[str, Any], keyed: bool) -> str:
+    """A GraphQL error as one line: its code and message, and what to do when no key was sent."""
+    code = error.get("extensions", {}).get("code", "ERROR")
+    line = f"{code}: {error.get('message', '')}"
+    return f"{line}; {NO_KEY}" if code in ("UNAUTHENTICATED", "FORBIDDEN") and not keyed else line
+
+
 class DemoClient:
     """Just enough of the API to log runs and artifacts in one entity/project."""
 
     def __init__(self, base_url: str, api_key: str, entity: str = "zoo-team", project: str = "zoo") -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=60, headers={"authorization": f"Bearer {api_key}"})
+        self.http = httpx.Client(base_url=base_url, timeout=60, headers=bearer(api_key))
         self.entity, self.project = entity, project
 
     def close(self) -> None:
@@ -38,7 +57,7 @@ class DemoClient:
     def call(self, query: str, **variables: Any) -> dict[str, Any]:
         body = self.http.post("/graphql", json={"query": query, "variables": variables}).json()
         if body.get("errors"):
-            raise RuntimeError(body["errors"][0]["message"])
+            raise DemoRefused(refusal(body["errors"][0], bool(self.http.headers.get("authorization"))))
         data: dict[str, Any] = body["data"]
         return data
 

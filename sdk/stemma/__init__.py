@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from stemma.api import Api
 from stemma.artifacts import Artifact, RunInfo
 from stemma.errors import (
@@ -21,7 +23,7 @@ from stemma.errors import (
 from stemma.files import ManifestEntry
 from stemma.lineage import Lineage, LineageCluster, LineageEdge, RedactedNode
 from stemma.records import RegistryLink
-from stemma.runs import Run, current, finish, init
+from stemma.runs import Run, current, define_metric, finish, init, log
 from stemma.transport import VERSION
 
 __version__ = VERSION
@@ -50,13 +52,21 @@ __all__ = [
     "UnsafeManifest",
     "UsageError",
     "current",
+    "define_metric",
     "finish",
     "init",
+    "log",
 ]
 
 
-def __getattr__(name: str) -> Run | None:
-    """`stemma.run` is the current run, as `wandb.run` is."""
+def __getattr__(name: str) -> Any:
+    """`stemma.run` is the current run, as `wandb.run` is; `stemma.config` and `stemma.summary` are its config
+    and summary (as `wandb.config` and `wandb.summary`), which need a run."""
     if name == "run":
         return current()
+    if name in ("config", "summary"):
+        run = current()
+        if run is None:
+            raise UsageError(f"stemma.{name} belongs to a run: call stemma.init() first")
+        return getattr(run, name)
     raise AttributeError(f"module 'stemma' has no attribute {name!r}")

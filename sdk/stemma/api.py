@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import replace
 
 from stemma import queries
 from stemma.artifacts import Artifact, RunInfo
 from stemma.client import GraphQLClient
-from stemma.config import Settings
 from stemma.errors import UsageError
 from stemma.lineage import Lineage, check_direction
 from stemma.names import qualify
+from stemma.settings import Settings
 
 
 class Api:
@@ -24,12 +26,25 @@ class Api:
         entity: str | None = None,
         project: str | None = None,
         retry_seconds: float | None = None,
+        overrides: Mapping[str, str] | None = None,
     ) -> None:
+        """`overrides` is W&B's: `entity`, `project` and `base_url` that short references are read against. With
+        no entity from anywhere, the key's user's default entity (`me.defaultEntity`) is used."""
+        given = dict(overrides or {})
+        unknown = set(given) - {"entity", "project", "base_url"}
+        if unknown:
+            raise UsageError(f"overrides takes entity, project and base_url; got {', '.join(sorted(unknown))}")
         settings = Settings.resolve(
-            base_url=base_url, api_key=api_key, entity=entity, project=project, retry_seconds=retry_seconds
+            base_url=base_url or given.get("base_url"),
+            api_key=api_key,
+            entity=entity or given.get("entity"),
+            project=project or given.get("project"),
+            retry_seconds=retry_seconds,
         )
-        self.settings = settings
         self.client = GraphQLClient(settings)
+        if not settings.entity:
+            settings = replace(settings, entity=default_entity(self.client))
+        self.settings = settings
 
     def __enter__(self) -> Api:
         return self
@@ -84,3 +99,9 @@ class Api:
 
 def _is_run_path(ref: str) -> bool:
     return ":" not in ref and ref.count("/") == 2
+
+
+def default_entity(client: GraphQLClient) -> str | None:
+    """The key's user's default entity, as the server says (`me.defaultEntity`): W&B's default entity."""
+    entity: str | None = client.execute(queries.ME)["me"]["defaultEntity"]
+    return entity

@@ -15,6 +15,7 @@ from stemma import queries
 from stemma.client import GraphQLClient
 from stemma.errors import UsageError
 from stemma.files import LocalFile, ManifestEntry, entry_path, hash_file, manifest_digest
+from stemma.history import read_history
 from stemma.names import check_name
 from stemma.records import parse_datetime, require_datetime
 from stemma.transfer import Transfer, UploadReport
@@ -236,6 +237,7 @@ class RunInfo:
     job_type: str | None
     group: str | None
     config: dict[str, Any]
+    summary: dict[str, Any]
     tags: tuple[str, ...]
     notes: str | None
     created_at: dt.datetime
@@ -257,6 +259,7 @@ class RunInfo:
             job_type=data["jobType"],
             group=data["group"],
             config=dict(data["config"] or {}),
+            summary=dict(data.get("summary") or {}),
             tags=tuple(data["tags"]),
             notes=data["notes"],
             created_at=require_datetime(data["createdAt"]),
@@ -264,6 +267,12 @@ class RunInfo:
             heartbeat_at=parse_datetime(data["heartbeatAt"]),
             client=client,
         )
+
+    def history(self, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The rows the run logged, in step order (as `Run.history`)."""
+        if self.client is None:
+            raise UsageError("this RunInfo was built without a connection to the server")
+        return read_history(self.client, self.path, keys)
 
     def used_artifacts(self) -> list[Artifact]:
         """Artifact versions this run used, newest use first."""

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from stemma.config import Settings
 from stemma.errors import StemmaError, error_from_server
 from stemma.queries import PAGE_SIZE
+from stemma.settings import Settings
 from stemma.transport import RetryLater, Transport
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 RUN_FIELDS = """
 fragment RunFields on Run {
-  id ref runId entity project name state jobType group createdAt finishedAt heartbeatAt config tags notes
+  id ref runId entity project name state jobType group createdAt finishedAt heartbeatAt config summary tags notes
 }
 """
 
@@ -37,6 +37,24 @@ mutation FinishRun($id: ID!, $state: RunState!) {
 """
     + RUN_FIELDS
 )
+
+LOG_RUN = """
+mutation LogRun($input: LogRunInput!) {
+  logRun(input: $input) { id }
+}
+"""
+
+RUN_HISTORY = """
+query RunHistory($id: ID!) {
+  run(id: $id) { history }
+}
+"""
+
+ME = """
+query Me {
+  me { user defaultEntity }
+}
+"""
 
 HEARTBEAT = """
 mutation Heartbeat($id: ID!) {

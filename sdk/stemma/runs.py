@@ -11,18 +11,21 @@ import secrets
 import string
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from stemma import queries
+from stemma.api import default_entity
 from stemma.artifacts import Artifact, RunInfo, log_artifact
 from stemma.client import GraphQLClient
-from stemma.config import Settings
 from stemma.errors import StemmaError, UsageError
 from stemma.heartbeat import Heartbeat
+from stemma.history import History, Sender, Synced, read_history
 from stemma.names import qualify
 from stemma.records import RegistryLink
+from stemma.settings import Settings
 
 RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 DEFAULT_PROJECT = "uncategorized"
@@ -38,7 +41,13 @@ class Run:
         self._client = client
         self._heartbeat = Heartbeat(client, info.path, client.settings.heartbeat_seconds)
         self._finished = False
-        self.config: dict[str, Any] = dict(info.config)
+        self._sender = Sender(client, info.path)
+        self.config = Synced(info.config, self._sender.set_config, "config")
+        """The run's config, as W&B's: set keys (`run.config.lr = 0.1`, `run.config.update({...})`) while the
+        run goes on and they are kept on the server too."""
+        self.summary = Synced(info.summary, self._sender.set_summary, "summary")
+        """The last value logged for each key (or what `define_metric` asks for); keys set here are kept too."""
+        self._history = History(self._sender, self.summary)
 
     def __repr__(self) -> str:
         return f"<Run {self.path} {self.name!r} {self._info.state}>"
@@ -95,6 +104,29 @@ class Run:
     def state(self) -> str:
         """running until finished; then finished or failed, as the server recorded it."""
         return self._info.state
+
+    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+        """Log values at the current step, as `wandb.log`: never waits on the network (a background thread
+        sends rows in batches). With `commit=False` the values join the step's row and the step stays; with
+        `step=N` values gather at step N until a later step is logged; an earlier step is ignored."""
+        self._running("log")
+        self._history.log(data, step=step, commit=commit)
+
+    def define_metric(
+        self, name: str, step_metric: str | None = None, summary: str | None = None, hidden: bool = False
+    ) -> None:
+        """How a key (or a glob such as `val/*`) is summarised: `summary` is min, max, mean, first, last or
+        none, or several joined by commas; `step_metric` and `hidden` are kept for charts, as in W&B."""
+        self._history.summarizer.define(name, step_metric=step_metric, summary=summary, hidden=hidden)
+
+    def history(self, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The rows logged so far, from the server (what waits to be sent is sent first): each has `_step`,
+        `_timestamp`, `_runtime` and the keys logged at that step; with `keys`, only rows holding one of them,
+        with just those keys."""
+        self._history.finish()
+        if not self._sender.flush():
+            raise StemmaError(f"run {self.path}'s log could not all be sent, so its history would be partial")
+        return read_history(self._client, self.path, keys)
 
     def use_artifact(
         self, artifact_or_name: Artifact | str, type: str | None = None, aliases: Sequence[str] | str | None = None
@@ -166,6 +198,7 @@ class Run:
     def start(self) -> None:
         """Begin heartbeats and make sure the run ends when the interpreter does."""
         self._heartbeat.start()
+        self._sender.start()
         atexit.register(self._finish_at_exit)
 
     def finish(self, exit_code: int | None = None) -> None:
@@ -174,6 +207,9 @@ class Run:
         if self._finished:
             return
         self._finished = True
+        self._history.finish()
+        if not self._sender.stop():
+            logger.error("run %s: some of what it logged could not be sent to the server", self.path)
         self._heartbeat.stop()
         atexit.unregister(self._finish_at_exit)
         if _current is self:
@@ -214,9 +250,21 @@ def init(
     if _current is not None:
         _current.finish()
     settings = Settings.resolve(base_url=base_url, api_key=api_key, entity=entity, project=project)
-    if not settings.entity:
-        raise UsageError("an entity is required: pass entity=, set STEMMA_ENTITY or put entity in the config file")
     client = GraphQLClient(settings)
+    if not settings.entity:
+        try:
+            settings = replace(settings, entity=default_entity(client))
+        except BaseException:
+            client.close()
+            raise
+        if not settings.entity:
+            client.close()
+            raise UsageError(
+                "an entity is required: pass entity=, set STEMMA_ENTITY or put entity in the config file (the "
+                "key's user has no default entity: no entity is named like them and they belong to more than one "
+                "or none)"
+            )
+        client.settings = settings
     run_input = {
         "entity": settings.entity,
         "project": settings.project or DEFAULT_PROJECT,
@@ -254,6 +302,22 @@ def finish(exit_code: int | None = None) -> None:
         _current.finish(exit_code)
 
 
+def log(data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+    """Log values on the current run, as `wandb.log`."""
+    _needs_run("log").log(data, step=step, commit=commit)
+
+
+def define_metric(name: str, step_metric: str | None = None, summary: str | None = None, hidden: bool = False) -> None:
+    """How the current run summarises a key, as `wandb.define_metric`."""
+    _needs_run("define_metric").define_metric(name, step_metric=step_metric, summary=summary, hidden=hidden)
+
+
+def _needs_run(action: str) -> Run:
+    if _current is None:
+        raise UsageError(f"stemma.{action} needs a run: call stemma.init() first")
+    return _current
+
+
 def new_run_id() -> str:
     """Chosen here rather than by the server, so a retried createRun cannot start a second run."""
     return "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8))
@@ -268,9 +332,11 @@ def exit_code_of(exc: BaseException | None) -> int:
 
 
 def alias_list(aliases: Sequence[str] | str | None) -> list[str]:
+    """Aliases to point at a version. `latest` is taken and left out, as W&B scripts pass it (its own default
+    for `aliases` is `["latest"]`): the server points it at the newest version by itself."""
     if aliases is None:
         return []
-    return [aliases] if isinstance(aliases, str) else list(aliases)
+    return [alias for alias in ([aliases] if isinstance(aliases, str) else aliases) if alias != "latest"]
 
 
 def artifact_from_path(path: Path, name: str | None, type: str) -> Artifact:

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from stemma.config import Settings
 from stemma.errors import Unavailable
+from stemma.settings import Settings
 
 T = TypeVar("T")
 VERSION = "0.1.0"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import stemma
 from stemma.client import GraphQLClient
-from stemma.config import Settings
+from stemma.settings import Settings
 from stemma.transport import Clock, Transport
 
 from tests.conftest import ADMIN_KEY

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import stemma
-from stemma.config import DEFAULT_BASE_URL, Settings
+from stemma.settings import DEFAULT_BASE_URL, Settings
 
 FILE = """
 base_url = "http://from-file:1"

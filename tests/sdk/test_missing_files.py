@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 from stemma.client import GraphQLClient as SdkClient
-from stemma.config import Settings
+from stemma.settings import Settings
 from stemma.transfer import Transfer
 
 from tests.client import GraphQLClient

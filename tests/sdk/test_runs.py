@@ -189,6 +189,26 @@ def test_use_artifact_takes_names_aliases_versions_full_refs_and_artifacts(
     assert edges == [{"version": 0, "alias": "golden"}, {"version": 1, "alias": "latest"}]
 
 
+def test_latest_is_taken_wherever_wandb_scripts_pass_it_and_keyword_names_are_wandb_s(
+    stemma_server: str, tmp_path: Path
+) -> None:
+    """W&B's own default for `aliases` is ["latest"]; scripts pass it explicitly, and the server keeps it on
+    the newest version by itself."""
+    with stemma.init(project=PROJECT, entity=ENTITY, name="producer") as run:
+        first = stemma.Artifact(name="weights", type="model")
+        first.add_file(local_path=str(write(tmp_path / "a" / "w.bin", b"one")), name="w.bin")
+        run.log_artifact(artifact_or_path=first, aliases=["latest", "best"])
+        second = write(tmp_path / "b" / "w.bin", b"two")
+        run.log_artifact(second, name="weights", type="model", aliases="latest")
+    api = stemma.Api()
+    assert sorted(api.artifact(f"{ENTITY}/{PROJECT}/weights:v0").aliases) == ["best"]
+    assert sorted(api.artifact(f"{ENTITY}/{PROJECT}/weights:v1").aliases) == ["latest"]
+    with stemma.init(project=PROJECT, entity=ENTITY, name="consumer") as run:
+        used = run.use_artifact(artifact_or_name="weights:best", aliases="latest")
+    assert (used.version, sorted(used.aliases)) == ("v0", ["best"])
+    api.close()
+
+
 def test_a_finished_run_refuses_more_work(stemma_server: str, tmp_path: Path) -> None:
     with stemma.init(project=PROJECT, entity=ENTITY) as run:
         pass

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -13,9 +14,9 @@ from tests.conftest import ROOT
 MODEL = "zoo-team/zoo/zoo-ylbchv20:v0"
 
 
-def stemma(*args: str) -> subprocess.CompletedProcess[str]:
+def stemma(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "server", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "server", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
     )
 
 
@@ -121,3 +122,12 @@ def test_lineage_errors_say_what_was_wrong(server: str) -> None:
     bad = stemma("lineage", MODEL, "--direction", "sideways", "--url", server)
     assert bad.returncode == 2
     assert "--direction must be one of up, down, both" in bad.stderr
+
+
+def test_without_a_key_the_cli_says_so_instead_of_failing_to_connect(server: str) -> None:
+    keyless = {name: value for name, value in os.environ.items() if name != "STEMMA_API_KEY"}
+    for command in (["lineage", MODEL], ["demo"]):
+        result = stemma(*command, "--url", server, env=keyless)
+        assert result.returncode == 1, result.stderr
+        assert "UNAUTHENTICATED" in result.stderr and "no API key was given" in result.stderr, result.stderr
+        assert "cannot reach" not in result.stderr

@@ -1,0 +1,340 @@
+"""What a run logs besides artifacts, as W&B keeps it: a live config, per-step history rows and a summary.
+
+`run.log` never waits on the network: rows, config and summary changes queue in memory and a daemon thread
+sends them (`logRun`) every few seconds, or sooner when many rows wait, in batches the server accepts. A
+batch that fails for want of the server is kept and sent again (the server keeps a batch sent twice once);
+one the server refuses is dropped with an error in the log, so one bad value cannot hold back the rest.
+Finishing the run, also at interpreter exit after a crash, sends what is left before the run ends.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from stemma import queries
+from stemma.client import GraphQLClient
+from stemma.errors import BadUserInput, Conflict, Forbidden, NotFound, StemmaError, UsageError
+
+logger = logging.getLogger("stemma")
+
+SEND_SECONDS = 2.0
+BATCH_ROWS = 500  # rows per logRun: a batch is sent as soon as this many wait
+BATCH_BYTES = 512 * 1024  # half the server's default request limit (1 MiB), leaving room for the rest
+SUMMARIES = ("min", "max", "mean", "first", "last", "none")
+REFUSED = (BadUserInput, Conflict, Forbidden, NotFound)  # sending again would be refused again
+
+
+def jsonable(value: Any, key: str) -> Any:
+    """A logged value as JSON keeps it: numbers, strings, booleans, None, lists and dicts of them; numpy and
+    torch scalars and arrays through `.item()` / `.tolist()`; NaN and infinities as the strings JSON lacks."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        return value if math.isfinite(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v, f"{key}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, f"{key}[{i}]") for i, v in enumerate(value)]
+    for method in ("item", "tolist"):
+        convert = getattr(value, method, None)
+        if callable(convert):
+            try:
+                return jsonable(convert(), key)
+            except (TypeError, ValueError):
+                continue
+    raise UsageError(
+        f"{key}: a {type(value).__name__} cannot be logged; log numbers, strings, booleans, lists or dicts",
+        field=key,
+    )
+
+
+class Synced(MutableMapping[str, Any]):
+    """A dict whose every change is also reported to `changed` (key, value), as W&B's config and summary are
+    sent as they change; keys read as attributes too (`run.config.lr`)."""
+
+    def __init__(self, values: Mapping[str, Any], changed: Callable[[dict[str, Any]], None], what: str) -> None:
+        object.__setattr__(self, "_values", dict(values))
+        object.__setattr__(self, "_changed", changed)
+        object.__setattr__(self, "_what", what)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.update({key: value})
+
+    def __delitem__(self, key: str) -> None:
+        raise UsageError(f"{self._what} keys cannot be removed; set {key!r} to None instead")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"{self._what}({self._values!r})"
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):  # never a key by attribute: copy and pickle probe these before __init__ ran
+            raise AttributeError(key)
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(f"{self._what} has no key {key!r}") from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self.update({key: value})
+
+    def update(self, values: Mapping[str, Any] | None = None, /, allow_val_change: bool = True, **more: Any) -> None:  # type: ignore[override]
+        """Set several keys at once (one message to the server); `allow_val_change` is accepted as W&B's is."""
+        changed = {str(k): jsonable(v, f"{self._what}.{k}") for k, v in {**(values or {}), **more}.items()}
+        self._values.update(changed)
+        if changed:
+            self._changed(changed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+@dataclass
+class Metric:
+    """`define_metric`: how a key's history becomes its summary, and which key is its x axis."""
+
+    pattern: str
+    summary: tuple[str, ...] = ()
+    step_metric: str | None = None
+    hidden: bool = False
+
+
+@dataclass
+class _Tally:
+    first: Any = None
+    count: int = 0
+    total: float = 0.0
+    low: float = math.inf
+    high: float = -math.inf
+    last: Any = None
+
+
+@dataclass
+class Summarizer:
+    """The summary values history rows imply: by default the last value of each key; `define_metric` may ask
+    for min, max, mean, first, last (several at once) or none, which W&B keeps as `{key: {"min": …}}`."""
+
+    metrics: list[Metric] = field(default_factory=list)
+    tallies: dict[str, _Tally] = field(default_factory=dict)
+
+    def define(
+        self, name: str, step_metric: str | None = None, summary: str | None = None, hidden: bool = False
+    ) -> Metric:
+        kinds = tuple(part.strip() for part in summary.split(",")) if summary else ()
+        unknown = [kind for kind in kinds if kind not in SUMMARIES]
+        if unknown:
+            raise UsageError(f"summary must be among {', '.join(SUMMARIES)}; got {', '.join(unknown)}", field="summary")
+        metric = Metric(name, kinds, step_metric, hidden)
+        self.metrics.insert(0, metric)  # a later definition wins over an earlier one for the same key
+        return metric
+
+    def metric(self, key: str) -> Metric | None:
+        return next((m for m in self.metrics if fnmatch.fnmatchcase(key, m.pattern)), None)
+
+    def after(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """Summary keys to set once `row` is in the history."""
+        changed: dict[str, Any] = {}
+        for key, value in row.items():
+            if key.startswith("_"):
+                continue
+            metric = self.metric(key)
+            kinds = metric.summary if metric and metric.summary else ("last",)
+            if kinds == ("none",):
+                continue
+            tally = self.tallies.setdefault(key, _Tally())
+            tally.count += 1
+            tally.first = value if tally.count == 1 else tally.first
+            tally.last = value
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                tally.total += value
+                tally.low, tally.high = min(tally.low, value), max(tally.high, value)
+            changed[key] = value if kinds == ("last",) else self._values(tally, kinds)
+        return changed
+
+    @staticmethod
+    def _values(tally: _Tally, kinds: tuple[str, ...]) -> dict[str, Any]:
+        numeric = math.isfinite(tally.low)
+        values = {
+            "min": tally.low if numeric else None,
+            "max": tally.high if numeric else None,
+            "mean": tally.total / tally.count if numeric else None,
+            "first": tally.first,
+            "last": tally.last,
+        }
+        return {kind: values[kind] for kind in kinds if kind != "none"}
+
+
+class Sender:
+    """Sends a run's history rows, config and summary changes from a daemon thread (see the module's doc)."""
+
+    def __init__(self, client: GraphQLClient, run_path: str, interval: float = SEND_SECONDS) -> None:
+        self.client = client
+        self.run_path = run_path
+        self.interval = interval
+        self._lock = threading.Lock()  # guards what waits
+        self._sending = threading.Lock()  # one batch at a time, in order
+        self._rows: list[dict[str, Any]] = []
+        self._config: dict[str, Any] = {}
+        self._summary: dict[str, Any] = {}
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"stemma-sender {run_path}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def add_row(self, row: dict[str, Any]) -> None:
+        with self._lock:
+            self._rows.append(row)
+            if len(self._rows) >= BATCH_ROWS:
+                self._wake.set()
+
+    def set_config(self, values: dict[str, Any]) -> None:
+        with self._lock:
+            self._config.update(values)
+
+    def set_summary(self, values: dict[str, Any]) -> None:
+        with self._lock:
+            self._summary.update(values)
+
+    def flush(self) -> bool:
+        """Send everything waiting now, retrying as any request does; False when some of it could not be sent
+        (it still waits)."""
+        return self._send_waiting(retry_seconds=None)
+
+    def stop(self) -> bool:
+        """Stop the thread, then send what is left; False when some of it could not be sent."""
+        self._stopped.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=self.interval + 30)
+        return self._send_waiting(retry_seconds=None)
+
+    def _loop(self) -> None:
+        while not self._stopped.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if not self._stopped.is_set():
+                self._send_waiting(retry_seconds=0)  # what fails waits for the next round
+
+    def _take(self) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+        """The next batch: rows up to BATCH_ROWS and BATCH_BYTES (at least one row), and every config and
+        summary change; what is taken no longer waits."""
+        with self._lock:
+            size, count = 0, 0
+            for row in self._rows[:BATCH_ROWS]:
+                size += len(json.dumps(row))
+                if count and size > BATCH_BYTES:
+                    break
+                count += 1
+            rows, self._rows = self._rows[:count], self._rows[count:]
+            config, self._config = self._config, {}
+            summary, self._summary = self._summary, {}
+            return rows, config, summary
+
+    def _put_back(self, rows: list[dict[str, Any]], config: dict[str, Any], summary: dict[str, Any]) -> None:
+        with self._lock:
+            self._rows[:0] = rows
+            self._config = {**config, **self._config}
+            self._summary = {**summary, **self._summary}
+
+    def _send_waiting(self, retry_seconds: float | None) -> bool:
+        with self._sending:
+            while True:
+                rows, config, summary = self._take()
+                if not rows and not config and not summary:
+                    return True
+                payload = {"id": self.run_path, "history": rows, "config": config or None, "summary": summary or None}
+                try:
+                    self.client.execute(queries.LOG_RUN, {"input": payload}, retry_seconds=retry_seconds)
+                except REFUSED as exc:
+                    first, last = (rows[0]["_step"], rows[-1]["_step"]) if rows else (None, None)
+                    logger.error("the server refused run %s's log (steps %s-%s): %s", self.run_path, first, last, exc)
+                except StemmaError as exc:
+                    logger.warning("could not send run %s's log yet: %s", self.run_path, exc)
+                    self._put_back(rows, config, summary)
+                    return False
+
+
+class History:
+    """A run's `log`: the row being built at the current step, committed rows handed to the sender, and the
+    summary they imply (W&B's step and commit rules)."""
+
+    def __init__(self, sender: Sender, summary: Synced, next_step: int = 0) -> None:
+        self.sender = sender
+        self.summary = summary
+        self.summarizer = Summarizer()
+        self.step = next_step
+        self.started = time.time()
+        self._row: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+        """Add `data` to the row at the current step. With `step`, a later step first commits the row
+        being built and moves to it, and an earlier one is ignored with a warning, as in W&B; the row is
+        committed (the step advances) unless `commit=False`, or `step` was given and `commit` was not."""
+        if not isinstance(data, Mapping):
+            raise UsageError(f"log takes a dict of values; got {type(data).__name__}", field="data")
+        values = {}
+        for key, value in data.items():
+            if not isinstance(key, str) or not key or key.startswith("_"):
+                raise UsageError(f"log: keys are non-empty strings not starting with '_'; got {key!r}", field="data")
+            values[key] = jsonable(value, key)
+        with self._lock:
+            if step is not None:
+                if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+                    raise UsageError(f"step must be a whole number of at least 0; got {step!r}", field="step")
+                if step < self.step:
+                    logger.warning("log at step %d, before the current step %d: ignored, as W&B does", step, self.step)
+                    return
+                if step > self.step:
+                    self._commit()
+                    self.step = step
+            self._row.update(values)
+            if commit if commit is not None else step is None:
+                self._commit()
+
+    def finish(self) -> None:
+        """Commit the row being built, if any."""
+        with self._lock:
+            self._commit()
+
+    def _commit(self) -> None:
+        if not self._row:
+            return
+        now = time.time()
+        row = {**self._row, "_step": self.step, "_timestamp": now, "_runtime": now - self.started}
+        self.sender.add_row(row)
+        self.summary.update(self.summarizer.after(self._row))
+        self._row = {}
+        self.step += 1
+
+
+def read_history(client: GraphQLClient, run_path: str, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """A run's history rows as the server keeps them; with `keys`, the rows holding one of them, with those
+    keys and the row's `_step`, `_timestamp` and `_runtime`."""
+    rows: list[dict[str, Any]] = client.execute(queries.RUN_HISTORY, {"id": run_path})["run"]["history"]
+    if keys is None:
+        return rows
+    wanted = set(keys)
+    return [
+        {k: v for k, v in row.items() if k in wanted or k.startswith("_")} for row in rows if wanted.intersection(row)
+    ]
