@@ -20,7 +20,8 @@ from cypher.selection import Field
 SIZE_ARGUMENTS = ("first", "last", "maxNodes")
 LIST_ESTIMATES = {"files": 1000}
 UNSIZED_LIST = 100
-HEAVY_SCALARS = {"config": 1000, "metadata": 1000}  # JSON objects of up to 64 KiB: about 1,000 small objects
+# JSON objects of up to 64 KiB: about 1,000 small objects; a page of history rows holds up to 4 MiB.
+HEAVY_SCALARS = {"config": 1000, "metadata": 1000, "summary": 1000, "rows": 64 * 1000}
 
 
 def estimated_cost(selection: Field, sized_by_parent: bool = False) -> int:

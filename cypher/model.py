@@ -122,14 +122,6 @@ def _files(v: Vars, fresh: Fresh) -> str:
     )
 
 
-def _history(run: Vars, fresh: Fresh) -> str:
-    """The run's history chunks (migration 0010), each a JSON text of rows, in step order."""
-    h = fresh("h")
-    return (
-        f"COLLECT {{ MATCH ({h}:RunHistory {{run: {run.node}.id}}) WITH {h} ORDER BY {h}.first_step RETURN {h}.rows }}"
-    )
-
-
 def _collection_of(version: Vars, fresh: Fresh) -> Found:
     x = fresh("x")
     return Found(f"({version.node})-[:VERSION_OF]->({x}:ArtifactCollection)", Vars(x))
@@ -208,7 +200,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "heartbeatAt": prop("heartbeat_at"),
         "config": prop("config"),
         "summary": prop("summary"),
-        "history": Expr(_history),
+        "lastStep": prop("last_step"),
         "tags": prop("tags"),
         "notes": prop("notes"),
         "user": prop("user"),

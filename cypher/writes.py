@@ -23,6 +23,8 @@ from cypher.selection import Field
 
 MAX_ALIASES = 100
 MAX_OBJECT_BYTES = 64 * 1024  # a JSON object kept on a node (config, summary, metadata): read back whole
+MAX_HISTORY_BYTES = 32 * 1024 * 1024  # a run's history rows, all read back by Run.history
+MAX_STEP = 2**63 - 1  # a history step is a Neo4j integer
 REGISTRY_VERSION = Vars("x", link="r", collection="c")
 EDITABLE = {
     "ArtifactVersion": {"description", "metadata", "tags"},
@@ -103,7 +105,9 @@ class Writer:
         chunk = None
         if log.history:
             first, last = log.history[0]["_step"], log.history[-1]["_step"]
-            if stored["last_step"] is not None and first <= stored["last_step"]:
+            text = json.dumps(log.history)
+            resent = stored["last_step"] is not None and first <= stored["last_step"]
+            if resent:
                 kept = await self.tx.run(
                     Statement(
                         "MATCH (h:RunHistory {run: $id, first_step: $first}) RETURN h.rows AS rows",
@@ -116,11 +120,18 @@ class Writer:
                         f"{stored['last_step']}; steps only go forward",
                         field="input.history",
                     )
-            chunk = {"first_step": first, "last_step": last, "count": len(log.history), "rows": json.dumps(log.history)}
+            elif stored["history_bytes"] + len(text) > MAX_HISTORY_BYTES:
+                raise InvalidInput(
+                    f"input.history: run {run_id!r} holds {stored['history_bytes']:,} bytes of history; with these "
+                    f"{len(text):,} it would pass the {MAX_HISTORY_BYTES:,} a run may hold",
+                    field="input.history",
+                    limit=MAX_HISTORY_BYTES,
+                )
+            chunk = {"first_step": first, "last_step": last, "count": len(log.history), "rows": text}
         config = {**json.loads(stored["config"] or "{}"), **log.config}
         summary = {**json.loads(stored["summary"] or "{}"), **log.summary}
         for field, merged in (("input.config", config), ("input.summary", summary)):
-            size = len(json.dumps(merged, ensure_ascii=False).encode())
+            size = len(json.dumps(merged))  # as stored: ASCII JSON text
             if size > MAX_OBJECT_BYTES:
                 raise InvalidInput(
                     f"{field}: the run's {field.split('.')[1]} would be {size:,} bytes as JSON; at most "

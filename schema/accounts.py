@@ -35,8 +35,8 @@ class Me:
     superuser: bool
     roles: list[Membership]
     default_entity: str | None = strawberry.field(
-        description="Where the SDK writes when no entity is named (W&B's default entity): the entity named like "
-        "the user when they have a role in it, else the one entity they have a role in, else null."
+        description="Where the SDK writes when no entity is named (W&B's default entity): of the entities the "
+        "user may write to (member or admin), the one named like them, else the only one, else null."
     )
 
 
@@ -76,10 +76,12 @@ async def accounts(info: Info, step: Any) -> Any:
 
 
 def default_entity(caller: Caller) -> str | None:
-    """The entity named like the caller when they have a role in it, else their only entity, else None."""
-    if caller.user in caller.roles:
+    """Of the entities the caller may write to (member or admin): the one named like them, else the only one,
+    else None."""
+    writable = sorted(entity for entity, role in caller.roles.items() if role in ("member", "admin"))
+    if caller.user in writable:
         return caller.user
-    return next(iter(caller.roles)) if len(caller.roles) == 1 else None
+    return writable[0] if len(writable) == 1 else None
 
 
 def memberships(roles: list[dict[str, str]]) -> list[Membership]:

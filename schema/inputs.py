@@ -15,7 +15,7 @@ from cypher.batch import LogInput, RunInput
 from cypher.errors import InvalidInput
 from cypher.manifest import check_manifest
 from cypher.refs import check_alias, check_name, check_project, parse_artifact_ref
-from cypher.writes import MAX_OBJECT_BYTES, RunLog
+from cypher.writes import MAX_OBJECT_BYTES, MAX_STEP, RunLog
 from schema.scalars import JSON, Long
 from schema.types import RunState
 
@@ -132,8 +132,10 @@ def check_run_log(log: LogRunInput) -> RunLog:
         field = f"input.history[{index}]"
         checked = check_object(row, field)
         step = checked.get("_step")
-        if not isinstance(step, int) or isinstance(step, bool) or step < 0:
-            raise InvalidInput(f"{field}._step must be a whole number of at least 0; got {step!r}", field=field)
+        if not isinstance(step, int) or isinstance(step, bool) or not 0 <= step <= MAX_STEP:
+            raise InvalidInput(
+                f"{field}._step must be a whole number from 0 to {MAX_STEP}; got {step!r}", field=field, limit=MAX_STEP
+            )
         if history and step <= history[-1]["_step"]:
             raise InvalidInput(
                 f"{field}._step is {step}, not after the row before it (step {history[-1]['_step']})", field=field

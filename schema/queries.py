@@ -12,6 +12,7 @@ from cypher.clusters import compile_cluster_page
 from cypher.errors import NotFound
 from cypher.executor import Row, Statement
 from cypher.health import neo4j_status
+from cypher.history import compile_run_history, page_of
 from cypher.lineage import compile_impact, compile_lineage, compile_path
 from cypher.lineage_answer import number_redacted
 from cypher.nodes import arrange_nodes, compile_nodes
@@ -22,7 +23,7 @@ from cypher.search import MAX_CANDIDATES, MAX_QUERY_LENGTH, compile_search
 from cypher.selection import Field
 from schema.context import Context, Info
 from schema.lineage import ClusterMemberConnection, Lineage, LineageDirection, LineagePath
-from schema.scalars import DateTime
+from schema.scalars import DateTime, Long
 from schema.selection import selection_of
 from schema.types import (
     After,
@@ -39,6 +40,7 @@ from schema.types import (
     RegistryCollection,
     RegistryVersion,
     Run,
+    RunHistoryPage,
     RunState,
     SearchConnection,
     SearchKind,
@@ -62,6 +64,10 @@ def _nodes(rows: list[Row], selection: Field) -> Any:
 
 def _node(rows: list[Row], selection: Field) -> Any:
     return _nodes(rows, selection)[0]
+
+
+def _history_page(rows: list[Row], selection: Field) -> Any:
+    return page_of(rows[0]["result"], selection.args)
 
 
 def _lineage(rows: list[Row], _: Field) -> Any:
@@ -101,6 +107,7 @@ ROOT_READS: Mapping[str, RootRead] = {
     "node": RootRead(compile_nodes, _node, nullable=True),
     "nodes": RootRead(compile_nodes, _nodes),
     "search": RootRead(compile_search, _page),
+    "runHistory": RootRead(compile_run_history, _history_page, lambda a: f"no run has id {a['id']!r}", "id"),
 }
 """Every root query field that compiles to one statement: the resolvers below and compiled execution
 (`schema.compiled`) both answer them through `root_statement` and `root_answer`."""
@@ -211,6 +218,15 @@ class Query:
 
     @strawberry.field(description="A run by its global id or ENTITY/PROJECT/RUN_ID (its ref).")
     async def run(self, info: Info, id: strawberry.ID) -> Run:
+        return await resolve_root(info)
+
+    @strawberry.field(
+        description="A run's history rows (W&B's run.log) after afterStep, in step order: at most maxRows (up to "
+        "10,000) and about 4 MiB a page; hasMore says to ask again with afterStep: endStep."
+    )
+    async def run_history(
+        self, info: Info, id: strawberry.ID, after_step: Long | None = None, max_rows: int = 1000
+    ) -> RunHistoryPage:
         return await resolve_root(info)
 
     @strawberry.field(description="Runs of a project, newest first; filter by state, job type and group.")

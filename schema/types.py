@@ -3,7 +3,6 @@ fields with arguments (connections) are read by response key and turned into Rel
 
 from __future__ import annotations
 
-import json
 from enum import Enum, auto
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -86,6 +85,13 @@ class RunState(Enum):
 class ArtifactState(Enum):
     COMMITTED = "committed"
     DELETED = "deleted"
+
+
+@strawberry.type(description="A page of a run's history rows (W&B's run.log), in step order.")
+class RunHistoryPage:
+    rows: list[JSON] = strawberry.field(description="JSON objects with `_step` and the keys logged at that step.")
+    has_more: bool = strawberry.field(description="Rows after these remain: ask again with afterStep: endStep.")
+    end_step: Long | None = strawberry.field(description="The step of the last row here (afterStep when none).")
 
 
 @strawberry.type
@@ -228,12 +234,10 @@ class Run(Node, DictBacked):
     def summary(self) -> JSON:
         return stored_json(read(self, "summary"))
 
-    @strawberry.field(
-        description="Every history row the run logged (W&B's run.log), in step order: JSON objects with `_step` "
-        "and the keys logged at that step."
+    last_step: Long | None = strawberry.field(
+        description="The last step the run's history holds (null before any): a resumed run logs after it; "
+        "runHistory(id:) reads the rows."
     )
-    def history(self) -> list[JSON]:
-        return [row for chunk in read(self, "history") for row in json.loads(chunk)]
 
     @strawberry.field(description="Artifact versions this run used, newest use first.")
     def inputs(

@@ -28,6 +28,12 @@ from stemma.transport import VERSION
 
 __version__ = VERSION
 
+
+class NoRun(UsageError, AttributeError):
+    """`stemma.config` or `stemma.summary` asked for with no run: a UsageError, and an AttributeError so that
+    `hasattr(stemma, "config")` is simply False."""
+
+
 __all__ = [
     "Api",
     "Artifact",
@@ -67,6 +73,6 @@ def __getattr__(name: str) -> Any:
     if name in ("config", "summary"):
         run = current()
         if run is None:
-            raise UsageError(f"stemma.{name} belongs to a run: call stemma.init() first")
+            raise NoRun(f"stemma.{name} belongs to a run: call stemma.init() first")
         return getattr(run, name)
     raise AttributeError(f"module 'stemma' has no attribute {name!r}")

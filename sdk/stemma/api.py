@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import replace
 
 from stemma import queries
 from stemma.artifacts import Artifact, RunInfo
@@ -29,7 +28,8 @@ class Api:
         overrides: Mapping[str, str] | None = None,
     ) -> None:
         """`overrides` is W&B's: `entity`, `project` and `base_url` that short references are read against. With
-        no entity from anywhere, the key's user's default entity (`me.defaultEntity`) is used."""
+        no entity from anywhere, a short reference is read against the key's user's default entity
+        (`me.defaultEntity`), asked of the server the first time one needs it."""
         given = dict(overrides or {})
         unknown = set(given) - {"entity", "project", "base_url"}
         if unknown:
@@ -41,10 +41,9 @@ class Api:
             project=project or given.get("project"),
             retry_seconds=retry_seconds,
         )
-        self.client = GraphQLClient(settings)
-        if not settings.entity:
-            settings = replace(settings, entity=default_entity(self.client))
         self.settings = settings
+        self.client = GraphQLClient(settings)
+        self._default_entity: str | None = None
 
     def __enter__(self) -> Api:
         return self
@@ -57,7 +56,7 @@ class Api:
 
     def artifact(self, name: str, type: str | None = None) -> Artifact:
         """A logged version by reference: ENTITY/PROJECT/NAME:vN or :ALIAS (`:latest` when no label is given)."""
-        ref = qualify(name, self.settings.entity, self.settings.project)
+        ref = self._qualify(name)
         data = self.client.execute(queries.ARTIFACT, {"ref": ref})
         artifact = Artifact.from_server(data["artifact"], self.client)
         if type is not None and artifact.type != type:
@@ -85,12 +84,21 @@ class Api:
         document = queries.lineage(check_direction(direction))
         options = {"depth": depth, "clusterThreshold": cluster_threshold, "maxNodes": max_nodes}
         variables = {
-            "ref": ref if _is_run_path(ref) else qualify(ref, self.settings.entity, self.settings.project),
+            "ref": ref if _is_run_path(ref) else self._qualify(ref),
             **{name: value for name, value in options.items() if value is not None},
             "asOf": as_of.isoformat() if as_of is not None else None,
         }
         data = self.client.execute(document, variables)
         return Lineage.from_server(data["lineage"], self.client)
+
+    def _qualify(self, ref: str) -> str:
+        """A full reference from a short one, read against the settings, then the key's default entity."""
+        entity = self.settings.entity
+        if not entity and ref.split(":", 1)[0].count("/") < 2:
+            if self._default_entity is None:
+                self._default_entity = default_entity(self.client) or ""
+            entity = self._default_entity
+        return qualify(ref, entity, self.settings.project)
 
     def create_registry(self, entity: str, name: str, description: str | None = None) -> None:
         """Create a registry (e.g. `model`), which `link_artifact` targets as ENTITY/registry-NAME/COLLECTION."""

@@ -238,6 +238,7 @@ class RunInfo:
     group: str | None
     config: dict[str, Any]
     summary: dict[str, Any]
+    last_step: int | None
     tags: tuple[str, ...]
     notes: str | None
     created_at: dt.datetime
@@ -260,6 +261,7 @@ class RunInfo:
             group=data["group"],
             config=dict(data["config"] or {}),
             summary=dict(data.get("summary") or {}),
+            last_step=data.get("lastStep"),
             tags=tuple(data["tags"]),
             notes=data["notes"],
             created_at=require_datetime(data["createdAt"]),

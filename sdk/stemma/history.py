@@ -13,23 +13,29 @@ import fnmatch
 import json
 import logging
 import math
+import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from stemma import queries
 from stemma.client import GraphQLClient
-from stemma.errors import BadUserInput, Conflict, Forbidden, NotFound, StemmaError, UsageError
+from stemma.errors import StemmaError, UsageError
 
 logger = logging.getLogger("stemma")
 
 SEND_SECONDS = 2.0
 BATCH_ROWS = 500  # rows per logRun: a batch is sent as soon as this many wait
 BATCH_BYTES = 512 * 1024  # half the server's default request limit (1 MiB), leaving room for the rest
+MAX_WAITING_ROWS = 100_000  # rows kept while the server cannot be reached; later ones are dropped, with a warning
+MAX_ROW_BYTES = 64 * 1024  # the server's cap on one JSON object (a history row, the config, the summary)
+MAX_STEP = 2**63 - 1
+HISTORY_PAGE_ROWS = 10_000  # rows asked for per runHistory request, the server's most
 SUMMARIES = ("min", "max", "mean", "first", "last", "none")
-REFUSED = (BadUserInput, Conflict, Forbidden, NotFound)  # sending again would be refused again
+# Answers that sending again would only repeat: the batch (or its refused part) is dropped.
+REFUSED = {"BAD_USER_INPUT", "CONFLICT", "FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED", "PAYLOAD_TOO_LARGE"}
 
 
 def jsonable(value: Any, key: str) -> Any:
@@ -58,53 +64,64 @@ def jsonable(value: Any, key: str) -> Any:
     )
 
 
-class Synced(MutableMapping[str, Any]):
-    """A dict whose every change is also reported to `changed` (key, value), as W&B's config and summary are
-    sent as they change; keys read as attributes too (`run.config.lr`)."""
+class Synced(dict[str, Any]):
+    """A dict whose every change is also reported to `changed`, as W&B's config and summary are sent as they
+    change; keys read and set as attributes too (`run.config.lr`). It stays a dict for everything else:
+    `json.dumps`, `yaml.safe_dump`, and copies and pickles, which are plain dicts."""
 
     def __init__(self, values: Mapping[str, Any], changed: Callable[[dict[str, Any]], None], what: str) -> None:
-        object.__setattr__(self, "_values", dict(values))
+        super().__init__(values)
         object.__setattr__(self, "_changed", changed)
         object.__setattr__(self, "_what", what)
-
-    def __getitem__(self, key: str) -> Any:
-        return self._values[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.update({key: value})
-
-    def __delitem__(self, key: str) -> None:
-        raise UsageError(f"{self._what} keys cannot be removed; set {key!r} to None instead")
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._values)
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def __repr__(self) -> str:
-        return f"{self._what}({self._values!r})"
+        object.__setattr__(self, "_lock", threading.Lock())
 
     def __getattr__(self, key: str) -> Any:
-        if key.startswith("_"):  # never a key by attribute: copy and pickle probe these before __init__ ran
+        if key.startswith("_"):
             raise AttributeError(key)
         try:
-            return self._values[key]
+            return self[key]
         except KeyError:
             raise AttributeError(f"{self._what} has no key {key!r}") from None
 
     def __setattr__(self, key: str, value: Any) -> None:
         self.update({key: value})
 
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.update({key: value})
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self.update({key: default})
+        return self[key]
+
     def update(self, values: Mapping[str, Any] | None = None, /, allow_val_change: bool = True, **more: Any) -> None:  # type: ignore[override]
         """Set several keys at once (one message to the server); `allow_val_change` is accepted as W&B's is."""
         changed = {str(k): jsonable(v, f"{self._what}.{k}") for k, v in {**(values or {}), **more}.items()}
-        self._values.update(changed)
-        if changed:
-            self._changed(changed)
+        size = len(json.dumps({**self, **changed}))
+        if size > MAX_ROW_BYTES:
+            raise UsageError(
+                f"{self._what} would be {size:,} bytes as JSON; the server keeps at most {MAX_ROW_BYTES:,}",
+                field=self._what,
+            )
+        with self._lock:
+            super().update(changed)
+            if changed:
+                self._changed(changed)
+
+    def _refuse(self, *_: Any) -> Any:
+        raise UsageError(f"{self._what} keys cannot be removed; set one to None instead")
+
+    __delitem__ = pop = popitem = clear = _refuse
+
+    def __ior__(self, values: Any) -> Synced:  # type: ignore[override,misc]
+        self.update(values)
+        return self
+
+    def __reduce__(self) -> tuple[type[dict[str, Any]], tuple[dict[str, Any]]]:
+        return dict, (dict(self),)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self._values)
+        return dict(self)
 
 
 @dataclass
@@ -192,6 +209,8 @@ class Sender:
         self._lock = threading.Lock()  # guards what waits
         self._sending = threading.Lock()  # one batch at a time, in order
         self._rows: list[dict[str, Any]] = []
+        self._inflight: dict[str, Any] | None = None  # the batch being sent, resent unchanged until answered
+        self._dropped = False
         self._config: dict[str, Any] = {}
         self._summary: dict[str, Any] = {}
         self._wake = threading.Event()
@@ -203,6 +222,13 @@ class Sender:
 
     def add_row(self, row: dict[str, Any]) -> None:
         with self._lock:
+            if len(self._rows) >= MAX_WAITING_ROWS:
+                if not self._dropped:
+                    logger.error(
+                        "run %s: %d rows wait for the server; later rows are dropped", self.run_path, len(self._rows)
+                    )
+                    self._dropped = True
+                return
             self._rows.append(row)
             if len(self._rows) >= BATCH_ROWS:
                 self._wake.set()
@@ -235,9 +261,9 @@ class Sender:
             if not self._stopped.is_set():
                 self._send_waiting(retry_seconds=0)  # what fails waits for the next round
 
-    def _take(self) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    def _take(self) -> dict[str, Any] | None:
         """The next batch: rows up to BATCH_ROWS and BATCH_BYTES (at least one row), and every config and
-        summary change; what is taken no longer waits."""
+        summary change; what is taken no longer waits. None when nothing waits."""
         with self._lock:
             size, count = 0, 0
             for row in self._rows[:BATCH_ROWS]:
@@ -248,30 +274,52 @@ class Sender:
             rows, self._rows = self._rows[:count], self._rows[count:]
             config, self._config = self._config, {}
             summary, self._summary = self._summary, {}
-            return rows, config, summary
-
-    def _put_back(self, rows: list[dict[str, Any]], config: dict[str, Any], summary: dict[str, Any]) -> None:
-        with self._lock:
-            self._rows[:0] = rows
-            self._config = {**config, **self._config}
-            self._summary = {**summary, **self._summary}
+        if not rows and not config and not summary:
+            return None
+        return {"id": self.run_path, "history": rows, "config": config or None, "summary": summary or None}
 
     def _send_waiting(self, retry_seconds: float | None) -> bool:
+        """Send batches until nothing waits. A batch is sent unchanged until the server keeps or refuses it, so
+        a batch the server kept but whose answer was lost is recognised when sent again; a refused part
+        (`field` names it) is dropped with an error and the rest sent."""
         with self._sending:
             while True:
-                rows, config, summary = self._take()
-                if not rows and not config and not summary:
-                    return True
-                payload = {"id": self.run_path, "history": rows, "config": config or None, "summary": summary or None}
+                if self._inflight is None:
+                    self._inflight = self._take()
+                    if self._inflight is None:
+                        return True
                 try:
-                    self.client.execute(queries.LOG_RUN, {"input": payload}, retry_seconds=retry_seconds)
-                except REFUSED as exc:
-                    first, last = (rows[0]["_step"], rows[-1]["_step"]) if rows else (None, None)
-                    logger.error("the server refused run %s's log (steps %s-%s): %s", self.run_path, first, last, exc)
+                    self.client.execute(queries.LOG_RUN, {"input": self._inflight}, retry_seconds=retry_seconds)
                 except StemmaError as exc:
+                    if exc.code not in REFUSED:
+                        logger.warning("could not send run %s's log yet: %s", self.run_path, exc)
+                        return False
+                    self._inflight = _without_refused(self._inflight, exc, self.run_path)
+                    continue
+                except Exception as exc:
                     logger.warning("could not send run %s's log yet: %s", self.run_path, exc)
-                    self._put_back(rows, config, summary)
                     return False
+                self._inflight = None
+
+
+def _without_refused(batch: dict[str, Any], error: StemmaError, run_path: str) -> dict[str, Any] | None:
+    """The batch less what the server refused: the row, the config or the summary its error names, or all of
+    it when the error names no part. None when nothing is left to send."""
+    field = error.field or ""
+    rows = batch["history"]
+    found = re.fullmatch(r"input\.history\[(\d+)\].*", field)
+    if found and int(found.group(1)) < len(rows):
+        index = int(found.group(1))
+        logger.error("the server refused run %s's row at step %s: %s", run_path, rows[index]["_step"], error)
+        left = {**batch, "history": rows[:index] + rows[index + 1 :]}
+    elif field in ("input.config", "input.summary"):
+        logger.error("the server refused run %s's %s change: %s", run_path, field.split(".")[1], error)
+        left = {**batch, field.split(".")[1]: None}
+    else:
+        steps = f" (steps {rows[0]['_step']}-{rows[-1]['_step']})" if rows else ""
+        logger.error("the server refused run %s's log%s: %s", run_path, steps, error)
+        return None
+    return left if left["history"] or left["config"] or left["summary"] else None
 
 
 class History:
@@ -300,14 +348,21 @@ class History:
             values[key] = jsonable(value, key)
         with self._lock:
             if step is not None:
-                if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-                    raise UsageError(f"step must be a whole number of at least 0; got {step!r}", field="step")
+                if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= MAX_STEP:
+                    raise UsageError(f"step must be a whole number from 0 to {MAX_STEP}; got {step!r}", field="step")
                 if step < self.step:
                     logger.warning("log at step %d, before the current step %d: ignored, as W&B does", step, self.step)
                     return
                 if step > self.step:
                     self._commit()
                     self.step = step
+            size = len(json.dumps({**self._row, **values}))
+            if size > MAX_ROW_BYTES:
+                raise UsageError(
+                    f"log: the row at step {self.step} would be {size:,} bytes as JSON; the server keeps rows of at "
+                    f"most {MAX_ROW_BYTES:,}",
+                    field="data",
+                )
             self._row.update(values)
             if commit if commit is not None else step is None:
                 self._commit()
@@ -323,7 +378,10 @@ class History:
         now = time.time()
         row = {**self._row, "_step": self.step, "_timestamp": now, "_runtime": now - self.started}
         self.sender.add_row(row)
-        self.summary.update(self.summarizer.after(self._row))
+        try:
+            self.summary.update(self.summarizer.after(self._row))
+        except UsageError as exc:  # the summary is full: the row is kept, training goes on
+            logger.error("run %s: the summary keeps its old values: %s", self.sender.run_path, exc)
         self._row = {}
         self.step += 1
 
@@ -331,7 +389,15 @@ class History:
 def read_history(client: GraphQLClient, run_path: str, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """A run's history rows as the server keeps them; with `keys`, the rows holding one of them, with those
     keys and the row's `_step`, `_timestamp` and `_runtime`."""
-    rows: list[dict[str, Any]] = client.execute(queries.RUN_HISTORY, {"id": run_path})["run"]["history"]
+    rows: list[dict[str, Any]] = []
+    after: int | None = None
+    while True:
+        variables = {"id": run_path, "afterStep": after, "maxRows": HISTORY_PAGE_ROWS}
+        page = client.execute(queries.RUN_HISTORY, variables)["runHistory"]
+        rows += page["rows"]
+        if not page["hasMore"]:
+            break
+        after = page["endStep"]
     if keys is None:
         return rows
     wanted = set(keys)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 RUN_FIELDS = """
 fragment RunFields on Run {
-  id ref runId entity project name state jobType group createdAt finishedAt heartbeatAt config summary tags notes
+  id ref runId entity project name state jobType group createdAt finishedAt heartbeatAt config summary lastStep
+  tags notes
 }
 """
 
@@ -45,8 +46,8 @@ mutation LogRun($input: LogRunInput!) {
 """
 
 RUN_HISTORY = """
-query RunHistory($id: ID!) {
-  run(id: $id) { history }
+query RunHistory($id: ID!, $afterStep: Long, $maxRows: Int!) {
+  runHistory(id: $id, afterStep: $afterStep, maxRows: $maxRows) { rows hasMore endStep }
 }
 """
 

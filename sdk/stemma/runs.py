@@ -47,7 +47,9 @@ class Run:
         run goes on and they are kept on the server too."""
         self.summary = Synced(info.summary, self._sender.set_summary, "summary")
         """The last value logged for each key (or what `define_metric` asks for); keys set here are kept too."""
-        self._history = History(self._sender, self.summary)
+        self._history = History(
+            self._sender, self.summary, next_step=0 if info.last_step is None else info.last_step + 1
+        )
 
     def __repr__(self) -> str:
         return f"<Run {self.path} {self.name!r} {self._info.state}>"

@@ -80,11 +80,13 @@ QUERIES: dict[str, dict[str, Any]] = {
     "node": {"id": "{global:Run:acme/vision/r-s3cr3t}"},
     "nodes": {"ids": ["{global:Entity:acme}", "{global:Project:acme/vision}", "{global:Run:acme/vision/r-s3cr3t}"]},
     "search": {"query": "s3cr3t", "first": 50},
+    "runHistory": {"id": RUN},
 }
 MUTATIONS: dict[str, dict[str, Any]] = {
     "createRun": {"input": {"entity": ACME, "project": "vision", "runId": "bob-s3cr3t"}},
     "finishRun": {"id": RUN, "state": "FAILED"},
     "heartbeat": {"id": RUN},
+    "logRun": {"input": {"id": RUN, "summary": {"leak": "bob-s3cr3t"}, "history": [{"_step": 0, "x": 1}]}},
     "logArtifact": {"input": {"runId": RUN, "name": "faces-s3cr3t", "type": "dataset", "files": []}},
     "useArtifact": {"runId": BOB_RUN, "ref": VERSION},
     "setAlias": {"ref": VERSION, "alias": "bob-s3cr3t"},

@@ -60,9 +60,12 @@ def test_linking_into_a_registry_that_does_not_exist_raises_not_found(stemma_ser
     assert (missing.value.field, missing.value.message) == ("registry", f"no registry {ENTITY}/model")
 
 
-def test_an_entity_is_required_before_anything_is_sent() -> None:
+def test_without_an_entity_init_asks_the_server_for_the_key_s_default_and_says_when_it_has_none(
+    stemma_server: str,
+) -> None:
+    """The session superuser belongs to no entity, so it has no default entity (W&B's would be its user's)."""
     with pytest.raises(stemma.UsageError, match="an entity is required: pass entity=, set STEMMA_ENTITY"):
-        stemma.init(project=PROJECT, base_url=f"http://127.0.0.1:{free_port()}")
+        stemma.init(project=PROJECT)
 
 
 def test_an_unreachable_server_raises_unavailable_once_the_retry_budget_is_spent() -> None:

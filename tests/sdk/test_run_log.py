@@ -6,8 +6,11 @@ was logged."""
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
 import math
+import pickle
 from pathlib import Path
 
 import pytest
@@ -16,10 +19,12 @@ import stemma as wandb
 from neo4j import Driver
 from stemma.history import BATCH_ROWS
 
+from tests.client import GraphQLClient
 from tests.sdk.conftest import requests_answered, requests_since
 from tests.sdk.test_runs import run_script
 
 ENTITY, PROJECT = "log-team", "mnist"
+LOG_RUN = "mutation($input: LogRunInput!) { logRun(input: $input) { id } }"
 
 
 def test_a_training_script_keeps_its_config_metrics_and_summary(stemma_server: str, driver: Driver) -> None:
@@ -120,3 +125,53 @@ def test_a_crash_keeps_what_was_logged(stemma_server: str, tmp_path: Path) -> No
     assert recorded.config == {"lr": 0.1, "warmup": 100}
     assert [row["_step"] for row in recorded.history()] == list(range(700))
     assert recorded.summary == {"loss": 1 / 700}
+
+
+def test_config_stays_a_dict_for_json_copies_and_pickles(stemma_server: str) -> None:
+    assert not hasattr(wandb, "config")
+    with wandb.init(project=PROJECT, entity=ENTITY, config={"lr": 0.1}) as run:
+        run.config.setdefault("layers", [64, 32])
+        assert json.loads(json.dumps(run.config)) == {"lr": 0.1, "layers": [64, 32]}
+        copied = copy.deepcopy(run.config)
+        copied["lr"] = 9
+        assert type(copied) is dict and run.config["lr"] == 0.1
+        assert pickle.loads(pickle.dumps(run.config)) == {"lr": 0.1, "layers": [64, 32]}
+        with pytest.raises(stemma.UsageError, match="config keys cannot be removed"):
+            del run.config["lr"]
+    assert stemma.Api().run(run.path).config == {"lr": 0.1, "layers": [64, 32]}
+
+
+def test_a_refused_config_change_is_dropped_and_the_rows_sent_with_it_are_kept(
+    stemma_server: str, api: GraphQLClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another writer filled the run's config on the server; the script's next key would pass the server's
+    64 KiB, so that change is refused and dropped, and the rows in the same batch are kept."""
+    with caplog.at_level(logging.ERROR, logger="stemma"), wandb.init(project=PROJECT, entity=ENTITY) as run:
+        api.query(LOG_RUN, input={"id": run.path, "config": {"notes": "x" * 60_000}})
+        for step in range(3):
+            wandb.log({"loss": step})
+        wandb.config["more"] = "y" * 6_000
+    assert "refused run" in caplog.text and "config change" in caplog.text
+    recorded = stemma.Api().run(run.path)
+    assert [row["loss"] for row in recorded.history()] == [0, 1, 2]
+    assert set(recorded.config) == {"notes"} and recorded.summary == {"loss": 2}
+    with wandb.init(project=PROJECT, entity=ENTITY) as run, pytest.raises(stemma.UsageError, match="would be"):
+        run.summary["notes"] = "z" * 70_000
+
+
+def test_a_run_started_again_by_id_logs_after_its_last_step(stemma_server: str) -> None:
+    with wandb.init(project=PROJECT, entity=ENTITY, id="resumable") as run:
+        for step in range(3):
+            wandb.log({"loss": step})
+    with wandb.init(project=PROJECT, entity=ENTITY, id="resumable") as again:
+        wandb.log({"loss": 3})
+    assert again.path == run.path
+    assert [row["_step"] for row in stemma.Api().run(run.path).history()] == [0, 1, 2, 3]
+
+
+def test_a_row_too_large_for_the_server_is_refused_when_logged(stemma_server: str) -> None:
+    with wandb.init(project=PROJECT, entity=ENTITY) as run:
+        with pytest.raises(stemma.UsageError, match="the row at step 0 would be"):
+            run.log({"blob": "x" * 70_000})
+        with pytest.raises(stemma.UsageError, match="step must be a whole number from 0 to"):
+            run.log({"loss": 1}, step=2**63)

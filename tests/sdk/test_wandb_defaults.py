@@ -26,7 +26,8 @@ def test_the_default_entity_is_the_one_named_like_the_user_or_their_only_one(api
     cases = {
         "noor": ({"noor": "ADMIN", "vision-lab": "MEMBER"}, "noor"),
         "ravi": ({"vision-lab": "MEMBER"}, "vision-lab"),
-        "sana": ({"vision-lab": "MEMBER", "nlp-lab": "VIEWER"}, None),
+        "sana": ({"vision-lab": "MEMBER", "nlp-lab": "MEMBER"}, None),
+        "omar": ({"nlp-lab": "VIEWER"}, None),
     }
     for user, (roles, expected) in cases.items():
         client = GraphQLClient(server, key=key_of(api, user, roles))
@@ -52,7 +53,7 @@ def test_init_without_an_entity_uses_the_key_s_default_and_short_refs_resolve(
 def test_with_no_default_entity_init_says_what_to_do(
     api: GraphQLClient, stemma_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("STEMMA_API_KEY", key_of(api, "sana", {"vision-lab": "MEMBER", "nlp-lab": "VIEWER"}))
+    monkeypatch.setenv("STEMMA_API_KEY", key_of(api, "sana", {"vision-lab": "MEMBER", "nlp-lab": "MEMBER"}))
     with pytest.raises(stemma.UsageError, match="an entity is required: pass entity="):
         stemma.init(project="detector")
     with pytest.raises(stemma.UsageError, match="overrides takes entity, project and base_url; got team"):

@@ -333,6 +333,7 @@ def test_screenshot_of_the_lineage_view(page: Page, zoo: dict[str, str]) -> None
     assert path.stat().st_size > 20_000
 
 
+@at_every_size
 def test_sign_out_forgets_the_key_and_returns_to_the_login_page(page: Page, server: str) -> None:
     page.goto("/")
     page.get_by_role("button", name="Sign out").click()
@@ -403,6 +404,7 @@ def test_the_graph_keeps_its_place_as_clusters_expand_and_grows_in_place(
     assert page.evaluate("window.stemmaLineage.viewport().allVisible") is True
 
 
+@at_every_size
 def test_the_view_exports_as_png_svg_mermaid_and_dot(page: Page, zoo: dict[str, str], api: GraphQLClient) -> None:
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     ref = "zoo-team/zoo/split_zoo_dataset:v4"
@@ -490,6 +492,7 @@ def test_urls_run_pages_registry_aliases_files_and_the_home_filter(
     expect(page.locator(".entity-filter [role='status']")).to_have_text("1 of 2 entities")
 
 
+@at_every_size
 def test_the_login_page_shows_no_error_before_a_key_is_tried(
     signed_out: Page, zoo: dict[str, str], problems: list[str]
 ) -> None:

@@ -60,6 +60,7 @@ def test_typing_a_run_name_then_arrows_and_enter_open_its_lineage(
     expect(listbox).to_be_hidden()
 
 
+@at_every_size
 def test_hits_are_grouped_by_kind_and_each_kind_opens_its_page(page: Page, zoo: dict[str, str]) -> None:
     page.goto("/")
     search(page, "zoo")
