@@ -117,6 +117,7 @@ def test_a_registry_collection_opens_the_linked_versions_lineage(page: Page, zoo
     assert page.locator("#graph").get_attribute("data-edges") == "3"
 
 
+@at_every_size
 def test_clicking_a_run_node_shows_the_run(page: Page, zoo: dict[str, str], api: GraphQLClient) -> None:
     open_lineage(page, MODEL)
     click_on_canvas(page, RF20)
@@ -172,6 +173,7 @@ def test_metadata_is_shown_as_text_never_as_html(page: Page, zoo: dict[str, str]
     assert page.evaluate("window.injected") is None
 
 
+@at_every_size
 def test_a_cluster_expands_page_by_page(page: Page, zoo: dict[str, str]) -> None:
     open_lineage(page, DATASET)
     assert sorted(outline(page)) == [
@@ -265,6 +267,7 @@ def test_nodes_are_reachable_and_selectable_by_keyboard(page: Page, zoo: dict[st
     expect(page.locator(".details h2")).to_have_text("split_zoo_dataset:v4")
 
 
+@at_every_size
 def test_an_edge_shows_its_kind_on_hover(page: Page, zoo: dict[str, str]) -> None:
     open_lineage(page, MODEL, depth=2, direction="UPSTREAM")
     edge = f"{node_id(page, 'split_zoo_dataset:v4')}->{RF20}"
@@ -446,6 +449,7 @@ def test_the_view_exports_as_png_svg_mermaid_and_dot(page: Page, zoo: dict[str, 
     assert drawing.count('<path class="edge"') == 2
 
 
+@at_every_size
 def test_urls_run_pages_registry_aliases_files_and_the_home_filter(
     page: Page, zoo: dict[str, str], server: str
 ) -> None:

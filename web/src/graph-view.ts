@@ -267,7 +267,9 @@ export class GraphView {
   private layout(): LayoutTiming {
     const options = {
       name: "dagre",
-      rankDir: "LR",
+      // Data flows left to right, or top to bottom in a view taller than wide (a phone held upright), where a
+      // chain laid out sideways would have to shrink past readable to fit.
+      rankDir: this.container.clientWidth < this.container.clientHeight ? "TB" : "LR",
       nodeSep: 10,
       rankSep: 56,
       edgeSep: 6,
