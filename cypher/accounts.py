@@ -11,7 +11,7 @@ from cypher.access import ROLES, Caller
 from cypher.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cypher.executor import Executor, Statement, WriteTransaction
 from cypher.named import named
-from cypher.refs import check_name
+from cypher.refs import DEFAULT_REGISTRIES, check_name
 
 KEY_PREFIX = "stm_"
 MAX_KEYS_PER_USER = 10
@@ -80,6 +80,7 @@ class Accounts:
         check_role(role)
         self.caller.require(entity, "admin", "entity")
         rows = await self.run("add_member", entity=entity, user=user, role=role, superuser=False)
+        await self.run("default_registries", entities=[entity], registries=DEFAULT_REGISTRIES)
         return rows[0]
 
     async def create_user(self, user: str, superuser: bool) -> None:

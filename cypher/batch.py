@@ -117,6 +117,8 @@ async def record_runs(writer: Writer, runs: Sequence[RunInput]) -> BatchCounts:
     for run in runs:
         writer.member_of(run.entity, f"{run.where}.entity")
     await writer.run("record_runs", runs=[_run_row(run) for run in runs])
+    if writer.who.superuser:  # anyone else writes only in entities they belong to, which exist already
+        await writer.default_registries(sorted({run.entity for run in runs}))
     counts = BatchCounts(runs=len(runs))
     added: list[list[str]] = []
     for group in _groups(runs):

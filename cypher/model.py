@@ -27,6 +27,7 @@ from cypher.rules import (
     Vars,
     View,
     equals,
+    holds_any,
     link_prop,
     prop,
     starts_with,
@@ -36,7 +37,12 @@ NEWEST_FIRST = (Sort("created_at", Order.DESC, SortKind.DATETIME), Sort("id", Or
 BY_NAME = (Sort("name", Order.ASC, SortKind.STRING),)
 EDGE_NEWEST_FIRST = (Sort("at", Order.DESC, SortKind.DATETIME, on_link=True), Sort("id", Order.DESC, SortKind.STRING))
 
-RUN_FILTERS = {"state": equals("state"), "jobType": equals("job_type"), "group": equals("group")}
+RUN_FILTERS = {
+    "state": equals("state"),
+    "jobType": equals("job_type"),
+    "group": equals("group"),
+    "tags": holds_any("tags"),
+}
 COLLECTION_FILTERS = {"type": equals("type"), "namePrefix": starts_with("name")}
 EDGE_FIELDS = {
     "USED_BY": {"at": link_prop("at"), "alias": link_prop("alias")},

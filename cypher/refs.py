@@ -2,11 +2,11 @@
 
 Names: letters, digits, `-`, `_`, `.`, 1 to 128 characters; an alias may not look
 like a version (`v3`) nor be the server's `latest`; a project may not start with
-`registry-`, which addresses a registry. References: a collection is
-`ENTITY/PROJECT/NAME` (`ENTITY/registry-REGISTRY/NAME` for a registry
-collection), a version `...:vN` (N within 64 bits) or `...:ALIAS`, and a run
-`ENTITY/PROJECT/RUN_ID`. Bad input is refused naming the field. The MATCH that
-finds what a reference names is `reads.match_version` / `reads.match_collection`.
+`registry-` (or W&B's `wandb-registry-`), which addresses a registry. References: a
+collection is `ENTITY/PROJECT/NAME` (`ENTITY/registry-REGISTRY/NAME` for a registry
+collection; `ENTITY/wandb-registry-REGISTRY/NAME` is read the same), a version `...:vN`
+(N within 64 bits) or `...:ALIAS`, and a run `ENTITY/PROJECT/RUN_ID`. Bad input is refused
+naming the field. The MATCH that finds what a reference names is `reads.match_version` / `reads.match_collection`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,13 @@ from cypher.errors import InvalidInput
 
 MAX_NAME = 128
 REGISTRY_PREFIX = "registry-"
+# W&B's spelling of a registry project (`wandb-registry-model`), read as `registry-model`.
+WANDB_REGISTRY_PREFIX = "wandb-registry-"
+# The registries every entity has from its start (statements/default_registries.cypher), as in W&B.
+DEFAULT_REGISTRIES = (
+    {"name": "model", "description": "Models of this entity, linked from any of its projects"},
+    {"name": "dataset", "description": "Datasets of this entity, linked from any of its projects"},
+)
 LATEST = "latest"
 MAX_VERSION = 2**63 - 1
 _NAME = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -53,8 +60,9 @@ def check_alias(value: str, field: str, *, allow_latest: bool = False) -> str:
 
 def check_project(value: str, field: str) -> str:
     check_name(value, field)
-    if value.startswith(REGISTRY_PREFIX):
-        raise InvalidInput(f"{field}: project names starting with '{REGISTRY_PREFIX}' address registries", field=field)
+    for prefix in (REGISTRY_PREFIX, WANDB_REGISTRY_PREFIX):
+        if value.startswith(prefix):
+            raise InvalidInput(f"{field}: project names starting with '{prefix}' address registries", field=field)
     return value
 
 
@@ -92,6 +100,8 @@ def parse_collection_ref(text: str, field: str = "ref") -> CollectionRef:
     if len(parts) != 3:
         raise InvalidInput(f"{field} must look like ENTITY/PROJECT/NAME; got {_shorten(str(text))!r}", field=field)
     entity, project, name = parts
+    if project.startswith(WANDB_REGISTRY_PREFIX):
+        project = REGISTRY_PREFIX + project[len(WANDB_REGISTRY_PREFIX) :]
     check_name(entity, f"{field} (entity)")
     check_name(project, f"{field} (project)")
     check_name(name, f"{field} (name)")

@@ -148,6 +148,11 @@ def equals(name: str) -> Callable[[Vars, str], str]:
     return lambda item, param: f"{item.node}.{name} = {param}"
 
 
+def holds_any(name: str) -> Callable[[Vars, str], str]:
+    """A filter: the item's list property `name` holds at least one of the argument's values."""
+    return lambda item, param: f"any(value IN {item.node}.{name} WHERE value IN {param})"
+
+
 def starts_with(name: str) -> Callable[[Vars, str], str]:
     """A filter: the item's node property `name` starts with the argument."""
     return lambda item, param: f"{item.node}.{name} STARTS WITH {param}"

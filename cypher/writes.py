@@ -17,7 +17,7 @@ from cypher.executor import Statement, WriteTransaction
 from cypher.named import named
 from cypher.printer import Limits, Scope
 from cypher.reads import ROOT, Root, compile_root, match_collection, match_version
-from cypher.refs import LATEST, ArtifactRef, CollectionRef
+from cypher.refs import DEFAULT_REGISTRIES, LATEST, ArtifactRef, CollectionRef
 from cypher.rules import Vars
 from cypher.selection import Field
 
@@ -50,11 +50,14 @@ def registry_version(collection_id: str, version_id: str) -> Root:
 
 @dataclass(frozen=True)
 class RunLog:
-    """What logRun adds to a run: config and summary keys, and history rows (each with its `_step`, in order)."""
+    """What logRun adds to a run: config and summary keys, history rows (each with its `_step`, in order), and
+    tags and notes that replace the run's when given."""
 
     config: Mapping[str, Any]
     summary: Mapping[str, Any]
     history: Sequence[Mapping[str, Any]]
+    tags: Sequence[str] | None = None
+    notes: str | None = None
 
 
 class Writer:
@@ -68,6 +71,10 @@ class Writer:
     async def run(self, statement: str, /, **params: Any) -> list[dict[str, Any]]:
         """Run the fixed statement `statements/<statement>.cypher`."""
         return await self.tx.run(Statement(named(statement), {"caller": self.caller, **params}))
+
+    async def default_registries(self, entities: Sequence[str]) -> None:
+        """Give each entity its `model` and `dataset` registries when it has none yet (a new entity)."""
+        await self.run("default_registries", entities=list(entities), registries=DEFAULT_REGISTRIES)
 
     def member_of(self, entity: str, field: str) -> None:
         """Writing needs the member (or admin) role in the entity written to."""
@@ -87,6 +94,12 @@ class Writer:
             raise Conflict(
                 f"run {run_id!r} already ended as {rows[0]['before']}; it cannot become {state}", field="state"
             )
+        return by_id("Run", run_id)
+
+    async def resume_run(self, run_id: str) -> Root:
+        self.member_of(entity_of_run(run_id), "id")
+        if not await self.run("resume_run", id=run_id):
+            raise NotFound(f"no run has id {run_id!r}", field="id")
         return by_id("Run", run_id)
 
     async def heartbeat(self, run_id: str) -> bool:
@@ -139,7 +152,15 @@ class Writer:
                     field=field,
                     limit=MAX_OBJECT_BYTES,
                 )
-        await self.run("log_run", id=run_id, config=json.dumps(config), summary=json.dumps(summary), chunk=chunk)
+        await self.run(
+            "log_run",
+            id=run_id,
+            config=json.dumps(config),
+            summary=json.dumps(summary),
+            tags=None if log.tags is None else list(log.tags),
+            notes=log.notes,
+            chunk=chunk,
+        )
         return by_id("Run", run_id)
 
     async def resolve(self, ref: ArtifactRef, field: str, *, live: bool = True) -> dict[str, Any]:
@@ -230,6 +251,7 @@ class Writer:
     async def create_registry(self, entity: str, name: str, description: str | None) -> Root:
         self.who.require(entity, "admin", "entity")
         rows = await self.run("create_registry", entity=entity, name=name, description=description)
+        await self.default_registries([entity])
         return by_id("Registry", rows[0]["id"])
 
     async def create_registry_collection(

@@ -55,6 +55,8 @@ class LogRunInput:
         description="Rows in step order, each a JSON object with `_step`: a whole number, larger than the last "
         "step the run holds and than the row before. Sending the same rows again (a retry) keeps them once.",
     )
+    tags: list[str] | None = strawberry.field(default=None, description="The run's tags, replacing those it has.")
+    notes: str | None = strawberry.field(default=None, description="The run's notes, replacing what it has.")
 
 
 @strawberry.input
@@ -145,6 +147,8 @@ def check_run_log(log: LogRunInput) -> RunLog:
         config=check_object(log.config, "input.config"),
         summary=check_object(log.summary, "input.summary"),
         history=history,
+        tags=check_tags(log.tags, "input.tags") if log.tags is not None else None,
+        notes=check_text(log.notes, "input.notes"),
     )
 
 

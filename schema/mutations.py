@@ -88,6 +88,14 @@ class Mutation:
         return await write(info, lambda w: w.finish_run(id, state.value))
 
     @strawberry.mutation(
+        description="Resume a run (by global id or ENTITY/PROJECT/RUN_ID), as W&B's resume: an ended run is "
+        "running again and keeps its config, summary and history; NOT_FOUND when there is no such run."
+    )
+    async def resume_run(self, info: Info, id: strawberry.ID) -> Run:
+        key = run_key(id)
+        return await write(info, lambda w: w.resume_run(key))
+
+    @strawberry.mutation(
         description="Add to a run what it logged (W&B's run.log, run.config, run.summary): config and summary "
         "keys merged over the run's, history rows kept in chunks. Allowed after the run ended, as W&B allows."
     )

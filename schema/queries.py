@@ -27,6 +27,7 @@ from schema.scalars import DateTime, Long
 from schema.selection import selection_of
 from schema.types import (
     After,
+    AnyTags,
     ArtifactCollection,
     ArtifactVersion,
     Before,
@@ -229,7 +230,7 @@ class Query:
     ) -> RunHistoryPage:
         return await resolve_root(info)
 
-    @strawberry.field(description="Runs of a project, newest first; filter by state, job type and group.")
+    @strawberry.field(description="Runs of a project, newest first; filter by state, job type, group and tags.")
     async def runs(
         self,
         info: Info,
@@ -238,6 +239,7 @@ class Query:
         state: RunState | None = None,
         job_type: str | None = None,
         group: str | None = None,
+        tags: AnyTags = None,
         first: First = None,
         after: After = None,
         last: Last = None,

@@ -28,6 +28,7 @@ Last = Annotated[
     int | None, strawberry.argument(description="Page size from the end, paging backward. Not with first.")
 ]
 Before = Annotated[str | None, strawberry.argument(description="The page ends before this cursor (with last).")]
+AnyTags = Annotated[list[str] | None, strawberry.argument(description="Only runs holding at least one of these tags.")]
 
 
 def read(root: Any, key: str) -> Any:
@@ -155,13 +156,14 @@ class Project(Node, DictBacked):
     ) -> Connection[ArtifactCollection]:
         return page(self, info, first=first, after=after, last=last, before=before)
 
-    @strawberry.field(description="Runs, newest first; filter by state, job type and group.")
+    @strawberry.field(description="Runs, newest first; filter by state, job type, group and tags.")
     def runs(
         self,
         info: Info[Any, Any],
         state: RunState | None = None,
         job_type: str | None = None,
         group: str | None = None,
+        tags: AnyTags = None,
         first: First = None,
         after: After = None,
         last: Last = None,

@@ -75,3 +75,21 @@ def test_every_key_of_the_graph_model_is_unique(driver: Driver) -> None:
         ("Registry", ("entity", "name")),
         ("RegistryCollection", ("registry_id", "name")),
     } <= keys
+
+
+def test_entities_made_before_default_registries_get_model_and_dataset(driver: Driver) -> None:
+    driver.execute_query("CREATE (:Entity {name: 'old-team'})-[:HAS]->(:Marker)")
+    driver.execute_query("CREATE (r:Registry {entity: 'old-team', name: 'model', id: 'kept', description: 'mine'})")
+    (migration,) = [m for m in load_migrations() if m.id == "0011_default_registries"]
+    for _ in range(2):
+        for statement in migration.statements:
+            driver.execute_query(statement)
+    records, _, _ = driver.execute_query(
+        "MATCH (r:Registry {entity: 'old-team'}) OPTIONAL MATCH (r)-[:IN]->(e:Entity) "
+        "RETURN r.name AS name, r.id = 'kept' AS kept, r.description AS description, e.name AS entity ORDER BY name"
+    )
+    assert [(r["name"], r["kept"], r["entity"]) for r in records] == [
+        ("dataset", False, "old-team"),
+        ("model", True, "old-team"),
+    ]
+    assert records[0]["description"] == "Datasets of this entity, linked from any of its projects"

@@ -123,13 +123,17 @@ def test_restricted_registries_are_seen_by_named_members_and_admins(tenants: Ten
         who: [e["node"]["name"] for e in client.query(query)["registries"]["edges"]]
         for who, client in (("ana", tenants.ana), ("vic", tenants.vic), ("cat", cat))
     }
-    assert names == {"ana": ["secret"], "vic": ["secret"], "cat": []}
+    assert names == {
+        "ana": ["dataset", "model", "secret"],
+        "vic": ["dataset", "model", "secret"],
+        "cat": ["dataset", "model"],
+    }
     missing = cat.error('{ artifact(ref: "acme/registry-secret/c:v0") { id } }')
     assert missing["extensions"] == {"code": "NOT_FOUND", "field": "ref"}
     missing = tenants.ana.error('mutation { setRegistryAccess(entity: "acme", registry: "nope", members: []) }')
     assert missing["extensions"] == {"code": "NOT_FOUND", "field": "registry"}
     tenants.ana.query('mutation { setRegistryAccess(entity: "acme", registry: "secret") }')
-    assert [e["node"]["name"] for e in cat.query(query)["registries"]["edges"]] == ["secret"]
+    assert [e["node"]["name"] for e in cat.query(query)["registries"]["edges"]] == ["dataset", "model", "secret"]
     cat.http.close()
 
 
@@ -155,3 +159,22 @@ def test_file_contents_are_served_only_to_those_who_may_see_a_version_holding_th
     assert tenants.bob.http.get(f"/files/sha256/{digest}").status_code == 404
     assert tenants.bob.http.head(f"/files/sha256/{digest}").status_code == 404
     assert tenants.bob.http.get(f"/files/sha256/{'c' * 64}").status_code == 404
+
+
+def test_every_entity_has_model_and_dataset_registries_that_members_link_into(tenants: Tenants) -> None:
+    """As in W&B, no admin has to make them first; W&B's `wandb-registry-` spelling is read as `registry-`."""
+    linked = tenants.bob.query(
+        'mutation { linkArtifact(ref: "globex/nlp/texts:v0", target: "globex/wandb-registry-dataset/texts", '
+        'aliases: ["production"]) { ref aliases } }'
+    )
+    assert linked["linkArtifact"] == {"ref": "globex/registry-dataset/texts:v0", "aliases": ["latest", "production"]}
+    read = '{ artifact(ref: "globex/wandb-registry-dataset/texts:production") { ref } }'
+    assert tenants.bob.query(read)["artifact"]["ref"] == "globex/nlp/texts:v0"
+    refused = tenants.bob.error(
+        'mutation { linkArtifact(ref: "globex/nlp/texts:v0", target: "acme/wandb-registry-model/texts") { ref } }'
+    )
+    assert refused["extensions"] == {"code": "NOT_FOUND", "field": "target"}
+    project = tenants.bob.error(
+        'mutation { createRun(input: {entity: "globex", project: "wandb-registry-x", runId: "r"}) { id } }'
+    )
+    assert project["extensions"] == {"code": "BAD_USER_INPUT", "field": "input.project"}

@@ -86,6 +86,7 @@ MUTATIONS: dict[str, dict[str, Any]] = {
     "createRun": {"input": {"entity": ACME, "project": "vision", "runId": "bob-s3cr3t"}},
     "finishRun": {"id": RUN, "state": "FAILED"},
     "heartbeat": {"id": RUN},
+    "resumeRun": {"id": RUN},
     "logRun": {"input": {"id": RUN, "summary": {"leak": "bob-s3cr3t"}, "history": [{"_step": 0, "x": 1}]}},
     "logArtifact": {"input": {"runId": RUN, "name": "faces-s3cr3t", "type": "dataset", "files": []}},
     "useArtifact": {"runId": BOB_RUN, "ref": VERSION},

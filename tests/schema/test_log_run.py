@@ -72,12 +72,41 @@ def test_bad_input_names_its_path_and_keeps_nothing(api: GraphQLClient) -> None:
         ({"summary": {"big": "x" * 70_000}}, "input.summary", "bytes as JSON"),
         ({"id": "zoo-team/zoo"}, "input.id", ""),
         ({"id": "nobody/none/r1"}, "input.id", "no run has id"),
+        ({"tags": ["ok", "not ok"]}, "input.tags[1]", "may hold only letters"),
+        ({"notes": "a\0b"}, "input.notes", "without NUL"),
     ]
     for change, field, words in cases:
         error = api.error(LOG, input={"id": run, "config": {"lr": 9}, **change})
         assert error["extensions"]["field"] == field, (change, error)
         assert words in error["message"], (change, error)
     assert kept(api, run) == {"config": {"lr": 0.1}, "summary": {}, "history": []}
+
+
+def test_tags_and_notes_replace_the_run_s_only_when_sent(api: GraphQLClient) -> None:
+    run = Builder(api).run("train")
+    read = "query($id: ID!) { run(id: $id) { tags notes } }"
+    api.query(LOG, input={"id": run, "tags": ["baseline", "best", "best"], "notes": "first try"})
+    assert api.query(read, id=run)["run"] == {"tags": ["baseline", "best"], "notes": "first try"}
+    api.query(LOG, input={"id": run, "summary": {"loss": 0.1}})
+    assert api.query(read, id=run)["run"] == {"tags": ["baseline", "best"], "notes": "first try"}
+    api.query(LOG, input={"id": run, "tags": [], "notes": ""})
+    assert api.query(read, id=run)["run"] == {"tags": [], "notes": ""}
+
+
+def test_resuming_runs_an_ended_run_again_and_needs_a_member(api: GraphQLClient) -> None:
+    run = Builder(api).run("train")
+    api.query("mutation($id: ID!) { finishRun(id: $id, state: FAILED) { state } }", id=run)
+    resume = "mutation($id: ID!) { resumeRun(id: $id) { state finishedAt } }"
+    assert api.query(resume, id=run)["resumeRun"] == {"state": "RUNNING", "finishedAt": None}
+    missing = api.error(resume, id="zoo-team/zoo/never-ran")
+    assert missing["extensions"] == {"code": "NOT_FOUND", "field": "id"}
+    api.query(ADD_MEMBER, e="zoo-team", u="lena", r="VIEWER")
+    viewer = client_for(api, "lena")
+    try:
+        refused = viewer.error(resume, id=run)
+        assert (refused["extensions"]["code"], refused["extensions"]["field"]) == ("FORBIDDEN", "id")
+    finally:
+        viewer.http.close()
 
 
 def test_writing_needs_a_member_of_the_run_s_entity(api: GraphQLClient) -> None:

@@ -80,12 +80,19 @@ def test_registries_list_collections_with_versions_and_aliases(api: GraphQLClien
         collections { edges { node { name aliases { name version }
           versions { totalCount edges { node { versionName aliases artifact { versionName } } } } } } } } } } }""")
     assert registries["registries"] == {
-        "totalCount": 1,
+        "totalCount": 2,
         "edges": [
             {
                 "node": {
+                    "name": "dataset",
+                    "description": "Datasets of this entity, linked from any of its projects",
+                    "collections": {"edges": []},
+                }
+            },
+            {
+                "node": {
                     "name": "model",
-                    "description": "models",
+                    "description": "Models of this entity, linked from any of its projects",
                     "collections": {
                         "edges": [
                             {
@@ -116,7 +123,7 @@ def test_registries_list_collections_with_versions_and_aliases(api: GraphQLClien
                         ]
                     },
                 }
-            }
+            },
         ],
     }
 

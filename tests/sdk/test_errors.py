@@ -56,8 +56,8 @@ def test_linking_into_a_registry_that_does_not_exist_raises_not_found(stemma_ser
     with stemma.init(project=PROJECT, entity=ENTITY) as run:
         model = run.log_artifact(write(tmp_path / "m.pt", b"m"), name="m", type="model")
         with pytest.raises(stemma.NotFound) as missing:
-            run.link_artifact(model, f"{ENTITY}/registry-model/classifier")
-    assert (missing.value.field, missing.value.message) == ("registry", f"no registry {ENTITY}/model")
+            run.link_artifact(model, f"{ENTITY}/registry-models/classifier")  # every entity has `model`
+    assert (missing.value.field, missing.value.message) == ("registry", f"no registry {ENTITY}/models")
 
 
 def test_without_an_entity_init_asks_the_server_for_the_key_s_default_and_says_when_it_has_none(
