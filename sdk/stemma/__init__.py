@@ -6,6 +6,7 @@ from typing import Any
 
 from stemma.api import Api
 from stemma.artifacts import Artifact, RunInfo
+from stemma.collection import ArtifactCollection
 from stemma.errors import (
     BadUserInput,
     Conflict,
@@ -37,6 +38,7 @@ class NoRun(UsageError, AttributeError):
 __all__ = [
     "Api",
     "Artifact",
+    "ArtifactCollection",
     "BadUserInput",
     "Conflict",
     "DigestMismatch",

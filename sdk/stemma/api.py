@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import Any
 
 from stemma import queries
 from stemma.artifacts import Artifact, RunInfo
 from stemma.client import GraphQLClient
-from stemma.errors import UsageError
+from stemma.collection import ArtifactCollection, versions
+from stemma.errors import NotFound, UsageError
 from stemma.lineage import Lineage, check_direction
 from stemma.names import qualify
+from stemma.paging import Paged
 from stemma.settings import Settings
+
+# W&B's run filters (MongoDB-style) that Stemma's runs query answers, by the argument each becomes.
+RUN_FILTERS = {"state": "state", "group": "group", "jobType": "jobType", "job_type": "jobType", "tags": "tags"}
+ORDERS = {"+created_at": True, "created_at": True, "-created_at": False}
 
 
 class Api:
@@ -63,10 +70,93 @@ class Api:
             raise UsageError(f"{artifact.ref} is a {artifact.type}, not a {type}", field="type")
         return artifact
 
+    def artifact_exists(self, name: str, type: str | None = None) -> bool:
+        """Whether `artifact(name, type)` would find a version (False for one the key may not see)."""
+        try:
+            self.artifact(name, type)
+        except (NotFound, UsageError):
+            return False
+        return True
+
+    def artifact_collection(self, type_name: str, name: str) -> ArtifactCollection:
+        """A collection by ENTITY/PROJECT/NAME (or PROJECT/NAME, NAME against the defaults), of type `type_name`."""
+        data = self.client.execute(queries.COLLECTION, {"ref": self._collection_path(name)})
+        collection = ArtifactCollection.from_server(data["artifactCollection"], self.client)
+        if collection.type != type_name:
+            raise UsageError(f"{collection.path} holds {collection.type} artifacts, not {type_name}", field="type_name")
+        return collection
+
+    def artifact_collection_exists(self, name: str, type: str) -> bool:
+        try:
+            self.artifact_collection(type, name)
+        except (NotFound, UsageError):
+            return False
+        return True
+
+    def artifact_collections(self, project_name: str, type_name: str, per_page: int = 50) -> Paged[ArtifactCollection]:
+        """The collections of type `type_name` in a project (ENTITY/PROJECT, or PROJECT), by name, a page a
+        request."""
+        entity, project = self._project_path(project_name)
+        return Paged(
+            self.client,
+            queries.COLLECTIONS,
+            {"entity": entity, "project": project, "type": type_name},
+            (),
+            lambda node: ArtifactCollection.from_server(node, self.client),
+            per_page=per_page,
+        )
+
+    def artifacts(
+        self, type_name: str, name: str, per_page: int = 50, tags: list[str] | None = None
+    ) -> Paged[Artifact]:
+        """The live versions of a collection (ENTITY/PROJECT/NAME, or shorter against the defaults), newest
+        first, a page a request."""
+        if tags:
+            raise UsageError("tags: versions are not filtered by tag yet; leave tags out", field="tags")
+        return versions(self.client, self.artifact_collection(type_name, name).path, per_page)
+
+    artifact_versions = artifacts
+
     def run(self, path: str) -> RunInfo:
         """A run by ENTITY/PROJECT/RUN_ID."""
         data = self.client.execute(queries.RUN, {"id": path})
         return RunInfo.from_server(data["run"], self.client)
+
+    def runs(
+        self,
+        path: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        order: str = "+created_at",
+        per_page: int = 50,
+        include_sweeps: bool = True,
+    ) -> Paged[RunInfo]:
+        """A project's runs (ENTITY/PROJECT, PROJECT, or the defaults' when left out), oldest first as in W&B
+        (`order="-created_at"` for newest first), a page a request. `filters` takes W&B's keys `state`,
+        `group`, `jobType` (or `job_type`) and `tags`, each a value, `{"$eq": value}` or, for tags,
+        `{"$in": [...]}` (a run holding any of them); anything else is refused naming it."""
+        if order not in ORDERS:
+            raise UsageError(f"order must be one of {', '.join(ORDERS)}; got {order!r}", field="order")
+        entity, project = self._project_path(path or self.settings.project or "")
+        variables: dict[str, Any] = {"entity": entity, "project": project}
+        for key, value in (filters or {}).items():
+            if key not in RUN_FILTERS:
+                raise UsageError(
+                    f"filters: {key!r} is not one Stemma answers; it takes {', '.join(RUN_FILTERS)}", field="filters"
+                )
+            variables[RUN_FILTERS[key]] = _filter_value(key, value)
+        if "state" in variables:
+            variables["state"] = str(variables["state"]).upper()
+        if isinstance(variables.get("tags"), str):
+            variables["tags"] = [variables["tags"]]
+        return Paged(
+            self.client,
+            queries.RUNS,
+            variables,
+            (),
+            lambda node: RunInfo.from_server(node, self.client),
+            per_page=per_page,
+            oldest_first=ORDERS[order],
+        )
 
     def lineage(
         self,
@@ -95,10 +185,32 @@ class Api:
         """A full reference from a short one, read against the settings, then the key's default entity."""
         entity = self.settings.entity
         if not entity and ref.split(":", 1)[0].count("/") < 2:
-            if self._default_entity is None:
-                self._default_entity = default_entity(self.client) or ""
-            entity = self._default_entity
+            entity = self._entity()
         return qualify(ref, entity, self.settings.project)
+
+    def _project_path(self, path: str) -> tuple[str, str]:
+        """ENTITY/PROJECT from `ENTITY/PROJECT`, or `PROJECT` with the default entity."""
+        parts = path.split("/") if path else []
+        if len(parts) == 1:
+            return self._entity(), parts[0]
+        if len(parts) == 2:
+            return parts[0], parts[1]
+        raise UsageError(f"{path!r} is not a project path ENTITY/PROJECT or PROJECT", field="path")
+
+    def _collection_path(self, name: str) -> str:
+        """ENTITY/PROJECT/NAME from a full or short collection path (no version label)."""
+        if ":" in name:
+            raise UsageError(f"{name!r} names a version; a collection is ENTITY/PROJECT/NAME", field="name")
+        return self._qualify(f"{name}:latest").rsplit(":", 1)[0]
+
+    def _entity(self) -> str:
+        if self.settings.entity:
+            return self.settings.entity
+        if self._default_entity is None:
+            self._default_entity = default_entity(self.client) or ""
+        if not self._default_entity:
+            raise UsageError("an entity is required: pass it in the path, Api(overrides=) or STEMMA_ENTITY")
+        return self._default_entity
 
     def create_registry(self, entity: str, name: str, description: str | None = None) -> None:
         """Create a registry (e.g. `model`), which `link_artifact` targets as ENTITY/registry-NAME/COLLECTION."""
@@ -113,3 +225,18 @@ def default_entity(client: GraphQLClient) -> str | None:
     """The key's user's default entity, as the server says (`me.defaultEntity`): W&B's default entity."""
     entity: str | None = client.execute(queries.ME)["me"]["defaultEntity"]
     return entity
+
+
+def _filter_value(key: str, value: Any) -> Any:
+    """A filter's value: plain, `{"$eq": v}`, or `{"$in": [...]}` for tags."""
+    if isinstance(value, Mapping):
+        if len(value) == 1 and "$eq" in value:
+            return value["$eq"]
+        if key == "tags" and len(value) == 1 and isinstance(value.get("$in"), list):
+            return list(value["$in"])
+        raise UsageError(
+            f"filters: {key!r} takes a value or {{'$eq': value}}{' or {$in: [...]}' if key == 'tags' else ''}; "
+            f"got {dict(value)!r}",
+            field="filters",
+        )
+    return value

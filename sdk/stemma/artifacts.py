@@ -4,12 +4,14 @@ node in lineage and each leads to the other (a version's loggers, a run's inputs
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
 
 from stemma import queries
 from stemma.client import GraphQLClient
@@ -108,6 +110,27 @@ class Artifact:
         prefix = entry_path(name) + "/" if name else ""
         for source in sorted(path for path in root.rglob("*") if path.is_file()):
             self.add_file(source, prefix + source.relative_to(root).as_posix())
+
+    @contextlib.contextmanager
+    def new_file(self, name: str, mode: str = "x", encoding: str | None = None) -> Iterator[IO[Any]]:
+        """Write a file straight into the draft, as W&B's `new_file`: `with art.new_file("labels.txt") as f:`.
+        It is written in a folder of its own under the system's temporary folder and added when the block ends."""
+        self._draft_only("add files to")
+        path = entry_path(name)
+        if path in self._local:
+            raise UsageError(f"the artifact already holds a file named {path!r}", field="name")
+        if mode not in ("x", "w", "xb", "wb"):
+            raise UsageError(f"mode must be 'x', 'w', 'xb' or 'wb' (a new file to write); got {mode!r}", field="mode")
+        target = Path(tempfile.mkdtemp(prefix="stemma-new-file-")) / PurePosixPath(path).name
+        with open(target, mode, encoding=encoding) as handle:
+            yield handle
+        self.add_file(target, path)
+
+    def wait(self, timeout: float | None = None) -> Artifact:
+        """W&B's wait for a logged version to be committed: `log_artifact` returns once it is, so a logged
+        artifact is ready at once."""
+        self._logged()
+        return self
 
     def is_draft(self) -> bool:
         return self._version is None
@@ -241,6 +264,7 @@ class RunInfo:
     last_step: int | None
     tags: tuple[str, ...]
     notes: str | None
+    user: str | None
     created_at: dt.datetime
     finished_at: dt.datetime | None
     heartbeat_at: dt.datetime | None
@@ -264,6 +288,7 @@ class RunInfo:
             last_step=data.get("lastStep"),
             tags=tuple(data["tags"]),
             notes=data["notes"],
+            user=data.get("user"),
             created_at=require_datetime(data["createdAt"]),
             finished_at=parse_datetime(data["finishedAt"]),
             heartbeat_at=parse_datetime(data["heartbeatAt"]),

@@ -213,6 +213,7 @@ class Sender:
         self._dropped = False
         self._config: dict[str, Any] = {}
         self._summary: dict[str, Any] = {}
+        self._fields: dict[str, Any] = {}  # run fields the next batch replaces: tags, notes
         self._wake = threading.Event()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"stemma-sender {run_path}", daemon=True)
@@ -241,6 +242,11 @@ class Sender:
         with self._lock:
             self._summary.update(values)
 
+    def set_field(self, name: str, value: Any) -> None:
+        """A run field (`tags`, `notes`) the next batch replaces on the server."""
+        with self._lock:
+            self._fields[name] = value
+
     def flush(self) -> bool:
         """Send everything waiting now, retrying as any request does; False when some of it could not be sent
         (it still waits)."""
@@ -263,7 +269,7 @@ class Sender:
 
     def _take(self) -> dict[str, Any] | None:
         """The next batch: rows up to BATCH_ROWS and BATCH_BYTES (at least one row), and every config and
-        summary change; what is taken no longer waits. None when nothing waits."""
+        summary change, and the run fields set; what is taken no longer waits. None when nothing waits."""
         with self._lock:
             size, count = 0, 0
             for row in self._rows[:BATCH_ROWS]:
@@ -274,9 +280,9 @@ class Sender:
             rows, self._rows = self._rows[:count], self._rows[count:]
             config, self._config = self._config, {}
             summary, self._summary = self._summary, {}
-        if not rows and not config and not summary:
-            return None
-        return {"id": self.run_path, "history": rows, "config": config or None, "summary": summary or None}
+            fields, self._fields = self._fields, {}
+        batch = {"id": self.run_path, "history": rows, "config": config or None, "summary": summary or None, **fields}
+        return batch if _holds_anything(batch) else None
 
     def _send_waiting(self, retry_seconds: float | None) -> bool:
         """Send batches until nothing waits. A batch is sent unchanged until the server keeps or refuses it, so
@@ -312,14 +318,20 @@ def _without_refused(batch: dict[str, Any], error: StemmaError, run_path: str) -
         index = int(found.group(1))
         logger.error("the server refused run %s's row at step %s: %s", run_path, rows[index]["_step"], error)
         left = {**batch, "history": rows[:index] + rows[index + 1 :]}
-    elif field in ("input.config", "input.summary"):
+    elif field in ("input.config", "input.summary", "input.tags", "input.notes"):
         logger.error("the server refused run %s's %s change: %s", run_path, field.split(".")[1], error)
         left = {**batch, field.split(".")[1]: None}
     else:
         steps = f" (steps {rows[0]['_step']}-{rows[-1]['_step']})" if rows else ""
         logger.error("the server refused run %s's log%s: %s", run_path, steps, error)
         return None
-    return left if left["history"] or left["config"] or left["summary"] else None
+    return left if _holds_anything(left) else None
+
+
+def _holds_anything(batch: dict[str, Any]) -> bool:
+    return any(batch.get(part) for part in ("history", "config", "summary")) or any(
+        batch.get(part) is not None for part in ("tags", "notes")
+    )
 
 
 class History:

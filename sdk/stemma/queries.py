@@ -5,7 +5,7 @@ from __future__ import annotations
 RUN_FIELDS = """
 fragment RunFields on Run {
   id ref runId entity project name state jobType group createdAt finishedAt heartbeatAt config summary lastStep
-  tags notes
+  tags notes user
 }
 """
 
@@ -34,6 +34,15 @@ FINISH_RUN = (
     """
 mutation FinishRun($id: ID!, $state: RunState!) {
   finishRun(id: $id, state: $state) { ...RunFields }
+}
+"""
+    + RUN_FIELDS
+)
+
+RESUME_RUN = (
+    """
+mutation ResumeRun($id: ID!) {
+  resumeRun(id: $id) { ...RunFields }
 }
 """
     + RUN_FIELDS
@@ -173,6 +182,58 @@ query Run($id: ID!) {
     + RUN_FIELDS
 )
 
+COLLECTION_FIELDS = """
+fragment CollectionFields on ArtifactCollection {
+  id entity project name ref type description tags createdAt metadata aliases { name version }
+}
+"""
+
+# A connection read both ways: forward with first/after, or oldest first with last/before (Paged).
+PAGE_SELECTION = """totalCount edges { node { ...%s } }
+    pageInfo { hasNextPage endCursor hasPreviousPage startCursor }"""
+PAGE_VARIABLES = "$first: Int, $after: String, $last: Int, $before: String"
+PAGE_ARGUMENTS = "first: $first, after: $after, last: $last, before: $before"
+
+RUNS = (
+    f"""
+query Runs($entity: String!, $project: String!, $state: RunState, $jobType: String, $group: String,
+           $tags: [String!], {PAGE_VARIABLES}) {{
+  page: runs(entity: $entity, project: $project, state: $state, jobType: $jobType, group: $group, tags: $tags,
+             {PAGE_ARGUMENTS}) {{ {PAGE_SELECTION % "RunFields"} }}
+}}
+"""
+    + RUN_FIELDS
+)
+
+COLLECTIONS = (
+    f"""
+query Collections($entity: String!, $project: String!, $type: String, {PAGE_VARIABLES}) {{
+  page: collections(entity: $entity, project: $project, type: $type, {PAGE_ARGUMENTS}) {{
+    {PAGE_SELECTION % "CollectionFields"}
+  }}
+}}
+"""
+    + COLLECTION_FIELDS
+)
+
+COLLECTION = (
+    """
+query Collection($ref: String!) {
+  artifactCollection(ref: $ref) { ...CollectionFields }
+}
+"""
+    + COLLECTION_FIELDS
+)
+
+COLLECTION_VERSIONS = (
+    f"""
+query CollectionVersions($ref: String!, {PAGE_VARIABLES}) {{
+  artifactCollection(ref: $ref) {{ page: versions({PAGE_ARGUMENTS}) {{ {PAGE_SELECTION % "ArtifactFields"} }} }}
+}}
+"""
+    + ARTIFACT_FIELDS
+)
+
 LINEAGE_DIRECTIONS = ("UPSTREAM", "DOWNSTREAM", "BOTH")
 
 # In a union, fields of one response name must share a type: a run's name and state are renamed here.
@@ -218,6 +279,11 @@ PAGE_SIZE = 100
 DOCUMENTS = {
     "CreateRun": CREATE_RUN,
     "FinishRun": FINISH_RUN,
+    "ResumeRun": RESUME_RUN,
+    "Runs": RUNS,
+    "Collections": COLLECTIONS,
+    "Collection": COLLECTION,
+    "CollectionVersions": COLLECTION_VERSIONS,
     "Heartbeat": HEARTBEAT,
     "LogArtifact": LOG_ARTIFACT,
     "UseArtifact": USE_ARTIFACT,

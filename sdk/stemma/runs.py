@@ -20,7 +20,7 @@ from stemma import queries
 from stemma.api import default_entity
 from stemma.artifacts import Artifact, RunInfo, log_artifact
 from stemma.client import GraphQLClient
-from stemma.errors import StemmaError, UsageError
+from stemma.errors import NotFound, StemmaError, UsageError
 from stemma.heartbeat import Heartbeat
 from stemma.history import History, Sender, Synced, read_history
 from stemma.names import qualify
@@ -31,6 +31,25 @@ RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 DEFAULT_PROJECT = "uncategorized"
 logger = logging.getLogger("stemma")
 _current: Run | None = None
+# W&B's resume values, by what each does here: continue if it exists, continue or fail, fail if it exists.
+RESUME_MODES: dict[bool | str | None, str | None] = {
+    None: None,
+    False: None,
+    True: "allow",
+    "auto": "allow",
+    "allow": "allow",
+    "must": "must",
+    "never": "never",
+}
+# W&B's reinit values, by whether a run already going is finished (else it is what init returns).
+REINIT: dict[bool | str | None, bool] = {
+    None: True,
+    True: True,
+    "default": True,
+    "finish_previous": True,
+    False: False,
+    "return_previous": False,
+}
 
 
 class Run:
@@ -100,7 +119,27 @@ class Run:
 
     @property
     def tags(self) -> tuple[str, ...]:
+        """Set them during the run (`run.tags = run.tags + ("best",)`) and the server keeps the new ones."""
         return self._info.tags
+
+    @tags.setter
+    def tags(self, value: Sequence[str]) -> None:
+        if isinstance(value, str) or not all(isinstance(tag, str) for tag in value):
+            raise UsageError(f"tags must be a list of strings; got {value!r}", field="tags")
+        self._info = replace(self._info, tags=tuple(value))
+        self._sender.set_field("tags", list(value))
+
+    @property
+    def notes(self) -> str | None:
+        """Set them during the run and the server keeps them."""
+        return self._info.notes
+
+    @notes.setter
+    def notes(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise UsageError(f"notes must be a string; got {value!r}", field="notes")
+        self._info = replace(self._info, notes=value)
+        self._sender.set_field("notes", value)
 
     @property
     def state(self) -> str:
@@ -187,14 +226,17 @@ class Run:
     def link_artifact(
         self, artifact: Artifact | str, target_path: str, aliases: Sequence[str] | str | None = None
     ) -> RegistryLink:
-        """Link a version into a registry collection, ENTITY/registry-REGISTRY/COLLECTION; a draft is logged first."""
+        """Link a version into a registry collection: ENTITY/registry-REGISTRY/COLLECTION, W&B's
+        ENTITY/wandb-registry-REGISTRY/COLLECTION, or either without ENTITY for the run's entity (every entity has
+        the registries `model` and `dataset`); a draft is logged first."""
         if isinstance(artifact, Artifact):
             if artifact.is_draft():
                 self.log_artifact(artifact)
             ref = artifact.ref
         else:
             ref = qualify(artifact, self.entity, self.project)
-        variables = {"ref": ref, "target": target_path, "aliases": alias_list(aliases)}
+        target = f"{self.entity}/{target_path}" if target_path.count("/") == 1 else target_path
+        variables = {"ref": ref, "target": target, "aliases": alias_list(aliases)}
         return RegistryLink.from_server(self._client.execute(queries.LINK_ARTIFACT, variables)["linkArtifact"])
 
     def start(self) -> None:
@@ -243,13 +285,38 @@ def init(
     id: str | None = None,
     *,
     group: str | None = None,
+    resume: bool | str | None = None,
+    reinit: bool | str | None = None,
+    mode: str | None = None,
+    dir: str | os.PathLike[str] | None = None,
+    save_code: bool | None = None,
     base_url: str | None = None,
     api_key: str | None = None,
 ) -> Run:
     """Start a run, as `wandb.init`: the entity and project come from arguments, STEMMA_ENTITY/STEMMA_PROJECT
     or the config file; a run already started in this process is finished first. `group` puts the run with
-    others that belong together (W&B's `group`, e.g. a sweep id): lineage clusters a group's runs together."""
+    others that belong together (W&B's `group`, e.g. a sweep id): lineage clusters a group's runs together.
+
+    `resume` with `id`, as W&B's: "allow" (or True, "auto") continues that run if it exists, ended or not,
+    else starts it; "must" continues it or raises; "never" raises if it exists. A continued run keeps its
+    config (`config` given here is set over it), summary and history, and logs after its last step.
+
+    W&B's `reinit`: a run started before in this process is finished first (True, "default",
+    "finish_previous"), or returned as it is (False, "return_previous"); one run at a time, so "create_new"
+    is refused. `mode` may only be "online"; `dir` and `save_code` are taken and change nothing (Stemma keeps
+    no local run folder and does not save code)."""
+    if not isinstance(resume, (bool, str, type(None))) or resume not in RESUME_MODES:
+        raise UsageError(f"resume must be one of {', '.join(map(repr, RESUME_MODES))}; got {resume!r}", field="resume")
+    if mode not in (None, "online"):
+        raise UsageError(f"mode {mode!r} is not supported: Stemma runs log to the server (mode='online')", field="mode")
+    if not isinstance(reinit, (bool, str, type(None))) or reinit not in REINIT:
+        raise UsageError(f"reinit must be one of {', '.join(map(repr, REINIT))}; got {reinit!r}", field="reinit")
+    resuming = RESUME_MODES[resume]
+    if resuming == "must" and id is None:
+        raise UsageError("resume='must' needs the id of the run to continue", field="id")
     if _current is not None:
+        if not REINIT[reinit]:
+            return _current
         _current.finish()
     settings = Settings.resolve(base_url=base_url, api_key=api_key, entity=entity, project=project)
     client = GraphQLClient(settings)
@@ -279,11 +346,41 @@ def init(
         "notes": notes,
     }
     try:
-        data = client.execute(queries.CREATE_RUN, {"input": run_input})
+        resumed = _resume(client, run_input, resuming) if id is not None and resuming is not None else None
+        created = None if resumed else client.execute(queries.CREATE_RUN, {"input": run_input})["createRun"]
     except BaseException:
         client.close()
         raise
-    return _begin(Run(RunInfo.from_server(data["createRun"], client), client))
+    run = Run(resumed or RunInfo.from_server(created or {}, client), client)
+    if resumed is not None:  # what this init says is set over what the run had
+        run.config.update(dict(config or {}))
+        if tags is not None:
+            run.tags = tuple(tags)
+        if notes is not None:
+            run.notes = notes
+    return _begin(run)
+
+
+def _path(run_input: Mapping[str, Any]) -> str:
+    return f"{run_input['entity']}/{run_input['project']}/{run_input['runId']}"
+
+
+def _resume(client: GraphQLClient, run_input: Mapping[str, Any], mode: str) -> RunInfo | None:
+    """The run `run_input` names, continued as `mode` says; None when it is to be started."""
+    path = _path(run_input)
+    if mode == "never":
+        try:
+            client.execute(queries.RUN, {"id": path})
+        except NotFound:
+            return None
+        raise UsageError(f"run {path} exists and resume='never' will not continue it", field="id")
+    try:
+        info = RunInfo.from_server(client.execute(queries.RESUME_RUN, {"id": path})["resumeRun"], client)
+    except NotFound:
+        if mode == "must":
+            raise UsageError(f"resume='must': there is no run {path} to continue", field="id") from None
+        return None
+    return info
 
 
 def _begin(run: Run) -> Run:
