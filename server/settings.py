@@ -14,6 +14,10 @@ from neo4j_local.launcher import LocalNeo4j
 from schema.context import ConsoleLimits, DocumentLimits, Limits
 from server.limits import BodyLimits
 
+# The checkout Stemma runs from: its `.stemma` folder holds the local Neo4j and the files, wherever a command
+# is started (`stemma users add` from another folder finds the same database instead of fetching another).
+CHECKOUT = Path(__file__).resolve().parents[1]
+
 
 class Settings(BaseSettings):
     """Every setting, with its default; the limits each layer enforces are built from it here, and only here."""
@@ -44,7 +48,9 @@ class Settings(BaseSettings):
         default=0, ge=0, description="the driver's own retry budget (Stemma retries transient errors itself)"
     )
 
-    state_dir: Path = Path(".stemma")
+    state_dir: Path = Field(
+        default=CHECKOUT / ".stemma", description="local Neo4j and files; default the checkout's .stemma folder"
+    )
     local_neo4j_port: int = Field(default=7687, ge=1, le=65535)
     local_neo4j_heap: str = "1g"
     local_neo4j_page_cache: str = "512m"

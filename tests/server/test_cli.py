@@ -6,7 +6,9 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
+from neo4j_local.launcher import LocalNeo4j
 from tests.builders import Builder, build_zoo
 from tests.client import GraphQLClient
 from tests.conftest import ROOT
@@ -14,9 +16,9 @@ from tests.conftest import ROOT
 MODEL = "zoo-team/zoo/zoo-ylbchv20:v0"
 
 
-def stemma(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def stemma(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "server", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
+        [sys.executable, "-m", "server", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env
     )
 
 
@@ -131,3 +133,14 @@ def test_without_a_key_the_cli_says_so_instead_of_failing_to_connect(server: str
         assert result.returncode == 1, result.stderr
         assert "UNAUTHENTICATED" in result.stderr and "no API key was given" in result.stderr, result.stderr
         assert "cannot reach" not in result.stderr
+
+
+def test_from_any_folder_the_cli_uses_the_checkout_s_local_neo4j(tmp_path: Path) -> None:
+    """Run elsewhere, it used to make a second `.stemma` there, fetch Neo4j again and fail on the busy port."""
+    unset = ("STEMMA_STATE_DIR", "STEMMA_NEO4J_URI", "PYTHONPATH")
+    env = {name: value for name, value in os.environ.items() if name not in unset}
+    env["PYTHONPATH"] = str(ROOT)  # as the installed `stemma` command finds its code
+    status = stemma("db", "status", env=env, cwd=tmp_path)
+    home = LocalNeo4j(state_dir=ROOT / ".stemma", name="dev", port=7687).home
+    assert f"home: {home};" in " ".join(status.stderr.split()), status.stderr
+    assert not (tmp_path / ".stemma").exists()
