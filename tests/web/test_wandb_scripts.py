@@ -1,0 +1,114 @@
+"""W&B-style training scripts (tests/wandb_scripts) run as they are, `import stemma as wandb` their only change,
+with the server's address and a member's key in the environment: a dataset step, training with config and
+per-step metrics that links its model into the model registry, a sweep, and an evaluation of the registered
+model. Then the graph, the summaries and the lineage page show what they did."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from neo4j import Driver
+from playwright.sync_api import Page, expect
+
+from tests.client import GraphQLClient
+from tests.conftest import ROOT, clean
+
+pytestmark = [pytest.mark.browser, pytest.mark.shared_graph]
+expect.set_options(timeout=15_000)
+
+SCRIPTS = ROOT / "tests" / "wandb_scripts"
+ADD_MEMBER = "mutation($e: String!, $u: String!, $r: Role!) { addMember(entity: $e, user: $u, role: $r) { role } }"
+NEW_KEY = "mutation($u: String) { createApiKey(user: $u) { key } }"
+RUNS = """query($jobType: String, $group: String) {
+  runs(entity: "ml-team", project: "mnist", jobType: $jobType, group: $group, first: 50) {
+    edges { node { ref name state group tags config summary lastStep } } } }"""
+LINEAGE = """query($ref: String!) {
+  lineage(ref: $ref, direction: UPSTREAM, depth: 4) {
+    nodes { __typename ... on Run { ref jobType } ... on ArtifactVersion { ref } }
+    edges { kind } } }"""
+SWEEP = """query($ref: String!) {
+  lineage(ref: $ref, direction: DOWNSTREAM, depth: 1, clusterThreshold: 2) { clusters { count description } } }"""
+
+
+def run_script(name: str, folder: Path, env: dict[str, str], *args: str) -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPTS / name), *args], cwd=folder, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, f"{name} failed:\n{done.stdout}\n{done.stderr}"
+
+
+@pytest.fixture(scope="module")
+def scripts_ran(driver: Driver, server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphQLClient]:
+    """Runs the four scripts once, in order, as ada (a member of ml-team, her default entity); yields the
+    superuser's client to read what they left."""
+    clean(driver)
+    api = GraphQLClient(server)
+    api.query(ADD_MEMBER, e="ml-team", u="ada", r="MEMBER")
+    key = api.query(NEW_KEY, u="ada")["createApiKey"]["key"]
+    env = {name: value for name, value in os.environ.items() if not name.startswith("STEMMA_")}
+    env.update(STEMMA_BASE_URL=server, STEMMA_API_KEY=key, STEMMA_CONFIG=str(ROOT / "no-such-config.toml"))
+    folder = tmp_path_factory.mktemp("wandb-scripts")
+    run_script("prepare.py", folder, env)
+    run_script("train.py", folder, env, "--lr", "0.1", "--link")
+    run_script("sweep.py", folder, env)
+    run_script("evaluate.py", folder, env)
+    yield api
+    api.http.close()
+
+
+def runs(api: GraphQLClient, **filters: Any) -> list[dict[str, Any]]:
+    return [edge["node"] for edge in api.query(RUNS, **filters)["runs"]["edges"]]
+
+
+def test_the_scripts_leave_their_runs_with_config_and_summaries(scripts_ran: GraphQLClient) -> None:
+    (prep,) = runs(scripts_ran, jobType="dataset-prep")
+    assert prep["config"] == {"seed": 7, "test_share": 0.2}
+    assert prep["summary"] == {"rows": 100, "train_rows": 80}
+    trained = [run for run in runs(scripts_ran, jobType="train") if run["group"] is None]
+    assert len(trained) == 1
+    train = trained[0]
+    assert train["state"] == "FINISHED" and train["tags"] == ["cnn", "trained"]
+    assert train["config"] == {"lr": 0.1, "epochs": 4, "link": True}
+    assert train["lastStep"] == 3
+    losses = [round(1.0 / (1 + epoch * 0.1 * 80 / 8), 4) for epoch in range(4)]
+    assert train["summary"] == {
+        "epoch": 3,
+        "train/loss": losses[-1],
+        "val/loss": {"min": round(losses[-1] * 1.1, 4)},
+        "final_loss": losses[-1],
+    }
+    sweep = runs(scripts_ran, group="sweep-lr")
+    assert sorted(run["config"]["lr"] for run in sweep) == [0.01, 0.03, 0.1]
+    assert all(run["state"] == "FINISHED" and run["lastStep"] == 4 for run in sweep)
+    (evaluation,) = runs(scripts_ran, jobType="evaluation")
+    assert evaluation["summary"] == {"test/acc": round(1 - losses[-1], 4), "model": "ml-team/mnist/mnist-cnn:v0"}
+
+
+def test_the_registered_model_s_evaluation_leads_back_to_the_data(scripts_ran: GraphQLClient) -> None:
+    (evaluation,) = runs(scripts_ran, jobType="evaluation")
+    lineage = scripts_ran.query(LINEAGE, ref=evaluation["ref"])["lineage"]
+    versions = {node["ref"] for node in lineage["nodes"] if node["__typename"] == "ArtifactVersion"}
+    assert versions == {"ml-team/mnist/mnist-cnn:v0", "ml-team/mnist/mnist-split:v0"}
+    job_types = sorted(node["jobType"] for node in lineage["nodes"] if node["__typename"] == "Run")
+    assert job_types == ["dataset-prep", "evaluation", "train"]
+    staging = scripts_ran.query('{ artifact(ref: "ml-team/registry-model/mnist-classifier:staging") { ref } }')
+    assert staging["artifact"]["ref"] == "ml-team/mnist/mnist-cnn:v0"
+    clusters = scripts_ran.query(SWEEP, ref="ml-team/mnist/mnist-split:v0")["lineage"]["clusters"]
+    assert {"count": 3, "description": "3 runs of group sweep-lr, job type train"} in clusters
+
+
+def test_the_lineage_page_shows_the_scripts_lineage(scripts_ran: GraphQLClient, page: Page) -> None:
+    page.goto("/lineage?ref=ml-team/registry-model/mnist-classifier:staging&depth=3&direction=BOTH")
+    page.wait_for_selector("#graph[data-layouts='1']")
+    titles = page.locator(".outline-list li .title")
+    expect(titles.filter(has_text=re.compile(r"^mnist-cnn:v0$"))).to_have_count(1)
+    expect(titles.filter(has_text=re.compile(r"^mnist-split:v0$"))).to_have_count(1)
+    (train,) = [run for run in runs(scripts_ran, jobType="train") if run["group"] is None]
+    expect(titles.filter(has_text=re.compile(f"^{re.escape(train['name'])}$"))).to_have_count(1)
