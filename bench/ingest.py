@@ -1,5 +1,6 @@
-"""Ingestion through the API, two ways: run by run as the SDK does it (createRun, one useArtifact, one
-logArtifact), and in batches of runs with `recordRuns` (one request and one transaction per batch).
+"""Ingestion through the API, three ways: run by run as a live SDK run does it (createRun, one useArtifact,
+one logArtifact), in batches of runs with `recordRuns` (one request and one transaction per batch), and
+through the SDK itself, `Api().record_runs` from client threads (missingFiles, then recordRuns per call).
 
 The lineage events are the `use` and the `log` (two per run). Runs go to a
 project of their own, removed afterwards, so the loaded graph stays as it was.
@@ -9,11 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
+import stemma
 from neo4j import Driver, ManagedTransaction
 
 from bench.load import Connection, HttpError
@@ -26,6 +31,7 @@ LOG = """mutation($input: LogArtifactInput!) {
 CONTENT = b"weights of a model trained in the benchmark\n"
 RECORD = "mutation($runs: [RecordRunInput!]!) { recordRuns(runs: $runs) { runs } }"
 BATCH = 100
+SDK_BATCHES = (1, 20)  # runs per Api().record_runs call
 LINEAGE_NODES = """MATCH (r:Run {entity: $entity, project: $project}) RETURN r.id AS id
 UNION ALL
 MATCH (:ArtifactCollection {entity: $entity, project: $project})<-[:VERSION_OF]-(v:ArtifactVersion) RETURN v.id AS id"""
@@ -49,10 +55,15 @@ class IngestResult:
     first_error: str = ""
     cpu: dict[str, float] = field(default_factory=dict)
     failed: str = ""
+    sdk: bool = False
 
     @property
     def mode(self) -> str:
-        return "run by run (3 mutations, as the SDK)" if self.batch == 1 else f"recordRuns, {self.batch} runs a batch"
+        if self.sdk:
+            return f"SDK Api().record_runs, {self.batch} run{'s' if self.batch > 1 else ''} a call (2 requests)"
+        if self.batch == 1:
+            return "run by run (3 mutations, as a live SDK run)"
+        return f"recordRuns, {self.batch} runs a batch"
 
     @property
     def runs_per_second(self) -> float:
@@ -60,7 +71,8 @@ class IngestResult:
 
     @property
     def requests_per_second(self) -> float:
-        return len(self.request_latencies) * (3 if self.batch == 1 else 1) / self.seconds
+        per_call = 2 if self.sdk else 3 if self.batch == 1 else 1
+        return len(self.request_latencies) * per_call / self.seconds
 
     @property
     def events_per_second(self) -> float:
@@ -173,6 +185,54 @@ async def ingest_batches(
 
     result = IngestResult(concurrency, batch=batch)
     await _clients(result, port, headers, seconds, batch_of_runs)
+    return result
+
+
+def ingest_sdk(
+    base_url: str,
+    api_key: str,
+    entity: str,
+    project: str,
+    dataset_ref: str,
+    concurrency: int,
+    seconds: float,
+    batch: int,
+) -> IngestResult:
+    """`concurrency` threads, each with its own `stemma.Api`, call `record_runs` back to back for `seconds`,
+    each call `batch` runs that use the dataset and log a model whose content the server holds already (the
+    SDK asks missingFiles, uploads nothing, then sends recordRuns). Latency is per call."""
+    result = IngestResult(concurrency, batch=batch, sdk=True)
+    deadline = time.perf_counter() + seconds
+    folder = Path(tempfile.mkdtemp(prefix="stemma-bench-sdk-"))
+    weights = folder / "model.bin"
+    weights.write_bytes(CONTENT)
+
+    def client(worker: int) -> None:
+        number = 0
+        with stemma.Api(base_url, api_key, entity=entity, retry_seconds=0) as api:
+            while number == 0 or time.perf_counter() < deadline:  # every client calls at least once
+                records = []
+                for n in range(number, number + batch):
+                    model = stemma.Artifact(f"model-s{worker}", "model")
+                    model.add_file(weights, name=f"model-s{worker}-{n}.bin")
+                    records.append(
+                        stemma.RunRecord(
+                            project=project, id=f"s{worker}-{n}", job_type="train", uses=[dataset_ref], logs=[model]
+                        )
+                    )
+                started = time.perf_counter()
+                try:
+                    result.runs += api.record_runs(records).runs
+                    result.request_latencies.append(time.perf_counter() - started)
+                except (stemma.StemmaError, OSError) as exc:
+                    result.errors += 1
+                    result.first_error = result.first_error or str(exc)
+                number += batch
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(client, range(concurrency)))
+    result.seconds = time.perf_counter() - started
     return result
 
 

@@ -20,7 +20,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from bench import queries
 from bench.floor import floor_params, floor_query, run_floor
 from bench.generate import Facts
-from bench.ingest import BATCH, IngestResult, ingest, ingest_batches, remove_project, upload
+from bench.ingest import BATCH, SDK_BATCHES, IngestResult, ingest, ingest_batches, ingest_sdk, remove_project, upload
 from bench.load import Connection, HttpError, LoadResult, closed_loop, graphql_request
 from bench.processes import CpuMeter, Served
 
@@ -317,23 +317,30 @@ async def ingestion(
     neo4j_pid: int | None,
     log: Callable[[str], None],
 ) -> list[IngestResult]:
-    """Runs with one use and one log each, run by run at concurrency 1 and 16 and in recordRuns batches at
-    concurrency 1 and 4, each into a project removed afterwards."""
+    """Runs with one use and one log each, run by run at concurrency 1 and 16, in recordRuns batches at
+    concurrency 1 and 4, and through the SDK's record_runs at concurrency 16, each into a project removed
+    afterwards."""
     entity = facts.dataset_ref.split("/")[0]
+    api_key = stemma.headers.get("authorization", "").removeprefix("Bearer ")
     results = []
-    for concurrency, batched in ((1, False), (16, False), (1, True), (4, True)):
-        project = f"bench-ingest-{int(time.time())}-{concurrency}-{int(batched)}"
+    levels = [(1, 1, False), (16, 1, False), (1, BATCH, False), (4, BATCH, False)]
+    for concurrency, batch, sdk in [*levels, *((16, size, True) for size in SDK_BATCHES)]:
+        project = f"bench-ingest-{int(time.time())}-{concurrency}-{batch}-{int(sdk)}"
         sampler = asyncio.create_task(_sample_rss(stemma, memory, "Stemma ingestion"))
-        way = ingest_batches if batched else ingest
         try:
             digest = upload(stemma.url, stemma.headers)
             with CpuMeter({"server": stemma.pid, "neo4j": neo4j_pid}) as meter:
-                result = await way(
-                    stemma.port, stemma.headers, entity, project, facts.dataset_ref, digest, concurrency, seconds
-                )
+                if sdk:
+                    args = (stemma.url, api_key, entity, project, facts.dataset_ref, concurrency, seconds, batch)
+                    result = await asyncio.to_thread(ingest_sdk, *args)
+                else:
+                    way = ingest if batch == 1 else ingest_batches
+                    result = await way(
+                        stemma.port, stemma.headers, entity, project, facts.dataset_ref, digest, concurrency, seconds
+                    )
             result.cpu = meter.used
         except Exception as exc:  # a row is the unit of failure: it is recorded, the run goes on
-            result = IngestResult(concurrency, batch=BATCH if batched else 1, seconds=seconds, failed=failure(exc))
+            result = IngestResult(concurrency, batch=batch, seconds=seconds, failed=failure(exc), sdk=sdk)
         finally:
             sampler.cancel()
         try:

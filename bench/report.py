@@ -290,6 +290,9 @@ def targets(report: Report) -> list[str]:
     hub8 = [percentile(r.stemma, 50) for r in report.lineage if r.root == "hub" and r.depth == 8 and r.stemma]
     ingest = max((r.events_per_second for r in report.ingestion if not r.failed), default=0)
     by_run = max((r.events_per_second for r in report.ingestion if r.batch == 1 and not r.failed), default=0)
+    sdk = max(
+        (r.events_per_second for r in report.ingestion if r.sdk and r.concurrency == 16 and not r.failed), default=0
+    )
     return [
         _load_target(report),
         f"- Every row measured: {verdict(not failed)}" + (f"; failed: {', '.join(failed)}" if failed else ""),
@@ -300,7 +303,9 @@ def targets(report: Report) -> list[str]:
         f"- Depth 8 from the biggest hub under 1 s (target is for L): slowest {max(hub8, default=0) * 1000:.0f} ms — "
         f"{verdict(bool(hub8) and max(hub8) < 1)}{'' if size == 'L' else f' (on {size})'}",
         f"- Ingestion ≥ 1,000 lineage events/s: best {ingest:,.0f}/s with recordRuns batches "
-        f"({by_run:,.0f}/s run by run, as the SDK logs) — {verdict(ingest >= 1000)}",
+        f"({by_run:,.0f}/s run by run, as a live SDK run logs) — {verdict(ingest >= 1000)}",
+        f"- SDK-style ingestion at concurrency 16 ≥ 1,000 lineage events/s (issue 18): best {sdk:,.0f}/s through "
+        f"the SDK's record_runs — {verdict(sdk >= 1000)}",
     ]
 
 

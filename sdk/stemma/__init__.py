@@ -6,6 +6,7 @@ from typing import Any
 
 from stemma.api import Api
 from stemma.artifacts import Artifact, RunInfo
+from stemma.batch import RecordedRuns, RunRecord
 from stemma.collection import ArtifactCollection
 from stemma.errors import (
     BadUserInput,
@@ -50,10 +51,12 @@ __all__ = [
     "ManifestEntry",
     "MissingFiles",
     "NotFound",
+    "RecordedRuns",
     "RedactedNode",
     "RegistryLink",
     "Run",
     "RunInfo",
+    "RunRecord",
     "StemmaError",
     "Unauthenticated",
     "Unavailable",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from stemma import queries
 from stemma.artifacts import Artifact, RunInfo
+from stemma.batch import RecordedRuns, RunRecord, record_runs
 from stemma.client import GraphQLClient
 from stemma.collection import ArtifactCollection, versions
 from stemma.errors import NotFound, UsageError
@@ -187,6 +188,12 @@ class Api:
         if not entity and ref.split(":", 1)[0].count("/") < 2:
             entity = self._entity()
         return qualify(ref, entity, self.settings.project)
+
+    def record_runs(self, records: Sequence[RunRecord]) -> RecordedRuns:
+        """Record whole runs at once (a bulk import): see `stemma.batch`. A record without an entity takes the
+        Api's (overrides, settings, else the key's default entity)."""
+        needs_entity = any(record.entity is None for record in records)
+        return record_runs(self.client, records, self._entity() if needs_entity else None)
 
     def _project_path(self, path: str) -> tuple[str, str]:
         """ENTITY/PROJECT from `ENTITY/PROJECT`, or `PROJECT` with the default entity."""

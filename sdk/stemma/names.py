@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import secrets
+import string
 
 from stemma.errors import UsageError
 
 _NAME = re.compile(r"[A-Za-z0-9_.\-]{1,128}")
+RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
 def check_name(value: str, field: str) -> str:
@@ -30,3 +33,8 @@ def qualify(ref: str, entity: str | None, project: str | None) -> str:
     if slashes != 2:
         raise UsageError(f"{ref!r} is not a full reference ENTITY/PROJECT/NAME:VERSION_OR_ALIAS", field="ref")
     return ref
+
+
+def new_run_id() -> str:
+    """Chosen here rather than by the server, so a retried createRun cannot start a second run."""
+    return "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8))

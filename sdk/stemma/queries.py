@@ -39,6 +39,12 @@ mutation FinishRun($id: ID!, $state: RunState!) {
     + RUN_FIELDS
 )
 
+RECORD_RUNS = """
+mutation RecordRuns($runs: [RecordRunInput!]!) {
+  recordRuns(runs: $runs) { runs used logged versionsCreated }
+}
+"""
+
 RESUME_RUN = (
     """
 mutation ResumeRun($id: ID!) {
@@ -280,6 +286,7 @@ DOCUMENTS = {
     "CreateRun": CREATE_RUN,
     "FinishRun": FINISH_RUN,
     "ResumeRun": RESUME_RUN,
+    "RecordRuns": RECORD_RUNS,
     "Runs": RUNS,
     "Collections": COLLECTIONS,
     "Collection": COLLECTION,

@@ -7,8 +7,6 @@ import atexit
 import logging
 import os
 import re
-import secrets
-import string
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -23,11 +21,10 @@ from stemma.client import GraphQLClient
 from stemma.errors import NotFound, StemmaError, UsageError
 from stemma.heartbeat import Heartbeat
 from stemma.history import History, Sender, Synced, read_history
-from stemma.names import qualify
+from stemma.names import new_run_id, qualify
 from stemma.records import RegistryLink
 from stemma.settings import Settings
 
-RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 DEFAULT_PROJECT = "uncategorized"
 logger = logging.getLogger("stemma")
 _current: Run | None = None
@@ -415,11 +412,6 @@ def _needs_run(action: str) -> Run:
     if _current is None:
         raise UsageError(f"stemma.{action} needs a run: call stemma.init() first")
     return _current
-
-
-def new_run_id() -> str:
-    """Chosen here rather than by the server, so a retried createRun cannot start a second run."""
-    return "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8))
 
 
 def exit_code_of(exc: BaseException | None) -> int:

@@ -142,3 +142,55 @@ def test_every_entity_has_a_model_registry_addressed_as_w_and_b_does(stemma_serv
     found = api.artifact("wandb-registry-model/zoo-classifier:staging")
     assert found.ref == "zoo-team/zoo/zoo-net:v0"
     assert api.artifact("zoo-team/wandb-registry-model/zoo-classifier:latest").ref == found.ref
+
+
+def test_record_runs_imports_whole_runs_in_two_requests_and_again_changes_nothing(
+    stemma_server: str, tmp_path: Path
+) -> None:
+    with stemma.init(entity="zoo-team", project="zoo", job_type="prep") as prep:
+        prep.log_artifact(write(tmp_path / "rows", b"rows"), name="zoo-data", type="dataset")
+        prep.log_artifact(write(tmp_path / "old-model", b"stored weights"), name="zoo-old", type="model")
+    api = stemma.Api(overrides={"entity": "zoo-team"})
+
+    def model(content: bytes, name: str = "zoo-model") -> stemma.Artifact:
+        draft = stemma.Artifact(name, "model", metadata={"source": "import"})
+        draft.add_file(write(tmp_path / f"{name}-{len(content)}", content), name="weights.bin")
+        return draft
+
+    one = stemma.RunRecord(
+        project="zoo", id="imported-0", job_type="train", uses=["zoo-data:v0"], logs=[model(b"stored weights")]
+    )
+    before = requests_answered(stemma_server)
+    recorded = api.record_runs([one])
+    assert requests_since(stemma_server, before) == {GRAPHQL: 2}, "missingFiles and recordRuns, nothing else"
+    assert (recorded.runs, recorded.used, recorded.logged, recorded.versions_created) == (1, 1, 1, 1)
+    assert recorded.files_uploaded == 0
+
+    sweep = [
+        stemma.RunRecord(
+            project="zoo",
+            id=f"imported-{n}",
+            job_type="train",
+            group="s-9",
+            config={"lr": n / 10},
+            state="failed" if n == 3 else "finished",
+            uses=["zoo-team/zoo/zoo-data:latest"],
+            logs=[(model(f"weights {n}".encode(), f"zoo-model-{n}"), ["candidate"])],
+        )
+        for n in range(1, 4)
+    ]
+    recorded = api.record_runs(sweep)
+    assert (recorded.runs, recorded.versions_created, recorded.files_uploaded) == (3, 3, 3)
+    again = api.record_runs(sweep)
+    assert (again.versions_created, again.files_uploaded) == (0, 0)
+    runs = api.runs("zoo-team/zoo", filters={"group": "s-9"})
+    assert sorted((run.id, run.state, run.config["lr"]) for run in runs) == [
+        ("imported-1", "finished", 0.1),
+        ("imported-2", "finished", 0.2),
+        ("imported-3", "failed", 0.3),
+    ]
+    assert api.artifact("zoo/zoo-model-2:candidate").logged_by().id == "imported-2"
+    with pytest.raises(stemma.UsageError, match=r"records\[0\]\.state must be one of"):
+        api.record_runs([stemma.RunRecord(project="zoo", state="done")])
+    with pytest.raises(stemma.UsageError, match=r"records\[0\]\.uses holds a draft 'zoo-model'"):
+        api.record_runs([stemma.RunRecord(project="zoo", uses=[model(b"x")])])
