@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -202,6 +203,7 @@ def ingest_sdk(
     each call `batch` runs that use the dataset and log a model whose content the server holds already (the
     SDK asks missingFiles, uploads nothing, then sends recordRuns). Latency is per call."""
     result = IngestResult(concurrency, batch=batch, sdk=True)
+    counting = threading.Lock()
     deadline = time.perf_counter() + seconds
     folder = Path(tempfile.mkdtemp(prefix="stemma-bench-sdk-"))
     weights = folder / "model.bin"
@@ -222,11 +224,14 @@ def ingest_sdk(
                     )
                 started = time.perf_counter()
                 try:
-                    result.runs += api.record_runs(records).runs
-                    result.request_latencies.append(time.perf_counter() - started)
+                    recorded = api.record_runs(records).runs
+                    with counting:  # `result.runs += …` around the call would lose other threads' counts
+                        result.runs += recorded
+                        result.request_latencies.append(time.perf_counter() - started)
                 except (stemma.StemmaError, OSError) as exc:
-                    result.errors += 1
-                    result.first_error = result.first_error or str(exc)
+                    with counting:
+                        result.errors += 1
+                        result.first_error = result.first_error or str(exc)
                 number += batch
 
     started = time.perf_counter()

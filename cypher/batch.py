@@ -282,6 +282,10 @@ def _version_row(log: LogInput, version: int) -> dict[str, Any]:
         "file_paths": manifest.paths,
         "file_digests": manifest.digests,
         "file_sizes": manifest.sizes,
+        "ref_paths": [entry.path for entry in manifest.references],
+        "ref_uris": [entry.ref for entry in manifest.references],
+        "ref_digests": [entry.digest for entry in manifest.references],
+        "ref_sizes": [entry.size for entry in manifest.references],
         "metadata": json.dumps(log.metadata),
         "description": log.description,
     }

@@ -121,10 +121,13 @@ def _alias_names(version: str, collection: str, fresh: Fresh) -> str:
 
 
 def _files(v: Vars, fresh: Fresh) -> str:
-    i, n = fresh("i"), v.node
+    """The stored files in path order, then the references (files left at their URIs) in path order."""
+    i, j, n = fresh("i"), fresh("j"), v.node
     return (
         f"[{i} IN range(0, size({n}.file_paths) - 1) | "
-        f"{{path: {n}.file_paths[{i}], digest: {n}.file_digests[{i}], size: {n}.file_sizes[{i}]}}]"
+        f"{{path: {n}.file_paths[{i}], digest: {n}.file_digests[{i}], size: {n}.file_sizes[{i}], ref: null}}] + "
+        f"[{j} IN range(0, size(coalesce({n}.ref_paths, [])) - 1) | "
+        f"{{path: {n}.ref_paths[{j}], digest: {n}.ref_digests[{j}], size: {n}.ref_sizes[{j}], ref: {n}.ref_uris[{j}]}}]"
     )
 
 

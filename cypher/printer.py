@@ -32,6 +32,9 @@ from cypher.paging import (
 from cypher.rules import Expr, Found, Many, One, Page, Rule, Vars, View
 from cypher.selection import Field
 
+# A list a connection is filtered by (runs' `tags`) holds at most this many values, as a run holds tags.
+MAX_FILTER_VALUES = 100
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -119,6 +122,12 @@ def render_page(rule: Page, field_: Field, parent: Vars, scope: Scope) -> str:
     conditions.append(visible(rule.type, found.item))
     for argument, predicate in rule.filters.items():
         value = field_.args.get(argument)
+        if isinstance(value, list) and len(value) > MAX_FILTER_VALUES:
+            raise InvalidInput(
+                f"{argument}: at most {MAX_FILTER_VALUES} values; got {len(value)}",
+                field=argument,
+                limit=MAX_FILTER_VALUES,
+            )
         if value is not None:
             conditions.append(predicate(found.item, scope.param(value)))
     subfields = {sub.name: sub for sub in field_.only_type()}

@@ -44,7 +44,7 @@ async def check_possession(info: Info, manifests: Sequence[tuple[str, Manifest]]
     stored = await held_sizes(info, digests)
     missing = [digest for digest in digests if digest not in stored]
     for field, manifest in manifests:
-        for entry in manifest.entries:
+        for entry in manifest.stored:  # references are files left at their URIs: nothing to hold
             if entry.digest not in stored:
                 raise InvalidInput(
                     f"{field}: {entry.path!r} names content ({entry.digest}) you have not uploaded; "

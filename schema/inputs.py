@@ -62,8 +62,16 @@ class LogRunInput:
 @strawberry.input
 class FileInput:
     path: str
-    digest: str = strawberry.field(description="sha256 of the content, 64 lowercase hex characters.")
+    digest: str = strawberry.field(
+        description="sha256 of the content, 64 lowercase hex characters; for a reference, its checksum (a sha256 "
+        "or an ETag)."
+    )
     size: Long
+    ref: str | None = strawberry.field(
+        default=None,
+        description="A reference: the URI where the file stays (file://, http(s)://, s3://, gs://). It is "
+        "recorded, not uploaded, and gives no access to any stored content.",
+    )
 
 
 @strawberry.input(description="An artifact a run logged: its name, type, files and what is said about it.")

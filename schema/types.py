@@ -291,8 +291,16 @@ class Alias(Node, DictBacked):
 @strawberry.type
 class ManifestEntry:
     path: str
-    digest: str = strawberry.field(description="sha256 of the file's content, hex.")
+    digest: str = strawberry.field(
+        description="sha256 of the file's content, hex; for a reference, the checksum it was recorded with "
+        "(a sha256, or the ETag its store gave)."
+    )
     size: Long
+    ref: str | None = strawberry.field(
+        default=None,
+        description="For a reference (W&B's add_reference), the URI where the file stays (file://, http(s)://, "
+        "s3://, gs://); its content is not in Stemma's file store. Null for an uploaded file.",
+    )
 
 
 @strawberry.type

@@ -1,5 +1,6 @@
 // The logs of a batch into one (locked) collection: new content becomes versions
-// numbered by the caller from next_version, deleted versions whose content is
+// numbered by the caller from next_version (its stored files as File nodes it CONTAINS, its references,
+// files left at their URIs, only as lists on the version), deleted versions whose content is
 // logged again are revived, and each run is recorded to have logged its version
 // (`created` marks the run that first produced the content; an edge already
 // there is kept as it was). A new edge is counted on both ends, as in
@@ -14,6 +15,7 @@ CALL (c) {
     id: randomUUID(), collection_id: c.id, entity: c.entity, project: c.project, name: c.name,
     type: c.type, version: new.version, digest: new.digest, size: new.size, file_count: new.file_count,
     file_paths: new.file_paths, file_digests: new.file_digests, file_sizes: new.file_sizes,
+    ref_paths: new.ref_paths, ref_uris: new.ref_uris, ref_digests: new.ref_digests, ref_sizes: new.ref_sizes,
     metadata: new.metadata, description: new.description, tags: [], state: 'committed',
     created_at: datetime()
   })-[:VERSION_OF]->(c)

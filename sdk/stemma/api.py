@@ -19,6 +19,7 @@ from stemma.settings import Settings
 
 # W&B's run filters (MongoDB-style) that Stemma's runs query answers, by the argument each becomes.
 RUN_FILTERS = {"state": "state", "group": "group", "jobType": "jobType", "job_type": "jobType", "tags": "tags"}
+RUN_STATES = ("running", "finished", "failed", "crashed")
 ORDERS = {"+created_at": True, "created_at": True, "-created_at": False}
 
 
@@ -146,6 +147,8 @@ class Api:
                 )
             variables[RUN_FILTERS[key]] = _filter_value(key, value)
         if "state" in variables:
+            if str(variables["state"]).lower() not in RUN_STATES:
+                raise UsageError(f"filters: state is one of {', '.join(RUN_STATES)}", field="filters")
             variables["state"] = str(variables["state"]).upper()
         if isinstance(variables.get("tags"), str):
             variables["tags"] = [variables["tags"]]

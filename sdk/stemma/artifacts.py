@@ -20,7 +20,8 @@ from stemma.files import LocalFile, ManifestEntry, entry_path, hash_file, manife
 from stemma.history import read_history
 from stemma.names import check_name
 from stemma.records import parse_datetime, require_datetime
-from stemma.transfer import Transfer, UploadReport
+from stemma.references import fetch, reference_entries
+from stemma.transfer import Transfer, UploadReport, holds, target_paths
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Artifact:
         self.description = description
         self.metadata: dict[str, Any] = dict(metadata or {})
         self._local: dict[str, LocalFile] = {}
+        self._references: dict[str, ManifestEntry] = {}
         self._version: Version | None = None
         self._files: list[ManifestEntry] | None = None
         self._client: GraphQLClient | None = None
@@ -85,7 +87,7 @@ class Artifact:
             created_at=require_datetime(data["createdAt"]),
         )
         if "files" in data:
-            self._files = [ManifestEntry(item["path"], item["digest"], item["size"]) for item in data["files"]]
+            self._files = [entry_from_server(item) for item in data["files"]]
         self._client = client
 
     def add_file(self, local_path: str | os.PathLike[str], name: str | None = None) -> ManifestEntry:
@@ -94,9 +96,7 @@ class Artifact:
         source = Path(local_path)
         if not source.is_file():
             raise UsageError(f"{source} is not a file", field="local_path")
-        path = entry_path(name if name is not None else source.name)
-        if path in self._local:
-            raise UsageError(f"the artifact already holds a file named {path!r}", field="name")
+        path = self._new_path(name if name is not None else source.name)
         digest, size = hash_file(source)
         self._local[path] = LocalFile(path, source, digest, size)
         return self._local[path].entry
@@ -116,15 +116,32 @@ class Artifact:
         """Write a file straight into the draft, as W&B's `new_file`: `with art.new_file("labels.txt") as f:`.
         It is written in a folder of its own under the system's temporary folder and added when the block ends."""
         self._draft_only("add files to")
-        path = entry_path(name)
-        if path in self._local:
-            raise UsageError(f"the artifact already holds a file named {path!r}", field="name")
+        path = self._new_path(name)
         if mode not in ("x", "w", "xb", "wb"):
             raise UsageError(f"mode must be 'x', 'w', 'xb' or 'wb' (a new file to write); got {mode!r}", field="mode")
         target = Path(tempfile.mkdtemp(prefix="stemma-new-file-")) / PurePosixPath(path).name
         with open(target, mode, encoding=encoding) as handle:
             yield handle
         self.add_file(target, path)
+
+    def add_reference(
+        self, uri: str, name: str | None = None, checksum: bool = True, max_objects: int | None = None
+    ) -> list[ManifestEntry]:
+        """Record files that stay where they are, as W&B's `add_reference`: a `file://` file or folder, an
+        `http(s)://` object, or an `s3://`/`gs://` object or prefix (see `stemma.references`). Nothing is
+        uploaded; the version names them by URI, size and checksum, and `download()` fetches them from there."""
+        self._draft_only("add references to")
+        entries = reference_entries(uri, name, checksum, max_objects)
+        for entry in entries:
+            self._new_path(entry.path)
+        self._references.update((entry.path, entry) for entry in entries)
+        return entries
+
+    def _new_path(self, name: str) -> str:
+        path = entry_path(name)
+        if path in self._local or path in self._references:
+            raise UsageError(f"the artifact already holds a file named {path!r}", field="name")
+        return path
 
     def wait(self, timeout: float | None = None) -> Artifact:
         """W&B's wait for a logged version to be committed: `log_artifact` returns once it is, so a logged
@@ -139,12 +156,11 @@ class Artifact:
     def files(self) -> list[ManifestEntry]:
         """Every file: its path inside the artifact, sha256 and size."""
         if self._version is None:
-            return sorted((file.entry for file in self._local.values()), key=lambda entry: entry.path)
+            drafted = [file.entry for file in self._local.values()] + list(self._references.values())
+            return sorted(drafted, key=lambda entry: entry.path)
         if self._files is None:
             data = self._connection().execute(queries.ARTIFACT_FILES, {"ref": self._version.ref})
-            self._files = [
-                ManifestEntry(item["path"], item["digest"], item["size"]) for item in data["artifact"]["files"]
-            ]
+            self._files = [entry_from_server(item) for item in data["artifact"]["files"]]
         return list(self._files)
 
     @property
@@ -206,7 +222,12 @@ class Artifact:
         target = Path(root) if root is not None else Path("artifacts") / self._default_folder()
         target.mkdir(parents=True, exist_ok=True)
         client = self._connection()
-        Transfer(client).download(self.files, target, self.ref)
+        entries = self.files
+        target_paths(target, entries)  # the whole manifest is checked before anything is written
+        Transfer(client).download([entry for entry in entries if entry.ref is None], target, self.ref)
+        for entry, path in zip(entries, target_paths(target, entries), strict=True):
+            if entry.ref is not None and not holds(path, entry):
+                fetch(entry, path)
         return str(target)
 
     def logged_by(self) -> RunInfo | None:
@@ -244,6 +265,10 @@ class Artifact:
         self._logged()
         assert self._client is not None
         return self._client
+
+
+def entry_from_server(item: Mapping[str, Any]) -> ManifestEntry:
+    return ManifestEntry(item["path"], item["digest"], item["size"], item.get("ref"))
 
 
 @dataclass(frozen=True)
@@ -327,7 +352,7 @@ def log_artifact(client: GraphQLClient, run_path: str, artifact: Artifact, alias
         "runId": run_path,
         "name": artifact.name,
         "type": artifact.type,
-        "files": [{"path": entry.path, "digest": entry.digest, "size": entry.size} for entry in artifact.files],
+        "files": [entry.as_input() for entry in artifact.files],
         "metadata": artifact.metadata,
         "description": artifact.description,
         "aliases": list(aliases),

@@ -6,6 +6,7 @@ changes nothing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from stemma.transfer import Transfer
 
 MAX_RUNS = 500  # the server's recordRuns limits
 MAX_LOGS = 5000
+MAX_BATCH_BYTES = 768 * 1024  # under the server's 1 MiB request body
 STATES = ("finished", "failed", "crashed", "running")
 
 
@@ -63,6 +65,8 @@ def record_runs(client: GraphQLClient, records: Sequence[RunRecord], entity: str
         owner = record.entity or entity
         if not owner:
             raise UsageError(f"records[{index}] needs an entity: give it one, or the Api an entity", field="entity")
+        if isinstance(record.tags, str):
+            raise UsageError(f"records[{index}].tags must be a list of strings, not one string", field="tags")
         logs = [(item, ()) if isinstance(item, Artifact) else item for item in record.logs]
         drafts += [artifact for artifact, _ in logs]
         inputs.append(
@@ -109,7 +113,7 @@ def _log_input(artifact: Artifact, aliases: Sequence[str], index: int) -> dict[s
     return {
         "name": artifact.name,
         "type": artifact.type,
-        "files": [{"path": entry.path, "digest": entry.digest, "size": entry.size} for entry in artifact.files],
+        "files": [entry.as_input() for entry in artifact.files],
         "metadata": artifact.metadata,
         "description": artifact.description,
         "aliases": [alias for alias in aliases if alias != "latest"],
@@ -117,13 +121,19 @@ def _log_input(artifact: Artifact, aliases: Sequence[str], index: int) -> dict[s
 
 
 def _batches(inputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Consecutive runs, at most MAX_RUNS and MAX_LOGS logs a batch."""
+    """Consecutive runs, at most MAX_RUNS runs, MAX_LOGS logs and about MAX_BATCH_BYTES of JSON a batch (a
+    run larger than that alone is sent alone, for the server to accept or refuse)."""
     batches: list[list[dict[str, Any]]] = []
-    logs = 0
+    logs = size = 0
     for run in inputs:
-        if not batches or len(batches[-1]) == MAX_RUNS or logs + len(run["logs"]) > MAX_LOGS:
+        bytes_ = len(json.dumps(run))
+        full = batches and (
+            len(batches[-1]) == MAX_RUNS or logs + len(run["logs"]) > MAX_LOGS or size + bytes_ > MAX_BATCH_BYTES
+        )
+        if not batches or full:
             batches.append([])
-            logs = 0
+            logs = size = 0
         batches[-1].append(run)
         logs += len(run["logs"])
+        size += bytes_
     return batches

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from stemma.errors import FileChanged, UsageError
 
@@ -15,11 +16,20 @@ MAX_PATH = 1024
 
 @dataclass(frozen=True)
 class ManifestEntry:
-    """One file of an artifact version: its path inside the artifact, sha256 and size in bytes."""
+    """One file of an artifact version: its path inside the artifact, sha256 and size in bytes; a reference
+    (`add_reference`) also has its URI, `ref`, and its checksum may be an ETag."""
 
     path: str
     digest: str
     size: int
+    ref: str | None = None
+
+    def as_input(self) -> dict[str, Any]:
+        """The entry as the server's FileInput takes it."""
+        sent: dict[str, Any] = {"path": self.path, "digest": self.digest, "size": self.size}
+        if self.ref is not None:
+            sent["ref"] = self.ref
+        return sent
 
 
 @dataclass(frozen=True)
@@ -90,8 +100,10 @@ def entry_path(name: str) -> str:
 
 
 def manifest_digest(entries: Iterable[ManifestEntry]) -> str:
-    """sha256 over `path NUL digest NUL size LF` of each file in path order — the server's content digest."""
+    """sha256 over `path NUL digest NUL size LF` of each file in path order (`... NUL ref LF` for a reference) —
+    the server's content digest."""
     hasher = hashlib.sha256()
     for entry in sorted(entries, key=lambda entry: entry.path):
-        hasher.update(f"{entry.path}\0{entry.digest}\0{entry.size}\n".encode())
+        line = f"{entry.path}\0{entry.digest}\0{entry.size}"
+        hasher.update(f"{line}\n".encode() if entry.ref is None else f"{line}\0{entry.ref}\n".encode())
     return hasher.hexdigest()

@@ -318,9 +318,9 @@ def _without_refused(batch: dict[str, Any], error: StemmaError, run_path: str) -
         index = int(found.group(1))
         logger.error("the server refused run %s's row at step %s: %s", run_path, rows[index]["_step"], error)
         left = {**batch, "history": rows[:index] + rows[index + 1 :]}
-    elif field in ("input.config", "input.summary", "input.tags", "input.notes"):
-        logger.error("the server refused run %s's %s change: %s", run_path, field.split(".")[1], error)
-        left = {**batch, field.split(".")[1]: None}
+    elif part := re.fullmatch(r"input\.(config|summary|tags|notes)(\[\d+\])?", field):
+        logger.error("the server refused run %s's %s change: %s", run_path, part.group(1), error)
+        left = {**batch, part.group(1): None}
     else:
         steps = f" (steps {rows[0]['_step']}-{rows[-1]['_step']})" if rows else ""
         logger.error("the server refused run %s's log%s: %s", run_path, steps, error)

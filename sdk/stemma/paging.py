@@ -71,6 +71,8 @@ class Paged(Generic[T]):
             return list(self)[index]
         if index < 0:
             index += len(self)
+        if self._total is not None and index >= self._total:
+            raise IndexError("index out of range")
         while index >= len(self._items) and self._more:
             self._next_page()
         if not 0 <= index < len(self._items):

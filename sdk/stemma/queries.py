@@ -17,7 +17,7 @@ fragment ArtifactFields on ArtifactVersion {
 
 FILE_FIELDS = """
 fragment FileFields on ArtifactVersion {
-  files { path digest size }
+  files { path digest size ref }
 }
 """
 

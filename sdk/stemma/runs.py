@@ -21,11 +21,12 @@ from stemma.client import GraphQLClient
 from stemma.errors import NotFound, StemmaError, UsageError
 from stemma.heartbeat import Heartbeat
 from stemma.history import History, Sender, Synced, read_history
-from stemma.names import new_run_id, qualify
+from stemma.names import check_name, new_run_id, qualify
 from stemma.records import RegistryLink
 from stemma.settings import Settings
 
 DEFAULT_PROJECT = "uncategorized"
+MAX_TAGS = 100  # the server's limit
 logger = logging.getLogger("stemma")
 _current: Run | None = None
 # W&B's resume values, by what each does here: continue if it exists, continue or fail, fail if it exists.
@@ -121,8 +122,13 @@ class Run:
 
     @tags.setter
     def tags(self, value: Sequence[str]) -> None:
+        self._running("set tags")
         if isinstance(value, str) or not all(isinstance(tag, str) for tag in value):
             raise UsageError(f"tags must be a list of strings; got {value!r}", field="tags")
+        if len(value) > MAX_TAGS:
+            raise UsageError(f"a run has at most {MAX_TAGS} tags; got {len(value)}", field="tags")
+        for tag in value:
+            check_name(tag, "tags")
         self._info = replace(self._info, tags=tuple(value))
         self._sender.set_field("tags", list(value))
 
@@ -133,6 +139,7 @@ class Run:
 
     @notes.setter
     def notes(self, value: str) -> None:
+        self._running("set notes")
         if not isinstance(value, str):
             raise UsageError(f"notes must be a string; got {value!r}", field="notes")
         self._info = replace(self._info, notes=value)
@@ -372,11 +379,19 @@ def _resume(client: GraphQLClient, run_input: Mapping[str, Any], mode: str) -> R
             return None
         raise UsageError(f"run {path} exists and resume='never' will not continue it", field="id")
     try:
+        before = RunInfo.from_server(client.execute(queries.RUN, {"id": path})["run"], client)
         info = RunInfo.from_server(client.execute(queries.RESUME_RUN, {"id": path})["resumeRun"], client)
     except NotFound:
         if mode == "must":
             raise UsageError(f"resume='must': there is no run {path} to continue", field="id") from None
         return None
+    if before.state == "running":
+        logger.warning(
+            "run %s was still running (last heartbeat %s); if that process is alive, its later steps and these "
+            "will collide and the server keeps only the first",
+            path,
+            before.heartbeat_at,
+        )
     return info
 
 

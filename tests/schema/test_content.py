@@ -100,3 +100,44 @@ def test_someone_who_may_not_write_learns_nothing_of_what_is_stored(tenants: Ten
     absent = tenants.vic.error(LOG, input=log_input("0" * 64, len(SECRET)))
     assert stored == absent
     assert stored["extensions"] == {"code": "FORBIDDEN", "field": "input.runId"}
+
+
+REFERENCE_FILES = "{ artifact(ref: $ref) { digest size fileCount files { path digest size ref } } }"
+
+
+def test_a_reference_is_recorded_without_upload_and_claims_no_stored_content(tenants: Tenants) -> None:
+    """A reference naming another tenant's digest as its checksum records a URI, nothing more: the version
+    does not contain that content, and the digest stays unreadable."""
+    files = [
+        {"path": "shards/a.parquet", "digest": DIGEST, "size": len(SECRET), "ref": "s3://lake/a.parquet"},
+        {"path": "labels.csv", "digest": '"9b2cf535f27731c974343645a3985328"', "size": 10, "ref": "https://x.org/l"},
+    ]
+    logged = tenants.bob.query(LOG, input={**log_input(DIGEST, 0), "files": files})["logArtifact"]
+    ref = logged["artifact"]["ref"]
+    query = "query($ref: String!) " + REFERENCE_FILES
+    version = tenants.bob.query(query, ref=ref)["artifact"]
+    assert version["fileCount"] == 2 and version["size"] == len(SECRET) + 10
+    assert version["files"] == [
+        {"path": "labels.csv", "digest": files[1]["digest"], "size": 10, "ref": "https://x.org/l"},
+        {"path": "shards/a.parquet", "digest": DIGEST, "size": len(SECRET), "ref": "s3://lake/a.parquet"},
+    ]
+    assert tenants.bob.http.get(f"/files/sha256/{DIGEST}").status_code == 404
+    again = tenants.bob.query(LOG, input={**log_input(DIGEST, 0), "files": files[::-1]})["logArtifact"]
+    assert (again["created"], again["artifact"]["ref"]) == (False, ref)
+    moved = [{**files[0], "ref": "s3://lake/moved.parquet"}, files[1]]
+    assert tenants.bob.query(LOG, input={**log_input(DIGEST, 0), "files": moved})["logArtifact"]["created"]
+
+
+def test_a_reference_s_uri_and_checksum_are_checked_and_named(tenants: Tenants) -> None:
+    cases = [
+        ({"ref": "ftp://x.org/a"}, "input.files[0].ref"),
+        ({"ref": "https://x.org/a b"}, "input.files[0].ref"),
+        ({"ref": "s3://" + "a" * 2048}, "input.files[0].ref"),
+        ({"ref": "https://x.org/a", "digest": "has space"}, "input.files[0].digest"),
+        ({"ref": "https://x.org/a", "digest": ""}, "input.files[0].digest"),
+    ]
+    for change, field in cases:
+        entry = {"path": "a", "digest": "0" * 64, "size": 1, **change}
+        error = tenants.bob.error(LOG, input={**log_input(DIGEST, 0), "files": [entry]})
+        assert error["extensions"]["field"] == field, (change, error)
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"

@@ -194,3 +194,24 @@ def test_record_runs_imports_whole_runs_in_two_requests_and_again_changes_nothin
         api.record_runs([stemma.RunRecord(project="zoo", state="done")])
     with pytest.raises(stemma.UsageError, match=r"records\[0\]\.uses holds a draft 'zoo-model'"):
         api.record_runs([stemma.RunRecord(project="zoo", uses=[model(b"x")])])
+
+
+def test_tags_filters_and_setters_refuse_what_the_server_would(stemma_server: str) -> None:
+    api = stemma.Api()
+    with pytest.raises(stemma.BadUserInput, match="tags: at most 100 values") as many:
+        list(api.runs("zoo-team/zoo", filters={"tags": {"$in": [f"t{n}" for n in range(101)]}}))
+    assert many.value.field == "tags"
+    with pytest.raises(stemma.UsageError, match="filters: state is one of running, finished, failed, crashed"):
+        api.runs("zoo-team/zoo", filters={"state": "killed"})
+    with stemma.init(entity="zoo-team", project="zoo") as run:
+        run.log({"loss": 1.0})
+        with pytest.raises(stemma.UsageError, match="tags may hold only letters"):
+            run.tags = ("best model",)
+        run.log({"loss": 0.5})
+    assert [row["loss"] for row in run.history()] == [1.0, 0.5]
+    with pytest.raises(stemma.UsageError, match="has finished; start a new run to set tags"):
+        run.tags = ("late",)
+    runs = api.runs("zoo-team/zoo")
+    assert len(runs) == 1
+    with pytest.raises(IndexError):
+        runs[1]
