@@ -10,6 +10,11 @@ from typing import Annotated, Any, TypeVar
 import httpx
 import typer
 from rich.console import Console
+from stemma.errors import StemmaError as StemmaSdkError
+from stemma.errors import UsageError
+from stemma.login import login as sdk_login
+from stemma.settings import Settings as ClientSettings
+from stemma.settings import config_path
 
 from cypher.errors import StemmaError
 from neo4j_local.launcher import LocalNeo4jError
@@ -144,10 +149,12 @@ def lineage(
     cluster_threshold: Annotated[int, typer.Option(help="More runs or versions than this of one group collapse.")] = 5,
     direction: Annotated[str, typer.Option(help="up, down or both.")] = "both",
     format: Annotated[str, typer.Option("--format", help="json, dot or mermaid.")] = "json",
-    url: Annotated[str, typer.Option(envvar="STEMMA_BASE_URL", help="The Stemma server.")] = "http://127.0.0.1:8000",
-    api_key: KeyOption = "",
+    url: Annotated[str | None, typer.Option(help="The Stemma server [env STEMMA_BASE_URL, config file].")] = None,
+    api_key: Annotated[str | None, typer.Option(help="API key [env STEMMA_API_KEY, config file].")] = None,
 ) -> None:
     """Print the lineage of an artifact version or a run, asked of a running server."""
+    client = client_settings(url, api_key)
+    url, api_key = client.base_url, client.api_key or ""
     if direction not in DIRECTIONS:
         console.print(f"[red]--direction must be one of {', '.join(DIRECTIONS)}; got {direction!r}[/red]")
         raise typer.Exit(2)
@@ -170,6 +177,31 @@ def lineage(
         console.print(f"[red]{refusal(body['errors'][0], bool(api_key))}[/red]", soft_wrap=True)
         raise typer.Exit(1)
     typer.echo(FORMATS[format](body["data"]["lineage"]))
+
+
+def client_settings(url: str | None, api_key: str | None) -> ClientSettings:
+    """The server and key a client command uses: the flag, else STEMMA_BASE_URL / STEMMA_API_KEY, else the
+    config file `stemma login` writes (the SDK's settings)."""
+    try:
+        return ClientSettings.resolve(base_url=url, api_key=api_key)
+    except UsageError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def login(
+    key: Annotated[str | None, typer.Argument(help="The API key; asked for when left out.")] = None,
+    host: Annotated[str | None, typer.Option(help="The Stemma server's address, kept with the key.")] = None,
+) -> None:
+    """Keep an API key (and the server's address) for the SDK and this command, in the config file
+    (STEMMA_CONFIG, default ~/.config/stemma/config.toml, readable only by you), once the server accepts it."""
+    try:
+        sdk_login(key=key, host=host, relogin=True)
+    except StemmaSdkError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"the key is kept in {config_path(os.environ)}", soft_wrap=True)
 
 
 @app.command()

@@ -24,6 +24,7 @@ from stemma.errors import (
 )
 from stemma.files import ManifestEntry
 from stemma.lineage import Lineage, LineageCluster, LineageEdge, RedactedNode
+from stemma.login import login
 from stemma.records import RegistryLink
 from stemma.runs import Run, current, define_metric, finish, init, log
 from stemma.transport import VERSION
@@ -67,6 +68,7 @@ __all__ = [
     "finish",
     "init",
     "log",
+    "login",
 ]
 
 

@@ -58,3 +58,21 @@ def test_with_no_default_entity_init_says_what_to_do(
         stemma.init(project="detector")
     with pytest.raises(stemma.UsageError, match="overrides takes entity, project and base_url; got team"):
         stemma.Api(overrides={"team": "x"})
+
+
+def test_login_keeps_the_key_for_later_runs_once_the_server_accepts_it(
+    api: GraphQLClient, stemma_server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "absent-config.toml"  # the fixture's STEMMA_CONFIG
+    key = key_of(api, "ravi", {"vision-lab": "MEMBER"})
+    monkeypatch.delenv("STEMMA_API_KEY")
+    monkeypatch.delenv("STEMMA_BASE_URL")
+    with pytest.raises(stemma.Unauthenticated):
+        stemma.login(key="stm_wrong", host=stemma_server)
+    assert not config.exists()
+    assert stemma.login(key=key, host=stemma_server)
+    assert config.stat().st_mode & 0o777 == 0o600
+    with stemma.init(project="detector") as run:  # key, server and default entity all from the login
+        run.log({"loss": 1.0})
+    assert run.entity == "vision-lab"
+    assert stemma.login()  # a key is set: nothing to do

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from stemma.settings import Settings
+
 from neo4j_local.launcher import LocalNeo4j
 from tests.builders import Builder, build_zoo
 from tests.client import GraphQLClient
@@ -144,3 +146,25 @@ def test_from_any_folder_the_cli_uses_the_checkout_s_local_neo4j(tmp_path: Path)
     home = LocalNeo4j(state_dir=ROOT / ".stemma", name="dev", port=7687).home
     assert f"home: {home};" in " ".join(status.stderr.split()), status.stderr
     assert not (tmp_path / ".stemma").exists()
+
+
+def test_login_keeps_a_key_the_server_accepts_for_the_cli_and_the_sdk(
+    api: GraphQLClient, server: str, tmp_path: Path
+) -> None:
+    build_zoo(api)
+    config = tmp_path / "config" / "stemma.toml"
+    env = {name: value for name, value in os.environ.items() if not name.startswith("STEMMA_")}
+    env["STEMMA_CONFIG"] = str(config)
+    refused = stemma("login", "stm_not-a-key", "--host", server, env=env)
+    assert refused.returncode == 1 and "UNAUTHENTICATED" in refused.stderr, refused.stderr
+    assert not config.exists()
+    done = stemma("login", os.environ["STEMMA_API_KEY"], "--host", server, env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"the key is kept in {config}" in done.stderr
+    assert config.stat().st_mode & 0o777 == 0o600
+    kept = Settings.resolve(environ={"STEMMA_CONFIG": str(config)})
+    assert (kept.base_url, kept.api_key) == (server, os.environ["STEMMA_API_KEY"])
+    assert os.environ["STEMMA_API_KEY"] not in done.stdout + done.stderr
+    answer = stemma("lineage", MODEL, "--depth", "1", env=env)
+    assert answer.returncode == 0, answer.stderr
+    assert json.loads(answer.stdout)["nodes"][0]["ref"] == MODEL
