@@ -17,7 +17,7 @@ from stemma import queries
 from stemma.client import GraphQLClient
 from stemma.errors import UsageError
 from stemma.files import LocalFile, ManifestEntry, entry_path, hash_file, manifest_digest
-from stemma.history import read_history
+from stemma.history import read_history, scan_history
 from stemma.names import check_name
 from stemma.records import parse_datetime, require_datetime
 from stemma.references import fetch, reference_entries
@@ -320,11 +320,25 @@ class RunInfo:
             client=client,
         )
 
-    def history(self, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        """The rows the run logged, in step order (as `Run.history`)."""
+    def history(self, samples: int | None = None, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The rows the run logged, in step order (as `Run.history`); at most `samples` of them, evenly spaced,
+        when given. W&B's public Api returns a DataFrame; this is the list of rows (`pandas.DataFrame(rows)`)."""
+        return read_history(self._client_or_refuse(), self.path, keys, samples)
+
+    def scan_history(
+        self,
+        keys: Sequence[str] | None = None,
+        page_size: int = 1000,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every row, read a page at a time as iteration reaches it (W&B's `scan_history`)."""
+        return scan_history(self._client_or_refuse(), self.path, keys, page_size, min_step, max_step)
+
+    def _client_or_refuse(self) -> GraphQLClient:
         if self.client is None:
             raise UsageError("this RunInfo was built without a connection to the server")
-        return read_history(self.client, self.path, keys)
+        return self.client
 
     def used_artifacts(self) -> list[Artifact]:
         """Artifact versions this run used, newest use first."""

@@ -16,7 +16,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -398,21 +398,44 @@ class History:
         self.step += 1
 
 
-def read_history(client: GraphQLClient, run_path: str, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def read_history(
+    client: GraphQLClient, run_path: str, keys: Sequence[str] | None = None, samples: int | None = None
+) -> list[dict[str, Any]]:
     """A run's history rows as the server keeps them; with `keys`, the rows holding one of them, with those
-    keys and the row's `_step`, `_timestamp` and `_runtime`."""
-    rows: list[dict[str, Any]] = []
-    after: int | None = None
-    while True:
-        variables = {"id": run_path, "afterStep": after, "maxRows": HISTORY_PAGE_ROWS}
-        page = client.execute(queries.RUN_HISTORY, variables)["runHistory"]
-        rows += page["rows"]
-        if not page["hasMore"]:
-            break
-        after = page["endStep"]
-    if keys is None:
+    keys and the row's `_step`, `_timestamp` and `_runtime`; with `samples`, at most that many rows, evenly
+    spaced, the first and the last among them (W&B's `history(samples=)`)."""
+    if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 1):
+        raise UsageError(f"samples must be a whole number of at least 1; got {samples!r}", field="samples")
+    rows = list(scan_history(client, run_path, keys))
+    if samples is None or len(rows) <= samples:
         return rows
-    wanted = set(keys)
-    return [
-        {k: v for k, v in row.items() if k in wanted or k.startswith("_")} for row in rows if wanted.intersection(row)
-    ]
+    if samples == 1:
+        return rows[-1:]
+    return [rows[round(i * (len(rows) - 1) / (samples - 1))] for i in range(samples)]
+
+
+def scan_history(
+    client: GraphQLClient,
+    run_path: str,
+    keys: Sequence[str] | None = None,
+    page_size: int = HISTORY_PAGE_ROWS,
+    min_step: int | None = None,
+    max_step: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every row from `min_step` up to (not including) `max_step`, in step order, read a page of `page_size`
+    rows at a time as iteration reaches it (W&B's `scan_history`); `keys` as in `read_history`."""
+    wanted = set(keys) if keys is not None else None
+    after = None if min_step is None or min_step <= 0 else min_step - 1
+    while True:
+        variables = {"id": run_path, "afterStep": after, "maxRows": page_size}
+        page = client.execute(queries.RUN_HISTORY, variables)["runHistory"]
+        for row in page["rows"]:
+            if max_step is not None and row["_step"] >= max_step:
+                return
+            if wanted is None:
+                yield row
+            elif wanted.intersection(row):
+                yield {k: v for k, v in row.items() if k in wanted or k.startswith("_")}
+        if not page["hasMore"]:
+            return
+        after = page["endStep"]

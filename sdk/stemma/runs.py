@@ -164,14 +164,14 @@ class Run:
         none, or several joined by commas; `step_metric` and `hidden` are kept for charts, as in W&B."""
         self._history.summarizer.define(name, step_metric=step_metric, summary=summary, hidden=hidden)
 
-    def history(self, keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    def history(self, keys: Sequence[str] | None = None, samples: int | None = None) -> list[dict[str, Any]]:
         """The rows logged so far, from the server (what waits to be sent is sent first): each has `_step`,
         `_timestamp`, `_runtime` and the keys logged at that step; with `keys`, only rows holding one of them,
         with just those keys."""
         self._history.finish()
         if not self._sender.flush():
             raise StemmaError(f"run {self.path}'s log could not all be sent, so its history would be partial")
-        return read_history(self._client, self.path, keys)
+        return read_history(self._client, self.path, keys, samples)
 
     def use_artifact(
         self, artifact_or_name: Artifact | str, type: str | None = None, aliases: Sequence[str] | str | None = None

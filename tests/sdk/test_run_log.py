@@ -125,6 +125,14 @@ def test_a_crash_keeps_what_was_logged(stemma_server: str, tmp_path: Path) -> No
     assert recorded.config == {"lr": 0.1, "warmup": 100}
     assert [row["_step"] for row in recorded.history()] == list(range(700))
     assert recorded.summary == {"loss": 1 / 700}
+    assert [row["_step"] for row in recorded.history(samples=5)] == [0, 175, 350, 524, 699]
+    before = requests_answered(stemma_server)
+    scanned = recorded.scan_history(keys=["loss"], page_size=100, min_step=250, max_step=460)
+    assert requests_since(stemma_server, before) == {}, "nothing is read before iteration"
+    assert [row["_step"] for row in scanned] == list(range(250, 460))
+    assert requests_since(stemma_server, before) == {("POST", "/graphql", "200"): 3}, "pages of 100 until step 460"
+    with pytest.raises(stemma.UsageError, match="samples must be a whole number of at least 1"):
+        recorded.history(samples=0)
 
 
 def test_config_stays_a_dict_for_json_copies_and_pickles(stemma_server: str) -> None:
