@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Annotated, Any, TypeVar
 
 import httpx
@@ -14,7 +16,7 @@ from stemma.errors import StemmaError as StemmaSdkError
 from stemma.errors import UsageError
 from stemma.login import login as sdk_login
 from stemma.settings import Settings as ClientSettings
-from stemma.settings import config_path
+from stemma.settings import config_path, read_config_file
 
 from cypher.errors import StemmaError
 from neo4j_local.launcher import LocalNeo4jError
@@ -183,10 +185,15 @@ def client_settings(url: str | None, api_key: str | None) -> ClientSettings:
     """The server and key a client command uses: the flag, else STEMMA_BASE_URL / STEMMA_API_KEY, else the
     config file `stemma login` writes (the SDK's settings)."""
     try:
-        return ClientSettings.resolve(base_url=url, api_key=api_key)
+        settings = ClientSettings.resolve(base_url=url, api_key=api_key)
+        kept = read_config_file(config_path(os.environ))
     except UsageError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(2) from exc
+    from_file = api_key is None and not os.environ.get("STEMMA_API_KEY") and settings.api_key == kept.get("api_key")
+    if from_file and str(kept.get("base_url", "")).rstrip("/") != settings.base_url:
+        return replace(settings, api_key=None)  # the file's key belongs to the file's server, not to another
+    return settings
 
 
 @app.command()
@@ -195,7 +202,11 @@ def login(
     host: Annotated[str | None, typer.Option(help="The Stemma server's address, kept with the key.")] = None,
 ) -> None:
     """Keep an API key (and the server's address) for the SDK and this command, in the config file
-    (STEMMA_CONFIG, default ~/.config/stemma/config.toml, readable only by you), once the server accepts it."""
+    (STEMMA_CONFIG, default ~/.config/stemma/config.toml, readable only by you), once the server accepts it.
+    Without KEY it is read from standard input when that is not a terminal (`stemma login < key-file`), so
+    the key need not appear in the process list or the shell's history."""
+    if key is None and not sys.stdin.isatty():
+        key = sys.stdin.readline()
     try:
         sdk_login(key=key, host=host, relogin=True)
     except StemmaSdkError as exc:

@@ -57,6 +57,8 @@ class Settings:
     def check(self) -> Settings:
         if not self.base_url.startswith(("http://", "https://")):
             raise UsageError(f"base_url must start with http:// or https://; got {self.base_url!r}", field="base_url")
+        if self.api_key is not None and not (self.api_key.isascii() and self.api_key.isprintable()):
+            raise UsageError("the API key holds a space or a character that is not printable ASCII (not shown)")
         if self.retry_seconds < 0 or self.heartbeat_seconds <= 0 or self.upload_workers < 1:
             raise UsageError("retry_seconds must be ≥ 0, heartbeat_seconds > 0 and upload_workers ≥ 1")
         return self

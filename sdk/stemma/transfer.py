@@ -190,7 +190,7 @@ def target_paths(root: Path, entries: Sequence[ManifestEntry]) -> list[Path]:
     files: dict[Path, ManifestEntry] = {}
     for entry, target in zip(entries, targets, strict=True):
         other = files.setdefault(target, entry)
-        if other.digest != entry.digest:
+        if (other.digest, other.ref) != (entry.digest, entry.ref):
             raise UnsafeManifest(
                 f"the manifest paths {other.path!r} and {entry.path!r} are the same file with different contents; "
                 "nothing was written",

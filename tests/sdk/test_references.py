@@ -80,9 +80,13 @@ def test_local_references_are_recorded_not_uploaded_and_download_verifies_them(
         consumer.use_artifact("lake-data:latest")
     assert [user.id for user in stored.used_by()] == [consumer.id]
 
-    write(shards / "a.parquet", b"rows A, rewritten")
+    write(shards / "a.parquet", b"rows A")
     with pytest.raises(stemma.DigestMismatch, match="changed since it was logged"):
         stored.download(tmp_path / "again")
+    write(shards / "a.parquet", b"rows A, and more")
+    with pytest.raises(stemma.DigestMismatch, match="holds more than the 6 bytes it was logged with"):
+        stored.download(tmp_path / "again")
+    assert not list((tmp_path / "again").rglob("*.part"))
     unchanged = stemma.Artifact("lake-data", "dataset")
     unchanged.add_reference(shards.as_uri(), name="shards")
     unchanged.add_reference(single.as_uri())
@@ -118,3 +122,23 @@ def test_references_say_what_they_need(stemma_server: str) -> None:
         art.add_reference("file:///no/such/place")
     with pytest.raises(stemma.UsageError, match=r"pip install 'stemma\[s3\]'"):
         art.add_reference("s3://bucket/key")
+
+
+def test_a_hostile_version_s_references_are_not_fetched_from_devices_shares_or_metadata_services(
+    stemma_server: str, tmp_path: Path
+) -> None:
+    """Whoever logs a version chooses its URIs; a reader's download must not become their attack."""
+    log = """mutation($input: LogArtifactInput!) { logArtifact(input: $input) { artifact { ref } } }"""
+    run = stemma.init(entity="zoo-team", project="traps")
+    cases = {
+        "device": ("file:///dev/zero", "not a regular file"),
+        "share": ("file:////attacker/share/x", "names another host"),
+        "metadata": ("http://169.254.169.254/latest/meta-data/", "link-local address"),
+    }
+    for name, (uri, words) in cases.items():
+        files = [{"path": "x", "digest": "unchecked", "size": 10, "ref": uri}]
+        stemma.Api().client.execute(log, {"input": {"runId": run.path, "name": name, "type": "trap", "files": files}})
+        with pytest.raises(stemma.UsageError, match=words):
+            stemma.Api().artifact(f"zoo-team/traps/{name}:v0").download(tmp_path / name)
+        assert not (tmp_path / name / "x").exists()
+    run.finish()

@@ -168,3 +168,25 @@ def test_login_keeps_a_key_the_server_accepts_for_the_cli_and_the_sdk(
     answer = stemma("lineage", MODEL, "--depth", "1", env=env)
     assert answer.returncode == 0, answer.stderr
     assert json.loads(answer.stdout)["nodes"][0]["ref"] == MODEL
+
+
+def test_login_reads_the_key_from_standard_input_and_keeps_it_for_its_own_server(
+    api: GraphQLClient, server: str, tmp_path: Path
+) -> None:
+    build_zoo(api)
+    config = tmp_path / "stemma.toml"
+    env = {name: value for name, value in os.environ.items() if not name.startswith("STEMMA_")}
+    env.update(STEMMA_CONFIG=str(config), STEMMA_BASE_URL=server)
+    key = os.environ["STEMMA_API_KEY"]
+    done = subprocess.run(
+        [sys.executable, "-m", "server", "login"], input=f"{key}\n", cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    kept = Settings.resolve(environ={"STEMMA_CONFIG": str(config)})
+    assert (kept.base_url, kept.api_key) == (server, key), "the key is kept with the server that accepted it"
+    del env["STEMMA_BASE_URL"]
+    here = stemma("lineage", MODEL, "--url", server, env=env)
+    assert here.returncode == 0, here.stderr
+    config.write_text(config.read_text().replace(server, "https://stemma.example.org"))
+    elsewhere = stemma("lineage", MODEL, "--url", server, env=env)  # not the server the key was kept for
+    assert elsewhere.returncode == 1 and "no API key was given" in elsewhere.stderr, elsewhere.stderr

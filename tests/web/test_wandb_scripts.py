@@ -112,3 +112,35 @@ def test_the_lineage_page_shows_the_scripts_lineage(scripts_ran: GraphQLClient, 
     expect(titles.filter(has_text=re.compile(r"^mnist-split:v0$"))).to_have_count(1)
     (train,) = [run for run in runs(scripts_ran, jobType="train") if run["group"] is None]
     expect(titles.filter(has_text=re.compile(f"^{re.escape(train['name'])}$"))).to_have_count(1)
+
+
+def test_a_reference_shows_its_uri_as_text_not_a_link(scripts_ran: GraphQLClient, page: Page) -> None:
+    """Whoever logged the version chose the URI: the page names it and never links to it."""
+    (prep,) = runs(scripts_ran, jobType="dataset-prep")
+    hostile = "javascript:alert(1)//https://x.org/a"  # refused: not one of the reference schemes
+    error = scripts_ran.error(
+        "mutation($input: LogArtifactInput!) { logArtifact(input: $input) { created } }",
+        input={
+            "runId": prep["ref"],
+            "name": "lake",
+            "type": "dataset",
+            "files": [{"path": "a", "digest": "unchecked", "size": 1, "ref": hostile}],
+        },
+    )
+    assert error["extensions"]["field"] == "input.files[0].ref"
+    uri = "https://data.example.org/lake/a.parquet?sig=1"
+    scripts_ran.query(
+        "mutation($input: LogArtifactInput!) { logArtifact(input: $input) { created } }",
+        input={
+            "runId": prep["ref"],
+            "name": "lake",
+            "type": "dataset",
+            "files": [{"path": "a.parquet", "digest": '"etag-1"', "size": 7, "ref": uri}],
+        },
+    )
+    page.goto("/?collection=ml-team/mnist/lake&version=v0")
+    row = page.locator(".files tbody tr.reference")
+    expect(row).to_have_count(1)
+    expect(row.locator("code.ref")).to_have_text(uri)
+    expect(row.locator("a")).to_have_count(0)
+    expect(page.locator(".files thead th")).to_have_text(["Path", "Size", "Checksum"])

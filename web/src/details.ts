@@ -112,16 +112,33 @@ function metadataBlock(metadata: unknown): HTMLElement {
 
 type ManifestFile = NonNullable<ArtifactDetailsQuery["artifact"]["files"]>[number];
 
-/** The version's files, each with its size and a link that downloads it (GET /files/sha256/DIGEST). */
+/** The version's files, each with its size and a link that downloads it (GET /files/sha256/DIGEST). A reference
+ * (a file left at its URI) is not in Stemma's store: its URI is shown as text, never as a link the page follows,
+ * since whoever logged the version chose it, and its checksum may be an ETag. */
 function filesBlock(files: ManifestFile[]): HTMLElement {
   const rows = files.map((file) =>
     el(
       "tr",
-      {},
+      { class: file.ref ? "reference" : "" },
       el(
         "td",
         {},
-        el("a", { href: `/files/sha256/${file.digest}`, download: file.path.split("/").pop() ?? file.path }, file.path),
+        file.ref
+          ? el(
+              "span",
+              {},
+              file.path,
+              " → ",
+              el("code", { class: "ref", title: "reference: left at this URI" }, file.ref),
+            )
+          : el(
+              "a",
+              {
+                href: `/files/sha256/${encodeURIComponent(file.digest)}`,
+                download: file.path.split("/").pop() ?? file.path,
+              },
+              file.path,
+            ),
       ),
       el("td", { class: "size" }, formatBytes(file.size)),
       el("td", {}, el("code", { class: "digest", title: file.digest }, file.digest.slice(0, 12))),
@@ -135,7 +152,7 @@ function filesBlock(files: ManifestFile[]): HTMLElement {
       ? el(
           "table",
           {},
-          el("thead", {}, el("tr", {}, el("th", {}, "Path"), el("th", {}, "Size"), el("th", {}, "sha256"))),
+          el("thead", {}, el("tr", {}, el("th", {}, "Path"), el("th", {}, "Size"), el("th", {}, "Checksum"))),
           el("tbody", {}, ...rows),
         )
       : el("p", { class: "muted" }, "No files."),

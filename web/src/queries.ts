@@ -374,6 +374,7 @@ export const ARTIFACT_DETAILS = query<ArtifactDetailsQuery, ArtifactDetailsQuery
         path
         digest
         size
+        ref
       }
     }
   }

@@ -135,7 +135,7 @@ export type ArtifactDetailsQueryVariables = Exact<{
 }>;
 
 
-export type ArtifactDetailsQuery = { artifact: { id: string, ref: string, name: string, versionName: string, type: string, createdAt: string, aliases: Array<string>, digest: string, size: number, fileCount: number, metadata: unknown, description: string | null, deleted: boolean, createdBy: { ref: string, name: string | null } | null, links: Array<{ ref: string, aliases: Array<string> }>, files?: Array<{ path: string, digest: string, size: number }> } };
+export type ArtifactDetailsQuery = { artifact: { id: string, ref: string, name: string, versionName: string, type: string, createdAt: string, aliases: Array<string>, digest: string, size: number, fileCount: number, metadata: unknown, description: string | null, deleted: boolean, createdBy: { ref: string, name: string | null } | null, links: Array<{ ref: string, aliases: Array<string> }>, files?: Array<{ path: string, digest: string, size: number, ref: string | null }> } };
 
 export type SearchQueryVariables = Exact<{
   query: string;
