@@ -86,6 +86,8 @@ def _read(entry: ManifestEntry) -> Iterator[bytes]:
     scheme = urlsplit(entry.ref).scheme
     if scheme == "file":
         path = _local_path(entry.ref)
+        if not stat.S_ISREG(path.stat().st_mode):  # before opening: a FIFO would block the open itself
+            raise UsageError(f"reference {entry.ref} is not a regular file", field=entry.path)
         with path.open("rb") as source:
             if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
                 raise UsageError(f"reference {entry.ref} is not a regular file", field=entry.path)

@@ -117,27 +117,18 @@ def test_the_lineage_page_shows_the_scripts_lineage(scripts_ran: GraphQLClient, 
 def test_a_reference_shows_its_uri_as_text_not_a_link(scripts_ran: GraphQLClient, page: Page) -> None:
     """Whoever logged the version chose the URI: the page names it and never links to it."""
     (prep,) = runs(scripts_ran, jobType="dataset-prep")
-    hostile = "javascript:alert(1)//https://x.org/a"  # refused: not one of the reference schemes
-    error = scripts_ran.error(
-        "mutation($input: LogArtifactInput!) { logArtifact(input: $input) { created } }",
-        input={
-            "runId": prep["ref"],
-            "name": "lake",
-            "type": "dataset",
-            "files": [{"path": "a", "digest": "unchecked", "size": 1, "ref": hostile}],
-        },
-    )
-    assert error["extensions"]["field"] == "input.files[0].ref"
+
+    def log_reference(uri: str, checksum: str, size: int) -> dict[str, Any]:
+        files = [{"path": "a.parquet", "digest": checksum, "size": size, "ref": uri}]
+        return scripts_ran.post(
+            "mutation($input: LogArtifactInput!) { logArtifact(input: $input) { created } }",
+            {"input": {"runId": prep["ref"], "name": "lake", "type": "dataset", "files": files}},
+        )
+
+    refused = log_reference("javascript:alert(1)//https://x.org/a", "unchecked", 1)  # not a reference scheme
+    assert refused["errors"][0]["extensions"]["field"] == "input.files[0].ref"
     uri = "https://data.example.org/lake/a.parquet?sig=1"
-    scripts_ran.query(
-        "mutation($input: LogArtifactInput!) { logArtifact(input: $input) { created } }",
-        input={
-            "runId": prep["ref"],
-            "name": "lake",
-            "type": "dataset",
-            "files": [{"path": "a.parquet", "digest": '"etag-1"', "size": 7, "ref": uri}],
-        },
-    )
+    assert log_reference(uri, '"etag-1"', 7)["data"]["logArtifact"]["created"]
     page.goto("/?collection=ml-team/mnist/lake&version=v0")
     row = page.locator(".files tbody tr.reference")
     expect(row).to_have_count(1)
