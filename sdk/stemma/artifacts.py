@@ -223,9 +223,9 @@ class Artifact:
         target.mkdir(parents=True, exist_ok=True)
         client = self._connection()
         entries = self.files
-        target_paths(target, entries)  # the whole manifest is checked before anything is written
+        paths = target_paths(target, entries)  # the whole manifest is checked before anything is written
         Transfer(client).download([entry for entry in entries if entry.ref is None], target, self.ref)
-        for entry, path in zip(entries, target_paths(target, entries), strict=True):
+        for entry, path in zip(entries, paths, strict=True):
             if entry.ref is not None and not holds(path, entry):
                 fetch(entry, path)
         return str(target)
