@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {"T": 3, "S": 15, "M": 15, "L": 9}
 LOAD_SECONDS = {"T": 1.0, "S": 5.0, "M": 8.0, "L": 8.0}
 INGEST_SECONDS = {"T": 1.0, "S": 8.0, "M": 10.0, "L": 10.0}
+PARTS = ("lineage", "registry", "ingestion")
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Options:
     output: Path = ROOT / "bench" / "RESULTS.md"
     command: str = ""
     peer_keep_alive_ms: int = PEER_KEEP_ALIVE_MS
+    parts: tuple[str, ...] = PARTS
 
 
 def log(message: str) -> None:
@@ -105,25 +107,28 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
             report.memory.measure("@neo4j/graphql idle", peer)
             log(f"Stemma at {stemma.url}, @neo4j/graphql at {peer.url}; {samples} samples per lineage question")
             report.load_average.append(os.getloadavg()[0])
-            report.lineage = asyncio.run(measure.lineage(driver, stemma, peer, graph.facts, samples, caller(), log))
+            if "lineage" in options.parts:
+                report.lineage = asyncio.run(measure.lineage(driver, stemma, peer, graph.facts, samples, caller(), log))
             report.load_average.append(os.getloadavg()[0])
-            report.registry = asyncio.run(
-                measure.registry(
-                    stemma,
-                    peer,
-                    graph.facts,
-                    neo4j_pid,
-                    collection_id,
-                    seconds,
-                    report.memory,
-                    log,
-                    {measure.TWO_WORKERS: workers, measure.RESOLVED: resolved},
+            if "registry" in options.parts:
+                report.registry = asyncio.run(
+                    measure.registry(
+                        stemma,
+                        peer,
+                        graph.facts,
+                        neo4j_pid,
+                        collection_id,
+                        seconds,
+                        report.memory,
+                        log,
+                        {measure.TWO_WORKERS: workers, measure.RESOLVED: resolved},
+                    )
                 )
-            )
             report.load_average.append(os.getloadavg()[0])
-            report.ingestion = asyncio.run(
-                measure.ingestion(driver, stemma, graph.facts, ingest_seconds, report.memory, neo4j_pid, log)
-            )
+            if "ingestion" in options.parts:
+                report.ingestion = asyncio.run(
+                    measure.ingestion(driver, stemma, graph.facts, ingest_seconds, report.memory, neo4j_pid, log)
+                )
             report.memory.measure("Stemma after", stemma)
             report.load_average.append(os.getloadavg()[0])
     write_report(report, options.output)
@@ -154,6 +159,9 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--heap", default="3g")
     parser.add_argument("--page-cache", default="3g")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    parser.add_argument(
+        "--only", choices=PARTS, action="append", help="measure only this part (repeatable); the others stay empty"
+    )
     args = parser.parse_args(argv)
     return Options(
         size=args.size,
@@ -168,6 +176,7 @@ def parse(argv: list[str]) -> Options:
         heap=args.heap,
         page_cache=args.page_cache,
         output=args.output,
+        parts=tuple(args.only or PARTS),
         command=shlex.join(["python", "-m", "bench.run", *argv]),
     )
 

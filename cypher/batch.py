@@ -116,9 +116,9 @@ async def record_runs(writer: Writer, runs: Sequence[RunInput]) -> BatchCounts:
     check_batch(runs)
     for run in runs:
         writer.member_of(run.entity, f"{run.where}.entity")
-    await writer.run("record_runs", runs=[_run_row(run) for run in runs])
-    if writer.who.superuser:  # anyone else writes only in entities they belong to, which exist already
-        await writer.default_registries(sorted({run.entity for run in runs}))
+    [made] = await writer.run("record_runs", runs=[_run_row(run) for run in runs])
+    if made["created"]:  # only a superuser may name an entity that does not exist yet
+        await writer.default_registries(sorted(made["created"]))
     counts = BatchCounts(runs=len(runs))
     added: list[list[str]] = []
     for group in _groups(runs):

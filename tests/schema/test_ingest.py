@@ -98,6 +98,36 @@ def test_a_batch_records_runs_uses_and_logs_like_single_calls(api: GraphQLClient
     assert graph_size(driver) == before
 
 
+def test_entities_a_batch_makes_get_their_default_registries_once(api: GraphQLClient, driver: Driver) -> None:
+    """A superuser's batch may name new entities, each in several projects: each gets `model` and `dataset` once,
+    and an entity that exists already is left as it is."""
+    runs = [
+        {"entity": entity, "project": project, "runId": f"{project}-{n}"}
+        for entity in ("new-a", "new-b")
+        for project in ("p1", "p2")
+        for n in range(2)
+    ]
+    assert api.query(RECORD, runs=runs)["recordRuns"]["runs"] == 8
+    assert (
+        api.query(RECORD, runs=[*runs, {"entity": "new-c", "project": "p1", "runId": "c"}])["recordRuns"]["runs"] == 9
+    )
+    registries = driver.execute_query(
+        "MATCH (r:Registry)-[:IN]->(e:Entity) WHERE e.name STARTS WITH 'new-' "
+        "RETURN e.name AS entity, collect(r.name) AS names ORDER BY entity"
+    ).records
+    assert [(row["entity"], sorted(row["names"])) for row in registries] == [
+        ("new-a", ["dataset", "model"]),
+        ("new-b", ["dataset", "model"]),
+        ("new-c", ["dataset", "model"]),
+    ]
+    projects = driver.execute_query(
+        "MATCH (p:Project)-[i:IN]->(e:Entity) WHERE e.name STARTS WITH 'new-' RETURN count(i) AS edges"
+    ).records[0]
+    assert projects["edges"] == 5
+    leftover = driver.execute_query("MATCH (e:Entity) WHERE e._new IS NOT NULL RETURN count(e) AS n").records[0]
+    assert leftover["n"] == 0
+
+
 def test_numbers_continue_and_stay_gapless_under_concurrent_batches_and_single_logs(
     api: GraphQLClient, server: str, driver: Driver
 ) -> None:
