@@ -18,7 +18,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml requirements.lock $(SDK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev]" $(if $(SDK),-e ./sdk)
+	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev]" $(if $(SDK),-e "./sdk[s3]")
 	touch $@
 
 web: $(if $(WEB),web/dist/index.html)

@@ -24,7 +24,7 @@ from schema.compiled import CompiledQueries
 from schema.service import Graph, NewKey
 from server import files
 from server.auth import Authenticator, AuthMiddleware, login, logout
-from server.blobs import DirectoryBlobStore
+from server.blobs import BlobStore, DirectoryBlobStore, S3BlobStore
 from server.errors import EXCEPTION_HANDLERS
 from server.graphiql import graphiql_page
 from server.graphql_http import GraphQLEndpoint
@@ -88,10 +88,14 @@ def start_services(settings: Settings, metrics: Metrics) -> Services:
     graph = Graph(settings.async_driver(), settings.neo4j_database, on_statement=metrics.count_statement)
     shared = SharedState.attach(settings.workers_dir)
     failures = RateLimiter(settings.auth_failures_per_second, settings.auth_failure_burst, shared, "auth_failures")
-    blobs = DirectoryBlobStore(settings.blob_path)
-    removed = blobs.remove_partial_uploads(idle_seconds=settings.body_read_timeout_seconds)
-    if removed:
-        logger.info("removed %d partial uploads left by an earlier run", removed)
+    blobs: BlobStore
+    if settings.blob_url is not None:
+        blobs = S3BlobStore(settings.blob_url, settings.s3_endpoint_url, settings.s3_region)
+    else:
+        blobs = DirectoryBlobStore(settings.blob_path)
+        removed = blobs.remove_partial_uploads(idle_seconds=settings.body_read_timeout_seconds)
+        if removed:
+            logger.info("removed %d partial uploads left by an earlier run", removed)
     return Services(
         settings=settings,
         graph=graph,
@@ -113,6 +117,8 @@ def create_app(settings: Settings) -> Starlette:
         app.state.stemma = running
         graph = running.graph
         tasks = [asyncio.create_task(_prepare_graph(graph, settings))]
+        if isinstance(running.blobs, S3BlobStore):
+            await running.blobs.check()
         try:
             reachable = (await graph.status()).reachable
             await asyncio.wait_for(asyncio.shield(tasks[0]), timeout=STARTUP_WAIT_SECONDS if reachable else 0.1)

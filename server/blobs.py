@@ -1,37 +1,57 @@
-"""Content-addressed file storage: files are kept under their sha256, written atomically, never twice."""
+"""Content-addressed file storage: files are kept under their sha256, written atomically, never twice.
+
+Two stores: a folder on the server's disk (the default) and an S3-compatible bucket (`STEMMA_BLOB_URL=
+s3://bucket/prefix`), both keyed `ab/cd/<digest>`. An upload is hashed while it streams to a temporary file and
+reaches the store only once its sha256 matches, so neither ever holds a partial or mislabelled file.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
+from starlette.responses import FileResponse, Response, StreamingResponse
 
-from cypher.errors import InvalidInput, PayloadTooLarge
+from cypher.errors import InvalidInput, PayloadTooLarge, Unavailable
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
+T = TypeVar("T")
+logger = logging.getLogger("stemma.server")
+
+
+READ_CHUNK = 1024 * 1024
+SPOOL_BYTES = 8 * 1024 * 1024  # an upload up to this size is verified in memory, a larger one in a temporary file
 
 
 class BlobStore(Protocol):
-    """What the server needs of a file store; a directory today, S3-compatible storage later."""
+    """What the server needs of a file store: a folder (DirectoryBlobStore) or a bucket (S3BlobStore)."""
 
     async def sizes(self, digests: list[str]) -> dict[str, int]:
         """The stored size of each digest that is stored."""
         ...
 
-    async def has(self, digest: str) -> bool: ...
+    async def size(self, digest: str) -> int | None:
+        """The stored size, or None when the digest is not stored."""
+        ...
 
-    async def put(self, digest: str, body: AsyncIterator[bytes], max_bytes: int) -> bool: ...
+    async def put(self, digest: str, body: AsyncIterator[bytes], max_bytes: int) -> bool:
+        """Store the body if its sha256 is `digest`; False when the content was stored already."""
+        ...
 
-    def local_path(self, digest: str) -> Path: ...
+    async def response(self, digest: str, size: int) -> Response:
+        """The stored content (of `size` bytes) as an HTTP response body."""
+        ...
 
 
 def check_digest(digest: str) -> str:
@@ -65,8 +85,17 @@ class DirectoryBlobStore:
                 continue
         return removed
 
-    async def has(self, digest: str) -> bool:
-        return await anyio.to_thread.run_sync(self.local_path(digest).is_file)
+    async def size(self, digest: str) -> int | None:
+        def stat() -> int | None:
+            try:
+                return self.local_path(digest).stat().st_size
+            except FileNotFoundError:
+                return None
+
+        return await anyio.to_thread.run_sync(stat)
+
+    async def response(self, digest: str, size: int) -> Response:
+        return FileResponse(self.local_path(digest), media_type="application/octet-stream")
 
     async def sizes(self, digests: list[str]) -> dict[str, int]:
         def scan() -> dict[str, int]:
@@ -86,22 +115,11 @@ class DirectoryBlobStore:
         target = self.local_path(digest)
         handle, temp_name = tempfile.mkstemp(dir=self.root / "tmp")
         temp = Path(temp_name)
-        hasher = hashlib.sha256()
-        size = 0
         try:
             with os.fdopen(handle, "wb") as out:
-                async for chunk in body:
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise PayloadTooLarge(f"the body is larger than the upload limit of {max_bytes} bytes")
-                    hasher.update(chunk)
-                    await anyio.to_thread.run_sync(out.write, chunk)
+                await verified_upload(digest, body, max_bytes, out)
                 await anyio.to_thread.run_sync(out.flush)
                 await anyio.to_thread.run_sync(os.fsync, out.fileno())
-            if hasher.hexdigest() != digest:
-                raise InvalidInput(
-                    f"the body's sha256 is {hasher.hexdigest()}, not {digest}; nothing was stored", field="digest"
-                )
             if target.is_file():
                 return False
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -109,3 +127,124 @@ class DirectoryBlobStore:
             return True
         finally:
             temp.unlink(missing_ok=True)
+
+
+async def verified_upload(digest: str, body: AsyncIterator[bytes], max_bytes: int, spool: IO[bytes]) -> int:
+    """Write the body to `spool` while hashing it; its size once its sha256 is `digest` and it is no larger
+    than `max_bytes`, else a client error (the caller drops the spool, so nothing is kept)."""
+    hasher = hashlib.sha256()
+    size = 0
+    async for chunk in body:
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"the body is larger than the upload limit of {max_bytes} bytes")
+        hasher.update(chunk)
+        await anyio.to_thread.run_sync(spool.write, chunk)
+    if hasher.hexdigest() != digest:
+        raise InvalidInput(
+            f"the body's sha256 is {hasher.hexdigest()}, not {digest}; nothing was stored", field="digest"
+        )
+    return size
+
+
+class S3BlobStore:
+    """Files at s3://BUCKET/PREFIX/ab/cd/<digest> in any S3-compatible store (AWS S3, or a local server such as
+    moto's). Credentials and, unless given, the region come from the standard AWS chain (environment, shared
+    files, instance roles). boto3 is synchronous; its calls run in worker threads. Large files go up in parts
+    (boto3's managed transfer) and are read back in chunks, never whole in memory."""
+
+    def __init__(self, url: str, endpoint_url: str | None = None, region: str | None = None) -> None:
+        import boto3
+        from botocore.config import Config
+
+        self.bucket, self.prefix = parse_s3_url(url)
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=60),
+        )
+
+    def key(self, digest: str) -> str:
+        return f"{self.prefix}{digest[:2]}/{digest[2:4]}/{digest}"
+
+    async def check(self) -> None:
+        """Say at startup when the bucket cannot be reached (the server serves anyway, as it does without Neo4j:
+        file requests answer UNAVAILABLE until the store is back)."""
+        try:
+            await self._run(lambda: self.client.head_bucket(Bucket=self.bucket))
+        except Unavailable:
+            logger.warning("the S3 bucket %s cannot be reached; files are unavailable until it can", self.bucket)
+
+    async def _run(self, work: Callable[[], T]) -> T:
+        """A boto3 call in a worker thread. The store failing (unreachable, no such bucket, credentials
+        refused) is the server's trouble, not the client's: logged, and answered UNAVAILABLE."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return await anyio.to_thread.run_sync(work)
+        except (BotoCoreError, ClientError) as exc:
+            logger.error("the S3 file store s3://%s/%s failed: %s", self.bucket, self.prefix, exc)
+            raise Unavailable("the file store is unreachable; try again shortly") from exc
+
+    def _head(self, digest: str) -> int | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            found: dict[str, Any] = self.client.head_object(Bucket=self.bucket, Key=self.key(digest))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        return int(found["ContentLength"])
+
+    async def size(self, digest: str) -> int | None:
+        return await self._run(lambda: self._head(digest))
+
+    async def sizes(self, digests: list[str]) -> dict[str, int]:
+        def scan() -> dict[str, int]:
+            found = {}
+            for digest in dict.fromkeys(digests):
+                size = self._head(digest)
+                if size is not None:
+                    found[digest] = size
+            return found
+
+        return await self._run(scan)
+
+    async def put(self, digest: str, body: AsyncIterator[bytes], max_bytes: int) -> bool:
+        """Verified in a spool first; the object is written only when it is not there yet (the same digest
+        written twice at once writes the same bytes)."""
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+            await verified_upload(digest, body, max_bytes, spool)
+            if await self.size(digest) is not None:
+                return False
+            spool.seek(0)
+            await self._run(lambda: self.client.upload_fileobj(spool, self.bucket, self.key(digest)))
+        return True
+
+    async def response(self, digest: str, size: int) -> Response:
+        """The object is opened before the response starts, so a store that fails says so in the status."""
+        found = await self._run(lambda: self.client.get_object(Bucket=self.bucket, Key=self.key(digest)))
+        return StreamingResponse(
+            self._chunks(found["Body"]),
+            media_type="application/octet-stream",
+            headers={"content-length": str(size)},
+        )
+
+    async def _chunks(self, stream: Any) -> AsyncIterator[bytes]:
+        chunks: Iterator[bytes] = stream.iter_chunks(READ_CHUNK)
+        try:
+            while chunk := await anyio.to_thread.run_sync(next, chunks, b""):
+                yield chunk
+        finally:
+            stream.close()
+
+
+def parse_s3_url(url: str) -> tuple[str, str]:
+    """`s3://bucket/some/prefix` → ("bucket", "some/prefix/"); the prefix may be empty."""
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"blob_url must look like s3://bucket/prefix; got {url!r}")
+    prefix = parts.path.strip("/")
+    return parts.netloc, f"{prefix}/" if prefix else ""

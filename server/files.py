@@ -4,10 +4,9 @@ there, GET streams it."""
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cypher.errors import Forbidden, NotFound, PayloadTooLarge, RateLimited
@@ -49,31 +48,27 @@ async def _put_file(request: Request, caller: Caller) -> Response:
     return JSONResponse({"digest": digest, "created": created}, status_code=201 if created else 200)
 
 
-async def readable(request: Request, digest: str) -> Path | None:
-    """Where the content is, for those who may see a version holding it (superusers: all); to anyone
+async def readable(request: Request, digest: str) -> int | None:
+    """The content's size, for those who may see a version holding it (superusers: all); to anyone
     else it does not exist. Uploading needs a writing role somewhere; an upload is what lets its uploader
     name the content in a manifest."""
     caller: Caller = request.state.caller
     running = services(request)
     if not caller.superuser and not await running.graph.file_readable(digest, caller):
         return None
-    return running.blobs.local_path(digest) if await running.blobs.has(digest) else None
+    return await running.blobs.size(digest)
 
 
 async def file_route(request: Request) -> Response:
     if request.method == "PUT":
         return await put_file(request)
     digest = check_digest(request.path_params["digest"])
-    path = await readable(request, digest)
+    size = await readable(request, digest)
     if request.method == "HEAD":
-        return (
-            Response(status_code=404)
-            if path is None
-            else Response(headers={"content-length": str(path.stat().st_size)})
-        )
-    if path is None:
+        return Response(status_code=404) if size is None else Response(headers={"content-length": str(size)})
+    if size is None:
         raise NotFound(f"no file has digest {digest}")
-    return FileResponse(path, media_type="application/octet-stream")
+    return await services(request).blobs.response(digest, size)
 
 
 routes = [Route("/files/sha256/{digest}", file_route, methods=["GET", "HEAD", "PUT"])]

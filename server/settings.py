@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Literal
 
 from neo4j import AsyncDriver, AsyncGraphDatabase
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from neo4j_local.launcher import LocalNeo4j
 from schema.context import ConsoleLimits, DocumentLimits, Limits
+from server.blobs import parse_s3_url
 from server.limits import BodyLimits
 
 # The checkout Stemma runs from: its `.stemma` folder holds the local Neo4j and the files, wherever a command
@@ -56,6 +57,21 @@ class Settings(BaseSettings):
     local_neo4j_page_cache: str = "512m"
 
     blob_dir: Path | None = Field(default=None, description="file store; default STATE_DIR/blobs")
+    blob_url: str | None = Field(
+        default=None,
+        description="s3://BUCKET/PREFIX to keep files in S3-compatible storage instead of BLOB_DIR "
+        "(credentials and region from the standard AWS chain)",
+    )
+    s3_endpoint_url: str | None = Field(default=None, description="the S3-compatible server's URL; default AWS's")
+    s3_region: str | None = Field(default=None, description="the bucket's region; default from the AWS chain")
+
+    @field_validator("blob_url")
+    @classmethod
+    def _bucket_named(cls, url: str | None) -> str | None:
+        if url is not None:
+            parse_s3_url(url)
+        return url
+
     max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
     stale_run_seconds: int = Field(default=600, ge=1, description="heartbeat silence before a run is crashed")
     sweep_interval_seconds: float = Field(default=60, gt=0, description="how often silent runs are swept")

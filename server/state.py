@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from schema.context import ConsoleLimits, Limits
     from schema.service import Graph
     from server.auth import Authenticator
-    from server.blobs import DirectoryBlobStore
+    from server.blobs import BlobStore
     from server.ratelimit import RateLimiter
     from server.settings import Settings
     from server.shared import SharedState
@@ -24,7 +24,7 @@ class Services:
     authenticator: Authenticator
     requests: RateLimiter
     shared: SharedState
-    blobs: DirectoryBlobStore
+    blobs: BlobStore
     limits: Limits
     console: ConsoleLimits
 

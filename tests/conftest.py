@@ -16,6 +16,7 @@ from cypher.executor import Executor
 from cypher.migrate import migrate
 from neo4j_local.launcher import LocalNeo4j, LocalNeo4jError
 from tests.client import GraphQLClient
+from tests.s3 import S3Server
 from tests.serving import ROOT, ServerFailed, ServerProcess
 
 CLEAN = """
@@ -162,6 +163,39 @@ def clean_graph(request: pytest.FixtureRequest) -> None:
 def server(driver: Driver, neo4j_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `stemma serve` (uvicorn in a subprocess) on the test Neo4j; yields its base URL."""
     process = ServerProcess(neo4j_uri, tmp_path_factory.mktemp("server-state"), free_port())
+    try:
+        process.start()
+    except ServerFailed as exc:
+        pytest.exit(str(exc), returncode=3)
+    yield process.url
+    process.stop()
+
+
+S3_BUCKET = "stemma-files"
+S3_PREFIX = "team/blobs"
+S3_UPLOAD_LIMIT = 20 * 1024 * 1024
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """moto's S3-compatible server, with the bucket the S3-backed Stemma keeps its files in."""
+    moto = S3Server(free_port(), tmp_path_factory.mktemp("s3") / "moto.log").start()
+    moto.client().create_bucket(Bucket=S3_BUCKET)
+    yield moto
+    moto.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server(driver: Driver, neo4j_uri: str, s3: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second real `stemma serve` on the test Neo4j that keeps file contents in the S3 bucket (no local
+    folder), with a 20 MiB upload limit; yields its base URL."""
+    environment = {
+        **s3.environment,
+        "STEMMA_BLOB_URL": f"s3://{S3_BUCKET}/{S3_PREFIX}",
+        "STEMMA_S3_ENDPOINT_URL": s3.url,
+        "STEMMA_MAX_UPLOAD_BYTES": str(S3_UPLOAD_LIMIT),
+    }
+    process = ServerProcess(neo4j_uri, tmp_path_factory.mktemp("s3-server-state"), free_port(), environment)
     try:
         process.start()
     except ServerFailed as exc:

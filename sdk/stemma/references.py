@@ -99,7 +99,16 @@ def _read(entry: ManifestEntry) -> Iterator[bytes]:
                 raise UsageError(f"cannot fetch reference {entry.ref}: HTTP {response.status_code}", field=entry.path)
             yield from response.iter_raw(CHUNK_BYTES)
     else:
-        with _filesystem(entry.ref)[0].open(entry.ref, "rb") as source:
+        fs, key = _filesystem(entry.ref)
+        fs.invalidate_cache(key)
+        checksum = _store_checksum(fs.info(key), entry.ref)
+        if checksum != entry.digest:  # an object rewritten with the same size still changes its ETag
+            raise DigestMismatch(
+                f"reference {entry.ref} ({entry.path!r}) changed since it was logged: its checksum was "
+                f"{entry.digest}, it is {checksum}",
+                field=entry.path,
+            )
+        with fs.open(key, "rb") as source:
             while chunk := source.read(CHUNK_BYTES):
                 yield chunk
 

@@ -19,6 +19,15 @@ from tests.sdk.conftest import AUTHORIZED, FILES_ROUTE, file_requests, requests_
 ENTITY, PROJECT = "files-team", "files"
 
 
+@pytest.fixture(params=["folder", "s3"])
+def stemma_server(request: pytest.FixtureRequest, driver: Driver, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test here runs against a server keeping files in its folder and one keeping them in S3 (moto's
+    server): the same answers and the same requests either way."""
+    url: str = request.getfixturevalue("server" if request.param == "folder" else "s3_server")
+    monkeypatch.setenv("STEMMA_BASE_URL", url)
+    return url
+
+
 def sample_tree(root: Path) -> dict[str, bytes]:
     """Files of awkward sizes and names, including an empty one and two with the same content."""
     contents = {

@@ -5,6 +5,7 @@ there by download(); lineage treats the version like any other."""
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 import stemma
 
+from tests.s3 import S3Server
 from tests.sdk.conftest import FILES_ROUTE, requests_answered, requests_since, write
 
 
@@ -114,7 +116,42 @@ def test_http_references_use_the_etag_or_read_the_object_once(
         stemma.Artifact("x", "model").add_reference(f"{base}/nothing")
 
 
-def test_references_say_what_they_need(stemma_server: str) -> None:
+def test_s3_references_are_checked_by_etag_against_a_real_s3_server(
+    stemma_server: str, tmp_path: Path, s3: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An object and a prefix in a bucket of moto's S3 server, reached through fsspec/s3fs as on AWS (the
+    endpoint and credentials from the standard AWS environment variables)."""
+    for variable, value in s3.environment.items():
+        monkeypatch.setenv(variable, value)
+    bucket = s3.client()
+    bucket.create_bucket(Bucket="stemma-refs")
+    objects = {"shards/a.bin": b"shard a", "shards/b.bin": b"shard bb", "labels.csv": b"id,label\n1,cat\n"}
+    for name, content in objects.items():
+        bucket.put_object(Bucket="stemma-refs", Key=f"data/{name}", Body=content)
+    art = stemma.Artifact("s3-data", "dataset")
+    shards = art.add_reference("s3://stemma-refs/data/shards")
+    (labels,) = art.add_reference("s3://stemma-refs/data/labels.csv", name="meta/labels.csv")
+    assert [(e.path, e.size, e.ref) for e in shards] == [
+        ("a.bin", 7, "s3://stemma-refs/data/shards/a.bin"),
+        ("b.bin", 8, "s3://stemma-refs/data/shards/b.bin"),
+    ]
+    assert labels.digest == '"' + hashlib.md5(objects["labels.csv"]).hexdigest() + '"'  # the ETag of one part
+    before = requests_answered(stemma_server)
+    with stemma.init(entity="zoo-team", project="s3") as run:
+        run.log_artifact(art)
+    assert ("PUT", FILES_ROUTE, "201") not in requests_since(stemma_server, before)  # nothing was uploaded
+    folder = Path(stemma.Api().artifact("zoo-team/s3/s3-data:v0").download(tmp_path / "out"))
+    assert (folder / "a.bin").read_bytes() == b"shard a"
+    assert (folder / "b.bin").read_bytes() == b"shard bb"
+    assert (folder / "meta" / "labels.csv").read_bytes() == objects["labels.csv"]
+    bucket.put_object(Bucket="stemma-refs", Key="data/shards/a.bin", Body=b"shard A")  # same size, new content
+    with pytest.raises(stemma.DigestMismatch, match="changed since it was logged"):
+        stemma.Api().artifact("zoo-team/s3/s3-data:v0").download(tmp_path / "again")
+    assert not (tmp_path / "again" / "a.bin").exists()
+
+
+def test_references_say_what_they_need(stemma_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "fsspec", None)  # as on a machine without the SDK's `s3` extra
     art = stemma.Artifact("refs", "dataset")
     with pytest.raises(stemma.UsageError, match="uri must start with file://, http://, https://, s3://, gs://"):
         art.add_reference("ftp://x.org/a")

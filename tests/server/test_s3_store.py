@@ -1,0 +1,131 @@
+"""File contents in S3-compatible storage (issue 17): a second real server keeps them in a bucket of moto's
+standalone server, which the tests also read directly, over HTTP, as any S3 client would."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.client import GraphQLClient
+from tests.conftest import ADMIN_KEY, S3_BUCKET, S3_PREFIX, S3_UPLOAD_LIMIT, free_port
+from tests.s3 import S3Server
+from tests.serving import ServerProcess
+
+AUTHORIZED = {"authorization": f"Bearer {ADMIN_KEY}"}
+
+
+@pytest.fixture
+def http(s3_server: str, driver: Any) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=s3_server, headers=AUTHORIZED, timeout=60) as client:
+        yield client
+
+
+def stored(s3: S3Server) -> dict[str, bytes]:
+    """Every object under the server's prefix, by key."""
+    client = s3.client()
+    listed = client.list_objects_v2(Bucket=S3_BUCKET, Prefix=S3_PREFIX).get("Contents", [])
+    return {item["Key"]: client.get_object(Bucket=S3_BUCKET, Key=item["Key"])["Body"].read() for item in listed}
+
+
+def key(digest: str) -> str:
+    return f"{S3_PREFIX}/{digest[:2]}/{digest[2:4]}/{digest}"
+
+
+def test_content_is_kept_in_the_bucket_under_its_digest_once(http: httpx.Client, s3: S3Server) -> None:
+    content = os.urandom(12 * 1024 * 1024 + 5)  # larger than a part: boto3 uploads it in parts
+    digest = hashlib.sha256(content).hexdigest()
+    first = http.put(f"/files/sha256/{digest}", content=content)
+    assert (first.status_code, first.json()) == (201, {"digest": digest, "created": True})
+    assert stored(s3)[key(digest)] == content
+    again = http.put(f"/files/sha256/{digest}", content=content)
+    assert (again.status_code, again.json()) == (200, {"digest": digest, "created": False})
+    head = http.head(f"/files/sha256/{digest}")
+    assert (head.status_code, head.headers["content-length"]) == (200, str(len(content)))
+    read = http.get(f"/files/sha256/{digest}")
+    assert read.status_code == 200
+    assert read.content == content
+    assert [name for name in stored(s3) if name.endswith(digest)] == [key(digest)]
+
+
+def test_a_refused_upload_leaves_nothing_in_the_bucket(http: httpx.Client, s3: S3Server) -> None:
+    content = b"these bytes are not what the digest says"
+    wrong = hashlib.sha256(b"something else").hexdigest()
+    refused = http.put(f"/files/sha256/{wrong}", content=content)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "BAD_USER_INPUT"
+    assert "nothing was stored" in refused.json()["error"]["message"]
+
+    def too_much() -> Iterator[bytes]:  # no content-length: the limit is enforced as the body streams
+        for _ in range(S3_UPLOAD_LIMIT // (1024 * 1024) + 1):
+            yield b"x" * (1024 * 1024)
+
+    large = hashlib.sha256(b"x" * (S3_UPLOAD_LIMIT + 1024 * 1024)).hexdigest()
+    over = http.put(f"/files/sha256/{large}", content=too_much())
+    assert over.status_code == 413
+    assert not [name for name in stored(s3) if name.endswith((wrong, large))]
+    assert http.get(f"/files/sha256/{wrong}").status_code == 404
+
+
+def test_only_readers_of_a_version_holding_the_content_can_fetch_it(
+    http: httpx.Client, s3_server: str, s3: S3Server
+) -> None:
+    content = b"acme's private weights"
+    digest = hashlib.sha256(content).hexdigest()
+    with GraphQLClient(s3_server) as admin:
+        admin.query('mutation { addMember(entity: "acme", user: "ada", role: MEMBER) { role } }')
+        admin.query('mutation { addMember(entity: "globex", user: "gus", role: MEMBER) { role } }')
+        keys = {
+            user: admin.query("mutation($u: String) { createApiKey(user: $u) { key } }", u=user)["createApiKey"]["key"]
+            for user in ("ada", "gus")
+        }
+    with GraphQLClient(s3_server, key=keys["ada"]) as ada:
+        assert ada.put_file(content) == digest
+        ada.query('mutation { createRun(input: {entity: "acme", project: "p", runId: "r"}) { id } }')
+        ada.query(
+            'mutation($files: [FileInput!]!) { logArtifact(input: {runId: "acme/p/r", name: "w", type: "model", '
+            "files: $files}) { created } }",
+            files=[{"path": "w.bin", "digest": digest, "size": len(content)}],
+        )
+        assert ada.http.get(f"/files/sha256/{digest}").content == content
+    with GraphQLClient(s3_server, key=keys["gus"]) as gus:
+        assert gus.http.get(f"/files/sha256/{digest}").status_code == 404
+        assert gus.http.head(f"/files/sha256/{digest}").status_code == 404
+    assert stored(s3)[key(digest)] == content
+
+
+def test_a_store_that_fails_answers_unavailable_and_the_server_stays_up(
+    driver: Any, neo4j_uri: str, tmp_path: Path
+) -> None:
+    """A store of the server's own that fails is the server's trouble, never the client's and never an internal
+    error: with its bucket missing the server starts (and says so), uploads answer UNAVAILABLE; with the store
+    down, reads and missingFiles answer UNAVAILABLE too. The credentials appear nowhere in the log."""
+    own = S3Server(free_port(), tmp_path / "moto.log").start()
+    environment = {**own.environment, "STEMMA_BLOB_URL": "s3://no-such-bucket/x", "STEMMA_S3_ENDPOINT_URL": own.url}
+    process = ServerProcess(neo4j_uri, tmp_path / "state", free_port(), environment).start()
+    unavailable = {"code": "UNAVAILABLE", "message": "the file store is unreachable; try again shortly"}
+    try:
+        assert "the S3 bucket no-such-bucket cannot be reached" in process.log()
+        content = b"nowhere to go"
+        digest = hashlib.sha256(content).hexdigest()
+        with httpx.Client(base_url=process.url, headers=AUTHORIZED, timeout=60) as http:
+            put = http.put(f"/files/sha256/{digest}", content=content)
+            assert (put.status_code, put.json()["error"]) == (503, unavailable)
+            own.stop()
+            read = http.get(f"/files/sha256/{digest}")
+            assert (read.status_code, read.json()["error"]) == (503, unavailable)
+            missing = http.post(
+                "/graphql",
+                json={"query": "query($d: [String!]!) { missingFiles(digests: $d) }", "variables": {"d": [digest]}},
+            ).json()
+            assert missing["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+            assert http.get("/healthz").status_code == 200
+        assert own.environment["AWS_SECRET_ACCESS_KEY"] not in process.log()
+    finally:
+        process.stop()
+        own.stop()
