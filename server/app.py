@@ -90,7 +90,9 @@ def start_services(settings: Settings, metrics: Metrics) -> Services:
     failures = RateLimiter(settings.auth_failures_per_second, settings.auth_failure_burst, shared, "auth_failures")
     blobs: BlobStore
     if settings.blob_url is not None:
-        blobs = S3BlobStore(settings.blob_url, settings.s3_endpoint_url, settings.s3_region)
+        blobs = S3BlobStore(
+            settings.blob_url, settings.s3_endpoint_url, settings.s3_region, settings.s3_presigned_seconds
+        )
     else:
         blobs = DirectoryBlobStore(settings.blob_path)
         removed = blobs.remove_partial_uploads(idle_seconds=settings.body_read_timeout_seconds)

@@ -53,6 +53,10 @@ class BlobStore(Protocol):
         """The stored content (of `size` bytes) as an HTTP response body."""
         ...
 
+    def direct_url(self, digest: str) -> str | None:
+        """A short-lived URL the caller fetches the content from without the server, or None."""
+        ...
+
 
 def check_digest(digest: str) -> str:
     if not SHA256.fullmatch(digest):
@@ -96,6 +100,9 @@ class DirectoryBlobStore:
 
     async def response(self, digest: str, size: int) -> Response:
         return FileResponse(self.local_path(digest), media_type="application/octet-stream")
+
+    def direct_url(self, digest: str) -> str | None:
+        return None
 
     async def sizes(self, digests: list[str]) -> dict[str, int]:
         def scan() -> dict[str, int]:
@@ -153,16 +160,24 @@ class S3BlobStore:
     files, instance roles). boto3 is synchronous; its calls run in worker threads. Large files go up in parts
     (boto3's managed transfer) and are read back in chunks, never whole in memory."""
 
-    def __init__(self, url: str, endpoint_url: str | None = None, region: str | None = None) -> None:
+    def __init__(
+        self, url: str, endpoint_url: str | None = None, region: str | None = None, presigned_seconds: int = 0
+    ) -> None:
         import boto3
         from botocore.config import Config
 
         self.bucket, self.prefix = parse_s3_url(url)
+        self.presigned_seconds = presigned_seconds
         self.client = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
             region_name=region,
-            config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=60),
+            config=Config(
+                signature_version="s3v4",  # presigned URLs as AWS requires them: SigV4, X-Amz-Expires
+                retries={"mode": "standard", "max_attempts": 3},
+                connect_timeout=5,
+                read_timeout=60,
+            ),
         )
 
     def key(self, digest: str) -> str:
@@ -231,6 +246,16 @@ class S3BlobStore:
             media_type="application/octet-stream",
             headers={"content-length": str(size)},
         )
+
+    def direct_url(self, digest: str) -> str | None:
+        """A presigned GET of the object, valid `presigned_seconds` (signing is local: no request is made);
+        None when presigning is off and the server streams the content itself."""
+        if not self.presigned_seconds:
+            return None
+        url: str = self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": self.key(digest)}, ExpiresIn=self.presigned_seconds
+        )
+        return url
 
     async def _chunks(self, stream: Any) -> AsyncIterator[bytes]:
         chunks: Iterator[bytes] = stream.iter_chunks(READ_CHUNK)

@@ -1,12 +1,12 @@
 """`/files/sha256/{digest}`: PUT stores content checked against its digest, HEAD says whether it is
-there, GET streams it."""
+there, GET streams it, or, from S3, redirects to a short-lived presigned URL of it."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from cypher.errors import Forbidden, NotFound, PayloadTooLarge, RateLimited
@@ -68,7 +68,11 @@ async def file_route(request: Request) -> Response:
         return Response(status_code=404) if size is None else Response(headers={"content-length": str(size)})
     if size is None:
         raise NotFound(f"no file has digest {digest}")
-    return await services(request).blobs.response(digest, size)
+    blobs = services(request).blobs
+    direct = blobs.direct_url(digest)
+    if direct is not None:  # issued only here, after the same check as the bytes; never cached, it expires
+        return RedirectResponse(direct, status_code=307, headers={"cache-control": "no-store"})
+    return await blobs.response(digest, size)
 
 
 routes = [Route("/files/sha256/{digest}", file_route, methods=["GET", "HEAD", "PUT"])]

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     )
     s3_endpoint_url: str | None = Field(default=None, description="the S3-compatible server's URL; default AWS's")
     s3_region: str | None = Field(default=None, description="the bucket's region; default from the AWS chain")
+    s3_presigned_seconds: int = Field(
+        default=300,
+        ge=0,
+        le=7 * 24 * 3600,
+        description="a download from S3 is a redirect to a URL signed for this long; 0: the server streams it",
+    )
 
     @field_validator("blob_url")
     @classmethod

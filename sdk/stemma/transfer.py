@@ -22,6 +22,7 @@ from stemma import queries
 from stemma.client import GraphQLClient, error_from_response
 from stemma.errors import BadUserInput, DigestMismatch, UnsafeManifest
 from stemma.files import CHUNK_BYTES, LocalFile, ManifestEntry, check_unchanged, hash_file, read_file
+from stemma.transport import RetryLater
 
 PROGRESS_BYTES = 32 * 1024 * 1024
 MAX_DIGESTS = 10_000  # the most digests the server's missingFiles query takes at once
@@ -36,6 +37,9 @@ class UploadReport:
     uploaded: int
     skipped: int
     bytes: int
+
+
+DIRECT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 
 def file_path(digest: str) -> str:
@@ -139,15 +143,14 @@ class Transfer:
         self.transport.send("PUT", file_path(file.digest), handle, body=body, headers=headers)
 
     def _get(self, entry: ManifestEntry, target: Path, advance: Advance) -> None:
+        """The content from the server, or from object storage when the server redirects to a presigned URL:
+        that URL is fetched without any of Stemma's credentials, and retried (with a fresh URL) like the server."""
         received = 0
 
-        def handle(response: httpx.Response) -> None:
+        def write(response: httpx.Response) -> None:
             nonlocal received
             advance(-received)
             received = 0
-            if response.status_code != 200:
-                response.read()
-                raise error_from_response(response)
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
             hasher = hashlib.sha256()
@@ -168,6 +171,20 @@ class Transfer:
                 os.replace(partial, target)
             finally:
                 partial.unlink(missing_ok=True)
+
+        def handle(response: httpx.Response) -> None:
+            if response.status_code == 307 and "location" in response.headers:
+                response.read()
+                with httpx.stream("GET", response.headers["location"], timeout=DIRECT_TIMEOUT) as direct:
+                    if direct.status_code != 200:
+                        direct.read()
+                        raise RetryLater(f"HTTP {direct.status_code} from the file store")
+                    write(direct)
+                return
+            if response.status_code != 200:
+                response.read()
+                raise error_from_response(response)
+            write(response)
 
         self.transport.send("GET", file_path(entry.digest), handle)
 

@@ -47,10 +47,35 @@ def test_content_is_kept_in_the_bucket_under_its_digest_once(http: httpx.Client,
     assert (again.status_code, again.json()) == (200, {"digest": digest, "created": False})
     head = http.head(f"/files/sha256/{digest}")
     assert (head.status_code, head.headers["content-length"]) == (200, str(len(content)))
-    read = http.get(f"/files/sha256/{digest}")
+    read = http.get(f"/files/sha256/{digest}", follow_redirects=True)
     assert read.status_code == 200
     assert read.content == content
     assert [name for name in stored(s3) if name.endswith(digest)] == [key(digest)]
+
+
+def test_a_reader_is_sent_to_a_short_lived_presigned_url_and_nobody_else_gets_one(
+    http: httpx.Client, s3_server: str, s3: S3Server
+) -> None:
+    """The server checks the caller as for the bytes, then redirects to the object signed for five minutes; the
+    URL works with no credentials at all and is never cached. A caller who may not read gets 404 and no URL."""
+    content = b"weights fetched straight from the bucket"
+    digest = hashlib.sha256(content).hexdigest()
+    assert http.put(f"/files/sha256/{digest}", content=content).status_code == 201
+    sent = http.get(f"/files/sha256/{digest}", follow_redirects=False)
+    assert sent.status_code == 307
+    assert sent.headers["cache-control"] == "no-store"
+    location = sent.headers["location"]
+    assert location.startswith(f"{s3.url}/{S3_BUCKET}/{key(digest)}?")
+    assert "X-Amz-Expires=300" in location
+    assert ADMIN_KEY not in location
+    with httpx.Client(timeout=60) as anonymous:
+        assert anonymous.get(location).content == content
+    with GraphQLClient(s3_server) as admin:
+        admin.query('mutation { addMember(entity: "initech", user: "ivy", role: MEMBER) { role } }')
+        ivy_key = admin.query('mutation { createApiKey(user: "ivy") { key } }')["createApiKey"]["key"]
+    with GraphQLClient(s3_server, key=ivy_key) as ivy:
+        refused = ivy.http.get(f"/files/sha256/{digest}", follow_redirects=False)
+    assert (refused.status_code, "location" in refused.headers) == (404, False)
 
 
 def test_a_refused_upload_leaves_nothing_in_the_bucket(http: httpx.Client, s3: S3Server) -> None:
@@ -92,7 +117,7 @@ def test_only_readers_of_a_version_holding_the_content_can_fetch_it(
             "files: $files}) { created } }",
             files=[{"path": "w.bin", "digest": digest, "size": len(content)}],
         )
-        assert ada.http.get(f"/files/sha256/{digest}").content == content
+        assert ada.http.get(f"/files/sha256/{digest}", follow_redirects=True).content == content
     with GraphQLClient(s3_server, key=keys["gus"]) as gus:
         assert gus.http.get(f"/files/sha256/{digest}").status_code == 404
         assert gus.http.head(f"/files/sha256/{digest}").status_code == 404
