@@ -7,6 +7,7 @@ reaches the store only once its sha256 matches, so neither ever holds a partial 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import logging
@@ -14,6 +15,7 @@ import os
 import re
 import tempfile
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
@@ -23,9 +25,10 @@ import anyio
 import anyio.to_thread
 from starlette.responses import FileResponse, Response, StreamingResponse
 
-from cypher.errors import InvalidInput, PayloadTooLarge, Unavailable
+from cypher.errors import InvalidInput, NotFound, PayloadTooLarge, Unavailable
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
+UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 T = TypeVar("T")
 logger = logging.getLogger("stemma.server")
 
@@ -55,6 +58,15 @@ class BlobStore(Protocol):
 
     def direct_url(self, digest: str) -> str | None:
         """A short-lived URL the caller fetches the content from without the server, or None."""
+        ...
+
+    def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
+        """Where the caller may put the content without the server (a URL, the headers to send and the upload's
+        id, for `finish_upload`), or None when uploads go through the server."""
+        ...
+
+    async def finish_upload(self, digest: str, upload: str, max_bytes: int) -> bool:
+        """Check a direct upload against its digest and keep it; False when the content was stored already."""
         ...
 
 
@@ -103,6 +115,12 @@ class DirectoryBlobStore:
 
     def direct_url(self, digest: str) -> str | None:
         return None
+
+    def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
+        return None
+
+    async def finish_upload(self, digest: str, upload: str, max_bytes: int) -> bool:
+        raise NotFound(f"no upload {upload!r}: this server takes uploads at PUT /files/sha256/{digest}")
 
     async def sizes(self, digests: list[str]) -> dict[str, int]:
         def scan() -> dict[str, int]:
@@ -256,6 +274,75 @@ class S3BlobStore:
             "get_object", Params={"Bucket": self.bucket, "Key": self.key(digest)}, ExpiresIn=self.presigned_seconds
         )
         return url
+
+    def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
+        """A presigned PUT of a staging object `uploads/<digest>/<id>`, never of the content's own key: only
+        `finish_upload` moves verified bytes there, so nobody can plant other bytes under a digest. The URL
+        signs the length and the sha256 (S3 refuses a body that does not match them)."""
+        if not self.presigned_seconds:
+            return None
+        upload = uuid.uuid4().hex
+        checksum = base64.b64encode(bytes.fromhex(digest)).decode()
+        url = self.client.generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": self.staging_key(digest, upload),
+                "ContentLength": size,
+                "ChecksumSHA256": checksum,
+            },
+            ExpiresIn=self.presigned_seconds,
+        )
+        headers = {"content-length": str(size), "x-amz-checksum-sha256": checksum}
+        return {"url": url, "headers": headers, "upload": upload}
+
+    def staging_key(self, digest: str, upload: str) -> str:
+        return f"{self.prefix}uploads/{digest}/{upload}"
+
+    async def finish_upload(self, digest: str, upload: str, max_bytes: int) -> bool:
+        """The staging object must hold exactly the digest's content (by the sha256 the store computed, or,
+        from a store that keeps none, by reading it here); then it becomes the content's object (a copy
+        inside the store) and the staging object goes, whatever the outcome."""
+        if not UPLOAD_ID.fullmatch(upload):
+            raise InvalidInput("upload must be the id the upload offer gave", field="upload")
+        staged = self.staging_key(digest, upload)
+
+        def verify_and_keep() -> bool:
+            from botocore.exceptions import ClientError
+
+            try:
+                found = self.client.head_object(Bucket=self.bucket, Key=staged, ChecksumMode="ENABLED")
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    raise NotFound(f"no upload {upload!r} of {digest} is in the store", field="upload") from exc
+                raise
+            try:
+                if int(found["ContentLength"]) > max_bytes:
+                    raise PayloadTooLarge(f"the upload is larger than the upload limit of {max_bytes} bytes")
+                stored = found.get("ChecksumSHA256")
+                actual = base64.b64decode(stored).hex() if stored else self._read_digest(staged)
+                if actual != digest:
+                    raise InvalidInput(
+                        f"the body's sha256 is {actual}, not {digest}; nothing was stored", field="digest"
+                    )
+                if self._head(digest) is not None:
+                    return False
+                self.client.copy({"Bucket": self.bucket, "Key": staged}, self.bucket, self.key(digest))
+                return True
+            finally:
+                self.client.delete_object(Bucket=self.bucket, Key=staged)
+
+        return await self._run(verify_and_keep)
+
+    def _read_digest(self, key: str) -> str:
+        hasher = hashlib.sha256()
+        body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+        try:
+            for chunk in body.iter_chunks(READ_CHUNK):
+                hasher.update(chunk)
+        finally:
+            body.close()
+        return hasher.hexdigest()
 
     async def _chunks(self, stream: Any) -> AsyncIterator[bytes]:
         chunks: Iterator[bytes] = stream.iter_chunks(READ_CHUNK)

@@ -3,13 +3,15 @@ there, GET streams it, or, from S3, redirects to a short-lived presigned URL of 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from cypher.errors import Forbidden, NotFound, PayloadTooLarge, RateLimited
+from cypher.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge, RateLimited
 from schema.service import Caller
 from server.blobs import check_digest
 from server.state import services
@@ -18,12 +20,18 @@ MAX_UPLOADS_PER_USER = 8
 _uploading: Counter[str] = Counter()
 
 
-async def put_file(request: Request) -> Response:
-    """Store content. Only those who may write somewhere upload (viewers only read), and a user has at most
-    `MAX_UPLOADS_PER_USER` uploads open at once on this server, so slow bodies cannot pile up."""
+def uploader(request: Request) -> Caller:
+    """Only those who may write somewhere upload (viewers only read)."""
     caller: Caller = request.state.caller
     if not caller.superuser and not {"member", "admin"} & set(caller.roles.values()):
         raise Forbidden("uploading needs the member role in some entity; viewers only read")
+    return caller
+
+
+async def put_file(request: Request) -> Response:
+    """Store content. A user has at most `MAX_UPLOADS_PER_USER` uploads open at once on this server, so slow
+    bodies cannot pile up."""
+    caller = uploader(request)
     if _uploading[caller.user] >= MAX_UPLOADS_PER_USER:
         message = f"at most {MAX_UPLOADS_PER_USER} uploads at once per user; wait for one to finish"
         raise RateLimited(message, limit=MAX_UPLOADS_PER_USER)
@@ -46,6 +54,43 @@ async def _put_file(request: Request, caller: Caller) -> Response:
     await running.blobs.put(digest, request.stream(), limit)
     created = await running.graph.record_upload(digest, caller)
     return JSONResponse({"digest": digest, "created": created}, status_code=201 if created else 200)
+
+
+async def offer_upload(request: Request) -> Response:
+    """`POST /files/sha256/{digest}/upload` with `{"size": N}`: where to put the content without the server
+    (S3: a presigned URL, its headers, the upload's id), or `{"url": null}`: PUT it to /files/sha256/{digest}."""
+    uploader(request)
+    digest = check_digest(request.path_params["digest"])
+    running = services(request)
+    size = _declared_size(await _small_json(request), running.settings.max_upload_bytes)
+    return JSONResponse(running.blobs.upload_offer(digest, size) or {"url": None})
+
+
+async def finish_upload(request: Request) -> Response:
+    """`POST /files/sha256/{digest}/upload/{upload}`: the content put at the offered URL is checked against the
+    digest, kept, and recorded as the caller's upload, as a PUT would be."""
+    caller = uploader(request)
+    digest = check_digest(request.path_params["digest"])
+    running = services(request)
+    await running.blobs.finish_upload(digest, request.path_params["upload"], running.settings.max_upload_bytes)
+    created = await running.graph.record_upload(digest, caller)
+    return JSONResponse({"digest": digest, "created": created}, status_code=201 if created else 200)
+
+
+async def _small_json(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except ValueError as exc:
+        raise InvalidInput('the body must be JSON: {"size": BYTES}', field="size") from exc
+
+
+def _declared_size(body: Any, limit: int) -> int:
+    size = body.get("size") if isinstance(body, dict) else None
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise InvalidInput("size must be the content's length in bytes, an integer of at least 0", field="size")
+    if size > limit:
+        raise PayloadTooLarge(f"size is larger than the upload limit of {limit} bytes")
+    return size
 
 
 async def readable(request: Request, digest: str) -> int | None:
@@ -75,4 +120,8 @@ async def file_route(request: Request) -> Response:
     return await blobs.response(digest, size)
 
 
-routes = [Route("/files/sha256/{digest}", file_route, methods=["GET", "HEAD", "PUT"])]
+routes = [
+    Route("/files/sha256/{digest}", file_route, methods=["GET", "HEAD", "PUT"]),
+    Route("/files/sha256/{digest}/upload", offer_upload, methods=["POST"]),
+    Route("/files/sha256/{digest}/upload/{upload}", finish_upload, methods=["POST"]),
+]

@@ -39,6 +39,8 @@ class GraphQLClient:
     def __init__(self, settings: Settings, transport: Transport | None = None) -> None:
         self.settings = settings
         self.transport = transport or Transport(settings)
+        # Whether the server takes uploads straight into object storage; asked once, at the first upload.
+        self.direct_uploads: bool | None = None
 
     def close(self) -> None:
         self.transport.close()

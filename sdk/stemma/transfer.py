@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from rich.console import Console
@@ -20,7 +20,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from stemma import queries
 from stemma.client import GraphQLClient, error_from_response
-from stemma.errors import BadUserInput, DigestMismatch, UnsafeManifest
+from stemma.errors import BadUserInput, DigestMismatch, Unavailable, UnsafeManifest
 from stemma.files import CHUNK_BYTES, LocalFile, ManifestEntry, check_unchanged, hash_file, read_file
 from stemma.transport import RetryLater
 
@@ -40,6 +40,22 @@ class UploadReport:
 
 
 DIRECT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+
+
+def counted_body(file: LocalFile, advance: Advance) -> Callable[[], Iterator[bytes]]:
+    """A fresh body of the file for each attempt, moving the progress bar (back to zero when it starts over)."""
+    sent = 0
+
+    def body() -> Iterator[bytes]:
+        nonlocal sent
+        advance(-sent)
+        sent = 0
+        for chunk in read_file(file):
+            sent += len(chunk)
+            advance(len(chunk))
+            yield chunk
+
+    return body
 
 
 def file_path(digest: str) -> str:
@@ -63,7 +79,10 @@ class Transfer:
         todo = [file for file in unique if file.digest in missing]
         total = sum(file.size for file in todo)
         with progress_bar(f"uploading {label}", total, enabled=total >= PROGRESS_BYTES) as advance:
-            self._each(lambda file: self._put(file, advance), todo)
+            first = 1 if todo and self.client.direct_uploads is None else 0
+            if first:  # its answer says how the rest go
+                self._send(todo[0], advance)
+            self._each(lambda file: self._send(file, advance), todo[first:])
         return UploadReport(uploaded=len(todo), skipped=len(unique) - len(todo), bytes=total)
 
     def download(self, entries: Sequence[ManifestEntry], root: Path, label: str) -> None:
@@ -113,34 +132,63 @@ class Transfer:
                         future.cancel()
                     finished.result()
 
-    def _put(self, file: LocalFile, advance: Advance) -> None:
-        sent = 0
-
-        def body() -> Iterator[bytes]:
-            nonlocal sent
-            advance(-sent)
-            sent = 0
-            for chunk in read_file(file):
-                sent += len(chunk)
-                advance(len(chunk))
-                yield chunk
-
-        def handle(response: httpx.Response) -> None:
-            response.read()
-            if response.status_code in (200, 201):
+    def _send(self, file: LocalFile, advance: Advance) -> None:
+        """Straight to object storage when the server offers a URL (it checks and keeps the upload after),
+        else through the server."""
+        if self.client.direct_uploads is not False:
+            offer = self.transport.send(
+                "POST", f"{file_path(file.digest)}/upload", self._json, json={"size": file.size}
+            )
+            self.client.direct_uploads = offer["url"] is not None
+            if self.client.direct_uploads:
+                self._put_direct(file, offer, advance)
                 return
-            error = error_from_response(response)
-            if isinstance(error, BadUserInput):
-                raise type(error)(
-                    f"the server refused {file.path!r} ({file.local_path}): {error.message} — "
-                    "did the file change after it was added to the artifact?",
-                    field=file.path,
-                    extensions=error.extensions,
-                )
-            raise error
+        self._put(file, advance)
 
+    def _put_direct(self, file: LocalFile, offer: dict[str, Any], advance: Advance) -> None:
+        """The content to the offered URL, without Stemma's credentials; then the server checks it (a file that
+        changed after it was added is refused there, as with a PUT through the server)."""
+        body = counted_body(file, advance)
+        try:
+            with httpx.Client(timeout=DIRECT_TIMEOUT) as store:
+                stored = store.put(offer["url"], content=body(), headers=offer["headers"])
+        except httpx.TransportError as exc:
+            raise Unavailable(f"the file store at the offered URL could not be reached: {exc}") from exc
+        if stored.status_code not in (200, 201):
+            raise Unavailable(f"the file store refused the upload of {file.path!r}: HTTP {stored.status_code}")
+        self.transport.send(
+            "POST", f"{file_path(file.digest)}/upload/{offer['upload']}", lambda response: self._stored(file, response)
+        )
+
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
+        response.read()
+        if response.status_code != 200:
+            raise error_from_response(response)
+        return response.json()
+
+    @staticmethod
+    def _stored(file: LocalFile, response: httpx.Response) -> None:
+        """A server's answer to an upload: stored (or already there), or why not."""
+        response.read()
+        if response.status_code in (200, 201):
+            return
+        error = error_from_response(response)
+        if isinstance(error, BadUserInput):
+            raise type(error)(
+                f"the server refused {file.path!r} ({file.local_path}): {error.message} — "
+                "did the file change after it was added to the artifact?",
+                field=file.path,
+                extensions=error.extensions,
+            )
+        raise error
+
+    def _put(self, file: LocalFile, advance: Advance) -> None:
+        body = counted_body(file, advance)
         headers = {"content-length": str(file.size), "content-type": "application/octet-stream"}
-        self.transport.send("PUT", file_path(file.digest), handle, body=body, headers=headers)
+        self.transport.send(
+            "PUT", file_path(file.digest), lambda response: self._stored(file, response), body=body, headers=headers
+        )
 
     def _get(self, entry: ManifestEntry, target: Path, advance: Advance) -> None:
         """The content from the server, or from object storage when the server redirects to a presigned URL:

@@ -154,3 +154,71 @@ def test_a_store_that_fails_answers_unavailable_and_the_server_stays_up(
     finally:
         process.stop()
         own.stop()
+
+
+def test_the_sdk_uploads_straight_to_the_bucket_and_the_server_checks_what_arrived(
+    s3_server: str, s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No byte of the upload passes through the server: it offers a presigned URL of a staging object, the SDK
+    puts the content there (without Stemma's key), and the server checks it and moves it under its digest."""
+    import stemma
+
+    from tests.sdk.conftest import requests_answered, requests_since
+
+    monkeypatch.setenv("STEMMA_BASE_URL", s3_server)
+    monkeypatch.setenv("STEMMA_API_KEY", ADMIN_KEY)
+    content = os.urandom(6 * 1024 * 1024 + 3)
+    digest = hashlib.sha256(content).hexdigest()
+    (tmp_path / "model.bin").write_bytes(content)
+    before = requests_answered(s3_server)
+    with stemma.init(entity="direct-team", project="p") as run:
+        run.log_artifact(tmp_path / "model.bin", name="model", type="model")
+    answered = requests_since(s3_server, before)
+    assert not [route for (method, route, _), _ in answered.items() if method == "PUT"]
+    assert answered[("POST", "/files/sha256/{digest}/upload", "200")] == 1
+    assert answered[("POST", "/files/sha256/{digest}/upload/{upload}", "201")] == 1
+    assert stored(s3)[key(digest)] == content
+    assert not [name for name in stored(s3) if "/uploads/" in name]
+    folder = stemma.Api().artifact("direct-team/p/model:v0").download(tmp_path / "out")
+    assert (Path(folder) / "model.bin").read_bytes() == content
+
+
+def test_a_direct_upload_is_checked_before_it_is_kept(http: httpx.Client, s3: S3Server) -> None:
+    """Other bytes put at the offered URL (a store that does not check them itself, like moto) are refused when
+    the upload is finished: nothing is kept under the digest and the staging object is gone."""
+    content = b"the bytes the digest names"
+    digest = hashlib.sha256(content).hexdigest()
+    offer = http.post(f"/files/sha256/{digest}/upload", json={"size": len(content)}).json()
+    assert set(offer) == {"url", "headers", "upload"}
+    assert f"/uploads/{digest}/{offer['upload']}?" in offer["url"]
+    assert ADMIN_KEY not in offer["url"]
+    with httpx.Client(timeout=60) as anonymous:
+        tampered = b"other bytes, same length!!"
+        assert len(tampered) == len(content)
+        assert anonymous.put(offer["url"], content=tampered, headers=offer["headers"]).status_code == 200
+    refused = http.post(f"/files/sha256/{digest}/upload/{offer['upload']}")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["field"] == "digest"
+    assert "nothing was stored" in refused.json()["error"]["message"]
+    assert not [name for name in stored(s3) if digest in name]
+    again = http.post(f"/files/sha256/{digest}/upload/{offer['upload']}")
+    assert (again.status_code, again.json()["error"]["code"]) == (404, "NOT_FOUND")
+    bad_id = http.post(f"/files/sha256/{digest}/upload/not-an-id")
+    assert (bad_id.status_code, bad_id.json()["error"]["field"]) == (400, "upload")
+
+
+def test_upload_offers_follow_the_upload_rules(http: httpx.Client, s3_server: str, server: str) -> None:
+    digest = hashlib.sha256(b"x").hexdigest()
+    too_big = http.post(f"/files/sha256/{digest}/upload", json={"size": S3_UPLOAD_LIMIT + 1})
+    assert (too_big.status_code, too_big.json()["error"]["code"]) == (413, "PAYLOAD_TOO_LARGE")
+    for body in (b"not json", b'{"size": -1}', b'{"size": "3"}', b"[]"):
+        refused = http.post(f"/files/sha256/{digest}/upload", content=body)
+        assert (refused.status_code, refused.json()["error"]["field"]) == (400, "size"), body
+    with GraphQLClient(s3_server) as admin:
+        admin.query('mutation { addMember(entity: "acme", user: "val", role: VIEWER) { role } }')
+        val_key = admin.query('mutation { createApiKey(user: "val") { key } }')["createApiKey"]["key"]
+    with GraphQLClient(s3_server, key=val_key) as val:
+        viewer = val.http.post(f"/files/sha256/{digest}/upload", json={"size": 1})
+    assert (viewer.status_code, viewer.json()["error"]["code"]) == (403, "FORBIDDEN")
+    with httpx.Client(base_url=server, headers=AUTHORIZED) as folder:  # a folder store takes uploads itself
+        assert folder.post(f"/files/sha256/{digest}/upload", json={"size": 1}).json() == {"url": None}
