@@ -56,11 +56,11 @@ class BlobStore(Protocol):
         """The stored content (of `size` bytes) as an HTTP response body."""
         ...
 
-    def direct_url(self, digest: str) -> str | None:
+    async def direct_url(self, digest: str) -> str | None:
         """A short-lived URL the caller fetches the content from without the server, or None."""
         ...
 
-    def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
+    async def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
         """Where the caller may put the content without the server (a URL, the headers to send and the upload's
         id, for `finish_upload`), or None when uploads go through the server."""
         ...
@@ -113,10 +113,10 @@ class DirectoryBlobStore:
     async def response(self, digest: str, size: int) -> Response:
         return FileResponse(self.local_path(digest), media_type="application/octet-stream")
 
-    def direct_url(self, digest: str) -> str | None:
+    async def direct_url(self, digest: str) -> str | None:
         return None
 
-    def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
+    async def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
         return None
 
     async def finish_upload(self, digest: str, upload: str, max_bytes: int) -> bool:
@@ -265,33 +265,34 @@ class S3BlobStore:
             headers={"content-length": str(size)},
         )
 
-    def direct_url(self, digest: str) -> str | None:
-        """A presigned GET of the object, valid `presigned_seconds` (signing is local: no request is made);
-        None when presigning is off and the server streams the content itself."""
+    async def direct_url(self, digest: str) -> str | None:
+        """A presigned GET of the object, valid `presigned_seconds` (signing may refresh credentials: it runs
+        off the event loop); None when presigning is off and the server streams the content itself."""
         if not self.presigned_seconds:
             return None
-        url: str = self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": self.key(digest)}, ExpiresIn=self.presigned_seconds
+        params = {"Bucket": self.bucket, "Key": self.key(digest)}
+        url: str = await self._run(
+            lambda: self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.presigned_seconds)
         )
         return url
 
-    def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
-        """A presigned PUT of a staging object `uploads/<digest>/<id>`, never of the content's own key: only
-        `finish_upload` moves verified bytes there, so nobody can plant other bytes under a digest. The URL
-        signs the length and the sha256 (S3 refuses a body that does not match them)."""
+    async def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
+        """A presigned PUT of a staging object `uploads/<digest>/<id>`, never of a key the server reads from:
+        `finish_upload` copies it away before checking it, so nothing put there later counts. The URL signs
+        the length and the sha256, which AWS S3 checks the body against (other stores may not; the server
+        checks anyway)."""
         if not self.presigned_seconds:
             return None
         upload = uuid.uuid4().hex
         checksum = base64.b64encode(bytes.fromhex(digest)).decode()
-        url = self.client.generate_presigned_url(
-            "put_object",
-            Params={
-                "Bucket": self.bucket,
-                "Key": self.staging_key(digest, upload),
-                "ContentLength": size,
-                "ChecksumSHA256": checksum,
-            },
-            ExpiresIn=self.presigned_seconds,
+        params = {
+            "Bucket": self.bucket,
+            "Key": self.staging_key(digest, upload),
+            "ContentLength": size,
+            "ChecksumSHA256": checksum,
+        }
+        url = await self._run(
+            lambda: self.client.generate_presigned_url("put_object", Params=params, ExpiresIn=self.presigned_seconds)
         )
         headers = {"content-length": str(size), "x-amz-checksum-sha256": checksum}
         return {"url": url, "headers": headers, "upload": upload}
@@ -300,37 +301,43 @@ class S3BlobStore:
         return f"{self.prefix}uploads/{digest}/{upload}"
 
     async def finish_upload(self, digest: str, upload: str, max_bytes: int) -> bool:
-        """The staging object must hold exactly the digest's content (by the sha256 the store computed, or,
-        from a store that keeps none, by reading it here); then it becomes the content's object (a copy
-        inside the store) and the staging object goes, whatever the outcome."""
+        """The staging object is first copied (inside the store) to a key no presigned URL names, and the staging
+        object removed: whatever the uploader puts at its URL from then on is never read. The private copy must
+        be at most `max_bytes` and hash to the digest (read here: a store's own checksum is not trusted, since
+        some S3-compatible servers record the client's header unchecked); then it becomes the content's object
+        unless that exists already. Both temporary objects go whatever the outcome."""
         if not UPLOAD_ID.fullmatch(upload):
             raise InvalidInput("upload must be the id the upload offer gave", field="upload")
         staged = self.staging_key(digest, upload)
+        private = f"{self.prefix}verifying/{digest}/{upload}"
 
         def verify_and_keep() -> bool:
             from botocore.exceptions import ClientError
 
             try:
-                found = self.client.head_object(Bucket=self.bucket, Key=staged, ChecksumMode="ENABLED")
+                self.client.copy_object(
+                    Bucket=self.bucket, Key=private, CopySource={"Bucket": self.bucket, "Key": staged}
+                )
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                     raise NotFound(f"no upload {upload!r} of {digest} is in the store", field="upload") from exc
                 raise
+            finally:
+                self.client.delete_object(Bucket=self.bucket, Key=staged)
             try:
-                if int(found["ContentLength"]) > max_bytes:
+                if int(self.client.head_object(Bucket=self.bucket, Key=private)["ContentLength"]) > max_bytes:
                     raise PayloadTooLarge(f"the upload is larger than the upload limit of {max_bytes} bytes")
-                stored = found.get("ChecksumSHA256")
-                actual = base64.b64decode(stored).hex() if stored else self._read_digest(staged)
+                actual = self._read_digest(private)
                 if actual != digest:
                     raise InvalidInput(
                         f"the body's sha256 is {actual}, not {digest}; nothing was stored", field="digest"
                     )
                 if self._head(digest) is not None:
                     return False
-                self.client.copy({"Bucket": self.bucket, "Key": staged}, self.bucket, self.key(digest))
+                self.client.copy({"Bucket": self.bucket, "Key": private}, self.bucket, self.key(digest))
                 return True
             finally:
-                self.client.delete_object(Bucket=self.bucket, Key=staged)
+                self.client.delete_object(Bucket=self.bucket, Key=private)
 
         return await self._run(verify_and_keep)
 

@@ -3,8 +3,10 @@ there, GET streams it, or, from S3, redirects to a short-lived presigned URL of 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from starlette.requests import Request
@@ -28,20 +30,27 @@ def uploader(request: Request) -> Caller:
     return caller
 
 
-async def put_file(request: Request) -> Response:
-    """Store content. A user has at most `MAX_UPLOADS_PER_USER` uploads open at once on this server, so slow
-    bodies cannot pile up."""
-    caller = uploader(request)
+@contextlib.contextmanager
+def one_upload(caller: Caller) -> Iterator[None]:
+    """A user has at most `MAX_UPLOADS_PER_USER` uploads (PUT bodies, or direct uploads being checked) open at
+    once on this server, so slow bodies and long checks cannot pile up."""
     if _uploading[caller.user] >= MAX_UPLOADS_PER_USER:
         message = f"at most {MAX_UPLOADS_PER_USER} uploads at once per user; wait for one to finish"
         raise RateLimited(message, limit=MAX_UPLOADS_PER_USER)
     _uploading[caller.user] += 1
     try:
-        return await _put_file(request, caller)
+        yield
     finally:
         _uploading[caller.user] -= 1
         if not _uploading[caller.user]:
             del _uploading[caller.user]
+
+
+async def put_file(request: Request) -> Response:
+    """Store content sent through the server."""
+    caller = uploader(request)
+    with one_upload(caller):
+        return await _put_file(request, caller)
 
 
 async def _put_file(request: Request, caller: Caller) -> Response:
@@ -63,7 +72,7 @@ async def offer_upload(request: Request) -> Response:
     digest = check_digest(request.path_params["digest"])
     running = services(request)
     size = _declared_size(await _small_json(request), running.settings.max_upload_bytes)
-    return JSONResponse(running.blobs.upload_offer(digest, size) or {"url": None})
+    return JSONResponse(await running.blobs.upload_offer(digest, size) or {"url": None})
 
 
 async def finish_upload(request: Request) -> Response:
@@ -72,7 +81,8 @@ async def finish_upload(request: Request) -> Response:
     caller = uploader(request)
     digest = check_digest(request.path_params["digest"])
     running = services(request)
-    await running.blobs.finish_upload(digest, request.path_params["upload"], running.settings.max_upload_bytes)
+    with one_upload(caller):
+        await running.blobs.finish_upload(digest, request.path_params["upload"], running.settings.max_upload_bytes)
     created = await running.graph.record_upload(digest, caller)
     return JSONResponse({"digest": digest, "created": created}, status_code=201 if created else 200)
 
@@ -80,7 +90,7 @@ async def finish_upload(request: Request) -> Response:
 async def _small_json(request: Request) -> Any:
     try:
         return json.loads(await request.body())
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested thousands deep
         raise InvalidInput('the body must be JSON: {"size": BYTES}', field="size") from exc
 
 
@@ -114,7 +124,7 @@ async def file_route(request: Request) -> Response:
     if size is None:
         raise NotFound(f"no file has digest {digest}")
     blobs = services(request).blobs
-    direct = blobs.direct_url(digest)
+    direct = await blobs.direct_url(digest)
     if direct is not None:  # issued only here, after the same check as the bytes; never cached, it expires
         return RedirectResponse(direct, status_code=307, headers={"cache-control": "no-store"})
     return await blobs.response(digest, size)

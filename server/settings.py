@@ -67,8 +67,9 @@ class Settings(BaseSettings):
     s3_presigned_seconds: int = Field(
         default=300,
         ge=0,
-        le=7 * 24 * 3600,
-        description="a download from S3 is a redirect to a URL signed for this long; 0: the server streams it",
+        le=3600,
+        description="uploads to and downloads from S3 go through URLs signed this long (at most an hour: a URL "
+        "outlives a revoked key); 0: through the server",
     )
 
     @field_validator("blob_url")

@@ -205,6 +205,12 @@ class Transfer:
             try:
                 with partial.open("wb") as out:
                     for chunk in response.iter_bytes(CHUNK_BYTES):
+                        if received + len(chunk) > entry.size:  # a hostile sender could stream without end
+                            raise DigestMismatch(
+                                f"{entry.path!r} arrived with more than the {entry.size} bytes the manifest says; "
+                                "nothing was kept",
+                                field=entry.path,
+                            )
                         hasher.update(chunk)
                         out.write(chunk)
                         received += len(chunk)

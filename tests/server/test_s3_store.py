@@ -205,13 +205,19 @@ def test_a_direct_upload_is_checked_before_it_is_kept(http: httpx.Client, s3: S3
     assert (again.status_code, again.json()["error"]["code"]) == (404, "NOT_FOUND")
     bad_id = http.post(f"/files/sha256/{digest}/upload/not-an-id")
     assert (bad_id.status_code, bad_id.json()["error"]["field"]) == (400, "upload")
+    with httpx.Client(timeout=60) as anonymous:  # the URL still works until it expires: what it brings is checked anew
+        assert anonymous.put(offer["url"], content=content, headers=offer["headers"]).status_code == 200
+    kept = http.post(f"/files/sha256/{digest}/upload/{offer['upload']}")
+    assert (kept.status_code, kept.json()) == (201, {"digest": digest, "created": True})
+    assert stored(s3)[key(digest)] == content
+    assert not [name for name in stored(s3) if "/uploads/" in name or "/verifying/" in name]
 
 
 def test_upload_offers_follow_the_upload_rules(http: httpx.Client, s3_server: str, server: str) -> None:
     digest = hashlib.sha256(b"x").hexdigest()
     too_big = http.post(f"/files/sha256/{digest}/upload", json={"size": S3_UPLOAD_LIMIT + 1})
     assert (too_big.status_code, too_big.json()["error"]["code"]) == (413, "PAYLOAD_TOO_LARGE")
-    for body in (b"not json", b'{"size": -1}', b'{"size": "3"}', b"[]"):
+    for body in (b"not json", b'{"size": -1}', b'{"size": "3"}', b"[]", b"[" * 3000, b'{"size": true}'):
         refused = http.post(f"/files/sha256/{digest}/upload", content=body)
         assert (refused.status_code, refused.json()["error"]["field"]) == (400, "size"), body
     with GraphQLClient(s3_server) as admin:
