@@ -159,16 +159,21 @@ def clean_graph(request: pytest.FixtureRequest) -> None:
     clean(request.getfixturevalue("driver"))
 
 
-@pytest.fixture(scope="session")
-def server(driver: Driver, neo4j_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `stemma serve` (uvicorn in a subprocess) on the test Neo4j; yields its base URL."""
-    process = ServerProcess(neo4j_uri, tmp_path_factory.mktemp("server-state"), free_port())
+def serve(process: ServerProcess) -> Iterator[str]:
+    """Start `process` for the session (a server that cannot start ends the run: every test would fail) and
+    yield its base URL."""
     try:
         process.start()
     except ServerFailed as exc:
         pytest.exit(str(exc), returncode=3)
     yield process.url
     process.stop()
+
+
+@pytest.fixture(scope="session")
+def server(driver: Driver, neo4j_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `stemma serve` (uvicorn in a subprocess) on the test Neo4j; yields its base URL."""
+    yield from serve(ServerProcess(neo4j_uri, tmp_path_factory.mktemp("server-state"), free_port()))
 
 
 S3_BUCKET = "stemma-files"
@@ -195,13 +200,7 @@ def s3_server(driver: Driver, neo4j_uri: str, s3: S3Server, tmp_path_factory: py
         "STEMMA_S3_ENDPOINT_URL": s3.url,
         "STEMMA_MAX_UPLOAD_BYTES": str(S3_UPLOAD_LIMIT),
     }
-    process = ServerProcess(neo4j_uri, tmp_path_factory.mktemp("s3-server-state"), free_port(), environment)
-    try:
-        process.start()
-    except ServerFailed as exc:
-        pytest.exit(str(exc), returncode=3)
-    yield process.url
-    process.stop()
+    yield from serve(ServerProcess(neo4j_uri, tmp_path_factory.mktemp("s3-server-state"), free_port(), environment))
 
 
 @pytest.fixture
