@@ -2,6 +2,7 @@
 
 python -m bench.run --size M            # local Neo4j on port 7697, data under bench/.data
 python -m bench.run --size T --neo4j-uri bolt://127.0.0.1:7691 --output /tmp/RESULTS.md
+python -m bench.run --size S --only ingestion --output /tmp/ingest.md   # one part; the others stay empty
 
 A row that fails is recorded as failed and the run goes on; the report is written
 either way, and the exit status is 1 when any row failed.
