@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from cypher.access import ROLES, Caller
 from cypher.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -15,6 +16,7 @@ from cypher.refs import DEFAULT_REGISTRIES, check_name
 
 KEY_PREFIX = "stm_"
 MAX_KEYS_PER_USER = 10
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,14 @@ class Accounts:
         )
         if not rows:
             raise NotFound(f"no registry {entity}/{registry}", field="registry")
+
+
+async def account_change(tx: WriteTransaction, caller: Caller, step: Callable[[Accounts], Awaitable[T]]) -> T:
+    """`step`'s changes to keys, roles or registry access, on behalf of `caller`; the keys generation moves in
+    the same transaction, so every server process on the graph forgets the keys it remembers."""
+    result = await step(Accounts(tx, caller))
+    await tx.run(Statement(named("keys_changed")))
+    return result
 
 
 async def first_admin(executor: Executor) -> NewKey | None:

@@ -1,4 +1,5 @@
-"""What the server writes on its own, outside GraphQL: the record of an upload, and the sweep of silent runs."""
+"""What the server writes on its own, outside GraphQL: the record of an upload, the sweep of silent runs, and
+the steps that keep the server processes on one graph in agreement."""
 
 from __future__ import annotations
 
@@ -22,3 +23,15 @@ async def sweep_stale_runs(executor: Executor, grace_seconds: int) -> int:
     statement = Statement(named("sweep_stale_runs"), {"grace_seconds": grace_seconds})
     rows = await executor.write(lambda tx: tx.run(statement), kind="sweep")
     return int(rows[0]["swept"]) if rows else 0
+
+
+async def cluster_step(executor: Executor, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """One host's step in keeping the server processes on this graph in agreement (server/cluster.py)."""
+    statement = Statement(named("cluster_step"), dict(parameters))
+    rows = await executor.write(lambda tx: tx.run(statement), kind="cluster")
+    return rows[0]
+
+
+async def cluster_leave(executor: Executor, instance: str, lease: str) -> None:
+    statement = Statement(named("cluster_leave"), {"instance": instance, "lease": lease})
+    await executor.write(lambda tx: tx.run(statement), kind="cluster")

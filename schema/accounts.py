@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 
 from cypher.access import Caller
-from cypher.accounts import Accounts, list_users
+from cypher.accounts import account_change, list_users
 from cypher.console import check_limit, check_parameters, run_console
 from cypher.errors import Forbidden
 from cypher.executor import WriteTransaction
@@ -67,7 +67,7 @@ async def accounts(info: Info, step: Any) -> Any:
     context = info.context
 
     async def unit(tx: WriteTransaction) -> Any:
-        return await step(Accounts(tx, context.caller))
+        return await account_change(tx, context.caller, step)
 
     result = await context.executor.write(unit)
     if context.authenticator is not None:

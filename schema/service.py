@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from neo4j import AsyncDriver
 
 from cypher.access import Caller
-from cypher.accounts import Accounts, NewKey, authenticate, first_admin, key_hash, list_users
+from cypher.accounts import Accounts, NewKey, account_change, authenticate, first_admin, key_hash, list_users
 from cypher.executor import Executor
 from cypher.health import Neo4jStatus, neo4j_status
 from cypher.migrate import migrate
 from cypher.reads import file_readable
-from cypher.upkeep import record_upload, sweep_stale_runs
+from cypher.upkeep import cluster_leave, cluster_step, record_upload, sweep_stale_runs
 
 __all__ = ["OPERATOR", "Caller", "Graph", "Neo4jStatus", "NewKey", "key_hash"]
 
@@ -47,6 +47,12 @@ class Graph:
     async def sweep_stale_runs(self, grace_seconds: int) -> int:
         return await sweep_stale_runs(self.executor, grace_seconds)
 
+    async def cluster_step(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
+        return await cluster_step(self.executor, parameters)
+
+    async def cluster_leave(self, instance: str, lease: str) -> None:
+        await cluster_leave(self.executor, instance, lease)
+
     async def authenticate(self, secret: str) -> Caller | None:
         return await authenticate(self.executor, secret)
 
@@ -79,4 +85,4 @@ class Graph:
         return await self._as_operator(lambda accounts: accounts.revoke_key(key_id))
 
     async def _as_operator(self, change: Callable[[Accounts], Awaitable[T]]) -> T:
-        return await self.executor.write(lambda tx: change(Accounts(tx, OPERATOR)))
+        return await self.executor.write(lambda tx: account_change(tx, OPERATOR, change))

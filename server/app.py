@@ -25,6 +25,7 @@ from schema.service import Graph, NewKey
 from server import files
 from server.auth import Authenticator, AuthMiddleware, login, logout
 from server.blobs import BlobStore, DirectoryBlobStore, S3BlobStore
+from server.cluster import Cluster
 from server.errors import EXCEPTION_HANDLERS
 from server.graphiql import graphiql_page
 from server.graphql_http import GraphQLEndpoint
@@ -69,14 +70,26 @@ async def _prepare_graph(graph: Graph, settings: Settings) -> None:
             await asyncio.sleep(2)
 
 
-async def _sweep_stale_runs(graph: Graph, grace_seconds: int, interval: float, shared: SharedState) -> None:
-    """Periodically, runs silent for longer than the grace period are marked crashed, by one worker."""
+async def _keep_in_step(cluster: Cluster, shared: SharedState) -> None:
+    """The host's leader steps with the other hosts on the graph every `cluster.interval` seconds."""
     while True:
-        await asyncio.sleep(interval)
-        if not shared.sweeps():
+        if shared.leads():
+            try:
+                await cluster.step()
+            except Exception:  # a bug here must not end the loop: the host would stop hearing of key changes
+                logger.exception("cluster step failed")
+        await asyncio.sleep(cluster.interval)
+
+
+async def _sweep_stale_runs(graph: Graph, settings: Settings, shared: SharedState, cluster: Cluster) -> None:
+    """Periodically, runs silent for longer than the grace period are marked crashed, by the leader of the host
+    that holds the sweeper lease."""
+    while True:
+        await asyncio.sleep(settings.sweep_interval_seconds)
+        if not (shared.leads() and cluster.sweeps):
             continue
         try:
-            swept = await graph.sweep_stale_runs(grace_seconds)
+            swept = await graph.sweep_stale_runs(settings.stale_run_seconds)
             if swept:
                 logger.info("marked %d silent runs as crashed", swept)
         except StemmaError as exc:
@@ -98,12 +111,14 @@ def start_services(settings: Settings, metrics: Metrics) -> Services:
         removed = blobs.remove_partial_uploads(idle_seconds=settings.body_read_timeout_seconds)
         if removed:
             logger.info("removed %d partial uploads left by an earlier run", removed)
+    requests = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst, shared, "requests")
     return Services(
         settings=settings,
         graph=graph,
         authenticator=Authenticator(graph, ttl=settings.key_cache_seconds, failures=failures, shared=shared),
-        requests=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst, shared, "requests"),
+        requests=requests,
         shared=shared,
+        cluster=Cluster.of(graph, shared, (requests, failures), settings),
         blobs=blobs,
         limits=settings.graph_limits(),
         console=settings.console_limits(),
@@ -126,11 +141,8 @@ def create_app(settings: Settings) -> Starlette:
             await asyncio.wait_for(asyncio.shield(tasks[0]), timeout=STARTUP_WAIT_SECONDS if reachable else 0.1)
         except TimeoutError:
             logger.warning("Neo4j at %s is not answering; serving anyway", settings.effective_neo4j_uri)
-        tasks.append(
-            asyncio.create_task(
-                _sweep_stale_runs(graph, settings.stale_run_seconds, settings.sweep_interval_seconds, running.shared)
-            )
-        )
+        tasks.append(asyncio.create_task(_keep_in_step(running.cluster, running.shared)))
+        tasks.append(asyncio.create_task(_sweep_stale_runs(graph, settings, running.shared, running.cluster)))
         # What exists now (the schema, compiled code) lives as long as the process: keep it out of the
         # collector's full passes, which otherwise stall requests (p99 at 16 concurrent: 65 ms -> 20 ms).
         gc.collect()
@@ -140,6 +152,7 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             for task in tasks:
                 task.cancel()
+            await running.cluster.leave()
             await graph.close()
             running.shared.close()
 

@@ -82,6 +82,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=5 * 1024**3, ge=1)
     stale_run_seconds: int = Field(default=600, ge=1, description="heartbeat silence before a run is crashed")
     sweep_interval_seconds: float = Field(default=60, gt=0, description="how often silent runs are swept")
+    cluster_sync_seconds: float = Field(
+        default=1,
+        gt=0,
+        le=60,
+        description="how often each host's processes exchange key changes, spent rate-limit tokens and the "
+        "sweeper lease with the other hosts on the graph, through Neo4j",
+    )
 
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024, description="largest GraphQL request body")
     max_form_bytes: int = Field(

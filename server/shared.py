@@ -6,14 +6,17 @@ revoked through one worker is refused by every worker at once, the workers map o
 
     bytes 0-7     the keys generation: bumped after every change of keys or roles; each worker's key cache
                   compares it with the one it last saw on every request (a memory read, no Neo4j round trip)
-    REGIONS       token buckets, SLOTS of them per limiter: (key hash, tokens, last refill), open addressing
+    bytes 8-15    this host's instance id among the processes on the graph (server/cluster.py)
+    REGIONS       token buckets, SLOTS of them per limiter: (key hash, tokens, last refill, tokens spent here
+                  since the leader last told the other hosts), open addressing
 
 A table change is a few field reads and writes under one flock on that file, held for microseconds and
 never across an await; the kernel releases it if its holder dies. A single worker keeps the same table in
 its own memory, without the lock.
 
-None of this crosses hosts: replicas on several hosts each limit requests on their own, and learn of another
-host's key changes only when their key cache expires (`key_cache_seconds`). Issue 17 is that scale-out.
+One worker of the host, its leader (the first to take a flock that it keeps until it exits), carries this
+table's news to and from the other hosts on the same graph, through Neo4j (server/cluster.py): key changes
+made elsewhere, and tokens spent elsewhere.
 """
 
 from __future__ import annotations
@@ -28,14 +31,19 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 GENERATION = struct.Struct("<Q")
+INSTANCE = struct.Struct("<Q")
+INSTANCE_OFFSET = 8
 HEADER_BYTES = 64
-SLOT = struct.Struct("<Qdd")  # key hash (0: empty), tokens, last refill in time.monotonic() seconds
+# key hash (0: empty), tokens, last refill in time.monotonic() seconds, tokens spent since the leader collected
+SLOT = struct.Struct("<Qddd")
+SPENT = struct.Struct("<d")
+SPENT_OFFSET = 24
 SLOTS = 16_384
 PROBES = 32
 REGIONS = ("requests", "auth_failures")
 SIZE = HEADER_BYTES + len(REGIONS) * SLOTS * SLOT.size
 TABLE_FILE = "buckets"
-SWEEPER_FILE = "sweeper.lock"
+LEADER_FILE = "leader.lock"
 logger = logging.getLogger("stemma.server")
 
 
@@ -46,7 +54,7 @@ class SharedState:
         self.memory = memory
         self._lock_fd = lock_fd
         self._directory = directory
-        self._sweeper_fd: int | None = None
+        self._leader_fd: int | None = None
         # Exclusive use of the tables among the workers (nothing to exclude with one).
         self.lock: AbstractContextManager[object] = contextlib.nullcontext() if lock_fd is None else FileLock(lock_fd)
 
@@ -55,12 +63,16 @@ class SharedState:
         """Make the zeroed file in `directory`, before any worker starts (by the process that starts them)."""
         with (directory / TABLE_FILE).open("wb") as table:
             table.truncate(SIZE)
+            table.seek(INSTANCE_OFFSET)
+            table.write(INSTANCE.pack(new_instance_id()))
 
     @classmethod
     def attach(cls, directory: Path | None) -> SharedState:
         """Map the file `create` made in `directory`; without a directory (one worker), private memory."""
         if directory is None:
-            return cls(bytearray(SIZE), None, None)
+            memory = bytearray(SIZE)
+            INSTANCE.pack_into(memory, INSTANCE_OFFSET, new_instance_id())
+            return cls(memory, None, None)
         fd = os.open(directory / TABLE_FILE, os.O_RDWR)
         if os.fstat(fd).st_size != SIZE:
             os.close(fd)
@@ -79,34 +91,44 @@ class SharedState:
         with self.lock:
             GENERATION.pack_into(self.memory, 0, self.keys_generation + 1)
 
+    @property
+    def instance(self) -> str:
+        """This host's name among the processes on one graph: random, made once per `stemma serve`."""
+        return f"{INSTANCE.unpack_from(self.memory, INSTANCE_OFFSET)[0]:016x}"
+
     def region(self, name: str) -> int:
         """Where the bucket slots of one limiter (a name from REGIONS) start in `memory`."""
         return HEADER_BYTES + REGIONS.index(name) * SLOTS * SLOT.size
 
-    def sweeps(self) -> bool:
-        """Whether this worker is the one that sweeps silent runs: the first to ask takes a flock and keeps it
-        until it exits, when the next to ask takes over. (Across hosts the sweep is idempotent instead.)"""
+    def leads(self) -> bool:
+        """Whether this worker is the host's leader, which speaks for the host to the others on the graph and
+        may sweep silent runs: the first to ask takes a flock and keeps it until it exits, when the next to ask
+        takes over."""
         if self._directory is None:
             return True
-        if self._sweeper_fd is not None:
+        if self._leader_fd is not None:
             return True
-        fd = os.open(self._directory / SWEEPER_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self._directory / LEADER_FILE, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             return False
-        self._sweeper_fd = fd
-        logger.info("worker %d sweeps silent runs", os.getpid())
+        self._leader_fd = fd
+        logger.info("worker %d leads this host's workers", os.getpid())
         return True
 
     def close(self) -> None:
         if isinstance(self.memory, mmap.mmap):
             self.memory.close()
-        for fd in (self._lock_fd, self._sweeper_fd):
+        for fd in (self._lock_fd, self._leader_fd):
             if fd is not None:
                 os.close(fd)
-        self._lock_fd = self._sweeper_fd = None
+        self._lock_fd = self._leader_fd = None
+
+
+def new_instance_id() -> int:
+    return int.from_bytes(os.urandom(8), "little")
 
 
 class FileLock:

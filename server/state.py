@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from schema.service import Graph
     from server.auth import Authenticator
     from server.blobs import BlobStore
+    from server.cluster import Cluster
     from server.ratelimit import RateLimiter
     from server.settings import Settings
     from server.shared import SharedState
@@ -24,6 +25,7 @@ class Services:
     authenticator: Authenticator
     requests: RateLimiter
     shared: SharedState
+    cluster: Cluster
     blobs: BlobStore
     limits: Limits
     console: ConsoleLimits

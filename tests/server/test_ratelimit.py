@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server.ratelimit import RateLimiter
+from server.ratelimit import RateLimiter, key_id
 from server.shared import SLOTS, SharedState
 
 NO_REFILL = 1e-9  # a token a few decades: no test lives to see one come back
@@ -64,10 +64,23 @@ def test_a_refilled_bucket_frees_its_slot_for_another_key() -> None:
     assert limiter.allow("user-0") is True
 
 
-def test_only_one_worker_sweeps_until_it_stops(tmp_path: Path) -> None:
+def test_only_one_worker_leads_until_it_stops(tmp_path: Path) -> None:
     SharedState.create(tmp_path)
     first, second = SharedState.attach(tmp_path), SharedState.attach(tmp_path)
-    assert (first.sweeps(), second.sweeps(), first.sweeps()) == (True, False, True)
+    assert (first.leads(), second.leads(), first.leads()) == (True, False, True)
+    assert first.instance == second.instance != SharedState.attach(None).instance
     first.close()
-    assert second.sweeps() is True
+    assert second.leads() is True
     second.close()
+
+
+def test_tokens_spent_here_are_collected_once_and_tokens_spent_elsewhere_are_charged(
+    two_workers: tuple[SharedState, SharedState],
+) -> None:
+    first, second = (RateLimiter(NO_REFILL, 5, shared, "requests") for shared in two_workers)
+    assert first.allow("ana") and second.allow("ana") and first.allow("bob")
+    assert second.collect() == {key_id("ana"): 2, key_id("bob"): 1}
+    assert first.collect() == {}
+    second.charge(key_id("carl"), 4.5)
+    assert [first.allow("carl"), first.allow("carl")] == [False, False]
+    assert first.collect() == {}, "charges from elsewhere are not sent back"

@@ -130,7 +130,7 @@ def test_one_worker_sweeps_silent_runs(server_of_two: ServerProcess, api: GraphQ
         return bool(answer["run"]["state"] == "CRASHED")
 
     until(crashed, "the sweep marking the silent run crashed", poll_seconds=0.2)
-    sweepers = [int(pid) for pid in re.findall(r"worker (\d+) sweeps silent runs", server_of_two.log())]
+    sweepers = [int(pid) for pid in re.findall(r"worker (\d+) leads this host's workers", server_of_two.log())]
     assert len(sweepers) == 1 and sweepers[0] in worker_pids(server_of_two)
     assert server_of_two.log().count("marked 1 silent runs as crashed") == 1
 

@@ -1,0 +1,110 @@
+"""What the server processes on one graph agree on through Neo4j, beyond what the workers of one host share in
+memory (server/shared.py). Every `cluster_sync_seconds` the leader worker of each host takes one step, one
+write transaction (statements/cluster_step.cypher):
+
+- it leaves the tokens its host spent per key since its last step, and charges its own buckets with what
+  the other hosts left since: a key's rate is its rate in total across hosts, give or take one step's worth
+  of requests on each. Hosts exchange tokens only with hosts whose limit has the same rate and burst.
+- it reads the keys generation, which moves in the transaction of every change of keys, roles or registry
+  access (cypher/accounts.py `account_change`); when it moved, the host's workers forget the keys they
+  remember. A revoked key is refused by the host that revoked it at once, and by the others within a step.
+- it holds or takes the sweeper lease of its sweep settings: one host at a time sweeps silent runs.
+
+Migrations are applied once under a lock of their own (cypher/migrate.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cypher.errors import StemmaError
+from schema.service import Graph
+from server.ratelimit import RateLimiter
+from server.settings import Settings
+from server.shared import SharedState
+
+logger = logging.getLogger("stemma.server")
+SPENDS_KEPT_SECONDS = 30
+UNSIGNED = 1 << 64
+
+
+def signed(key: int) -> int:
+    """A 64-bit key id as Neo4j's signed integer, and back with `% UNSIGNED`."""
+    return key - UNSIGNED if key >= UNSIGNED // 2 else key
+
+
+@dataclass
+class Cluster:
+    """The leader's side of the steps: what it sent, what it applied, and whether its host sweeps."""
+
+    graph: Graph
+    shared: SharedState
+    limiters: Sequence[RateLimiter]
+    interval: float
+    lease: str
+    sweeps: bool = False
+    _keys_generation: int | None = None
+    _unsent: dict[tuple[str, int], float] = field(default_factory=dict)
+    _applied: dict[str, float] = field(default_factory=dict)
+    _stepped: bool = False
+
+    @classmethod
+    def of(cls, graph: Graph, shared: SharedState, limiters: Sequence[RateLimiter], settings: Settings) -> Cluster:
+        lease = f"sweeper/{settings.stale_run_seconds:g}/{settings.sweep_interval_seconds:g}"
+        return cls(graph, shared, limiters, settings.cluster_sync_seconds, lease)
+
+    @property
+    def lease_seconds(self) -> float:
+        """How long a host holds the sweeper lease after its last step: a host that dies hands it on after."""
+        return max(5 * self.interval, 5.0)
+
+    async def step(self) -> None:
+        """One step; when Neo4j does not answer, what this host spent is sent with the next one."""
+        by_name = {limiter.name: limiter for limiter in self.limiters}
+        for name, limiter in by_name.items():
+            for key, amount in limiter.collect().items():
+                self._unsent[name, key] = self._unsent.get((name, key), 0.0) + amount
+        now = time.monotonic()
+        self._applied = {spend: at for spend, at in self._applied.items() if at > now - 2 * SPENDS_KEPT_SECONDS}
+        parameters = {
+            "instance": self.shared.instance,
+            "limiters": [name for name, _ in self._unsent],
+            "keys": [signed(key) for _, key in self._unsent],
+            "amounts": list(self._unsent.values()),
+            "keep_seconds": SPENDS_KEPT_SECONDS,
+            "lease": self.lease,
+            "lease_seconds": self.lease_seconds,
+            "applied": list(self._applied),
+        }
+        try:
+            answer = await self.graph.cluster_step(parameters)
+        except StemmaError as exc:
+            logger.warning("cluster step skipped: %s", exc.message)
+            return
+        self._unsent.clear()
+        if answer["sweeps"] != self.sweeps:
+            logger.info("this host %s sweeps silent runs", "now" if answer["sweeps"] else "no longer")
+        self.sweeps = answer["sweeps"]
+        generation = answer["keys_generation"]
+        if self._keys_generation is not None and generation != self._keys_generation:
+            self.shared.keys_changed()
+        self._keys_generation = generation
+        for spend in answer["spends"]:
+            self._applied[spend["id"]] = now
+            if not self._stepped:
+                continue  # spent before this host joined: its buckets started full after that anyway
+            for name, key, amount in zip(spend["limiters"], spend["keys"], spend["amounts"], strict=True):
+                if name in by_name:
+                    by_name[name].charge(key % UNSIGNED, amount)
+        self._stepped = True
+
+    async def leave(self) -> None:
+        """Hand the sweeper lease on at once (on a clean stop)."""
+        if self.sweeps:
+            try:
+                await self.graph.cluster_leave(self.shared.instance, self.lease)
+            except StemmaError as exc:
+                logger.warning("could not hand the sweeper lease on: %s", exc.message)
