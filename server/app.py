@@ -104,7 +104,11 @@ def start_services(settings: Settings, metrics: Metrics) -> Services:
     blobs: BlobStore
     if settings.blob_url is not None:
         blobs = S3BlobStore(
-            settings.blob_url, settings.s3_endpoint_url, settings.s3_region, settings.s3_presigned_seconds
+            settings.blob_url,
+            settings.s3_endpoint_url,
+            settings.s3_region,
+            settings.s3_presigned_seconds,
+            settings.s3_part_bytes,
         )
     else:
         blobs = DirectoryBlobStore(settings.blob_path)

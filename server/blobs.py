@@ -35,6 +35,8 @@ logger = logging.getLogger("stemma.server")
 
 READ_CHUNK = 1024 * 1024
 SPOOL_BYTES = 8 * 1024 * 1024  # an upload up to this size is verified in memory, a larger one in a temporary file
+MAX_PARTS = 10_000  # S3's limit on the parts of one multipart upload
+REFUSED_PARTS = ("EntityTooSmall", "InvalidPart", "InvalidPartOrder")  # the uploader's mistake, not the store's
 
 
 class BlobStore(Protocol):
@@ -179,13 +181,19 @@ class S3BlobStore:
     (boto3's managed transfer) and are read back in chunks, never whole in memory."""
 
     def __init__(
-        self, url: str, endpoint_url: str | None = None, region: str | None = None, presigned_seconds: int = 0
+        self,
+        url: str,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        presigned_seconds: int = 0,
+        part_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         import boto3
         from botocore.config import Config
 
         self.bucket, self.prefix = parse_s3_url(url)
         self.presigned_seconds = presigned_seconds
+        self.part_bytes = part_bytes
         self.client = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
@@ -277,25 +285,46 @@ class S3BlobStore:
         return url
 
     async def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
-        """A presigned PUT of a staging object `uploads/<digest>/<id>`, never of a key the server reads from:
-        `finish_upload` copies it away before checking it, so nothing put there later counts. The URL signs
-        the length and the sha256, which AWS S3 checks the body against (other stores may not; the server
-        checks anyway)."""
+        """Presigned PUTs of a staging object `uploads/<digest>/<id>`, never of a key the server reads from:
+        `finish_upload` copies it away before checking it, so nothing put there later counts. Up to `part_bytes`
+        one PUT, whose URL signs the length and the sha256 (AWS S3 checks the body against them; other stores may
+        not; the server checks anyway); larger, a multipart upload: one PUT a part (at most 10,000), each URL
+        signing its part's number and length."""
         if not self.presigned_seconds:
             return None
         upload = uuid.uuid4().hex
-        checksum = base64.b64encode(bytes.fromhex(digest)).decode()
-        params = {
-            "Bucket": self.bucket,
-            "Key": self.staging_key(digest, upload),
-            "ContentLength": size,
-            "ChecksumSHA256": checksum,
-        }
-        url = await self._run(
-            lambda: self.client.generate_presigned_url("put_object", Params=params, ExpiresIn=self.presigned_seconds)
-        )
-        headers = {"content-length": str(size), "x-amz-checksum-sha256": checksum}
-        return {"url": url, "headers": headers, "upload": upload}
+        staged = self.staging_key(digest, upload)
+        if size <= self.part_bytes:
+            checksum = base64.b64encode(bytes.fromhex(digest)).decode()
+            params = {"Bucket": self.bucket, "Key": staged, "ContentLength": size, "ChecksumSHA256": checksum}
+            url = await self._run(lambda: self._presign("put_object", params))
+            headers = {"content-length": str(size), "x-amz-checksum-sha256": checksum}
+            part = {"url": url, "headers": headers, "offset": 0, "size": size}
+            return {"url": url, "headers": headers, "upload": upload, "parts": [part]}
+        part_bytes = max(self.part_bytes, -(-size // MAX_PARTS))
+
+        def presign_parts() -> list[dict[str, Any]]:
+            started = self.client.create_multipart_upload(Bucket=self.bucket, Key=staged)
+            parts = []
+            for number, offset in enumerate(range(0, size, part_bytes), start=1):
+                length = min(part_bytes, size - offset)
+                params = {
+                    "Bucket": self.bucket,
+                    "Key": staged,
+                    "UploadId": started["UploadId"],
+                    "PartNumber": number,
+                    "ContentLength": length,
+                }
+                url = self._presign("upload_part", params)
+                parts.append({"url": url, "headers": {"content-length": str(length)}, "offset": offset, "size": length})
+            return parts
+
+        # `url` is null for clients that only know single PUTs: they send the content through the server.
+        return {"url": None, "upload": upload, "parts": await self._run(presign_parts)}
+
+    def _presign(self, method: str, params: dict[str, Any]) -> str:
+        url: str = self.client.generate_presigned_url(method, Params=params, ExpiresIn=self.presigned_seconds)
+        return url
 
     def staging_key(self, digest: str, upload: str) -> str:
         return f"{self.prefix}uploads/{digest}/{upload}"
@@ -315,9 +344,8 @@ class S3BlobStore:
             from botocore.exceptions import ClientError
 
             try:
-                self.client.copy_object(
-                    Bucket=self.bucket, Key=private, CopySource={"Bucket": self.bucket, "Key": staged}
-                )
+                self._complete_parts(staged)
+                self.client.copy({"Bucket": self.bucket, "Key": staged}, self.bucket, private)
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                     raise NotFound(f"no upload {upload!r} of {digest} is in the store", field="upload") from exc
@@ -340,6 +368,36 @@ class S3BlobStore:
                 self.client.delete_object(Bucket=self.bucket, Key=private)
 
         return await self._run(verify_and_keep)
+
+    def _complete_parts(self, staged: str) -> None:
+        """A multipart upload to `staged` becomes its object, of the parts the store holds (their ETags are
+        read from the store, not taken from the client); with no multipart upload there, nothing happens."""
+        from botocore.exceptions import ClientError
+
+        listed = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=staged)
+        for started in listed.get("Uploads", []):
+            if started["Key"] != staged:
+                continue
+            pages = self.client.get_paginator("list_parts").paginate(
+                Bucket=self.bucket, Key=staged, UploadId=started["UploadId"]
+            )
+            parts = [
+                {"PartNumber": part["PartNumber"], "ETag": part["ETag"]}
+                for page in pages
+                for part in page.get("Parts", [])
+            ]
+            if not parts:
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=staged, UploadId=started["UploadId"])
+                return
+            try:
+                self.client.complete_multipart_upload(
+                    Bucket=self.bucket, Key=staged, UploadId=started["UploadId"], MultipartUpload={"Parts": parts}
+                )
+            except ClientError as exc:
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=staged, UploadId=started["UploadId"])
+                if exc.response.get("Error", {}).get("Code") in REFUSED_PARTS:
+                    raise InvalidInput(f"the store refused the upload's parts: {exc}", field="upload") from exc
+                raise
 
     def _read_digest(self, key: str) -> str:
         hasher = hashlib.sha256()

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         description="uploads to and downloads from S3 go through URLs signed this long (at most an hour: a URL "
         "outlives a revoked key); 0: through the server",
     )
+    s3_part_bytes: int = Field(
+        default=64 * 1024**2,
+        ge=5 * 1024**2,
+        le=5 * 1024**3,
+        description="a direct upload larger than this goes to S3 in parts of this size (S3: 5 MiB to 5 GiB)",
+    )
 
     @field_validator("blob_url")
     @classmethod

@@ -179,6 +179,7 @@ def server(driver: Driver, neo4j_uri: str, tmp_path_factory: pytest.TempPathFact
 S3_BUCKET = "stemma-files"
 S3_PREFIX = "team/blobs"
 S3_UPLOAD_LIMIT = 20 * 1024 * 1024
+S3_PART_BYTES = 5 * 1024 * 1024  # the smallest part S3 takes: a direct upload above it goes up in parts
 
 
 @pytest.fixture(scope="session")
@@ -193,12 +194,13 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
 @pytest.fixture(scope="session")
 def s3_server(driver: Driver, neo4j_uri: str, s3: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second real `stemma serve` on the test Neo4j that keeps file contents in the S3 bucket (no local
-    folder), with a 20 MiB upload limit; yields its base URL."""
+    folder), with a 20 MiB upload limit and 5 MiB parts; yields its base URL."""
     environment = {
         **s3.environment,
         "STEMMA_BLOB_URL": f"s3://{S3_BUCKET}/{S3_PREFIX}",
         "STEMMA_S3_ENDPOINT_URL": s3.url,
         "STEMMA_MAX_UPLOAD_BYTES": str(S3_UPLOAD_LIMIT),
+        "STEMMA_S3_PART_BYTES": str(S3_PART_BYTES),
     }
     yield from serve(ServerProcess(neo4j_uri, tmp_path_factory.mktemp("s3-server-state"), free_port(), environment))
 

@@ -78,17 +78,20 @@ def _changed(file: LocalFile, size: int | None) -> FileChanged:
     )
 
 
-def read_file(file: LocalFile) -> Iterator[bytes]:
-    """The file's content in chunks; FileChanged when its size is no longer the size it was added with."""
+def read_file(file: LocalFile, offset: int = 0, size: int | None = None) -> Iterator[bytes]:
+    """The file's content in chunks, or `size` bytes of it from `offset` (a part of a multipart upload: the
+    server checks the whole after); FileChanged when its size is no longer the size it was added with."""
+    wanted = file.size - offset if size is None else size
     sent = 0
     with file.local_path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
+        handle.seek(offset)
+        while chunk := handle.read(CHUNK_BYTES if size is None else min(CHUNK_BYTES, wanted - sent)):
             sent += len(chunk)
-            if sent > file.size:
+            if sent > wanted:
                 break
             yield chunk
-    if sent != file.size:
-        raise _changed(file, None if sent > file.size else sent)
+    if sent != wanted:
+        raise _changed(file, None if sent > wanted else offset + sent)
 
 
 def entry_path(name: str) -> str:

@@ -40,22 +40,35 @@ class UploadReport:
 
 
 DIRECT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DIRECT_PARTS = 4  # parts of one large file in flight at once
 
 
-def counted_body(file: LocalFile, advance: Advance) -> Callable[[], Iterator[bytes]]:
-    """A fresh body of the file for each attempt, moving the progress bar (back to zero when it starts over)."""
+def counted_body(
+    file: LocalFile, advance: Advance, offset: int = 0, size: int | None = None
+) -> Callable[[], Iterator[bytes]]:
+    """A fresh body of the file (or of `size` bytes from `offset`) for each attempt, moving the progress bar
+    (back to where it was when it starts over)."""
     sent = 0
 
     def body() -> Iterator[bytes]:
         nonlocal sent
         advance(-sent)
         sent = 0
-        for chunk in read_file(file):
+        for chunk in read_file(file, offset, size):
             sent += len(chunk)
             advance(len(chunk))
             yield chunk
 
     return body
+
+
+def direct_parts(offer: dict[str, Any], size: int) -> list[dict[str, Any]]:
+    """The presigned PUTs of an upload offer, each with its part's offset and size ([] when the server takes
+    the content itself); a server that offers one URL without parts offers the whole file there."""
+    parts: list[dict[str, Any]] = offer.get("parts") or []
+    if not parts and offer.get("url"):
+        parts = [{"url": offer["url"], "headers": offer.get("headers", {}), "offset": 0, "size": size}]
+    return parts
 
 
 def file_path(digest: str) -> str:
@@ -139,25 +152,37 @@ class Transfer:
             offer = self.transport.send(
                 "POST", f"{file_path(file.digest)}/upload", self._json, json={"size": file.size}
             )
-            self.client.direct_uploads = offer["url"] is not None
-            if self.client.direct_uploads:
-                self._put_direct(file, offer, advance)
+            parts = direct_parts(offer, file.size)
+            self.client.direct_uploads = bool(parts)
+            if parts:
+                self._put_direct(file, offer["upload"], parts, advance)
                 return
         self._put(file, advance)
 
-    def _put_direct(self, file: LocalFile, offer: dict[str, Any], advance: Advance) -> None:
-        """The content to the offered URL, without Stemma's credentials; then the server checks it (a file that
-        changed after it was added is refused there, as with a PUT through the server)."""
-        body = counted_body(file, advance)
-        try:
-            with httpx.Client(timeout=DIRECT_TIMEOUT) as store:
-                stored = store.put(offer["url"], content=body(), headers=offer["headers"])
-        except httpx.TransportError as exc:
-            raise Unavailable(f"the file store at the offered URL could not be reached: {exc}") from exc
-        if stored.status_code not in (200, 201):
-            raise Unavailable(f"the file store refused the upload of {file.path!r}: HTTP {stored.status_code}")
+    def _put_direct(self, file: LocalFile, upload: str, parts: list[dict[str, Any]], advance: Advance) -> None:
+        """The content to the offered URLs (the parts of a large file DIRECT_PARTS at a time), without Stemma's
+        credentials; then the server checks it (a file that changed after it was added is refused there, as
+        with a PUT through the server)."""
+        with httpx.Client(timeout=DIRECT_TIMEOUT) as store:
+
+            def put(part: dict[str, Any]) -> None:
+                body = counted_body(file, advance, part["offset"], part["size"])
+                try:
+                    stored = store.put(part["url"], content=body(), headers=part["headers"])
+                except httpx.TransportError as exc:
+                    raise Unavailable(f"the file store at the offered URL could not be reached: {exc}") from exc
+                if stored.status_code not in (200, 201):
+                    message = f"the file store refused the upload of {file.path!r}: HTTP {stored.status_code}"
+                    raise Unavailable(message)
+
+            if len(parts) == 1:
+                put(parts[0])
+            else:
+                with ThreadPoolExecutor(max_workers=min(DIRECT_PARTS, len(parts))) as pool:
+                    for future in [pool.submit(put, part) for part in parts]:
+                        future.result()
         self.transport.send(
-            "POST", f"{file_path(file.digest)}/upload/{offer['upload']}", lambda response: self._stored(file, response)
+            "POST", f"{file_path(file.digest)}/upload/{upload}", lambda response: self._stored(file, response)
         )
 
     @staticmethod

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.client import GraphQLClient
-from tests.conftest import ADMIN_KEY, S3_BUCKET, S3_PREFIX, S3_UPLOAD_LIMIT, free_port
+from tests.conftest import ADMIN_KEY, S3_BUCKET, S3_PART_BYTES, S3_PREFIX, S3_UPLOAD_LIMIT, free_port
 from tests.s3 import S3Server
 from tests.serving import ServerProcess
 
@@ -159,8 +159,9 @@ def test_a_store_that_fails_answers_unavailable_and_the_server_stays_up(
 def test_the_sdk_uploads_straight_to_the_bucket_and_the_server_checks_what_arrived(
     s3_server: str, s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No byte of the upload passes through the server: it offers a presigned URL of a staging object, the SDK
-    puts the content there (without Stemma's key), and the server checks it and moves it under its digest."""
+    """No byte of the upload passes through the server: it offers presigned URLs of the parts of a staging object
+    (6 MiB: two parts), the SDK puts the content there (without Stemma's key), and the server completes the
+    upload, checks it and moves it under its digest."""
     import stemma
 
     from tests.sdk.conftest import requests_answered, requests_since
@@ -179,6 +180,7 @@ def test_the_sdk_uploads_straight_to_the_bucket_and_the_server_checks_what_arriv
     assert answered[("POST", "/files/sha256/{digest}/upload/{upload}", "201")] == 1
     assert stored(s3)[key(digest)] == content
     assert not [name for name in stored(s3) if "/uploads/" in name]
+    assert not s3.client().list_multipart_uploads(Bucket=S3_BUCKET).get("Uploads")
     folder = stemma.Api().artifact("direct-team/p/model:v0").download(tmp_path / "out")
     assert (Path(folder) / "model.bin").read_bytes() == content
 
@@ -189,7 +191,8 @@ def test_a_direct_upload_is_checked_before_it_is_kept(http: httpx.Client, s3: S3
     content = b"the bytes the digest names"
     digest = hashlib.sha256(content).hexdigest()
     offer = http.post(f"/files/sha256/{digest}/upload", json={"size": len(content)}).json()
-    assert set(offer) == {"url", "headers", "upload"}
+    assert set(offer) == {"url", "headers", "upload", "parts"}
+    assert offer["parts"] == [{"url": offer["url"], "headers": offer["headers"], "offset": 0, "size": len(content)}]
     assert f"/uploads/{digest}/{offer['upload']}?" in offer["url"]
     assert ADMIN_KEY not in offer["url"]
     with httpx.Client(timeout=60) as anonymous:
@@ -211,6 +214,47 @@ def test_a_direct_upload_is_checked_before_it_is_kept(http: httpx.Client, s3: S3
     assert (kept.status_code, kept.json()) == (201, {"digest": digest, "created": True})
     assert stored(s3)[key(digest)] == content
     assert not [name for name in stored(s3) if "/uploads/" in name or "/verifying/" in name]
+
+
+def test_a_large_upload_goes_up_in_presigned_parts_and_is_checked_whole(http: httpx.Client, s3: S3Server) -> None:
+    """Above the part size the offer is a multipart upload: a URL per part, each signed for its number and
+    length. Finishing completes it from the parts the store holds and checks the whole: with a part missing
+    nothing is kept and the upload is gone; with every part, it is kept under its digest."""
+    content = os.urandom(2 * S3_PART_BYTES + 1000)
+    digest = hashlib.sha256(content).hexdigest()
+
+    def offered() -> dict[str, Any]:
+        offer: dict[str, Any] = http.post(f"/files/sha256/{digest}/upload", json={"size": len(content)}).json()
+        assert offer["url"] is None, "a client that knows only single PUTs sends the content through the server"
+        sizes = [S3_PART_BYTES, S3_PART_BYTES, 1000]
+        assert [(part["offset"], part["size"]) for part in offer["parts"]] == [
+            (0, sizes[0]),
+            (sizes[0], sizes[1]),
+            (2 * S3_PART_BYTES, 1000),
+        ]
+        assert all(ADMIN_KEY not in part["url"] and f"/uploads/{digest}/" in part["url"] for part in offer["parts"])
+        return offer
+
+    def put(offer: dict[str, Any], parts: list[dict[str, Any]]) -> None:
+        with httpx.Client(timeout=60) as anonymous:
+            for part in parts:
+                body = content[part["offset"] : part["offset"] + part["size"]]
+                assert anonymous.put(part["url"], content=body, headers=part["headers"]).status_code == 200
+
+    partial = offered()
+    put(partial, [partial["parts"][0], partial["parts"][2]])
+    refused = http.post(f"/files/sha256/{digest}/upload/{partial['upload']}")
+    assert (refused.status_code, refused.json()["error"]["field"]) == (400, "digest")
+    assert not [name for name in stored(s3) if digest in name]
+    assert not s3.client().list_multipart_uploads(Bucket=S3_BUCKET).get("Uploads")
+
+    whole = offered()
+    put(whole, whole["parts"])
+    kept = http.post(f"/files/sha256/{digest}/upload/{whole['upload']}")
+    assert (kept.status_code, kept.json()) == (201, {"digest": digest, "created": True})
+    assert stored(s3)[key(digest)] == content
+    assert not [name for name in stored(s3) if "/uploads/" in name or "/verifying/" in name]
+    assert not s3.client().list_multipart_uploads(Bucket=S3_BUCKET).get("Uploads")
 
 
 def test_upload_offers_follow_the_upload_rules(http: httpx.Client, s3_server: str, server: str) -> None:
