@@ -109,6 +109,7 @@ def start_services(settings: Settings, metrics: Metrics) -> Services:
             settings.s3_region,
             settings.s3_presigned_seconds,
             settings.s3_part_bytes,
+            settings.s3_public_endpoint_url,
         )
     else:
         blobs = DirectoryBlobStore(settings.blob_path)

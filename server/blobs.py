@@ -187,6 +187,7 @@ class S3BlobStore:
         region: str | None = None,
         presigned_seconds: int = 0,
         part_bytes: int = 64 * 1024 * 1024,
+        public_endpoint_url: str | None = None,
     ) -> None:
         import boto3
         from botocore.config import Config
@@ -194,16 +195,19 @@ class S3BlobStore:
         self.bucket, self.prefix = parse_s3_url(url)
         self.presigned_seconds = presigned_seconds
         self.part_bytes = part_bytes
-        self.client = boto3.client(
-            "s3",
-            endpoint_url=endpoint_url,
-            region_name=region,
-            config=Config(
-                signature_version="s3v4",  # presigned URLs as AWS requires them: SigV4, X-Amz-Expires
-                retries={"mode": "standard", "max_attempts": 3},
-                connect_timeout=5,
-                read_timeout=60,
-            ),
+        config = Config(
+            signature_version="s3v4",  # presigned URLs as AWS requires them: SigV4, X-Amz-Expires
+            retries={"mode": "standard", "max_attempts": 3},
+            connect_timeout=5,
+            read_timeout=60,
+        )
+        self.client = boto3.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
+        # A URL is signed for the host it names: where clients reach the store, when that is not where the
+        # server does (a store inside a compose network, published on the host's port).
+        self.signer = (
+            self.client
+            if public_endpoint_url is None
+            else boto3.client("s3", endpoint_url=public_endpoint_url, region_name=region, config=config)
         )
 
     def key(self, digest: str) -> str:
@@ -279,10 +283,7 @@ class S3BlobStore:
         if not self.presigned_seconds:
             return None
         params = {"Bucket": self.bucket, "Key": self.key(digest)}
-        url: str = await self._run(
-            lambda: self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.presigned_seconds)
-        )
-        return url
+        return await self._run(lambda: self._presign("get_object", params))
 
     async def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
         """Presigned PUTs of a staging object `uploads/<digest>/<id>`, never of a key the server reads from:
@@ -323,7 +324,7 @@ class S3BlobStore:
         return {"url": None, "upload": upload, "parts": await self._run(presign_parts)}
 
     def _presign(self, method: str, params: dict[str, Any]) -> str:
-        url: str = self.client.generate_presigned_url(method, Params=params, ExpiresIn=self.presigned_seconds)
+        url: str = self.signer.generate_presigned_url(method, Params=params, ExpiresIn=self.presigned_seconds)
         return url
 
     def staging_key(self, digest: str, upload: str) -> str:

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
         description="uploads to and downloads from S3 go through URLs signed this long (at most an hour: a URL "
         "outlives a revoked key); 0: through the server",
     )
+    s3_public_endpoint_url: str | None = Field(
+        default=None,
+        description="where clients reach the S3 store, when not at s3_endpoint_url (presigned URLs name this host)",
+    )
     s3_part_bytes: int = Field(
         default=64 * 1024**2,
         ge=5 * 1024**2,
