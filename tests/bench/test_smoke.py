@@ -133,3 +133,23 @@ def test_a_row_the_server_refuses_is_recorded_as_failed_and_the_run_goes_on(benc
     failed = ", ".join(f"lineage {root} {direction} 8" for root in ("typical", "hub") for direction in DIRECTIONS)
     assert f"- Every row measured: **missed**; failed: {failed}\n" in text
     assert f"; {len(DIRECTIONS) * 2} row(s) failed: {failed}" in done.stdout
+
+
+def test_the_file_benchmark_measures_every_mode(neo4j_uri: str, driver: object, tmp_path: Path) -> None:
+    """`python -m bench.files` on the test Neo4j with a small file: a row per mode, none failed."""
+    from bench.files import MODES
+
+    output = tmp_path / "RESULTS-files.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.files", "--megabytes", "8", "--neo4j-uri", neo4j_uri, "--output", str(output)],
+        cwd=ROOT,
+        env=os.environ,
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = [line for line in output.read_text().splitlines() if line.startswith("| ") and "MiB/s" not in line]
+    assert [row.split(" | ")[0].removeprefix("| ") for row in rows] == list(MODES)
+    assert not [row for row in rows if "failed" in row]
