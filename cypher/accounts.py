@@ -130,11 +130,15 @@ class Accounts:
             raise NotFound(f"no registry {entity}/{registry}", field="registry")
 
 
-async def account_change(tx: WriteTransaction, caller: Caller, step: Callable[[Accounts], Awaitable[T]]) -> T:
-    """`step`'s changes to keys, roles or registry access, on behalf of `caller`; the keys generation moves in
-    the same transaction, so every server process on the graph forgets the keys it remembers."""
+async def account_change(
+    tx: WriteTransaction, caller: Caller, step: Callable[[Accounts], Awaitable[T]], forget: bool = True
+) -> T:
+    """`step`'s changes to keys, roles or registry access, on behalf of `caller`. Unless nothing remembered
+    can be stale after it (`forget=False`: a new key, whose secret nobody has presented), the keys generation
+    moves in the same transaction, so every server process on the graph forgets the keys it remembers."""
     result = await step(Accounts(tx, caller))
-    await tx.run(Statement(named("keys_changed")))
+    if forget:
+        await tx.run(Statement(named("keys_changed")))
     return result
 
 

@@ -62,15 +62,16 @@ class CypherAnswer:
     truncated: bool = strawberry.field(description="True when the row limit cut the answer.")
 
 
-async def accounts(info: Info, step: Any) -> Any:
-    """Run an account change in one write transaction; keys remembered by this server are forgotten."""
+async def accounts(info: Info, step: Any, forget: bool = True) -> Any:
+    """Run an account change in one write transaction; unless it only adds a key (`forget=False`), keys
+    remembered by this server are forgotten, and by the others on the graph at their next cluster step."""
     context = info.context
 
     async def unit(tx: WriteTransaction) -> Any:
-        return await account_change(tx, context.caller, step)
+        return await account_change(tx, context.caller, step, forget)
 
     result = await context.executor.write(unit)
-    if context.authenticator is not None:
+    if forget and context.authenticator is not None:
         context.authenticator.forget()
     return result
 
@@ -128,7 +129,7 @@ class AccountMutation:
         description="A new API key for yourself (superusers: for anyone); at most 10 live keys per user."
     )
     async def create_api_key(self, info: Info, user: str | None = None) -> NewApiKey:
-        key = await accounts(info, lambda a: a.create_key(user or info.context.caller.user))
+        key = await accounts(info, lambda a: a.create_key(user or info.context.caller.user), forget=False)
         return NewApiKey(id=key.id, user=key.user, key=key.secret)
 
     @strawberry.mutation(description="Revoke an API key: your own, or any (superusers).")

@@ -79,10 +79,10 @@ class Graph:
         return await list_users(self.executor, OPERATOR, entity)
 
     async def create_key(self, user: str) -> NewKey:
-        return await self._as_operator(lambda accounts: accounts.create_key(user))
+        return await self._as_operator(lambda accounts: accounts.create_key(user), forget=False)
 
     async def revoke_key(self, key_id: str) -> bool:
         return await self._as_operator(lambda accounts: accounts.revoke_key(key_id))
 
-    async def _as_operator(self, change: Callable[[Accounts], Awaitable[T]]) -> T:
-        return await self.executor.write(lambda tx: account_change(tx, OPERATOR, change))
+    async def _as_operator(self, change: Callable[[Accounts], Awaitable[T]], forget: bool = True) -> T:
+        return await self.executor.write(lambda tx: account_change(tx, OPERATOR, change, forget))

@@ -73,27 +73,32 @@ async def _prepare_graph(graph: Graph, settings: Settings) -> None:
 async def _keep_in_step(cluster: Cluster, shared: SharedState) -> None:
     """The host's leader steps with the other hosts on the graph every `cluster.interval` seconds."""
     while True:
-        if shared.leads():
-            try:
+        try:
+            if shared.leads():
                 await cluster.step()
-            except Exception:  # a bug here must not end the loop: the host would stop hearing of key changes
-                logger.exception("cluster step failed")
+        except Exception:  # a bug or an OS error must not end the loop: the host would stop hearing of key changes
+            logger.exception("cluster step failed")
         await asyncio.sleep(cluster.interval)
 
 
-async def _sweep_stale_runs(graph: Graph, settings: Settings, shared: SharedState, cluster: Cluster) -> None:
-    """Periodically, runs silent for longer than the grace period are marked crashed, by the leader of the host
-    that holds the sweeper lease."""
+async def _sweep_stale_runs(
+    graph: Graph, blobs: BlobStore, settings: Settings, shared: SharedState, cluster: Cluster
+) -> None:
+    """Periodically, by the leader of the host that holds the sweeper lease: runs silent for longer than the
+    grace period are marked crashed, and uploads to the store abandoned before they were finished removed."""
     while True:
         await asyncio.sleep(settings.sweep_interval_seconds)
-        if not (shared.leads() and cluster.sweeps):
-            continue
         try:
+            if not (shared.leads() and cluster.sweeps):
+                continue
             swept = await graph.sweep_stale_runs(settings.stale_run_seconds)
             if swept:
                 logger.info("marked %d silent runs as crashed", swept)
+            await blobs.remove_abandoned(older_than=settings.s3_presigned_seconds + settings.sweep_interval_seconds)
         except StemmaError as exc:
             logger.warning("stale-run sweep skipped: %s", exc.message)
+        except Exception:  # as above: the loop goes on
+            logger.exception("stale-run sweep failed")
 
 
 def start_services(settings: Settings, metrics: Metrics) -> Services:
@@ -147,7 +152,9 @@ def create_app(settings: Settings) -> Starlette:
         except TimeoutError:
             logger.warning("Neo4j at %s is not answering; serving anyway", settings.effective_neo4j_uri)
         tasks.append(asyncio.create_task(_keep_in_step(running.cluster, running.shared)))
-        tasks.append(asyncio.create_task(_sweep_stale_runs(graph, settings, running.shared, running.cluster)))
+        tasks.append(
+            asyncio.create_task(_sweep_stale_runs(graph, running.blobs, settings, running.shared, running.cluster))
+        )
         # What exists now (the schema, compiled code) lives as long as the process: keep it out of the
         # collector's full passes, which otherwise stall requests (p99 at 16 concurrent: 65 ms -> 20 ms).
         gc.collect()

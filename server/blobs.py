@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import re
+import secrets
 import tempfile
 import time
 import uuid
@@ -25,17 +26,23 @@ import anyio
 import anyio.to_thread
 from starlette.responses import FileResponse, Response, StreamingResponse
 
-from cypher.errors import InvalidInput, NotFound, PayloadTooLarge, Unavailable
+from cypher.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, Unavailable
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
+# An upload's id: when it was offered (8 hex digits of Unix seconds, so what it leaves in the store tells its
+# age whatever the store says of itself; moto, for one, dates every multipart upload 2010), then 24 random.
 UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
+UPLOAD_KEY = re.compile(r"/(?P<offered>[0-9a-f]{8})[0-9a-f]{24}(-[0-9a-f]{32})?$")
 T = TypeVar("T")
 logger = logging.getLogger("stemma.server")
 
 
 READ_CHUNK = 1024 * 1024
 SPOOL_BYTES = 8 * 1024 * 1024  # an upload up to this size is verified in memory, a larger one in a temporary file
-MAX_PARTS = 10_000  # S3's limit on the parts of one multipart upload
+MAX_PARTS = 100  # parts offered for one upload (S3 takes 10,000; each URL costs the server a millisecond or two)
+MAX_PART_BYTES = 5 * 1024**3  # S3's largest part
+SLOWEST_UPLOAD = 2 * 1024**2  # bytes a second: the parts' URLs last long enough for a client this slow
+LONGEST_URL_SECONDS = 3600
 REFUSED_PARTS = ("EntityTooSmall", "InvalidPart", "InvalidPartOrder")  # the uploader's mistake, not the store's
 
 
@@ -69,6 +76,10 @@ class BlobStore(Protocol):
 
     async def finish_upload(self, digest: str, upload: str, max_bytes: int) -> bool:
         """Check a direct upload against its digest and keep it; False when the content was stored already."""
+        ...
+
+    async def remove_abandoned(self, older_than: float) -> int:
+        """Remove what uploads offered more than `older_than` seconds ago and never finished left; how many."""
         ...
 
 
@@ -123,6 +134,10 @@ class DirectoryBlobStore:
 
     async def finish_upload(self, digest: str, upload: str, max_bytes: int) -> bool:
         raise NotFound(f"no upload {upload!r}: this server takes uploads at PUT /files/sha256/{digest}")
+
+    async def remove_abandoned(self, older_than: float) -> int:
+        """Nothing to do: a PUT's partial file goes when its request ends (and, after a crash, at startup)."""
+        return 0
 
     async def sizes(self, digests: list[str]) -> dict[str, int]:
         def scan() -> dict[str, int]:
@@ -195,6 +210,7 @@ class S3BlobStore:
         self.bucket, self.prefix = parse_s3_url(url)
         self.presigned_seconds = presigned_seconds
         self.part_bytes = part_bytes
+        self._finishing: set[str] = set()
         config = Config(
             signature_version="s3v4",  # presigned URLs as AWS requires them: SigV4, X-Amz-Expires
             retries={"mode": "standard", "max_attempts": 3},
@@ -293,7 +309,7 @@ class S3BlobStore:
         signing its part's number and length."""
         if not self.presigned_seconds:
             return None
-        upload = uuid.uuid4().hex
+        upload = f"{int(time.time()):08x}{secrets.token_hex(12)}"
         staged = self.staging_key(digest, upload)
         if size <= self.part_bytes:
             checksum = base64.b64encode(bytes.fromhex(digest)).decode()
@@ -303,6 +319,10 @@ class S3BlobStore:
             part = {"url": url, "headers": headers, "offset": 0, "size": size}
             return {"url": url, "headers": headers, "upload": upload, "parts": [part]}
         part_bytes = max(self.part_bytes, -(-size // MAX_PARTS))
+        if part_bytes > MAX_PART_BYTES:
+            return None  # larger than S3's parts allow in MAX_PARTS: through the server
+        # The last part starts long after the offer when the client is slow: its URL must still be good.
+        seconds = min(LONGEST_URL_SECONDS, max(self.presigned_seconds, -(-size // SLOWEST_UPLOAD)))
 
         def presign_parts() -> list[dict[str, Any]]:
             started = self.client.create_multipart_upload(Bucket=self.bucket, Key=staged)
@@ -316,89 +336,137 @@ class S3BlobStore:
                     "PartNumber": number,
                     "ContentLength": length,
                 }
-                url = self._presign("upload_part", params)
+                url = self._presign("upload_part", params, seconds)
                 parts.append({"url": url, "headers": {"content-length": str(length)}, "offset": offset, "size": length})
             return parts
 
         # `url` is null for clients that only know single PUTs: they send the content through the server.
         return {"url": None, "upload": upload, "parts": await self._run(presign_parts)}
 
-    def _presign(self, method: str, params: dict[str, Any]) -> str:
-        url: str = self.signer.generate_presigned_url(method, Params=params, ExpiresIn=self.presigned_seconds)
+    def _presign(self, method: str, params: dict[str, Any], seconds: int | None = None) -> str:
+        expires = seconds or self.presigned_seconds
+        url: str = self.signer.generate_presigned_url(method, Params=params, ExpiresIn=expires)
         return url
+
+    async def remove_abandoned(self, older_than: float) -> int:
+        """What uploads offered more than `older_than` seconds plus the longest part URL ago left (staging and
+        checking objects, multipart uploads): nobody can finish them any more. Ages come from the upload ids
+        in the keys; keys without one are left alone."""
+        before = time.time() - older_than - LONGEST_URL_SECONDS
+
+        def abandoned(key: str) -> bool:
+            found = UPLOAD_KEY.search(key)
+            return found is not None and int(found["offered"], 16) < before
+
+        def sweep() -> int:
+            removed = 0
+            started = self.client.get_paginator("list_multipart_uploads")
+            for page in started.paginate(Bucket=self.bucket, Prefix=f"{self.prefix}uploads/"):
+                for upload in page.get("Uploads", []):
+                    if abandoned(upload["Key"]):
+                        self.client.abort_multipart_upload(
+                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
+                        removed += 1
+            listed = self.client.get_paginator("list_objects_v2")
+            for folder in ("uploads/", "verifying/"):
+                for page in listed.paginate(Bucket=self.bucket, Prefix=f"{self.prefix}{folder}"):
+                    for item in page.get("Contents", []):
+                        if abandoned(item["Key"]):
+                            self.client.delete_object(Bucket=self.bucket, Key=item["Key"])
+                            removed += 1
+            return removed
+
+        removed = await self._run(sweep)
+        if removed:
+            logger.info("removed %d objects and multipart uploads of unfinished uploads", removed)
+        return removed
 
     def staging_key(self, digest: str, upload: str) -> str:
         return f"{self.prefix}uploads/{digest}/{upload}"
 
     async def finish_upload(self, digest: str, upload: str, max_bytes: int) -> bool:
-        """The staging object is first copied (inside the store) to a key no presigned URL names, and the staging
-        object removed: whatever the uploader puts at its URL from then on is never read. The private copy must
-        be at most `max_bytes` and hash to the digest (read here: a store's own checksum is not trusted, since
-        some S3-compatible servers record the client's header unchecked); then it becomes the content's object
-        unless that exists already. Both temporary objects go whatever the outcome."""
+        """What the uploader put is checked where no presigned URL can change it: a multipart upload's object
+        once its parts are joined (part URLs then answer NoSuchUpload), a single PUT's staging object after a
+        copy (inside the store) to a key no URL names. It must be at most `max_bytes` and hash to the digest
+        (read here: a store's own checksum is not trusted, since some S3-compatible servers record the client's
+        header unchecked); then it is copied to the content's key unless that exists already. The temporary
+        objects go whatever the outcome. One finish of an upload at a time in this process."""
         if not UPLOAD_ID.fullmatch(upload):
             raise InvalidInput("upload must be the id the upload offer gave", field="upload")
+        if upload in self._finishing:
+            raise Conflict(f"upload {upload!r} is being finished by another request", field="upload")
         staged = self.staging_key(digest, upload)
-        private = f"{self.prefix}verifying/{digest}/{upload}"
+        private = f"{self.prefix}verifying/{digest}/{upload}-{uuid.uuid4().hex}"  # one per attempt
 
         def verify_and_keep() -> bool:
             from botocore.exceptions import ClientError
 
             try:
-                self._complete_parts(staged)
-                self.client.copy({"Bucket": self.bucket, "Key": staged}, self.bucket, private)
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                    raise NotFound(f"no upload {upload!r} of {digest} is in the store", field="upload") from exc
-                raise
-            finally:
-                self.client.delete_object(Bucket=self.bucket, Key=staged)
-            try:
-                if int(self.client.head_object(Bucket=self.bucket, Key=private)["ContentLength"]) > max_bytes:
+                try:
+                    checked = staged if self._complete_parts(staged, max_bytes) else private
+                    if checked == private:
+                        self.client.copy({"Bucket": self.bucket, "Key": staged}, self.bucket, private)
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "NoSuchUpload"):
+                        raise NotFound(f"no upload {upload!r} of {digest} is in the store", field="upload") from exc
+                    raise
+                if int(self.client.head_object(Bucket=self.bucket, Key=checked)["ContentLength"]) > max_bytes:
                     raise PayloadTooLarge(f"the upload is larger than the upload limit of {max_bytes} bytes")
-                actual = self._read_digest(private)
+                actual = self._read_digest(checked)
                 if actual != digest:
                     raise InvalidInput(
                         f"the body's sha256 is {actual}, not {digest}; nothing was stored", field="digest"
                     )
                 if self._head(digest) is not None:
                     return False
-                self.client.copy({"Bucket": self.bucket, "Key": private}, self.bucket, self.key(digest))
+                self.client.copy({"Bucket": self.bucket, "Key": checked}, self.bucket, self.key(digest))
                 return True
             finally:
-                self.client.delete_object(Bucket=self.bucket, Key=private)
+                for key in (staged, private):
+                    self.client.delete_object(Bucket=self.bucket, Key=key)
 
-        return await self._run(verify_and_keep)
+        self._finishing.add(upload)
+        try:
+            return await self._run(verify_and_keep)
+        finally:
+            self._finishing.discard(upload)
 
-    def _complete_parts(self, staged: str) -> None:
-        """A multipart upload to `staged` becomes its object, of the parts the store holds (their ETags are
-        read from the store, not taken from the client); with no multipart upload there, nothing happens."""
+    def _complete_parts(self, staged: str, max_bytes: int) -> bool:
+        """A multipart upload to `staged` becomes its object, of the parts the store holds (their ETags and sizes
+        read from the store, not taken from the client: parts larger in all than `max_bytes` are refused before
+        anything is copied); False when there is no multipart upload there."""
         from botocore.exceptions import ClientError
 
         listed = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=staged)
         for started in listed.get("Uploads", []):
             if started["Key"] != staged:
                 continue
-            pages = self.client.get_paginator("list_parts").paginate(
-                Bucket=self.bucket, Key=staged, UploadId=started["UploadId"]
-            )
-            parts = [
-                {"PartNumber": part["PartNumber"], "ETag": part["ETag"]}
-                for page in pages
+            upload = {"Bucket": self.bucket, "Key": staged, "UploadId": started["UploadId"]}
+            held = [
+                part
+                for page in self.client.get_paginator("list_parts").paginate(**upload)
                 for part in page.get("Parts", [])
             ]
-            if not parts:
-                self.client.abort_multipart_upload(Bucket=self.bucket, Key=staged, UploadId=started["UploadId"])
-                return
+            size = sum(int(part["Size"]) for part in held)
+            if not held or size > max_bytes:
+                self.client.abort_multipart_upload(**upload)
+                if size > max_bytes:
+                    raise PayloadTooLarge(f"the upload is larger than the upload limit of {max_bytes} bytes")
+                raise InvalidInput("the upload has no parts in the store", field="upload")
+            parts = [{"PartNumber": part["PartNumber"], "ETag": part["ETag"]} for part in held]
             try:
-                self.client.complete_multipart_upload(
-                    Bucket=self.bucket, Key=staged, UploadId=started["UploadId"], MultipartUpload={"Parts": parts}
-                )
+                self.client.complete_multipart_upload(**upload, MultipartUpload={"Parts": parts})
             except ClientError as exc:
-                self.client.abort_multipart_upload(Bucket=self.bucket, Key=staged, UploadId=started["UploadId"])
-                if exc.response.get("Error", {}).get("Code") in REFUSED_PARTS:
+                code = exc.response.get("Error", {}).get("Code")
+                if code != "NoSuchUpload":  # another attempt completed it meanwhile: the copy below finds it
+                    self.client.abort_multipart_upload(**upload)
+                if code in REFUSED_PARTS:
                     raise InvalidInput(f"the store refused the upload's parts: {exc}", field="upload") from exc
-                raise
+                if code != "NoSuchUpload":
+                    raise
+            return True
+        return False
 
     def _read_digest(self, key: str) -> str:
         hasher = hashlib.sha256()

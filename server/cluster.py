@@ -15,6 +15,8 @@ Migrations are applied once under a lock of their own (cypher/migrate.py).
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Sequence
@@ -27,7 +29,10 @@ from server.settings import Settings
 from server.shared import SharedState
 
 logger = logging.getLogger("stemma.server")
-SPENDS_KEPT_SECONDS = 30
+SPENDS_KEPT_SECONDS = 30  # at least; five steps when steps are longer
+MAX_SENT = 20_000  # (limiter, key) entries one step leaves; the rest wait for the next
+MAX_UNSENT = 200_000  # entries kept while Neo4j does not answer; past it the smallest are dropped
+CHARGES_AT_ONCE = 1_000  # charges between yields to the event loop
 UNSIGNED = 1 << 64
 
 
@@ -57,24 +62,35 @@ class Cluster:
         return cls(graph, shared, limiters, settings.cluster_sync_seconds, lease)
 
     @property
+    def kept_seconds(self) -> float:
+        """How long spends stay in the graph: long enough for every host to step several times."""
+        return max(SPENDS_KEPT_SECONDS, 5 * self.interval)
+
+    @property
     def lease_seconds(self) -> float:
         """How long a host holds the sweeper lease after its last step: a host that dies hands it on after."""
         return max(5 * self.interval, 5.0)
 
     async def step(self) -> None:
-        """One step; when Neo4j does not answer, what this host spent is sent with the next one."""
+        """One step; what this host spent and could not send (Neo4j away, or more than MAX_SENT entries) goes
+        with the next one."""
         by_name = {limiter.name: limiter for limiter in self.limiters}
         for name, limiter in by_name.items():
             for key, amount in limiter.collect().items():
                 self._unsent[name, key] = self._unsent.get((name, key), 0.0) + amount
+        if len(self._unsent) > MAX_UNSENT:
+            kept = sorted(self._unsent.items(), key=lambda item: item[1], reverse=True)[:MAX_UNSENT]
+            logger.warning("cluster step: %d spent-token counts not sent were dropped", len(self._unsent) - MAX_UNSENT)
+            self._unsent = dict(kept)
+        sending = list(itertools.islice(self._unsent.items(), MAX_SENT))
         now = time.monotonic()
-        self._applied = {spend: at for spend, at in self._applied.items() if at > now - 2 * SPENDS_KEPT_SECONDS}
+        self._applied = {spend: at for spend, at in self._applied.items() if at > now - 2 * self.kept_seconds}
         parameters = {
             "instance": self.shared.instance,
-            "limiters": [name for name, _ in self._unsent],
-            "keys": [signed(key) for _, key in self._unsent],
-            "amounts": list(self._unsent.values()),
-            "keep_seconds": SPENDS_KEPT_SECONDS,
+            "limiters": [name for (name, _), _ in sending],
+            "keys": [signed(key) for (_, key), _ in sending],
+            "amounts": [amount for _, amount in sending],
+            "keep_seconds": self.kept_seconds,
             "lease": self.lease,
             "lease_seconds": self.lease_seconds,
             "applied": list(self._applied),
@@ -84,14 +100,18 @@ class Cluster:
         except StemmaError as exc:
             logger.warning("cluster step skipped: %s", exc.message)
             return
-        self._unsent.clear()
+        for entry, _ in sending:
+            del self._unsent[entry]
         if answer["sweeps"] != self.sweeps:
             logger.info("this host %s sweeps silent runs", "now" if answer["sweeps"] else "no longer")
         self.sweeps = answer["sweeps"]
         generation = answer["keys_generation"]
-        if self._keys_generation is not None and generation != self._keys_generation:
+        if generation != self._keys_generation:
+            # Also on this leader's first step: a change made before it (under an earlier leader of this host,
+            # or while Neo4j was away) may not have reached the keys the host's workers remember.
             self.shared.keys_changed()
         self._keys_generation = generation
+        charged = 0
         for spend in answer["spends"]:
             self._applied[spend["id"]] = now
             if not self._stepped:
@@ -99,6 +119,9 @@ class Cluster:
             for name, key, amount in zip(spend["limiters"], spend["keys"], spend["amounts"], strict=True):
                 if name in by_name:
                     by_name[name].charge(key % UNSIGNED, amount)
+                    charged += 1
+                    if charged % CHARGES_AT_ONCE == 0:
+                        await asyncio.sleep(0)  # requests are answered meanwhile
         self._stepped = True
 
     async def leave(self) -> None:
@@ -106,5 +129,5 @@ class Cluster:
         if self.sweeps:
             try:
                 await self.graph.cluster_leave(self.shared.instance, self.lease)
-            except StemmaError as exc:
-                logger.warning("could not hand the sweeper lease on: %s", exc.message)
+            except Exception as exc:  # stopping goes on: the lease expires by itself
+                logger.warning("could not hand the sweeper lease on: %s", exc)

@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
@@ -82,6 +83,26 @@ class Transfer:
         self.client = client
         self.transport = client.transport
         self.workers = client.settings.upload_workers
+        self._store: httpx.Client | None = None
+        self._store_lock = threading.Lock()
+
+    def store(self) -> httpx.Client:
+        """Connections to object storage, without any of Stemma's credentials, shared by this transfer's threads
+        (made on first use: each client costs a tenth of a second loading CA certificates)."""
+        with self._store_lock:
+            if self._store is None:
+                self._store = httpx.Client(timeout=DIRECT_TIMEOUT)
+            return self._store
+
+    @contextlib.contextmanager
+    def _store_connections(self) -> Iterator[None]:
+        try:
+            yield
+        finally:
+            with self._store_lock:
+                if self._store is not None:
+                    self._store.close()
+                    self._store = None
 
     def upload(self, files: Sequence[LocalFile], label: str) -> UploadReport:
         """Upload each distinct content the server asks for; the server checks every body's sha256."""
@@ -91,7 +112,10 @@ class Transfer:
         missing = self.missing([file.digest for file in unique])
         todo = [file for file in unique if file.digest in missing]
         total = sum(file.size for file in todo)
-        with progress_bar(f"uploading {label}", total, enabled=total >= PROGRESS_BYTES) as advance:
+        with (
+            progress_bar(f"uploading {label}", total, enabled=total >= PROGRESS_BYTES) as advance,
+            self._store_connections(),
+        ):
             first = 1 if todo and self.client.direct_uploads is None else 0
             if first:  # its answer says how the rest go
                 self._send(todo[0], advance)
@@ -114,7 +138,10 @@ class Transfer:
         todo = [(entry, target) for digest, (entry, target) in fetch.items() if digest not in sources]
         copies += [(entry, target) for digest, (entry, target) in fetch.items() if digest in sources]
         total = sum(entry.size for entry, _ in todo)
-        with progress_bar(f"downloading {label}", total, enabled=total >= PROGRESS_BYTES) as advance:
+        with (
+            progress_bar(f"downloading {label}", total, enabled=total >= PROGRESS_BYTES) as advance,
+            self._store_connections(),
+        ):
             self._each(lambda item: self._get(item[0], item[1], advance), todo)
         for entry, target in copies:
             source = sources.get(entry.digest) or fetch[entry.digest][1]
@@ -163,26 +190,30 @@ class Transfer:
         """The content to the offered URLs (the parts of a large file DIRECT_PARTS at a time), without Stemma's
         credentials; then the server checks it (a file that changed after it was added is refused there, as
         with a PUT through the server)."""
-        with httpx.Client(timeout=DIRECT_TIMEOUT) as store:
+        store = self.store()
 
-            def put(part: dict[str, Any]) -> None:
-                body = counted_body(file, advance, part["offset"], part["size"])
-                try:
-                    stored = store.put(part["url"], content=body(), headers=part["headers"])
-                except httpx.TransportError as exc:
-                    raise Unavailable(f"the file store at the offered URL could not be reached: {exc}") from exc
-                if stored.status_code not in (200, 201):
-                    message = f"the file store refused the upload of {file.path!r}: HTTP {stored.status_code}"
-                    raise Unavailable(message)
+        def put(part: dict[str, Any]) -> None:
+            body = counted_body(file, advance, part["offset"], part["size"])
+            try:
+                stored = store.put(part["url"], content=body(), headers=part["headers"])
+            except httpx.TransportError as exc:
+                raise Unavailable(f"the file store at the offered URL could not be reached: {exc}") from exc
+            if stored.status_code not in (200, 201):
+                message = f"the file store refused the upload of {file.path!r}: HTTP {stored.status_code}"
+                raise Unavailable(message)
 
-            if len(parts) == 1:
-                put(parts[0])
-            else:
-                with ThreadPoolExecutor(max_workers=min(DIRECT_PARTS, len(parts))) as pool:
-                    for future in [pool.submit(put, part) for part in parts]:
-                        future.result()
+        if len(parts) == 1:
+            put(parts[0])
+        else:
+            with ThreadPoolExecutor(max_workers=min(DIRECT_PARTS, len(parts))) as pool:
+                for future in [pool.submit(put, part) for part in parts]:
+                    future.result()
+        # The server reads all of it back to check it: give it time in proportion (a minute, plus one a GiB).
         self.transport.send(
-            "POST", f"{file_path(file.digest)}/upload/{upload}", lambda response: self._stored(file, response)
+            "POST",
+            f"{file_path(file.digest)}/upload/{upload}",
+            lambda response: self._stored(file, response),
+            read_seconds=60 + file.size / 2**30 * 60,
         )
 
     @staticmethod
@@ -254,7 +285,7 @@ class Transfer:
         def handle(response: httpx.Response) -> None:
             if response.status_code == 307 and "location" in response.headers:
                 response.read()
-                with httpx.stream("GET", response.headers["location"], timeout=DIRECT_TIMEOUT) as direct:
+                with self.store().stream("GET", response.headers["location"]) as direct:
                     if direct.status_code != 200:
                         direct.read()
                         raise RetryLater(f"HTTP {direct.status_code} from the file store")

@@ -107,11 +107,13 @@ class Transport:
         body: Callable[[], Iterator[bytes]] | None = None,
         headers: Mapping[str, str] | None = None,
         retry_seconds: float | None = None,
+        read_seconds: float | None = None,
     ) -> T:
         """Send until an answer that is not transient arrives, then return `handle(response)`.
 
         `body` makes a fresh request body for every attempt. `handle` reads the (streamed) response;
-        it may raise RetryLater, and a connection lost while it reads is retried like any other."""
+        it may raise RetryLater, and a connection lost while it reads is retried like any other.
+        `read_seconds`: the longest wait for the answer, when the server's work takes longer than usual."""
         budget = self.retry_seconds if retry_seconds is None else retry_seconds
         deadline = self.clock.now() + budget
         attempt = 0
@@ -119,7 +121,12 @@ class Transport:
             wait: float | None = None
             try:
                 content = body() if body is not None else None
-                with self.http.stream(method, path, json=json, content=content, headers=headers) as response:
+                timeout = (
+                    httpx.USE_CLIENT_DEFAULT if read_seconds is None else httpx.Timeout(read_seconds, connect=10.0)
+                )
+                with self.http.stream(
+                    method, path, json=json, content=content, headers=headers, timeout=timeout
+                ) as response:
                     if not retryable_status(response.status_code):
                         return handle(response)
                     response.read()

@@ -5,6 +5,7 @@ routing URI (the single test instance answers routing requests with itself)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from collections.abc import Iterator
@@ -172,3 +173,32 @@ def test_one_host_sweeps_silent_runs(hosts: tuple[ServerProcess, ServerProcess],
 def sweeps(host: ServerProcess) -> float:
     with GraphQLClient(host.url) as admin:
         return admin.statements().get("sweep", 0)
+
+
+def test_a_hosts_new_leader_makes_its_workers_forget_keys_at_its_first_step(
+    neo4j_uri: str, neo4j_auth: tuple[str, str] | None, api: GraphQLClient
+) -> None:
+    """A key revoked while this host had no leader stepping (the old one died, or Neo4j was away) may be
+    remembered by its workers: the first step of a new leader makes them forget, whatever the generation."""
+    from neo4j import AsyncGraphDatabase
+
+    from schema.service import Graph
+    from server.cluster import Cluster
+    from server.settings import Settings
+    from server.shared import SharedState
+
+    api.query('mutation { addMember(entity: "acme", user: "kim", role: MEMBER) { role } }')  # moves the generation
+
+    async def first_step() -> tuple[int, int, bool]:
+        shared = SharedState.attach(None)
+        async with AsyncGraphDatabase.driver(neo4j_uri, auth=neo4j_auth) as driver:
+            cluster = Cluster.of(Graph(driver, "neo4j"), shared, (), Settings(cluster_sync_seconds=0.2))
+            before = shared.keys_generation
+            await cluster.step()
+            after_first = shared.keys_generation
+            await cluster.step()
+            return before, after_first, shared.keys_generation == after_first
+
+    before, after_first, unchanged = asyncio.run(first_step())
+    assert after_first == before + 1
+    assert unchanged, "later steps forget only when the generation moves"
