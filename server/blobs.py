@@ -69,12 +69,12 @@ class BlobStore(Protocol):
         """A short-lived URL the caller fetches the content from without the server, or None."""
         ...
 
-    async def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
+    async def upload_offer(self, digest: str, size: int, owner: str) -> dict[str, Any] | None:
         """Where the caller may put the content without the server (a URL, the headers to send and the upload's
         id, for `finish_upload`), or None when uploads go through the server."""
         ...
 
-    async def finish_upload(self, digest: str, upload: str, max_bytes: int) -> bool:
+    async def finish_upload(self, digest: str, upload: str, max_bytes: int, owner: str) -> bool:
         """Check a direct upload against its digest and keep it; False when the content was stored already."""
         ...
 
@@ -129,10 +129,10 @@ class DirectoryBlobStore:
     async def direct_url(self, digest: str) -> str | None:
         return None
 
-    async def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
+    async def upload_offer(self, digest: str, size: int, owner: str) -> dict[str, Any] | None:
         return None
 
-    async def finish_upload(self, digest: str, upload: str, max_bytes: int) -> bool:
+    async def finish_upload(self, digest: str, upload: str, max_bytes: int, owner: str) -> bool:
         raise NotFound(f"no upload {upload!r}: this server takes uploads at PUT /files/sha256/{digest}")
 
     async def remove_abandoned(self, older_than: float) -> int:
@@ -301,7 +301,7 @@ class S3BlobStore:
         params = {"Bucket": self.bucket, "Key": self.key(digest)}
         return await self._run(lambda: self._presign("get_object", params))
 
-    async def upload_offer(self, digest: str, size: int) -> dict[str, Any] | None:
+    async def upload_offer(self, digest: str, size: int, owner: str) -> dict[str, Any] | None:
         """Presigned PUTs of a staging object `uploads/<digest>/<id>`, never of a key the server reads from:
         `finish_upload` copies it away before checking it, so nothing put there later counts. Up to `part_bytes`
         one PUT, whose URL signs the length and the sha256 (AWS S3 checks the body against them; other stores may
@@ -310,7 +310,7 @@ class S3BlobStore:
         if not self.presigned_seconds:
             return None
         upload = f"{int(time.time()):08x}{secrets.token_hex(12)}"
-        staged = self.staging_key(digest, upload)
+        staged = self.staging_key(digest, upload, owner)
         if size <= self.part_bytes:
             checksum = base64.b64encode(bytes.fromhex(digest)).decode()
             params = {"Bucket": self.bucket, "Key": staged, "ContentLength": size, "ChecksumSHA256": checksum}
@@ -382,10 +382,12 @@ class S3BlobStore:
             logger.info("removed %d objects and multipart uploads of unfinished uploads", removed)
         return removed
 
-    def staging_key(self, digest: str, upload: str) -> str:
-        return f"{self.prefix}uploads/{digest}/{upload}"
+    def staging_key(self, digest: str, upload: str, owner: str) -> str:
+        """Where an upload is put, under its owner (the user who asked for the offer): anyone else finishing it
+        names another key and finds nothing, even knowing the digest and the id."""
+        return f"{self.prefix}uploads/{digest}/{hashlib.blake2b(owner.encode(), digest_size=8).hexdigest()}/{upload}"
 
-    async def finish_upload(self, digest: str, upload: str, max_bytes: int) -> bool:
+    async def finish_upload(self, digest: str, upload: str, max_bytes: int, owner: str) -> bool:
         """What the uploader put is checked where no presigned URL can change it: a multipart upload's object
         once its parts are joined (part URLs then answer NoSuchUpload), a single PUT's staging object after a
         copy (inside the store) to a key no URL names. It must be at most `max_bytes` and hash to the digest
@@ -396,7 +398,7 @@ class S3BlobStore:
             raise InvalidInput("upload must be the id the upload offer gave", field="upload")
         if upload in self._finishing:
             raise Conflict(f"upload {upload!r} is being finished by another request", field="upload")
-        staged = self.staging_key(digest, upload)
+        staged = self.staging_key(digest, upload, owner)
         private = f"{self.prefix}verifying/{digest}/{upload}-{uuid.uuid4().hex}"  # one per attempt
 
         def verify_and_keep() -> bool:

@@ -68,11 +68,13 @@ async def _put_file(request: Request, caller: Caller) -> Response:
 async def offer_upload(request: Request) -> Response:
     """`POST /files/sha256/{digest}/upload` with `{"size": N}`: where to put the content without the server
     (S3: a presigned URL, its headers, the upload's id), or `{"url": null}`: PUT it to /files/sha256/{digest}."""
-    uploader(request)
+    caller = uploader(request)
     digest = check_digest(request.path_params["digest"])
     running = services(request)
     size = _declared_size(await _small_json(request), running.settings.max_upload_bytes)
-    return JSONResponse(await running.blobs.upload_offer(digest, size) or {"url": None})
+    with one_upload(caller):  # presigning a large file's parts takes a while: at most eight at once a user
+        offer = await running.blobs.upload_offer(digest, size, caller.user)
+    return JSONResponse(offer or {"url": None})
 
 
 async def finish_upload(request: Request) -> Response:
@@ -82,7 +84,8 @@ async def finish_upload(request: Request) -> Response:
     digest = check_digest(request.path_params["digest"])
     running = services(request)
     with one_upload(caller):
-        await running.blobs.finish_upload(digest, request.path_params["upload"], running.settings.max_upload_bytes)
+        upload, limit = request.path_params["upload"], running.settings.max_upload_bytes
+        await running.blobs.finish_upload(digest, upload, limit, caller.user)
     created = await running.graph.record_upload(digest, caller)
     return JSONResponse({"digest": digest, "created": created}, status_code=201 if created else 200)
 

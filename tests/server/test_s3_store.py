@@ -193,7 +193,7 @@ def test_a_direct_upload_is_checked_before_it_is_kept(http: httpx.Client, s3: S3
     offer = http.post(f"/files/sha256/{digest}/upload", json={"size": len(content)}).json()
     assert set(offer) == {"url", "headers", "upload", "parts"}
     assert offer["parts"] == [{"url": offer["url"], "headers": offer["headers"], "offset": 0, "size": len(content)}]
-    assert f"/uploads/{digest}/{offer['upload']}?" in offer["url"]
+    assert f"/uploads/{digest}/" in offer["url"] and f"/{offer['upload']}?" in offer["url"]
     assert ADMIN_KEY not in offer["url"]
     with httpx.Client(timeout=60) as anonymous:
         tampered = b"other bytes, same length!!"
@@ -255,6 +255,27 @@ def test_a_large_upload_goes_up_in_presigned_parts_and_is_checked_whole(http: ht
     assert stored(s3)[key(digest)] == content
     assert not [name for name in stored(s3) if "/uploads/" in name or "/verifying/" in name]
     assert not s3.client().list_multipart_uploads(Bucket=S3_BUCKET).get("Uploads")
+
+
+def test_only_the_user_an_upload_was_offered_to_can_finish_it(http: httpx.Client, s3_server: str, s3: S3Server) -> None:
+    """Knowing the digest and the upload's id (it is in the URLs) is not enough: another writer finishing it
+    finds no such upload, and nothing is recorded as theirs; its owner finishes it as usual."""
+    content = b"offered to the superuser only"
+    digest = hashlib.sha256(content).hexdigest()
+    offer = http.post(f"/files/sha256/{digest}/upload", json={"size": len(content)}).json()
+    with httpx.Client(timeout=60) as anonymous:
+        assert anonymous.put(offer["url"], content=content, headers=offer["headers"]).status_code == 200
+    with GraphQLClient(s3_server) as admin:
+        admin.query('mutation { addMember(entity: "umbrella", user: "mal", role: MEMBER) { role } }')
+        mal_key = admin.query('mutation { createApiKey(user: "mal") { key } }')["createApiKey"]["key"]
+    with GraphQLClient(s3_server, key=mal_key) as mal:
+        taken = mal.http.post(f"/files/sha256/{digest}/upload/{offer['upload']}")
+        assert (taken.status_code, taken.json()["error"]["code"]) == (404, "NOT_FOUND")
+        missing = mal.query("query($d: [String!]!) { missingFiles(digests: $d) }", d=[digest])
+        assert missing == {"missingFiles": [digest]}
+    finished = http.post(f"/files/sha256/{digest}/upload/{offer['upload']}")
+    assert (finished.status_code, finished.json()) == (201, {"digest": digest, "created": True})
+    assert stored(s3)[key(digest)] == content
 
 
 def test_upload_offers_follow_the_upload_rules(http: httpx.Client, s3_server: str, server: str) -> None:
