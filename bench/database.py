@@ -36,6 +36,16 @@ CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"""
 APOC = "org.neo4j.procedure:apoc-core:5.26.0:jar:core"
 
 
+def small_neo4j(uri: str | None, port: int, name: str) -> tuple[Neo4jTarget, LocalNeo4j | None]:
+    """The Neo4j named by `uri`, or a small local one of the benchmark's own (started, and returned to be
+    stopped) on `port`: for the benchmarks that need one graph, not the big loaded one."""
+    if uri:
+        return Neo4jTarget.from_environment(uri), None
+    local = local_instance(port=port, heap="1g", page_cache="512m", name=name)
+    local.start()
+    return Neo4jTarget(local.uri, local.auth), local
+
+
 def local_instance(port: int = 7697, heap: str = "3g", page_cache: str = "3g", name: str = "bench") -> LocalNeo4j:
     """The benchmark's Neo4j, its data under bench/.data, with APOC core for the @neo4j/graphql peer.
 

@@ -29,9 +29,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.database import DATA, local_instance
+from bench.database import DATA, small_neo4j
 from bench.processes import Neo4jTarget, Served, api_key, cpu_seconds, free_port, stemma_server
-from neo4j_local.launcher import LocalNeo4j
 
 OUTPUT = Path(__file__).resolve().parent / "RESULTS-files.md"
 BUCKET = "bench-files"
@@ -186,13 +185,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--neo4j-uri", default=None, help="measure on this Neo4j instead")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     options = parser.parse_args(argv)
-    local: LocalNeo4j | None = None
-    if options.neo4j_uri is None:
-        local = local_instance(port=7699, heap="1g", page_cache="512m", name="bench-files")
-        local.start()
-        neo4j = Neo4jTarget(local.uri, local.auth)
-    else:
-        neo4j = Neo4jTarget.from_environment(options.neo4j_uri)
+    neo4j, local = small_neo4j(options.neo4j_uri, port=7699, name="bench-files")
     DATA.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="files-", dir=DATA))  # its own: runs side by side never share files
     results: dict[str, Measured] = {}

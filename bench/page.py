@@ -23,11 +23,10 @@ from pathlib import Path
 from neo4j import GraphDatabase
 from playwright.sync_api import Page, sync_playwright
 
-from bench.database import CLEAN, DATA, local_instance, migrate_schema
+from bench.database import CLEAN, DATA, migrate_schema, small_neo4j
 from bench.graphs import hub
 from bench.loader import load
-from bench.processes import Neo4jTarget, api_key, stemma_server
-from neo4j_local.launcher import LocalNeo4j
+from bench.processes import api_key, stemma_server
 from server.auth import COOKIE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,14 +44,6 @@ FRAME_RECORDER = """() => {
   };
   requestAnimationFrame(tick);
 }"""
-
-
-def neo4j_target(uri: str | None) -> tuple[Neo4jTarget, LocalNeo4j | None]:
-    if uri:
-        return Neo4jTarget.from_environment(uri), None
-    local = local_instance(port=7698, heap="1g", page_cache="512m", name="bench-page")
-    local.start()
-    return Neo4jTarget(local.uri, local.auth), local
 
 
 def frame_intervals(page: Page) -> list[float]:
@@ -136,7 +127,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--neo4j-uri", default=None, help="measure on this Neo4j instead (its data is replaced)")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     options = parser.parse_args(argv)
-    neo4j, local = neo4j_target(options.neo4j_uri)
+    neo4j, local = small_neo4j(options.neo4j_uri, port=7698, name="bench-page")
     state = DATA / "servers" / "page"
     shutil.rmtree(state, ignore_errors=True)
     try:

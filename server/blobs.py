@@ -408,7 +408,7 @@ class S3BlobStore:
                 try:
                     checked = staged if self._complete_parts(staged, max_bytes) else private
                     if checked == private:
-                        self.client.copy({"Bucket": self.bucket, "Key": staged}, self.bucket, private)
+                        self._copy(staged, private)
                 except ClientError as exc:
                     if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound", "NoSuchUpload"):
                         raise NotFound(f"no upload {upload!r} of {digest} is in the store", field="upload") from exc
@@ -422,7 +422,7 @@ class S3BlobStore:
                     )
                 if self._head(digest) is not None:
                     return False
-                self.client.copy({"Bucket": self.bucket, "Key": checked}, self.bucket, self.key(digest))
+                self._copy(checked, self.key(digest))
                 return True
             finally:
                 for key in (staged, private):
@@ -433,6 +433,15 @@ class S3BlobStore:
             return await self._run(verify_and_keep)
         finally:
             self._finishing.discard(upload)
+
+    def _copy(self, source: str, target: str) -> None:
+        """Inside the store: one CopyObject up to 5 GiB (S3's limit for it), in 1 GiB parts beyond (boto3's
+        default of 8 MiB parts makes a thousand requests of a large file, and some stores read the whole
+        source for each)."""
+        from boto3.s3.transfer import TransferConfig
+
+        config = TransferConfig(multipart_threshold=MAX_PART_BYTES, multipart_chunksize=1024**3)
+        self.client.copy({"Bucket": self.bucket, "Key": source}, self.bucket, target, Config=config)
 
     def _complete_parts(self, staged: str, max_bytes: int) -> bool:
         """A multipart upload to `staged` becomes its object, of the parts the store holds (their ETags and sizes
