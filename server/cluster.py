@@ -5,9 +5,10 @@ write transaction (statements/cluster_step.cypher):
 - it leaves the tokens its host spent per key since its last step, and charges its own buckets with what
   the other hosts left since: a key's rate is its rate in total across hosts, give or take one step's worth
   of requests on each. Hosts exchange tokens only with hosts whose limit has the same rate and burst.
-- it reads the keys generation, which moves in the transaction of every change of keys, roles or registry
-  access (cypher/accounts.py `account_change`); when it moved, the host's workers forget the keys they
-  remember. A revoked key is refused by the host that revoked it at once, and by the others within a step.
+- it reads the keys generation, which moves in the transaction of every revocation and every change of
+  roles or registry access (cypher/accounts.py `account_change`); when it moved, and at a new leader's first
+  step, the host's workers forget the keys they remember. A revoked key is refused by the host that revoked
+  it at once, and by the others within a step.
 - it holds or takes the sweeper lease of its sweep settings: one host at a time sweeps silent runs.
 
 Migrations are applied once under a lock of their own (cypher/migrate.py).
