@@ -19,6 +19,9 @@ from tests.client import GraphQLClient
 from tests.s3 import S3Server
 from tests.serving import ROOT, ServerFailed, ServerProcess
 
+# Stemma's own bookkeeping, not the graph a test builds: migrations, locks and leases, the keys generation, and
+# the tokens hosts tell each other they spent (server/cluster.py). Servers write them whenever they like.
+BOOKKEEPING = "StemmaMigration|StemmaLock|StemmaCounter|StemmaSpend"
 CLEAN = """
 MATCH (n) WHERE NOT n:StemmaMigration
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS

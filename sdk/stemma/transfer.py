@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import shutil
 import threading
@@ -21,7 +22,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from stemma import queries
 from stemma.client import GraphQLClient, error_from_response
-from stemma.errors import BadUserInput, DigestMismatch, Unavailable, UnsafeManifest
+from stemma.errors import BadUserInput, DigestMismatch, NotFound, Unavailable, UnsafeManifest
 from stemma.files import CHUNK_BYTES, LocalFile, ManifestEntry, check_unchanged, hash_file, read_file
 from stemma.transport import RetryLater
 
@@ -41,6 +42,23 @@ class UploadReport:
 
 
 DIRECT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+SIGNED = ("X-Amz-Signature", "X-Amz-Credential")
+
+
+class HideSignedQueries(logging.Filter):
+    """httpx logs every request's URL at INFO; a presigned URL's query is a credential until it expires, and
+    secrets never reach a log: such a URL is logged without its query."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                arg.copy_with(query=None) if isinstance(arg, httpx.URL) and any(s in str(arg) for s in SIGNED) else arg
+                for arg in record.args
+            )
+        return True
+
+
+logging.getLogger("httpx").addFilter(HideSignedQueries())
 DIRECT_PARTS = 4  # parts of one large file in flight at once
 
 
@@ -175,16 +193,35 @@ class Transfer:
     def _send(self, file: LocalFile, advance: Advance) -> None:
         """Straight to object storage when the server offers a URL (it checks and keeps the upload after),
         else through the server."""
-        if self.client.direct_uploads is not False:
+        for attempt in range(2):
+            if self.client.direct_uploads is False:
+                break
             offer = self.transport.send(
-                "POST", f"{file_path(file.digest)}/upload", self._json, json={"size": file.size}
+                "POST", f"{file_path(file.digest)}/upload", self._offer, json={"size": file.size}
             )
             parts = direct_parts(offer, file.size)
             self.client.direct_uploads = bool(parts)
-            if parts:
+            if not parts:
+                break
+            try:
                 self._put_direct(file, offer["upload"], parts, advance)
                 return
+            except NotFound:
+                if attempt:
+                    raise
+                # The upload was gone when it was finished (its URLs had expired, say): once more, a new offer.
         self._put(file, advance)
+
+    @staticmethod
+    def _offer(response: httpx.Response) -> dict[str, Any]:
+        """An upload offer; a server from before direct uploads has no such route: `{}`, send through it."""
+        response.read()
+        if response.status_code in (404, 405):
+            return {}
+        if response.status_code != 200:
+            raise error_from_response(response)
+        offer: dict[str, Any] = response.json()
+        return offer
 
     def _put_direct(self, file: LocalFile, upload: str, parts: list[dict[str, Any]], advance: Advance) -> None:
         """The content to the offered URLs (the parts of a large file DIRECT_PARTS at a time), without Stemma's
@@ -215,13 +252,6 @@ class Transfer:
             lambda response: self._stored(file, response),
             read_seconds=60 + file.size / 2**30 * 60,
         )
-
-    @staticmethod
-    def _json(response: httpx.Response) -> Any:
-        response.read()
-        if response.status_code != 200:
-            raise error_from_response(response)
-        return response.json()
 
     @staticmethod
     def _stored(file: LocalFile, response: httpx.Response) -> None:

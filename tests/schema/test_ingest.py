@@ -9,6 +9,7 @@ from neo4j import Driver
 
 from tests.builders import Builder
 from tests.client import GraphQLClient
+from tests.conftest import BOOKKEEPING
 
 RECORD = """mutation($runs: [RecordRunInput!]!) { recordRuns(runs: $runs) { runs used logged versionsCreated } }"""
 
@@ -20,7 +21,7 @@ def files(api: GraphQLClient, content: bytes, path: str = "data.bin") -> list[di
 def graph_size(driver: Driver) -> tuple[int, int]:
     """Nodes and edges of the lineage and registry graph (uploads, recorded as they happen, are left out)."""
     record = driver.execute_query(
-        "MATCH (n) WHERE NOT n:StemmaMigration AND NOT n:User AND NOT n:ApiKey "
+        f"MATCH (n) WHERE NOT n:{BOOKKEEPING} AND NOT n:User AND NOT n:ApiKey "
         "AND NOT (n:File AND NOT EXISTS { (n)<-[:CONTAINS]-() }) "
         "RETURN count(n) AS nodes, COUNT { ()-[r]->() WHERE NOT r:UPLOADED_BY } AS edges"
     ).records[0]

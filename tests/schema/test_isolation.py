@@ -38,6 +38,7 @@ from neo4j import Driver
 from cypher.ids import global_id
 from tests.builders import Builder
 from tests.client import GraphQLClient
+from tests.conftest import BOOKKEEPING
 
 SCHEMA: GraphQLSchema = build_schema((Path(__file__).parents[2] / "schema" / "schema.graphql").read_text())
 SECRET, ABSENT_SECRET = "s3cr3t", "n0where"
@@ -226,7 +227,7 @@ def swapped_back(answer: dict[str, Any]) -> dict[str, Any]:
 def graph_state(driver: Driver) -> list[Any]:
     with driver.session() as session:
         return session.run(
-            "MATCH (n) WHERE NOT n:StemmaMigration OPTIONAL MATCH (n)-[r]->(m) "
+            f"MATCH (n) WHERE NOT n:{BOOKKEEPING} OPTIONAL MATCH (n)-[r]->(m) "
             "WITH n, collect([type(r), properties(r), elementId(m)]) AS out "
             "RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props, out ORDER BY id"
         ).data()

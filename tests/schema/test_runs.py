@@ -5,7 +5,7 @@ from neo4j import Driver
 from cypher.ids import global_id
 from tests.builders import CREATE_RUN, Builder
 from tests.client import GraphQLClient
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, BOOKKEEPING
 
 RUN_FIELDS = "{ id runId entity project name state jobType config tags user finishedAt }"
 
@@ -111,7 +111,7 @@ def test_bad_names_are_refused_naming_the_field_and_nothing_is_written(api: Grap
         assert error["extensions"]["field"] == field
         assert field.split(".")[-1].split("[")[0] in error["message"]
     records, _, _ = driver.execute_query(
-        "MATCH (n) WHERE NOT n:StemmaMigration AND NOT n:User AND NOT n:ApiKey RETURN count(n) AS n"
+        f"MATCH (n) WHERE NOT n:{BOOKKEEPING} AND NOT n:User AND NOT n:ApiKey RETURN count(n) AS n"
     )
     assert records[0]["n"] == 0
 

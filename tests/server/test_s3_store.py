@@ -4,6 +4,7 @@ standalone server, which the tests also read directly, over HTTP, as any S3 clie
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,7 +158,7 @@ def test_a_store_that_fails_answers_unavailable_and_the_server_stays_up(
 
 
 def test_the_sdk_uploads_straight_to_the_bucket_and_the_server_checks_what_arrived(
-    s3_server: str, s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    s3_server: str, s3: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """No byte of the upload passes through the server: it offers presigned URLs of the parts of a staging object
     (6 MiB: two parts), the SDK puts the content there (without Stemma's key), and the server completes the
@@ -181,8 +182,12 @@ def test_the_sdk_uploads_straight_to_the_bucket_and_the_server_checks_what_arriv
     assert stored(s3)[key(digest)] == content
     assert not [name for name in stored(s3) if "/uploads/" in name]
     assert not s3.client().list_multipart_uploads(Bucket=S3_BUCKET).get("Uploads")
+    caplog.set_level(logging.INFO, logger="httpx")
     folder = stemma.Api().artifact("direct-team/p/model:v0").download(tmp_path / "out")
     assert (Path(folder) / "model.bin").read_bytes() == content
+    fetched = [line for line in caplog.messages if f"GET {s3.url}/{S3_BUCKET}/{key(digest)}" in line]
+    assert fetched, caplog.messages
+    assert not [line for line in caplog.messages if "X-Amz-Signature" in line or "X-Amz-Credential" in line]
 
 
 def test_a_direct_upload_is_checked_before_it_is_kept(http: httpx.Client, s3: S3Server) -> None:
