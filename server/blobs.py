@@ -302,11 +302,11 @@ class S3BlobStore:
         return await self._run(lambda: self._presign("get_object", params))
 
     async def upload_offer(self, digest: str, size: int, owner: str) -> dict[str, Any] | None:
-        """Presigned PUTs of a staging object `uploads/<digest>/<id>`, never of a key the server reads from:
-        `finish_upload` copies it away before checking it, so nothing put there later counts. Up to `part_bytes`
-        one PUT, whose URL signs the length and the sha256 (AWS S3 checks the body against them; other stores may
-        not; the server checks anyway); larger, a multipart upload: one PUT a part (at most 10,000), each URL
-        signing its part's number and length."""
+        """Presigned PUTs of a staging object `uploads/<digest>/<owner>/<id>`, never of a key the server reads
+        from (`finish_upload` checks it where no URL reaches). Up to `part_bytes` one PUT, whose URL signs the
+        length and the sha256 (AWS S3 checks the body against them; other stores may not; the server checks
+        anyway); larger, a multipart upload of at most MAX_PARTS parts, each URL signing its part's number and
+        length. None (through the server) when even MAX_PARTS of S3's largest parts would not hold it."""
         if not self.presigned_seconds:
             return None
         upload = f"{int(time.time()):08x}{secrets.token_hex(12)}"
@@ -470,7 +470,7 @@ class S3BlobStore:
                 self.client.complete_multipart_upload(**upload, MultipartUpload={"Parts": parts})
             except ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code")
-                if code != "NoSuchUpload":  # another attempt completed it meanwhile: the copy below finds it
+                if code != "NoSuchUpload":  # else another attempt completed it meanwhile: its object is there
                     self.client.abort_multipart_upload(**upload)
                 if code in REFUSED_PARTS:
                     raise InvalidInput(f"the store refused the upload's parts: {exc}", field="upload") from exc
