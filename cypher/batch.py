@@ -127,7 +127,7 @@ async def record_runs(writer: Writer, runs: Sequence[RunInput]) -> BatchCounts:
         counts.created += len(logged.created)
         added += logged.added
     counts.used, used = await _record_uses(writer, runs)
-    await _mark_onward(writer, added + used)
+    await _mark_onward(writer, used=used, logged=added)
     return counts
 
 
@@ -142,7 +142,7 @@ async def log_artifact(writer: Writer, run_id: str, log: LogInput) -> tuple[Root
     entity, project, _ = run_id.split("/", 2)
     writer.member_of(entity, f"{log.where}.runId")
     logged = await _record_logs(writer, _Group(entity, project, log.name, log.type, log.type_field, [(run_id, log)]))
-    await _mark_onward(writer, logged.added)
+    await _mark_onward(writer, logged=logged.added)
     digest = log.manifest.digest
     return by_id("ArtifactVersion", logged.ids[digest]), digest in logged.created
 
@@ -154,7 +154,7 @@ async def use_artifact(writer: Writer, run_id: str, ref: ArtifactRef) -> Root:
     rows = await writer.run("record_uses", uses=[_use_row(run_id, version["id"], ref)])
     if not rows[0]["used"]:
         raise NotFound(f"no run has id {run_id!r}", field="runId")
-    await _mark_onward(writer, rows[0]["added"])
+    await _mark_onward(writer, used=rows[0]["added"])
     return by_id("ArtifactVersion", version["id"])
 
 
@@ -178,10 +178,12 @@ def _use_row(run_id: str, version_id: str, ref: ArtifactRef) -> dict[str, Any]:
     return {"run_id": run_id, "version_id": version_id, "alias": ref.alias}
 
 
-async def _mark_onward(writer: Writer, edges: list[list[str]]) -> None:
-    """Keep the onward marks (mark_onward.cypher) after these new edges [start id, end id]."""
-    if edges:
-        await writer.run("mark_onward", edges=edges)
+async def _mark_onward(writer: Writer, used: Sequence[list[str]] = (), logged: Sequence[list[str]] = ()) -> None:
+    """Keep the onward marks (mark_onward.cypher) after these new edges: `used` [version id, run id] and
+    `logged` [run id, version id]. Each end is looked up under its own label: in a write transaction, looking
+    up an id that is not there waits for every other writer adding to that label's key."""
+    if used or logged:
+        await writer.run("mark_onward", used=list(used), logged=list(logged))
 
 
 async def _record_uses(writer: Writer, runs: Sequence[RunInput]) -> tuple[int, list[list[str]]]:
@@ -281,6 +283,7 @@ def _version_row(log: LogInput, version: int) -> dict[str, Any]:
         "file_count": len(manifest.entries),
         "file_paths": manifest.paths,
         "file_digests": manifest.digests,
+        "contents": list(dict.fromkeys(manifest.digests)),  # each File once, however many paths hold it
         "file_sizes": manifest.sizes,
         "ref_paths": [entry.path for entry in manifest.references],
         "ref_uris": [entry.ref for entry in manifest.references],

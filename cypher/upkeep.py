@@ -1,5 +1,5 @@
-"""What the server writes on its own, outside GraphQL: the record of an upload, the sweep of silent runs, and
-the steps that keep the server processes on one graph in agreement."""
+"""What the server writes on its own, outside GraphQL: the record of an upload, the sweep of silent runs, the
+fold of the lineage counts' rows, and the steps that keep the server processes on one graph in agreement."""
 
 from __future__ import annotations
 
@@ -23,6 +23,14 @@ async def sweep_stale_runs(executor: Executor, grace_seconds: int) -> int:
     statement = Statement(named("sweep_stale_runs"), {"grace_seconds": grace_seconds})
     rows = await executor.write(lambda tx: tx.run(statement), kind="sweep")
     return int(rows[0]["swept"]) if rows else 0
+
+
+async def fold_lineage_counts(executor: Executor, keys: int) -> int:
+    """Merge the rows of at most `keys` lineage-count keys that have new ones (fold_lineage_counts.cypher); how
+    many keys were folded."""
+    statement = Statement(named("fold_lineage_counts"), {"keys": keys})
+    rows = await executor.write(lambda tx: tx.run(statement), kind="fold")
+    return int(rows[0]["folded"]) if rows else 0
 
 
 async def cluster_step(executor: Executor, parameters: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from cypher.executor import Executor
 from cypher.health import Neo4jStatus, neo4j_status
 from cypher.migrate import migrate
 from cypher.reads import file_readable
-from cypher.upkeep import cluster_leave, cluster_step, record_upload, sweep_stale_runs
+from cypher.upkeep import cluster_leave, cluster_step, fold_lineage_counts, record_upload, sweep_stale_runs
 
 __all__ = ["OPERATOR", "Caller", "Graph", "Neo4jStatus", "NewKey", "key_hash"]
 
@@ -46,6 +46,9 @@ class Graph:
 
     async def sweep_stale_runs(self, grace_seconds: int) -> int:
         return await sweep_stale_runs(self.executor, grace_seconds)
+
+    async def fold_lineage_counts(self, keys: int) -> int:
+        return await fold_lineage_counts(self.executor, keys)
 
     async def cluster_step(self, parameters: Mapping[str, Any]) -> dict[str, Any]:
         return await cluster_step(self.executor, parameters)

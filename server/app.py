@@ -41,6 +41,7 @@ from server.state import Services
 
 logger = logging.getLogger("stemma.server")
 STARTUP_WAIT_SECONDS = 30
+FOLDED_KEYS = 1_000  # lineage-count keys folded per step: a few milliseconds of Neo4j
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
 
@@ -70,12 +71,18 @@ async def _prepare_graph(graph: Graph, settings: Settings) -> None:
             await asyncio.sleep(2)
 
 
-async def _keep_in_step(cluster: Cluster, shared: SharedState) -> None:
-    """The host's leader steps with the other hosts on the graph every `cluster.interval` seconds."""
+async def _keep_in_step(cluster: Cluster, shared: SharedState, graph: Graph) -> None:
+    """The host's leader steps with the other hosts on the graph every `cluster.interval` seconds; the host that
+    sweeps also folds the lineage counts' new rows (statements/fold_lineage_counts.cypher), so that a hub's count
+    stays a few rows however many writers added to it."""
     while True:
         try:
             if shared.leads():
                 await cluster.step()
+                if cluster.sweeps:
+                    await graph.fold_lineage_counts(FOLDED_KEYS)
+        except StemmaError as exc:
+            logger.warning("lineage counts not folded: %s", exc.message)
         except Exception:  # a bug or an OS error must not end the loop: the host would stop hearing of key changes
             logger.exception("cluster step failed")
         await asyncio.sleep(cluster.interval)
@@ -151,7 +158,7 @@ def create_app(settings: Settings) -> Starlette:
             await asyncio.wait_for(asyncio.shield(tasks[0]), timeout=STARTUP_WAIT_SECONDS if reachable else 0.1)
         except TimeoutError:
             logger.warning("Neo4j at %s is not answering; serving anyway", settings.effective_neo4j_uri)
-        tasks.append(asyncio.create_task(_keep_in_step(running.cluster, running.shared)))
+        tasks.append(asyncio.create_task(_keep_in_step(running.cluster, running.shared, graph)))
         tasks.append(
             asyncio.create_task(_sweep_stale_runs(graph, running.blobs, settings, running.shared, running.cluster))
         )

@@ -22,6 +22,14 @@ from tests.serving import ROOT, ServerFailed, ServerProcess
 # Stemma's own bookkeeping, not the graph a test builds: migrations, locks and leases, the keys generation, and
 # the tokens hosts tell each other they spent (server/cluster.py). Servers write them whenever they like.
 BOOKKEEPING = "StemmaMigration|StemmaLock|StemmaCounter|StemmaSpend"
+# Lineage counts are rows that add up, and servers fold a key's rows into one whenever they like
+# (statements/fold_lineage_counts.cypher): their sums belong to the graph, their number and ids do not.
+FOLDED = "LineageCount"
+COUNT_SUMS = """MATCH (k:LineageCount)
+WITH k.node AS node, k.side AS side, k.group AS group, k.entity AS entity, k.project AS project,
+     sum(k.count) AS count, sum(coalesce(k.onward, 0)) AS onward
+WHERE count <> 0 OR onward <> 0
+RETURN node, side, group, entity, project, count, onward ORDER BY node, side, group, entity, project"""
 CLEAN = """
 MATCH (n) WHERE NOT n:StemmaMigration
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS

@@ -5,9 +5,10 @@
 // groups a caller may see add up from a few counts (cypher/lineage.py) instead of
 // reading every neighbour of a hub. The write path keeps them exact in the
 // transaction that adds an edge (record_uses.cypher, log_versions.cypher) or
-// removes one (forget_lineage.cypher); the key makes concurrent first counts merge.
-CREATE CONSTRAINT lineage_count_key IF NOT EXISTS
-FOR (k:LineageCount) REQUIRE (k.node, k.side, k.group, k.entity, k.project) IS UNIQUE;
+// removes one (forget_lineage.cypher). Since 0013 a key may have several rows
+// that add up; it is indexed (this migration made it unique before then).
+CREATE INDEX lineage_count_rows IF NOT EXISTS
+FOR (k:LineageCount) ON (k.node, k.side, k.group, k.entity, k.project);
 // Count what is already there (run again, it sets the same numbers).
 MATCH (p) WHERE p:Run OR p:ArtifactVersion
 CALL (p) {

@@ -2,7 +2,8 @@
 // DETACH DELETE, in the same transaction; before forget_lineage.cypher): a node
 // that stays but loses every neighbour on one side stops being onward there for its
 // neighbours (mark_onward.cypher), and the marks the removed nodes hold or are go;
-// each mark that goes from a node that stays leaves its lineage count's `onward`.
+// each mark that goes from a node that stays leaves its lineage count's `onward`
+// (a row taking it off, as record_uses.cypher adds).
 UNWIND $ids AS id
 CALL (id) {
   MATCH (x:Run {id: id}) RETURN x
@@ -29,9 +30,9 @@ WITH node, side,
           WHEN y:Run THEN 'job:' + coalesce(y.job_type, '') ELSE 'collection:' + y.collection_id END AS group,
      y.entity AS entity, y.project AS project, count(*) AS by
 WHERE NOT node IN $ids
-ORDER BY node, side, group, entity, project
-MATCH (k:LineageCount {node: node, side: side, group: group, entity: entity, project: project})
-SET k.onward = k.onward - by
+WITH node, side, group, entity, project, by, EXISTS { (:LineageCount {node: node, side: side, group: group, entity: entity, project: project}) } AS known
+CREATE (:LineageCount {node: node, side: side, group: group, entity: entity, project: project,
+                       count: 0, onward: -by, fresh: CASE WHEN known THEN true END})
 WITH count(*) AS uncounted
 UNWIND $ids AS id
 MATCH (t:LineageOnward {node: id}) WHERE t.side IS NOT NULL AND t.neighbour IS NOT NULL

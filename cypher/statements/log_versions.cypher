@@ -3,10 +3,12 @@
 // files left at their URIs, only as lists on the version), deleted versions whose content is
 // logged again are revived, and each run is recorded to have logged its version
 // (`created` marks the run that first produced the content; an edge already
-// there is kept as it was). A new edge is counted on both ends, as in
-// record_uses.cypher: among the run's outputs of this collection, and among the
-// version's loggers of the run's group and job type and project; the collection's
-// lock keeps two batches from adding the same edge or the same counts at once. The
+// there is kept as it was). Edges are created, not merged: a new version's files
+// are distinct contents, and the collection's lock admits one writer of its
+// versions' edges at a time, so no edge is made twice; MERGE would lock both ends,
+// among them File nodes many versions share. A new edge is counted on both ends, as in
+// record_uses.cypher (a new row each): among the run's outputs of this collection,
+// and among the version's loggers of the run's group and job type and project. The
 // new edges (run id, version id) are returned for mark_onward.cypher.
 MATCH (c:ArtifactCollection {id: $collection_id})
 CALL (c) {
@@ -19,9 +21,9 @@ CALL (c) {
     metadata: new.metadata, description: new.description, tags: [], state: 'committed',
     created_at: datetime()
   })-[:VERSION_OF]->(c)
-  FOREACH (digest IN new.file_digests |
+  FOREACH (digest IN new.contents |
     MERGE (f:File {digest: digest})
-    MERGE (v)-[:CONTAINS]->(f))
+    CREATE (v)-[:CONTAINS]->(f))
   RETURN collect({digest: v.digest, id: v.id, version: v.version}) AS created
 }
 CALL (c) {
@@ -37,10 +39,9 @@ CALL (c) {
   UNWIND $logged AS log
   MATCH (r:Run {id: log.run_id})
   MATCH (v:ArtifactVersion {collection_id: c.id, digest: log.digest})
-  WITH r, v, log, EXISTS { (r)-[:LOGGED]->(v) } AS known
-  MERGE (r)-[l:LOGGED]->(v)
-    ON CREATE SET l.at = datetime(), l.created = log.created
-  RETURN collect(CASE WHEN NOT known THEN {r: r, v: v} END) AS added
+  WHERE NOT EXISTS { (r)-[:LOGGED]->(v) }
+  CREATE (r)-[:LOGGED {at: datetime(), created: log.created}]->(v)
+  RETURN collect({r: r, v: v}) AS added
 }
 CALL (added) {
   UNWIND added AS edge
@@ -52,9 +53,8 @@ CALL (added) {
            entity: r.entity, project: r.project}]
          AS key
   WITH key, count(*) AS by
-  ORDER BY key.node, key.side, key.group, key.entity, key.project
-  MERGE (k:LineageCount {node: key.node, side: key.side, group: key.group, entity: key.entity, project: key.project})
-    ON CREATE SET k.count = 0
-  SET k.count = k.count + by
+  WITH key, by, EXISTS { (:LineageCount {node: key.node, side: key.side, group: key.group, entity: key.entity, project: key.project}) } AS known
+  CREATE (:LineageCount {node: key.node, side: key.side, group: key.group, entity: key.entity, project: key.project,
+                         count: by, onward: 0, fresh: CASE WHEN known THEN true END})
 }
 RETURN created, [edge IN added | [edge.r.id, edge.v.id]] AS added

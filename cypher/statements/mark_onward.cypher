@@ -4,28 +4,33 @@
 // beyond it on that side (DOWNSTREAM: edges out of it; UPSTREAM: edges into it), so
 // lineage draws it rather than folding it into a cluster, which holds leaves only;
 // the lineage count its edge is counted in (migration 0007) counts it in `onward`
-// too. A new edge a->b marks b onward of a when b has edges out, a onward of b when
+// too, in a new row as record_uses.cypher explains. A new edge a->b marks b onward of a when b has edges out, a onward of b when
 // a has edges in; and when it is b's first edge in (a's first edge out), b (a)
-// becomes onward for every neighbour it already had on the other side. Every end is
-// locked first, in id order, so a concurrent writer of edges at the same node sees
-// these edges before it decides; a mark is made and counted once, so repeating
-// adds nothing.
-UNWIND $edges AS edge
-CALL (edge) {
-  MATCH (a:Run {id: edge[0]}) RETURN a
-  UNION
-  MATCH (a:ArtifactVersion {id: edge[0]}) RETURN a
-}
-CALL (edge) {
-  MATCH (b:Run {id: edge[1]}) RETURN b
-  UNION
-  MATCH (b:ArtifactVersion {id: edge[1]}) RETURN b
+// becomes onward for every neighbour it already had on the other side. Every end
+// that may still gain its first edge in or out is locked first, in id order, so a
+// concurrent writer of edges at the same node sees these edges before it decides.
+// An end with edges on both sides besides these ones was settled by committed
+// edges (lineage edges are never removed), so it is not locked: a hub many runs
+// use would otherwise take its writers one at a time. A mark is made and counted
+// once, so repeating adds nothing.
+CALL () {
+  UNWIND $used AS edge
+  MATCH (a:ArtifactVersion {id: edge[0]})
+  MATCH (b:Run {id: edge[1]})
+  RETURN a, b
+  UNION ALL
+  UNWIND $logged AS edge
+  MATCH (a:Run {id: edge[0]})
+  MATCH (b:ArtifactVersion {id: edge[1]})
+  RETURN a, b
 }
 WITH collect([a, b]) AS pairs
 CALL (pairs) {
   UNWIND pairs AS pair
-  UNWIND pair AS x
-  WITH DISTINCT x ORDER BY x.id
+  UNWIND [{x: pair[0], out: 1, in: 0}, {x: pair[1], out: 0, in: 1}] AS end
+  WITH end.x AS x, sum(end.in) AS ins, sum(end.out) AS outs
+  WHERE COUNT { (x)<-[:USED_BY|LOGGED]-() } <= ins OR COUNT { (x)-[:USED_BY|LOGGED]->() } <= outs
+  WITH x ORDER BY x.id
   SET x._lock = true
   REMOVE x._lock
 }
@@ -60,8 +65,8 @@ CALL (pairs) {
             WHEN neighbour:Run THEN 'job:' + coalesce(neighbour.job_type, '')
             ELSE 'collection:' + neighbour.collection_id END AS group,
        neighbour.entity AS entity, neighbour.project AS project, count(*) AS by
-  ORDER BY node, side, group, entity, project
-  MATCH (k:LineageCount {node: node, side: side, group: group, entity: entity, project: project})
-  SET k.onward = coalesce(k.onward, 0) + by
+  WITH node, side, group, entity, project, by, EXISTS { (:LineageCount {node: node, side: side, group: group, entity: entity, project: project}) } AS known
+  CREATE (:LineageCount {node: node, side: side, group: group, entity: entity, project: project,
+                         count: 0, onward: by, fresh: CASE WHEN known THEN true END})
 }
 RETURN size(pairs) AS marked

@@ -14,7 +14,8 @@ def test_migrations_are_numbered_and_split_into_statements() -> None:
     assert [m.id for m in migrations] == sorted(m.id for m in migrations)
     assert migrations[0].id == "0001_constraints"
     assert all(m.statements for m in migrations)
-    assert all(s.startswith(("CREATE ", "MATCH ")) and "//" not in s for m in migrations for s in m.statements)
+    assert all(s.startswith(("CREATE ", "MATCH ", "DROP ")) and "//" not in s for m in migrations for s in m.statements)
+    assert all(" IF EXISTS" in s for m in migrations for s in m.statements if s.startswith("DROP "))
 
 
 def test_migrations_are_recorded_and_a_second_run_applies_nothing(

@@ -38,7 +38,7 @@ from neo4j import Driver
 from cypher.ids import global_id
 from tests.builders import Builder
 from tests.client import GraphQLClient
-from tests.conftest import BOOKKEEPING
+from tests.conftest import BOOKKEEPING, COUNT_SUMS, FOLDED
 
 SCHEMA: GraphQLSchema = build_schema((Path(__file__).parents[2] / "schema" / "schema.graphql").read_text())
 SECRET, ABSENT_SECRET = "s3cr3t", "n0where"
@@ -225,12 +225,14 @@ def swapped_back(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 def graph_state(driver: Driver) -> list[Any]:
+    """Every node with its edges, and the lineage counts as the sums their rows make."""
     with driver.session() as session:
-        return session.run(
-            f"MATCH (n) WHERE NOT n:{BOOKKEEPING} OPTIONAL MATCH (n)-[r]->(m) "
+        nodes = session.run(
+            f"MATCH (n) WHERE NOT n:{BOOKKEEPING} AND NOT n:{FOLDED} OPTIONAL MATCH (n)-[r]->(m) "
             "WITH n, collect([type(r), properties(r), elementId(m)]) AS out "
             "RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props, out ORDER BY id"
         ).data()
+        return [*nodes, *session.run(COUNT_SUMS).data()]
 
 
 def leaks(answer: dict[str, Any]) -> list[str]:

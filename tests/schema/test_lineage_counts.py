@@ -1,6 +1,7 @@
-"""Lineage counts (migration 0007) stay exactly what reading every lineage edge gives: after each way the API
-writes edges, under concurrent writers, after a project is removed and a version deleted, and when the migration
-counts a graph written before it. What the answers built from them equal: test_lineage_counted_answers.py."""
+"""Lineage counts (migration 0007; rows that add up since 0013) stay exactly what reading every lineage edge gives:
+after each way the API writes edges, under concurrent writers, after a project is removed and a version deleted, once
+folded, and when the migration counts a graph written before it. What the answers built from them equal:
+test_lineage_counted_answers.py."""
 
 from __future__ import annotations
 
@@ -33,8 +34,10 @@ RETURN p.id AS node, side,
        WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id END AS group,
        n.entity AS entity, n.project AS project, [count(*), count(CASE WHEN onward THEN 1 END)] AS count"""
 KEPT = """MATCH (k:LineageCount)
-RETURN k.node AS node, k.side AS side, k.group AS group, k.entity AS entity, k.project AS project,
-       [k.count, coalesce(k.onward, 0)] AS count"""
+WITH k.node AS node, k.side AS side, k.group AS group, k.entity AS entity, k.project AS project,
+     sum(k.count) AS count, sum(coalesce(k.onward, 0)) AS onward
+WHERE count <> 0 OR onward <> 0
+RETURN node, side, group, entity, project, [count, onward] AS count"""
 MARKS = """MATCH (p) WHERE p:Run OR p:ArtifactVersion
 CALL (p) {
   MATCH (p)-[:USED_BY|LOGGED]->(n) WHERE EXISTS { (n)-[:USED_BY|LOGGED]->() } RETURN 'DOWNSTREAM' AS side, n
@@ -168,7 +171,7 @@ def test_the_use_statement_loses_no_count_under_many_concurrent_transactions(
 
     def record(tx: ManagedTransaction, row: dict[str, Any]) -> None:
         [used] = tx.run(named("record_uses"), uses=[row]).data()
-        tx.run(named("mark_onward"), edges=used["added"]).consume()
+        tx.run(named("mark_onward"), used=used["added"], logged=[]).consume()
 
     def use(first: int) -> None:
         with driver.session() as session:
@@ -180,6 +183,46 @@ def test_the_use_statement_loses_no_count_under_many_concurrent_transactions(
         list(pool.map(use, range(16)))
     kept = assert_counts_exact(driver)
     assert of_node(kept, hub, "DOWNSTREAM") == {("job:train", "zoo-team", "zoo"): 320}
+
+
+ROWS_PER_KEY = """MATCH (k:LineageCount)
+WITH k.node AS node, k.side AS side, k.group AS group, k.entity AS entity, k.project AS project, count(*) AS rows,
+     sum(k.count) AS count, sum(coalesce(k.onward, 0)) AS onward, count(k.fresh) AS fresh
+RETURN max(rows) AS rows, sum(fresh) AS fresh, count(CASE WHEN count = 0 AND onward = 0 THEN 1 END) AS empty"""
+
+
+def test_folding_leaves_one_row_per_count_and_every_count_as_it_was(api: GraphQLClient, driver: Driver) -> None:
+    """The write path adds a row per transaction and key; the fold (which the server that sweeps runs every
+    step, and which runs here too) merges each key's rows into one, and drops the keys a removal emptied."""
+    zoo = Builder(api)
+    zoo.log(zoo.run("prep", job_type="preprocess"), "data")
+    for batch in range(3):
+        api.query(
+            RECORD,
+            runs=[
+                {
+                    "entity": "zoo-team",
+                    "project": "zoo",
+                    "runId": f"b{batch}-{n}",
+                    "jobType": "train",
+                    "uses": ["zoo-team/zoo/data:v0"],
+                    "logs": [{"name": "model", "type": "model", "files": []}],
+                }
+                for n in range(4)
+            ],
+        )
+    gone = Builder(api, "zoo-team", "gone")
+    gone.use(gone.run("g", job_type="eval"), "zoo-team/zoo/data:v0")
+    remove_project(driver, "zoo-team", "gone")  # its use is taken off the hub's count by a row of its own
+    before = assert_counts_exact(driver)
+    while driver.execute_query(named("fold_lineage_counts"), keys=2).records[0]["folded"]:
+        pass  # two keys a fold: several folds, as steps under load would take
+    [after] = driver.execute_query(ROWS_PER_KEY).records
+    assert (after["rows"], after["fresh"], after["empty"]) == (1, 0, 0)
+    assert assert_counts_exact(driver) == before
+    assert of_node(before, version_id(api, "zoo-team/zoo/data:v0"), "DOWNSTREAM") == {
+        ("job:train", "zoo-team", "zoo"): 12
+    }
 
 
 def test_parallel_loggers_of_identical_content_count_once_each(api: GraphQLClient, server: str, driver: Driver) -> None:
