@@ -77,10 +77,8 @@ async def _keep_in_step(cluster: Cluster, shared: SharedState, graph: Graph) -> 
     stays a few rows however many writers added to it."""
     while True:
         try:
-            if shared.leads():
-                await cluster.step()
-                if cluster.sweeps:
-                    await graph.fold_lineage_counts(FOLDED_KEYS)
+            if shared.leads() and await cluster.step() and cluster.sweeps:
+                await graph.fold_lineage_counts(FOLDED_KEYS)
         except StemmaError as exc:
             logger.warning("lineage counts not folded: %s", exc.message)
         except Exception:  # a bug or an OS error must not end the loop: the host would stop hearing of key changes

@@ -72,9 +72,9 @@ class Cluster:
         """How long a host holds the sweeper lease after its last step: a host that dies hands it on after."""
         return max(5 * self.interval, 5.0)
 
-    async def step(self) -> None:
+    async def step(self) -> bool:
         """One step; what this host spent and could not send (Neo4j away, or more than MAX_SENT entries) goes
-        with the next one."""
+        with the next one. False when Neo4j did not take it."""
         by_name = {limiter.name: limiter for limiter in self.limiters}
         for name, limiter in by_name.items():
             for key, amount in limiter.collect().items():
@@ -100,7 +100,7 @@ class Cluster:
             answer = await self.graph.cluster_step(parameters)
         except StemmaError as exc:
             logger.warning("cluster step skipped: %s", exc.message)
-            return
+            return False
         for entry, _ in sending:
             del self._unsent[entry]
         if answer["sweeps"] != self.sweeps:
@@ -124,6 +124,7 @@ class Cluster:
                     if charged % CHARGES_AT_ONCE == 0:
                         await asyncio.sleep(0)  # requests are answered meanwhile
         self._stepped = True
+        return True
 
     async def leave(self) -> None:
         """Hand the sweeper lease on at once (on a clean stop)."""
