@@ -16,6 +16,7 @@ from cypher.errors import InvalidInput
 from cypher.manifest import check_manifest
 from cypher.refs import check_alias, check_name, check_project, parse_artifact_ref
 from cypher.writes import MAX_OBJECT_BYTES, MAX_STEP, RunLog
+from schema.fast_inputs import built_directly
 from schema.scalars import JSON, Long
 from schema.types import RunState
 
@@ -25,6 +26,7 @@ MAX_TAGS = 100
 MAX_TEXT = 10_000
 
 
+@built_directly
 @strawberry.input
 class CreateRunInput:
     entity: str
@@ -59,6 +61,7 @@ class LogRunInput:
     notes: str | None = strawberry.field(default=None, description="The run's notes, replacing what it has.")
 
 
+@built_directly
 @strawberry.input
 class FileInput:
     path: str
@@ -74,6 +77,7 @@ class FileInput:
     )
 
 
+@built_directly
 @strawberry.input(description="An artifact a run logged: its name, type, files and what is said about it.")
 class RecordLogInput:
     name: str
@@ -84,11 +88,13 @@ class RecordLogInput:
     aliases: list[str] = strawberry.field(default_factory=list)
 
 
+@built_directly
 @strawberry.input
 class LogArtifactInput(RecordLogInput):
     run_id: strawberry.ID = strawberry.field(description="The run: its global id or ENTITY/PROJECT/RUN_ID.")
 
 
+@built_directly
 @strawberry.input(
     description="A run as it happened: what it used (refs; a name alone means its own project), "
     "what it logged, and how it ended."

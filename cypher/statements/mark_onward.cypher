@@ -4,15 +4,18 @@
 // beyond it on that side (DOWNSTREAM: edges out of it; UPSTREAM: edges into it), so
 // lineage draws it rather than folding it into a cluster, which holds leaves only;
 // the lineage count its edge is counted in (migration 0007) counts it in `onward`
-// too, in a new row as record_uses.cypher explains. A new edge a->b marks b onward of a when b has edges out, a onward of b when
-// a has edges in; and when it is b's first edge in (a's first edge out), b (a)
-// becomes onward for every neighbour it already had on the other side. Every end
-// that may still gain its first edge in or out is locked first, in id order, so a
-// concurrent writer of edges at the same node sees these edges before it decides.
-// An end with edges on both sides besides these ones was settled by committed
-// edges (lineage edges are never removed), so it is not locked: a hub many runs
-// use would otherwise take its writers one at a time. A mark is made and counted
-// once, so repeating adds nothing.
+// too, in a row of its own as record_uses.cypher explains. A new edge a->b marks b
+// onward of a when b has edges out, a onward of b when a has edges in; and when it
+// is b's first edge in (a's first edge out), b (a) becomes onward for every
+// neighbour it already had on the other side. Each end is looked up under its own
+// label ($used: version->run, $logged: run->version): in a write transaction,
+// looking up an id a label does not have waits for every writer adding to it.
+// Every end that may still gain its first edge in or out is locked first, in id
+// order, so a concurrent writer of edges at the same node sees these edges before
+// it decides. An end with edges on both sides besides these ones was settled by
+// committed edges (lineage edges are never removed), so it is not locked: a hub
+// many runs use would otherwise take its writers one at a time. A mark is made
+// and counted once, so repeating adds nothing.
 CALL () {
   UNWIND $used AS edge
   MATCH (a:ArtifactVersion {id: edge[0]})
