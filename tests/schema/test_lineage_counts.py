@@ -74,6 +74,18 @@ def of_node(kept: Counts, node: str, side: str) -> dict[tuple[str, str, str], in
     }
 
 
+def training_run(run_id: str, ref: str) -> dict[str, Any]:
+    """A recordRuns input: a training run of zoo-team/zoo that used `ref` and logged a model."""
+    return {
+        "entity": "zoo-team",
+        "project": "zoo",
+        "runId": run_id,
+        "jobType": "train",
+        "uses": [ref],
+        "logs": [{"name": "model", "type": "model", "files": []}],
+    }
+
+
 def version_id(api: GraphQLClient, ref: str) -> str:
     """The id stored on the version (what the kept counts name), from its global id."""
     _, [stored] = parse_global_id(api.query("query($r: String!) { artifact(ref: $r) { id } }", r=ref)["artifact"]["id"])
@@ -123,20 +135,7 @@ def test_parallel_consumers_of_one_hub_lose_no_count(api: GraphQLClient, server:
     zoo = Builder(api)
     zoo.log(zoo.run("prep", job_type="preprocess"), "data")
     runs = [zoo.run(f"r{number}", job_type="train" if number % 3 else "eval") for number in range(24)]
-    batches = [
-        [
-            {
-                "entity": "zoo-team",
-                "project": "zoo",
-                "runId": f"batch{batch}-{n}",
-                "jobType": "train",
-                "uses": ["zoo-team/zoo/data:latest"],
-                "logs": [{"name": "model", "type": "model", "files": []}],
-            }
-            for n in range(10)
-        ]
-        for batch in range(4)
-    ]
+    batches = [[training_run(f"batch{batch}-{n}", "zoo-team/zoo/data:latest") for n in range(10)] for batch in range(4)]
 
     def write(job: tuple[str, Any]) -> None:
         kind, payload = job
@@ -197,20 +196,7 @@ def test_folding_leaves_one_row_per_count_and_every_count_as_it_was(api: GraphQL
     zoo = Builder(api)
     zoo.log(zoo.run("prep", job_type="preprocess"), "data")
     for batch in range(3):
-        api.query(
-            RECORD,
-            runs=[
-                {
-                    "entity": "zoo-team",
-                    "project": "zoo",
-                    "runId": f"b{batch}-{n}",
-                    "jobType": "train",
-                    "uses": ["zoo-team/zoo/data:v0"],
-                    "logs": [{"name": "model", "type": "model", "files": []}],
-                }
-                for n in range(4)
-            ],
-        )
+        api.query(RECORD, runs=[training_run(f"b{batch}-{n}", "zoo-team/zoo/data:v0") for n in range(4)])
     gone = Builder(api, "zoo-team", "gone")
     gone.use(gone.run("g", job_type="eval"), "zoo-team/zoo/data:v0")
     remove_project(driver, "zoo-team", "gone")  # its use is taken off the hub's count by a row of its own
