@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from tests.waiting import until
+
 _STATEMENTS = re.compile(r'^stemma_cypher_statements_total\{kind="(\w+)"\} ([0-9.e+]+)$', re.MULTILINE)
 
 
@@ -63,6 +65,12 @@ class GraphQLClient:
         """Cypher statements the server has sent so far, by kind (read, write)."""
         text = self.http.get("/metrics").text
         return {kind: float(value) for kind, value in _STATEMENTS.findall(text)}
+
+    def after_two_steps(self) -> None:
+        """Wait until the server has begun and ended a whole cluster step after now (its count of statements of
+        that kind grows by two: steps are taken one after another)."""
+        start = self.statements().get("cluster", 0)
+        until(lambda: self.statements().get("cluster", 0) >= start + 2, "two cluster steps", poll_seconds=0.1)
 
     def statements_sent_by(self, query: str, **variables: Any) -> tuple[dict[str, Any], int]:
         """The answer, and how many statements answering it took (API-key lookups are counted apart)."""

@@ -69,20 +69,13 @@ def clients_of(hosts: tuple[ServerProcess, ...], key: str) -> Iterator[tuple[htt
         yield tuple(stack.enter_context(httpx.Client(base_url=host.url, headers=headers)) for host in hosts)
 
 
-def steps(host: ServerProcess) -> float:
-    """How many cluster steps the host has taken (its statement count of that kind)."""
-    with GraphQLClient(host.url) as admin:
-        return admin.statements().get("cluster", 0)
-
-
 def signed(key: int) -> int:
     return key - (1 << 64) if key >= 1 << 63 else key
 
 
 def after_two_steps(host: ServerProcess) -> None:
-    """Wait until `host` has begun and ended a whole step after now."""
-    start = steps(host)
-    until(lambda: steps(host) >= start + 2, "two cluster steps of the host", poll_seconds=0.1)
+    with GraphQLClient(host.url) as admin:
+        admin.after_two_steps()
 
 
 def test_the_second_host_speaks_to_neo4j_through_a_routing_uri(hosts: tuple[ServerProcess, ServerProcess]) -> None:
