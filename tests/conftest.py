@@ -6,9 +6,10 @@ import asyncio
 import os
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import DriverError, Neo4jError
 
 from cypher.accounts import key_hash, new_secret
@@ -30,6 +31,7 @@ WITH k.node AS node, k.side AS side, k.group AS group, k.entity AS entity, k.pro
      sum(k.count) AS count, sum(coalesce(k.onward, 0)) AS onward
 WHERE count <> 0 OR onward <> 0
 RETURN node, side, group, entity, project, count, onward ORDER BY node, side, group, entity, project"""
+FOLD_LOCK = "MERGE (lock:StemmaLock {name: 'lineage-counts'}) SET lock._read = true REMOVE lock._read"
 CLEAN = """
 MATCH (n) WHERE NOT n:StemmaMigration
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS
@@ -66,6 +68,19 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def count_sums(driver: Driver) -> list[dict[str, Any]]:
+    """COUNT_SUMS, read under the fold's own lock (statements/fold_lineage_counts.cypher). A fold deletes a key's
+    rows and writes their sum in one transaction, and a read that races its commit may see neither (Neo4j reads
+    committed data without a snapshot); holding the lock, the read sees every key before a fold or after it."""
+
+    def read(tx: ManagedTransaction) -> list[dict[str, Any]]:
+        tx.run(FOLD_LOCK).consume()
+        return tx.run(COUNT_SUMS).data()
+
+    with driver.session() as session:
+        return session.execute_write(read)
 
 
 def worker_index(config: pytest.Config) -> int:

@@ -1,8 +1,9 @@
 // Fold the lineage counts' rows (migration 0013): the write path adds a row per
 // transaction and key (record_uses.cypher), so a hub many runs use gains rows
 // quickly; here the rows of at most $keys keys with `fresh` rows (a row added
-// where its key had one) become one row each, the sum of their counts and onward counts, and a key whose rows add up to
-// nothing goes. Writers only ever add rows, so folding conflicts with none of them:
+// where its key had one) become one row each, the sum of their counts and
+// onward counts, and a key whose rows add up to nothing goes. Writers only
+// ever add rows, so folding conflicts with none of them:
 // a row added while this runs is not read, and is folded the next time. A fold
 // takes one lock before it reads any key's rows, so two hosts folding at once
 // cannot both sum the same rows; with nothing to fold it writes nothing.

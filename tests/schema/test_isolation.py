@@ -38,7 +38,7 @@ from neo4j import Driver
 from cypher.ids import global_id
 from tests.builders import Builder
 from tests.client import GraphQLClient
-from tests.conftest import BOOKKEEPING, COUNT_SUMS, FOLDED
+from tests.conftest import BOOKKEEPING, FOLDED, count_sums
 
 SCHEMA: GraphQLSchema = build_schema((Path(__file__).parents[2] / "schema" / "schema.graphql").read_text())
 SECRET, ABSENT_SECRET = "s3cr3t", "n0where"
@@ -232,7 +232,7 @@ def graph_state(driver: Driver) -> list[Any]:
             "WITH n, collect([type(r), properties(r), elementId(m)]) AS out "
             "RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props, out ORDER BY id"
         ).data()
-        return [*nodes, *session.run(COUNT_SUMS).data()]
+    return [*nodes, *count_sums(driver)]
 
 
 def leaks(answer: dict[str, Any]) -> list[str]:

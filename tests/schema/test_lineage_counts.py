@@ -6,6 +6,7 @@ test_lineage_counted_answers.py."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,6 +19,7 @@ from cypher.migrate import migrate
 from cypher.named import named
 from tests.builders import USE, Builder
 from tests.client import GraphQLClient
+from tests.conftest import count_sums
 from tests.schema.test_lineage import LINEAGE
 
 RECORD = "mutation($runs: [RecordRunInput!]!) { recordRuns(runs: $runs) { runs used logged } }"
@@ -32,12 +34,7 @@ WITH p, side, n, CASE WHEN side = 'DOWNSTREAM' THEN EXISTS { (n)-[:USED_BY|LOGGE
 RETURN p.id AS node, side,
        CASE WHEN n:Run AND n.group IS NOT NULL THEN 'group:' + n.group + '/' + coalesce(n.job_type, '')
        WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id END AS group,
-       n.entity AS entity, n.project AS project, [count(*), count(CASE WHEN onward THEN 1 END)] AS count"""
-KEPT = """MATCH (k:LineageCount)
-WITH k.node AS node, k.side AS side, k.group AS group, k.entity AS entity, k.project AS project,
-     sum(k.count) AS count, sum(coalesce(k.onward, 0)) AS onward
-WHERE count <> 0 OR onward <> 0
-RETURN node, side, group, entity, project, [count, onward] AS count"""
+       n.entity AS entity, n.project AS project, count(*) AS count, count(CASE WHEN onward THEN 1 END) AS onward"""
 MARKS = """MATCH (p) WHERE p:Run OR p:ArtifactVersion
 CALL (p) {
   MATCH (p)-[:USED_BY|LOGGED]->(n) WHERE EXISTS { (n)-[:USED_BY|LOGGED]->() } RETURN 'DOWNSTREAM' AS side, n
@@ -49,9 +46,8 @@ KEPT_MARKS = "MATCH (t:LineageOnward) RETURN t.node AS node, t.side AS side, t.n
 Counts = dict[tuple[str, str, str, str, str], int]
 
 
-def counts(driver: Driver, text: str) -> dict[tuple[str, str, str, str, str], list[int]]:
-    records, _, _ = driver.execute_query(text)
-    return {(r["node"], r["side"], r["group"], r["entity"], r["project"]): r["count"] for r in records}
+def counts(records: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str, str, str], list[int]]:
+    return {(r["node"], r["side"], r["group"], r["entity"], r["project"]): [r["count"], r["onward"]] for r in records}
 
 
 def marks(driver: Driver, text: str) -> list[tuple[str, str, str, Any]]:
@@ -62,8 +58,8 @@ def marks(driver: Driver, text: str) -> list[tuple[str, str, str, Any]]:
 def assert_counts_exact(driver: Driver) -> Counts:
     """The kept counts (and how many of each are onward) and the onward marks are exactly what reading every
     lineage edge gives (no zero, none missing, none twice)."""
-    kept = counts(driver, KEPT)
-    assert kept == counts(driver, RECOUNT)
+    kept = counts(count_sums(driver))
+    assert kept == counts(driver.execute_query(RECOUNT).records)
     assert marks(driver, KEPT_MARKS) == marks(driver, MARKS)
     return {key: both[0] for key, both in kept.items()}
 
