@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv installs the locked packages: a fresh install takes about 20 s where pip takes about 140 s. It trusts the
+# system's certificates (--native-tls), as pip does here.
+UV := uv==0.13.9
 SDK := $(wildcard sdk/pyproject.toml)
 WEB := $(wildcard web/package.json)
 SIZE ?= S
@@ -18,7 +21,8 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml requirements.lock $(SDK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c requirements.lock -e ".[dev]" $(if $(SDK),-e "./sdk[s3]")
+	$(BIN)/pip install --quiet $(UV)
+	$(BIN)/uv pip install --quiet --native-tls --python $(BIN)/python -c requirements.lock -e ".[dev]" $(if $(SDK),-e "./sdk[s3]")
 	touch $@
 
 web: $(if $(WEB),web/dist/index.html)

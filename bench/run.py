@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import shlex
@@ -25,7 +26,15 @@ from neo4j import GraphDatabase
 
 from bench import measure
 from bench.database import DATA, ensure_graph, local_instance
-from bench.processes import PEER_KEEP_ALIVE_MS, Neo4jTarget, api_key, install_peer, peer_server, stemma_server
+from bench.processes import (
+    PEER_KEEP_ALIVE_MS,
+    Neo4jTarget,
+    Served,
+    api_key,
+    install_peer,
+    peer_server,
+    stemma_server,
+)
 from bench.report import Report, failed_rows, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +93,8 @@ def run(options: Options) -> Report:
 
 
 def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid: int | None) -> Report:
-    install_peer()
+    if {"lineage", "registry"} & set(options.parts):
+        install_peer()
     samples = options.samples or SAMPLES[options.size]
     seconds = options.seconds or LOAD_SECONDS[options.size]
     ingest_seconds = options.ingest_seconds or INGEST_SECONDS[options.size]
@@ -97,21 +107,28 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
         report.neo4j_version = _neo4j_version(driver)
         collection_id = measure.collection_id(driver, graph.facts.collection)
         key = api_key(neo4j)
-        with (
-            stemma_server(neo4j, state) as stemma,
-            stemma_server(neo4j, state / "workers", workers=2) as workers,
-            stemma_server(neo4j, state / "resolved", execution="resolved") as resolved,
-            peer_server(neo4j, state, keep_alive_ms=options.peer_keep_alive_ms) as peer,
-        ):
-            stemma.headers = workers.headers = resolved.headers = {"authorization": f"Bearer {key}"} if key else {}
+        with contextlib.ExitStack() as servers:  # only the servers the parts measured need
+            stemma = servers.enter_context(stemma_server(neo4j, state))
+            others: dict[str, Served] = {}
+            if "registry" in options.parts:
+                others[measure.TWO_WORKERS] = servers.enter_context(stemma_server(neo4j, state / "workers", workers=2))
+                others[measure.RESOLVED] = servers.enter_context(
+                    stemma_server(neo4j, state / "resolved", execution="resolved")
+                )
+            peer = None
+            if {"lineage", "registry"} & set(options.parts):
+                peer = servers.enter_context(peer_server(neo4j, state, keep_alive_ms=options.peer_keep_alive_ms))
+            for served in (stemma, *others.values()):
+                served.headers = {"authorization": f"Bearer {key}"} if key else {}
             report.memory.measure("Stemma idle", stemma)
-            report.memory.measure("@neo4j/graphql idle", peer)
-            log(f"Stemma at {stemma.url}, @neo4j/graphql at {peer.url}; {samples} samples per lineage question")
+            if peer is not None:
+                report.memory.measure("@neo4j/graphql idle", peer)
+            log(f"Stemma at {stemma.url}" + (f", @neo4j/graphql at {peer.url}" if peer else ""))
             report.load_average.append(os.getloadavg()[0])
-            if "lineage" in options.parts:
+            if "lineage" in options.parts and peer is not None:
                 report.lineage = asyncio.run(measure.lineage(driver, stemma, peer, graph.facts, samples, caller(), log))
             report.load_average.append(os.getloadavg()[0])
-            if "registry" in options.parts:
+            if "registry" in options.parts and peer is not None:
                 report.registry = asyncio.run(
                     measure.registry(
                         stemma,
@@ -122,7 +139,7 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
                         seconds,
                         report.memory,
                         log,
-                        {measure.TWO_WORKERS: workers, measure.RESOLVED: resolved},
+                        others,
                     )
                 )
             report.load_average.append(os.getloadavg()[0])

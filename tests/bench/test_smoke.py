@@ -102,11 +102,12 @@ def test_the_benchmark_writes_every_row_and_stemma_agrees_with_the_floor(bench_p
 
 def test_a_row_the_server_refuses_is_recorded_as_failed_and_the_run_goes_on(bench_port: int, tmp_path: Path) -> None:
     """Stemma started with a lineage depth limit of 4 refuses every depth-8 question: those rows fail, every
-    other row is measured, the report is written, and the command's exit status is 1."""
+    other row is measured, the report is written, and the command's exit status is 1. Only the lineage part
+    runs (`--only lineage`): the others are measured by the test above and stay empty here."""
     output = tmp_path / "RESULTS.md"
     command = [sys.executable, "-m", "bench.run", "--size", "T", "--samples", "1", "--seconds", "0.3"]
     command += ["--ingest-seconds", "0.5", "--port", str(bench_port), "--instance", INSTANCE]
-    command += ["--heap", HEAP, "--page-cache", PAGE_CACHE, "--output", str(output)]
+    command += ["--heap", HEAP, "--page-cache", PAGE_CACHE, "--output", str(output), "--only", "lineage"]
     env = {**os.environ, "STEMMA_LINEAGE_MAX_DEPTH": "4"}
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG_GUARD, check=False)
 
@@ -122,14 +123,8 @@ def test_a_row_the_server_refuses_is_recorded_as_failed_and_the_run_goes_on(benc
             assert "depth must be between 1 and 4" in line, line
         else:
             assert line.endswith("| yes |"), line
-    registry_rows = [line for line in text.splitlines() if line.startswith(("| Stemma |", "| @neo4j/graphql |"))]
-    assert len(registry_rows) == 12
-    assert not [line for line in registry_rows if "**failed**" in line]
-    ingestion_rows = [
-        line for line in text.splitlines() if line.startswith(("| run by run", "| recordRuns", "| SDK Api()"))
-    ]
-    assert len(ingestion_rows) == 6
-    assert not [line for line in ingestion_rows if "**failed**" in line]
+    other_rows = ("| Stemma |", "| @neo4j/graphql |", "| run by run", "| recordRuns", "| SDK Api()")
+    assert not [line for line in text.splitlines() if line.startswith(other_rows)]
     failed = ", ".join(f"lineage {root} {direction} 8" for root in ("typical", "hub") for direction in DIRECTIONS)
     assert f"- Every row measured: **missed**; failed: {failed}\n" in text
     assert f"; {len(DIRECTIONS) * 2} row(s) failed: {failed}" in done.stdout
