@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 import pytest
 from neo4j import Driver, GraphDatabase, ManagedTransaction
@@ -31,6 +32,7 @@ WITH k.node AS node, k.side AS side, k.group AS group, k.entity AS entity, k.pro
      sum(k.count) AS count, sum(coalesce(k.onward, 0)) AS onward
 WHERE count <> 0 OR onward <> 0
 RETURN node, side, group, entity, project, count, onward ORDER BY node, side, group, entity, project"""
+W = TypeVar("W", bound="SharedWorld")
 FOLD_LOCK = "MERGE (lock:StemmaLock {name: 'lineage-counts'}) SET lock._read = true REMOVE lock._read"
 CLEAN = """
 MATCH (n) WHERE NOT n:StemmaMigration
@@ -81,6 +83,54 @@ def count_sums(driver: Driver) -> list[dict[str, Any]]:
 
     with driver.session() as session:
         return session.execute_write(read)
+
+
+def graph_state(driver: Driver) -> list[Any]:
+    """Every node with its edges (bookkeeping left out), and the lineage counts as the sums their rows make."""
+    with driver.session() as session:
+        nodes = session.run(
+            f"MATCH (n) WHERE NOT n:{BOOKKEEPING} AND NOT n:{FOLDED} OPTIONAL MATCH (n)-[r]->(m) "
+            "WITH n, collect([type(r), properties(r), elementId(m)]) AS out "
+            "RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props, out ORDER BY id"
+        ).data()
+    return [*nodes, *count_sums(driver)]
+
+
+class SharedWorld(Protocol):
+    def close(self) -> None:
+        """End what the world holds (its clients)."""
+
+
+@dataclass
+class Reused(Generic[W]):
+    """A graph the tests of a module marked `shared_graph` share while none of them changes it: built for the
+    first test that asks, and built again on an emptied graph for any test that finds the graph other than it
+    was just after building (a test before it changed it)."""
+
+    driver: Driver
+    built: tuple[W, list[Any]] | None = None
+
+    def get(self, build: Callable[[], W]) -> W:
+        if self.built is not None and graph_state(self.driver) == self.built[1]:
+            return self.built[0]
+        self.end()
+        clean(self.driver)
+        world = build()
+        self.built = (world, graph_state(self.driver))
+        return world
+
+    def end(self) -> None:
+        if self.built is not None:
+            self.built[0].close()
+            self.built = None
+
+
+@pytest.fixture(scope="module")
+def reused(driver: Driver) -> Iterator[Reused[Any]]:
+    """The module's shared world (see Reused); its module fixture `world` says how to build it."""
+    holder: Reused[Any] = Reused(driver)
+    yield holder
+    holder.end()
 
 
 def worker_index(config: pytest.Config) -> int:

@@ -5,7 +5,6 @@ error."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +12,10 @@ import pytest
 
 from tests.builders import Builder
 from tests.client import GraphQLClient
+from tests.conftest import Reused
 
+# Every test reads the one world the module builds; a test that changes it has it built again for the next.
+pytestmark = pytest.mark.shared_graph
 ADD_MEMBER = "mutation($e: String!, $u: String!, $r: Role!) { addMember(entity: $e, user: $u, role: $r) { role } }"
 NEW_KEY = "mutation($u: String) { createApiKey(user: $u) { key } }"
 NODE = "query($id: ID!) { node(id: $id) { __typename id } }"
@@ -37,9 +39,12 @@ class World:
     cat: GraphQLClient  # member of acme, not named in acme's restricted registry
     ids: dict[str, str]  # global ids as ana (or dan) read them
 
+    def close(self) -> None:
+        for client in (self.ana, self.bob, self.cat):
+            client.http.close()
 
-@pytest.fixture
-def world(api: GraphQLClient) -> Iterator[World]:
+
+def build_world(api: GraphQLClient) -> World:
     for entity, user, role in (
         ("acme", "ana", "ADMIN"),
         ("globex", "bob", "MEMBER"),
@@ -78,9 +83,14 @@ def world(api: GraphQLClient) -> Iterator[World]:
         "run": ana.query('{ run(id: "acme/vision/a1") { id } }')["run"]["id"],
         "version": ana.query('{ artifact(ref: "acme/vision/faces:v0") { id } }')["artifact"]["id"],
     }
-    yield World(ana, bob, cat, ids)
-    for client in (ana, bob, cat, dan):
-        client.http.close()
+    dan.http.close()
+    return World(ana, bob, cat, ids)
+
+
+@pytest.fixture
+def world(api: GraphQLClient, reused: Reused[World]) -> World:
+    """The module's world, built once and reused by every test that leaves it as it was."""
+    return reused.get(lambda: build_world(api))
 
 
 def absent_twin(global_id: str) -> str:

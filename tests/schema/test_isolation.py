@@ -15,7 +15,6 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +37,10 @@ from neo4j import Driver
 from cypher.ids import global_id
 from tests.builders import Builder
 from tests.client import GraphQLClient
-from tests.conftest import BOOKKEEPING, FOLDED, count_sums
+from tests.conftest import Reused, graph_state
 
+# Every test reads the one world the module builds; a test that changes it has it built again for the next.
+pytestmark = pytest.mark.shared_graph
 SCHEMA: GraphQLSchema = build_schema((Path(__file__).parents[2] / "schema" / "schema.graphql").read_text())
 SECRET, ABSENT_SECRET = "s3cr3t", "n0where"
 ACME, ABSENT_ENTITY = "acme", "nowhere"
@@ -116,9 +117,11 @@ class World:
     texts_id: str
     revoke_id: str
 
+    def close(self) -> None:
+        self.bob.http.close()
 
-@pytest.fixture
-def world(api: GraphQLClient) -> Iterator[World]:
+
+def build_world(api: GraphQLClient) -> World:
     """acme's objects all carry the marker 's3cr3t'; `dual`, a member of both entities, made acme's model
     from globex's dataset, so bob's own lineage crosses into acme."""
     for entity, user, role in (("acme", "ana-s3cr3t", "ADMIN"), ("globex", "bob", "MEMBER")):
@@ -126,25 +129,29 @@ def world(api: GraphQLClient) -> Iterator[World]:
     for entity in ("acme", "globex"):
         api.query(f'mutation {{ addMember(entity: "{entity}", user: "dual", role: MEMBER) {{ role }} }}')
     bob = GraphQLClient(str(api.http.base_url), key=_key(api, "bob"))
-    dual = GraphQLClient(str(api.http.base_url), key=_key(api, "dual"))
-    globex = Builder(bob, "globex", "nlp")
-    texts = globex.log(globex.run("g1"), "texts", "dataset")["artifact"]
-    acme = Builder(dual, "acme", "vision")
-    run = acme.run("r-s3cr3t", name="name-s3cr3t", job_type="job-s3cr3t")
-    acme.log(run, "faces-s3cr3t", files={"w.bin": ACME_FILE}, aliases=["alias-s3cr3t"], metadata={"k": SECRET})
-    acme.use(run, BOB_DATASET)
-    acme.log(run, "model-s3cr3t", "model", files={"m.bin": b"model s3cr3t"})
-    for n in range(7):  # more than the cluster threshold: bob's lineage shows them as one cluster
-        acme.use(acme.run(f"sweep-{n}-s3cr3t", job_type="job-s3cr3t"), BOB_DATASET)
+    with GraphQLClient(str(api.http.base_url), key=_key(api, "dual")) as dual:
+        globex = Builder(bob, "globex", "nlp")
+        texts = globex.log(globex.run("g1"), "texts", "dataset")["artifact"]
+        acme = Builder(dual, "acme", "vision")
+        run = acme.run("r-s3cr3t", name="name-s3cr3t", job_type="job-s3cr3t")
+        acme.log(run, "faces-s3cr3t", files={"w.bin": ACME_FILE}, aliases=["alias-s3cr3t"], metadata={"k": SECRET})
+        acme.use(run, BOB_DATASET)
+        acme.log(run, "model-s3cr3t", "model", files={"m.bin": b"model s3cr3t"})
+        for n in range(7):  # more than the cluster threshold: bob's lineage shows them as one cluster
+            acme.use(acme.run(f"sweep-{n}-s3cr3t", job_type="job-s3cr3t"), BOB_DATASET)
     api.query('mutation { createRegistry(entity: "acme", name: "reg-s3cr3t") { id } }')
     api.query(
         f'mutation {{ linkArtifact(ref: "{MODEL}", target: "acme/registry-reg-s3cr3t/coll-s3cr3t") {{ version }} }}'
     )
     api.query('mutation { createRegistry(entity: "globex", name: "model") { id } }')
     revoke_id = api.query('mutation { createApiKey(user: "ana-s3cr3t") { id } }')["createApiKey"]["id"]
-    yield World(bob, texts["legacyId"], revoke_id)
-    bob.http.close()
-    dual.http.close()
+    return World(bob, texts["legacyId"], revoke_id)
+
+
+@pytest.fixture
+def world(api: GraphQLClient, reused: Reused[World]) -> World:
+    """The module's world, built once and reused by every test that leaves it as it was."""
+    return reused.get(lambda: build_world(api))
 
 
 def _key(api: GraphQLClient, user: str) -> str:
@@ -222,17 +229,6 @@ def swapped_back(answer: dict[str, Any]) -> dict[str, Any]:
     text = json.dumps(answer).replace(ABSENT_ENTITY, ACME).replace(ABSENT_SECRET, SECRET)
     loaded: dict[str, Any] = json.loads(text)
     return loaded
-
-
-def graph_state(driver: Driver) -> list[Any]:
-    """Every node with its edges, and the lineage counts as the sums their rows make."""
-    with driver.session() as session:
-        nodes = session.run(
-            f"MATCH (n) WHERE NOT n:{BOOKKEEPING} AND NOT n:{FOLDED} OPTIONAL MATCH (n)-[r]->(m) "
-            "WITH n, collect([type(r), properties(r), elementId(m)]) AS out "
-            "RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props, out ORDER BY id"
-        ).data()
-    return [*nodes, *count_sums(driver)]
 
 
 def leaks(answer: dict[str, Any]) -> list[str]:
