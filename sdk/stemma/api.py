@@ -10,7 +10,7 @@ from stemma import queries
 from stemma.artifacts import Artifact, RunInfo
 from stemma.batch import RecordedRuns, RunRecord, record_runs
 from stemma.client import GraphQLClient
-from stemma.collection import ArtifactCollection, versions
+from stemma.collection import ArtifactCollection, not_of_type, versions
 from stemma.errors import NotFound, UsageError
 from stemma.lineage import Lineage, check_direction
 from stemma.names import qualify
@@ -85,7 +85,7 @@ class Api:
         data = self.client.execute(queries.COLLECTION, {"ref": self._collection_path(name)})
         collection = ArtifactCollection.from_server(data["artifactCollection"], self.client)
         if collection.type != type_name:
-            raise UsageError(f"{collection.path} holds {collection.type} artifacts, not {type_name}", field="type_name")
+            raise not_of_type(collection.path, collection.type, type_name)
         return collection
 
     def artifact_collection_exists(self, name: str, type: str) -> bool:
@@ -112,10 +112,10 @@ class Api:
         self, type_name: str, name: str, per_page: int = 50, tags: list[str] | None = None
     ) -> Paged[Artifact]:
         """The live versions of a collection (ENTITY/PROJECT/NAME, or shorter against the defaults), newest
-        first, a page a request."""
+        first, a page a request; reading the first page refuses a collection of another type than `type_name`."""
         if tags:
             raise UsageError("tags: versions are not filtered by tag yet; leave tags out", field="tags")
-        return versions(self.client, self.artifact_collection(type_name, name).path, per_page)
+        return versions(self.client, self._collection_path(name), per_page, type_name)
 
     artifact_versions = artifacts
 

@@ -10,6 +10,7 @@ from typing import Any
 from stemma import queries
 from stemma.artifacts import Artifact
 from stemma.client import GraphQLClient
+from stemma.errors import UsageError
 from stemma.paging import Paged
 from stemma.records import require_datetime
 
@@ -58,7 +59,14 @@ class ArtifactCollection:
     versions = artifacts
 
 
-def versions(client: GraphQLClient, path: str, per_page: int) -> Paged[Artifact]:
+def versions(client: GraphQLClient, path: str, per_page: int, type_name: str | None = None) -> Paged[Artifact]:
+    """The collection's live versions, newest first; with `type_name`, the first page refuses a collection of
+    another type (its type comes with each page: no request of its own)."""
+
+    def check(collection: Mapping[str, Any]) -> None:
+        if type_name is not None and collection["type"] != type_name:
+            raise not_of_type(path, collection["type"], type_name)
+
     return Paged(
         client,
         queries.COLLECTION_VERSIONS,
@@ -66,4 +74,9 @@ def versions(client: GraphQLClient, path: str, per_page: int) -> Paged[Artifact]
         ("artifactCollection",),
         lambda node: Artifact.from_server(node, client),
         per_page=per_page,
+        check=check,
     )
+
+
+def not_of_type(path: str, held: str, asked: str) -> UsageError:
+    return UsageError(f"{path} holds {held} artifacts, not {asked}", field="type_name")

@@ -16,7 +16,8 @@ MAX_PER_PAGE = 100  # the server's page limit
 class Paged(Generic[T]):
     """The items of one connection, read `per_page` at a time. `document` aliases the connection `page` under
     the response path `path`; `oldest_first` reads it from its end backwards (`last`/`before`), so a listing
-    the server gives newest first comes oldest first."""
+    the server gives newest first comes oldest first. `check` sees the object holding the connection with each
+    page (and may refuse it by raising)."""
 
     def __init__(
         self,
@@ -28,6 +29,7 @@ class Paged(Generic[T]):
         *,
         per_page: int = 50,
         oldest_first: bool = False,
+        check: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
         if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= MAX_PER_PAGE:
             raise UsageError(f"per_page must be a whole number from 1 to {MAX_PER_PAGE}; got {per_page!r}")
@@ -38,6 +40,7 @@ class Paged(Generic[T]):
         self._make = make
         self._per_page = per_page
         self._oldest_first = oldest_first
+        self._check = check
         self._items: list[T] = []
         self._cursor: str | None = None
         self._more = True
@@ -91,6 +94,8 @@ class Paged(Generic[T]):
         data: Any = self._client.execute(self._document, {**self._variables, **paging})
         for key in self._path:
             data = data[key]
+        if self._check is not None:
+            self._check(data)
         page = data["page"]
         nodes = [edge["node"] for edge in page["edges"]]
         info = page["pageInfo"]

@@ -234,7 +234,7 @@ query Collection($ref: String!) {
 COLLECTION_VERSIONS = (
     f"""
 query CollectionVersions($ref: String!, {PAGE_VARIABLES}) {{
-  artifactCollection(ref: $ref) {{ page: versions({PAGE_ARGUMENTS}) {{ {PAGE_SELECTION % "ArtifactFields"} }} }}
+  artifactCollection(ref: $ref) {{ type page: versions({PAGE_ARGUMENTS}) {{ {PAGE_SELECTION % "ArtifactFields"} }} }}
 }}
 """
     + ARTIFACT_FIELDS

@@ -71,7 +71,13 @@ def test_collections_and_their_versions_are_listed_a_page_a_request(stemma_serve
     assert [v.ref for v in api.artifact_versions("dataset", "zoo-team/zoo/zoo-data")] == [
         f"zoo-team/zoo/zoo-data:v{n}" for n in (2, 1, 0)
     ]
+    before = requests_answered(stemma_server)
     assert [v.digest for v in api.artifacts("dataset", "zoo/zoo-data")] == [v.digest for v in versions]
+    assert requests_since(stemma_server, before) == {GRAPHQL: 1}, "one page, and no request to check the type"
+    with pytest.raises(stemma.UsageError, match="zoo-team/zoo/zoo-data holds dataset artifacts, not model"):
+        list(api.artifacts("model", "zoo-data"))
+    with pytest.raises(stemma.NotFound):
+        list(api.artifacts("dataset", "nothing-here"))
     with pytest.raises(stemma.UsageError, match="zoo-team/zoo/zoo-data holds dataset artifacts, not model"):
         api.artifact_collection("model", "zoo-data")
     assert api.artifact_collection_exists("zoo-model", "model")
