@@ -181,7 +181,7 @@ def test_record_runs_imports_whole_runs_in_two_requests_and_again_changes_nothin
             config={"lr": n / 10},
             state="failed" if n == 3 else "finished",
             uses=["zoo-team/zoo/zoo-data:latest"],
-            logs=[(model(f"weights {n}".encode(), f"zoo-model-{n}"), ["candidate"])],
+            logs=[(model(f"imported sweep weights {n}".encode(), f"zoo-model-{n}"), ["candidate"])],
         )
         for n in range(1, 4)
     ]
