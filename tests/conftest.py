@@ -127,7 +127,7 @@ class Reused(Generic[W]):
 
 @pytest.fixture(scope="module")
 def reused(driver: Driver) -> Iterator[Reused[Any]]:
-    """The module's shared world (see Reused); its module fixture `world` says how to build it."""
+    """The module's shared world (see Reused); the module's `world` fixture says how to build it."""
     holder: Reused[Any] = Reused(driver)
     yield holder
     holder.end()
