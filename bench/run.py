@@ -93,7 +93,8 @@ def run(options: Options) -> Report:
 
 
 def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid: int | None) -> Report:
-    if {"lineage", "registry"} & set(options.parts):
+    needs_peer = bool({"lineage", "registry"} & set(options.parts))  # @neo4j/graphql is measured in these
+    if needs_peer:
         install_peer()
     samples = options.samples or SAMPLES[options.size]
     seconds = options.seconds or LOAD_SECONDS[options.size]
@@ -116,7 +117,7 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
                     stemma_server(neo4j, state / "resolved", execution="resolved")
                 )
             peer = None
-            if {"lineage", "registry"} & set(options.parts):
+            if needs_peer:
                 peer = servers.enter_context(peer_server(neo4j, state, keep_alive_ms=options.peer_keep_alive_ms))
             for served in (stemma, *others.values()):
                 served.headers = {"authorization": f"Bearer {key}"} if key else {}
