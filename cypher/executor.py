@@ -21,6 +21,7 @@ from neo4j import (
 )
 from neo4j.exceptions import (
     ClientError,
+    ConnectionAcquisitionTimeoutError,
     ConstraintError,
     DriverError,
     Neo4jError,
@@ -103,7 +104,14 @@ class Executor:
     at once with UNAVAILABLE instead of each waiting out the driver's retries;
     after that one request probes again, so the server recovers by itself.
     Transient errors (deadlocks, leader switches) are retried for up to
-    `transient_retry_seconds`, the whole transaction function each time."""
+    `transient_retry_seconds`, the whole transaction function each time.
+
+    Overload is not an outage. When every pooled connection is busy past the
+    acquisition timeout, or a new connection cannot be opened while Neo4j
+    answered other requests during the attempt (a loaded machine is slow to
+    open connections), the request waits and tries again within the same
+    budget; the breaker stays as it is, and past the budget the answer is
+    UNAVAILABLE "busy", not "unreachable"."""
 
     def __init__(
         self,
@@ -121,6 +129,7 @@ class Executor:
         self._outage_probe = outage_probe_seconds
         self._transient_budget = transient_retry_seconds
         self._unreachable_until = 0.0
+        self._answered_at = 0.0  # when a transaction last succeeded (monotonic)
         self._timeout = transaction_timeout_seconds
 
     async def read(self, statement: Statement, kind: str = "read") -> list[Row]:
@@ -191,21 +200,26 @@ class Executor:
         deadline = time.monotonic() + self._transient_budget
         delay = 0.05
         while True:
+            attempt_started = time.monotonic()
             try:
                 async with self.driver.session(
                     database=self.database, default_access_mode=access_mode, bookmark_manager=self._bookmarks
                 ) as session:
-                    return await work(session)
+                    answer = await work(session)
+                self._answered_at = time.monotonic()
+                return answer
             except (ServiceUnavailable, SessionExpired, OSError) as exc:
-                self._unreachable_until = time.monotonic() + self._outage_probe
-                raise translate_driver_error(exc) from exc
-            except TransientError as exc:
+                if self._answered_at <= attempt_started or time.monotonic() + delay > deadline:
+                    self._unreachable_until = time.monotonic() + self._outage_probe
+                    raise translate_driver_error(exc) from exc
+                # Neo4j answered another request while this one could not reach it: overloaded, not down
+            except (TransientError, ConnectionAcquisitionTimeoutError) as exc:  # busy: every pooled connection too
                 if time.monotonic() + delay > deadline:
                     raise translate_driver_error(exc) from exc
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 1.0)
             except (Neo4jError, DriverError) as exc:
                 raise translate_driver_error(exc) from exc
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
 
 def translate_driver_error(exc: Exception) -> Exception:
@@ -217,7 +231,7 @@ def translate_driver_error(exc: Exception) -> Exception:
         return Conflict("the change conflicts with data written concurrently; repeat the request")
     if isinstance(exc, (ServiceUnavailable, SessionExpired, OSError)):
         return Unavailable("the graph database is unreachable; try again shortly")
-    if isinstance(exc, TransientError):
+    if isinstance(exc, (TransientError, ConnectionAcquisitionTimeoutError)):
         return Unavailable("the graph database is busy; try again shortly")
     if isinstance(exc, ClientError):
         code = exc.code or ""

@@ -1,0 +1,155 @@
+"""The executor tells an overloaded Neo4j from an unreachable one, against the session's real Neo4j.
+
+A busy pool or a slow connection open is a queue: the request waits within its retry budget and the outage
+breaker stays open for everyone else. Only a Neo4j that answered nobody during the attempt is unreachable.
+The slow open is made real with a TCP relay in front of Neo4j that holds new connections silent on request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+import pytest
+from neo4j import AsyncDriver, AsyncGraphDatabase
+
+from cypher.errors import Unavailable
+from cypher.executor import Executor, Statement, WriteTransaction
+
+ONE = Statement("RETURN 1 AS one")
+
+
+class Relay:
+    """Relays TCP connections to `target`, except the next `silent` new ones: it accepts them and says nothing."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.silent = 0.0
+        self.port = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            if self.silent > 0:
+                self.silent -= 1
+                await asyncio.sleep(3600)  # open and saying nothing, as on a machine too busy to answer
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+            try:
+                await asyncio.gather(self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer))
+            finally:
+                upstream_writer.close()
+        finally:
+            writer.close()
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[Relay]:
+        def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = asyncio.create_task(self._accept(reader, writer))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        server = await asyncio.start_server(accept, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        try:
+            yield self
+        finally:
+            server.close()
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _driver(uri: str, auth: tuple[str, str] | None, **pool: float) -> AsyncDriver:
+    return AsyncGraphDatabase.driver(uri, auth=auth, max_transaction_retry_time=0, **pool)
+
+
+def _executor(driver: AsyncDriver, budget: float) -> Executor:
+    """A long breaker: a test sees it tripped or not, never reopened."""
+    return Executor(driver, "neo4j", outage_probe_seconds=30, transient_retry_seconds=budget)
+
+
+async def _hold_connection(executor: Executor, seconds: float) -> None:
+    """One write transaction that keeps its connection for `seconds` and then commits."""
+
+    async def work(tx: WriteTransaction) -> None:
+        await tx.run(ONE)
+        await asyncio.sleep(seconds)
+        await tx.run(ONE)
+
+    await executor.write(work)
+
+
+def test_a_request_waits_for_a_busy_pool_and_past_its_budget_is_told_busy_not_unreachable(
+    neo4j_uri: str, neo4j_auth: tuple[str, str] | None
+) -> None:
+    """With one pooled connection, held by a transaction longer than the acquisition timeout, a read waits for
+    it and answers; held longer than the whole budget, the read is refused as busy, and the next read answers at
+    once (the breaker did not trip)."""
+
+    async def scenario() -> None:
+        async with _driver(
+            neo4j_uri, neo4j_auth, max_connection_pool_size=1, connection_acquisition_timeout=0.2
+        ) as driver:
+            executor = _executor(driver, budget=2.5)
+            holder = asyncio.create_task(_hold_connection(executor, 0.8))
+            await asyncio.sleep(0.2)
+            assert await executor.read(ONE) == [{"one": 1}]
+            assert holder.done()
+
+            holder = asyncio.create_task(_hold_connection(executor, 5.0))
+            await asyncio.sleep(0.2)
+            with pytest.raises(Unavailable, match="the graph database is busy; try again shortly"):
+                await executor.read(ONE)
+            await holder
+            assert await executor.read(ONE) == [{"one": 1}]
+
+    asyncio.run(scenario())
+
+
+def test_a_connection_that_cannot_open_while_neo4j_answers_others_is_retried_and_otherwise_trips_the_breaker(
+    neo4j_uri: str, neo4j_auth: tuple[str, str] | None
+) -> None:
+    """Through a relay that holds new connections silent: a read whose new connection never opens while another
+    transaction commits tries again (the driver dropped its idle connections, so on a new one); once nothing
+    answers during its attempt, a read is refused as unreachable, and so is the next one, at once."""
+    address = urlsplit(neo4j_uri)
+    assert address.hostname is not None and address.port is not None
+
+    async def scenario() -> None:
+        async with Relay((address.hostname, address.port)).serving() as relay:
+            relayed = f"bolt://127.0.0.1:{relay.port}"
+            timeouts = {"connection_timeout": 1.5, "connection_acquisition_timeout": 1.5}
+            async with _driver(relayed, neo4j_auth, **timeouts) as driver:
+                executor = _executor(driver, budget=5.0)
+                assert await executor.read(ONE) == [{"one": 1}]  # one open connection, relayed
+                relay.silent = 1
+                holder = asyncio.create_task(_hold_connection(executor, 0.3))
+                await asyncio.sleep(0.1)
+                assert await executor.read(ONE) == [{"one": 1}]  # its first connection never opened
+                await holder
+                assert relay.silent == 0
+
+            async with _driver(relayed, neo4j_auth, **timeouts) as driver:
+                executor = _executor(driver, budget=5.0)
+                assert await executor.read(ONE) == [{"one": 1}]
+                relay.silent = math.inf
+                blocker = asyncio.create_task(_hold_connection(executor, 4.0))
+                await asyncio.sleep(0.1)
+                with pytest.raises(Unavailable, match="the graph database is unreachable; try again shortly"):
+                    await executor.read(ONE)
+                assert not blocker.done()
+                with pytest.raises(Unavailable, match="unreachable"):
+                    await asyncio.wait_for(executor.read(ONE), 0.5)
+                await blocker
+
+    asyncio.run(scenario())
