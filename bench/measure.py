@@ -94,6 +94,7 @@ async def lineage(
     peer: Served,
     facts: Facts,
     samples: int,
+    warm_ups: int,
     caller: dict[str, Any],
     log: Callable[[str], None],
 ) -> list[LineageRow]:
@@ -107,7 +108,7 @@ async def lineage(
                 for depth in DEPTHS:
                     row = LineageRow(root, ref, direction, depth)
                     try:
-                        await _lineage_row(driver, stemma_http, peer_http, row, samples, caller)
+                        await _lineage_row(driver, stemma_http, peer_http, row, samples, warm_ups, caller)
                     except Exception as exc:  # a row is the unit of failure: it is recorded, the run goes on
                         row.failed = failure(exc)
                         stemma_http.close()
@@ -140,6 +141,7 @@ async def _lineage_row(
     peer_http: Connection,
     row: LineageRow,
     samples: int,
+    warm_ups: int,
     caller: dict[str, Any],
 ) -> None:
     variables = queries.lineage_variables(row.ref, row.direction, row.depth)
@@ -173,11 +175,11 @@ async def _lineage_row(
     ]
     answers: dict[int, dict[str, Any]] = {}
     peer_ok = True
-    for round_ in range(samples + 2):
+    for round_ in range(warm_ups + samples):
         for index, (times, ask) in enumerate(contenders):
             seconds, answer = await _timed(ask)
             answers[index] = answer
-            if round_ >= 2:
+            if round_ >= warm_ups:
                 times.append(seconds)
         if peer_ok:
             try:
@@ -190,7 +192,7 @@ async def _lineage_row(
                 )
                 continue
             answers[3] = answer
-            if round_ >= 2:
+            if round_ >= warm_ups:
                 row.peer.append(seconds)
     stemma_answer = queries.answer_of_stemma(answers[0])
     floor_answer = queries.answer_of_floor(answers[2])
@@ -234,6 +236,7 @@ async def registry(
     neo4j_pid: int | None,
     collection_id: str,
     seconds: float,
+    warm_up: bool,
     memory: Memory,
     log: Callable[[str], None],
     variants: Mapping[str, Served] | None = None,
@@ -272,7 +275,7 @@ async def registry(
             row = RegistryRow(server_name, query, LoadResult(concurrency, seconds))
             sampler = asyncio.create_task(_sample_rss(server, memory, f"{server_name} registry"))
             try:
-                row.result = await _registry_level(server, neo4j_pid, path, request, concurrency, seconds)
+                row.result = await _registry_level(server, neo4j_pid, path, request, concurrency, seconds, warm_up)
             except Exception as exc:  # a row is the unit of failure: it is recorded, the run goes on
                 row.failed = failure(exc)
             finally:
@@ -288,15 +291,17 @@ async def registry(
 
 
 async def _registry_level(
-    server: Served, neo4j_pid: int | None, path: str, request: bytes, concurrency: int, seconds: float
+    server: Served, neo4j_pid: int | None, path: str, request: bytes, concurrency: int, seconds: float, warm_up: bool
 ) -> LoadResult:
-    """One checked request, a warm-up, then `seconds` of closed-loop load with the CPU each process spent."""
+    """One checked request, a warm-up (when `warm_up`), then `seconds` of closed-loop load with the CPU each
+    process spent."""
     connection = Connection(server.port, path, server.headers)
     try:
         _check((await connection.send(request))[1], server.url + path)
     finally:
         connection.close()
-    await closed_loop(server.port, path, [request], concurrency, min(1.0, seconds))
+    if warm_up:
+        await closed_loop(server.port, path, [request], concurrency, min(1.0, seconds))
     with CpuMeter({"server": server.pid, "neo4j": neo4j_pid}) as meter:
         result = await closed_loop(server.port, path, [request], concurrency, seconds)
     result.cpu = meter.used

@@ -39,6 +39,7 @@ class Report:
     samples: int
     seconds: float
     ingest_seconds: float
+    warm_ups: int = 2
     neo4j_version: str = ""
     lineage: list[LineageRow] = field(default_factory=list)
     registry: list[RegistryRow] = field(default_factory=list)
@@ -330,9 +331,10 @@ def section(report: Report) -> str:
         + " (2 cores; anything above the benchmark's own use is other work on the machine)",
         f"- Graph: {describe(graph.facts)}; {loaded}",
         f"- Typical root: `{graph.facts.typical}`; biggest hub: `{graph.facts.hub}`",
-        f"- Lineage: {report.samples} timed requests per contender after 2 warm-ups, interleaved; clusterThreshold 5, "
-        f"maxNodes 500. Registry reads: closed loop, {report.seconds:.0f} s per level after a 1 s warm-up. "
-        f"Ingestion: {report.ingest_seconds:.0f} s per level.",
+        f"- Lineage: {report.samples} timed requests per contender after {report.warm_ups} warm-ups, interleaved; "
+        f"clusterThreshold 5, maxNodes 500. Registry reads: closed loop, {report.seconds:.0f} s per level "
+        + (f"after a {min(1.0, report.seconds):g} s warm-up. " if report.warm_ups else "with no warm-up. ")
+        + f"Ingestion: {report.ingest_seconds:.0f} s per level.",
         "",
         "### Targets",
         "",

@@ -49,6 +49,7 @@ class Options:
     size: str = "S"
     seed: int = 1
     samples: int | None = None
+    warm_ups: int = 2  # untimed rounds of each lineage contender, and whether registry levels warm up first
     seconds: float | None = None
     ingest_seconds: float | None = None
     neo4j_uri: str | None = None
@@ -105,6 +106,7 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
     with GraphDatabase.driver(neo4j.uri, auth=neo4j.auth, notifications_min_severity="OFF") as driver:
         graph = ensure_graph(driver, neo4j, options.size, options.seed, log, options.reload)
         report = Report(options.command, graph, neo4j.uri, memory_note, samples, seconds, ingest_seconds)
+        report.warm_ups = options.warm_ups
         report.neo4j_version = _neo4j_version(driver)
         collection_id = measure.collection_id(driver, graph.facts.collection)
         key = api_key(neo4j)
@@ -127,7 +129,9 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
             log(f"Stemma at {stemma.url}" + (f", @neo4j/graphql at {peer.url}" if peer else ""))
             report.load_average.append(os.getloadavg()[0])
             if "lineage" in options.parts and peer is not None:
-                report.lineage = asyncio.run(measure.lineage(driver, stemma, peer, graph.facts, samples, caller(), log))
+                report.lineage = asyncio.run(
+                    measure.lineage(driver, stemma, peer, graph.facts, samples, options.warm_ups, caller(), log)
+                )
             report.load_average.append(os.getloadavg()[0])
             if "registry" in options.parts and peer is not None:
                 report.registry = asyncio.run(
@@ -138,6 +142,7 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
                         neo4j_pid,
                         collection_id,
                         seconds,
+                        options.warm_ups > 0,
                         report.memory,
                         log,
                         others,
@@ -167,6 +172,9 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument("--size", choices=["T", "S", "M", "L"], default="S", help="T (~1k nodes, for tests), S, M, L")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--samples", type=int, help="timed requests per lineage question and contender")
+    parser.add_argument(
+        "--warm-ups", type=int, default=2, help="untimed rounds per lineage question first (0: none, nor registry)"
+    )
     parser.add_argument("--seconds", type=float, help="seconds per registry-read load level")
     parser.add_argument("--ingest-seconds", type=float, help="seconds per ingestion level")
     parser.add_argument("--neo4j-uri", help="use this Neo4j (its data is replaced) instead of the local one")
@@ -186,6 +194,7 @@ def parse(argv: list[str]) -> Options:
         size=args.size,
         seed=args.seed,
         samples=args.samples,
+        warm_ups=args.warm_ups,
         seconds=args.seconds,
         ingest_seconds=args.ingest_seconds,
         neo4j_uri=args.neo4j_uri,

@@ -37,6 +37,7 @@ def test_the_benchmark_writes_every_row_and_stemma_agrees_with_the_floor(bench_p
     options = Options(
         size="T",
         samples=1,
+        warm_ups=0,  # no timing is asserted: each contender answers each question once
         seconds=0.3,
         ingest_seconds=0.5,
         port=bench_port,
@@ -105,7 +106,19 @@ def test_a_row_the_server_refuses_is_recorded_as_failed_and_the_run_goes_on(benc
     other row is measured, the report is written, and the command's exit status is 1. Only the lineage part
     runs (`--only lineage`): the others are measured by the test above and stay empty here."""
     output = tmp_path / "RESULTS.md"
-    command = [sys.executable, "-m", "bench.run", "--size", "T", "--samples", "1", "--seconds", "0.3"]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.run",
+        "--size",
+        "T",
+        "--samples",
+        "1",
+        "--warm-ups",
+        "0",
+        "--seconds",
+        "0.3",
+    ]
     command += ["--ingest-seconds", "0.5", "--port", str(bench_port), "--instance", INSTANCE]
     command += ["--heap", HEAP, "--page-cache", PAGE_CACHE, "--output", str(output), "--only", "lineage"]
     env = {**os.environ, "STEMMA_LINEAGE_MAX_DEPTH": "4"}
