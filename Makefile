@@ -14,8 +14,13 @@ SIZE ?= S
 TEST_WORKERS ?= $(if $(STEMMA_NEO4J_URI),0,2)
 
 CLIENTS := tests/clients/node_modules/.package-lock.json
+# The OpenLineage spec's example events, as openlineage-python's source release ships them (tests/*.json), for
+# the ingest tests: fetched from PyPI once and checked against the digest pinned here.
+OL_RELEASE := openlineage_python-1.39.0.tar.gz
+OL_SHA256 := 1a32c349f60c3588d35bed03e7afddd907a434f31771d7b047b194e8e5edab09
+OL_EXAMPLES := tests/.openlineage-examples
 
-.PHONY: install run test lint typecheck web browser clients bench demo clean-state
+.PHONY: install run test lint typecheck web browser clients openlineage-examples bench demo clean-state
 
 install: $(STAMP)
 
@@ -35,6 +40,15 @@ clients: $(CLIENTS)
 $(CLIENTS): tests/clients/package.json tests/clients/package-lock.json
 	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
 
+openlineage-examples: $(OL_EXAMPLES)/.done
+
+$(OL_EXAMPLES)/.done: | $(STAMP)
+	rm -rf $(OL_EXAMPLES) && mkdir -p $(OL_EXAMPLES)
+	$(BIN)/pip download --quiet --no-deps --no-binary :all: --dest $(OL_EXAMPLES) openlineage-python==1.39.0
+	echo "$(OL_SHA256)  $(OL_EXAMPLES)/$(OL_RELEASE)" | sha256sum --check --quiet
+	tar xzf $(OL_EXAMPLES)/$(OL_RELEASE) -C $(OL_EXAMPLES) --strip-components 2 --wildcards '*/tests/*.json'
+	touch $@
+
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
@@ -49,7 +63,7 @@ lint: install web
 	$(if $(WEB),cd web && npm run --silent check-format)
 	$(if $(WEB),web/node_modules/.bin/prettier --check tests/clients/*.mjs tests/clients/package.json)
 
-test: lint clients $(if $(WEB),browser)
+test: lint clients openlineage-examples $(if $(WEB),browser)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 bench: install

@@ -84,7 +84,7 @@ class _Group:
     name: str
     type: str
     where: str
-    logs: list[tuple[str, LogInput]] = field(default_factory=list)
+    logs: list[tuple[str | None, LogInput]] = field(default_factory=list)  # (run id or None, log)
 
     def type_conflict(self, message: str, **details: Any) -> Conflict:
         """A batch names the log in the message too; a single log's field says it all."""
@@ -114,11 +114,7 @@ def check_batch(runs: Sequence[RunInput]) -> None:
 async def record_runs(writer: Writer, runs: Sequence[RunInput]) -> BatchCounts:
     """Write the whole batch in the writer's transaction; refusing anything refuses everything."""
     check_batch(runs)
-    for run in runs:
-        writer.member_of(run.entity, f"{run.where}.entity")
-    [made] = await writer.run("record_runs", runs=[_run_row(run) for run in runs])
-    if made["created"]:  # only a superuser may name an entity that does not exist yet
-        await writer.default_registries(sorted(made["created"]))
+    await write_runs(writer, runs)
     counts = BatchCounts(runs=len(runs))
     added: list[list[str]] = []
     for group in _groups(runs):
@@ -129,6 +125,39 @@ async def record_runs(writer: Writer, runs: Sequence[RunInput]) -> BatchCounts:
     counts.used, used = await _record_uses(writer, runs)
     await _mark_onward(writer, used=used, logged=added)
     return counts
+
+
+async def write_runs(writer: Writer, runs: Sequence[RunInput], projects: Sequence[tuple[str, str]] = ()) -> None:
+    """Create the runs (or find them by id) and end those given an end state, making their entities and projects
+    and the other `projects` (entity, project) the caller writes into."""
+    for run in runs:
+        writer.member_of(run.entity, f"{run.where}.entity")
+    places = list(dict.fromkeys([*((run.entity, run.project) for run in runs), *projects]))
+    rows = [_run_row(run) for run in runs]
+    [made] = await writer.run("record_runs", runs=rows, projects=[{"entity": e, "project": p} for e, p in places])
+    if made["created"]:  # only a superuser may name an entity that does not exist yet
+        await writer.default_registries(sorted(made["created"]))
+
+
+async def record_versions(
+    writer: Writer, entity: str, project: str, logs: Sequence[tuple[str | None, LogInput]]
+) -> dict[str, str]:
+    """Versions of one collection from `logs` (run id, log), each logged by its run when there is one and by
+    none when None (content recorded from outside, as OpenLineage's datasets), whatever project the runs are in;
+    the version id of each digest."""
+    writer.member_of(entity, f"{logs[0][1].where}.namespace")
+    first = logs[0][1]
+    group = _Group(entity, project, first.name, first.type, first.type_field, list(logs))
+    logged = await _record_logs(writer, group, runs_in_project=False)
+    await _mark_onward(writer, logged=logged.added)
+    return logged.ids
+
+
+async def use_versions(writer: Writer, uses: Sequence[tuple[str, str]]) -> None:
+    """Record that each (run id, version id) run used its version."""
+    if uses:
+        [row] = await writer.run("record_uses", uses=[{"run_id": r, "version_id": v, "alias": None} for r, v in uses])
+        await _mark_onward(writer, used=row["added"])
 
 
 async def create_run(writer: Writer, run: RunInput) -> Root:
@@ -221,10 +250,12 @@ def _groups(runs: Sequence[RunInput]) -> list[_Group]:
     return list(groups.values())
 
 
-async def _record_logs(writer: Writer, group: _Group) -> _Logged:
+async def _record_logs(writer: Writer, group: _Group, runs_in_project: bool = True) -> _Logged:
     """Lock the collection, number the new content, revive deleted content, record every logger, and move
-    `latest` and the logs' aliases."""
+    `latest` and the logs' aliases. The loggers must be runs of the collection's project unless not
+    `runs_in_project`."""
     digests = list(dict.fromkeys(log.manifest.digest for _, log in group.logs))
+    run_ids = list(dict.fromkeys(run_id for run_id, _ in group.logs if run_id is not None))
     rows = await writer.run(
         "lock_collection",
         entity=group.entity,
@@ -232,7 +263,7 @@ async def _record_logs(writer: Writer, group: _Group) -> _Logged:
         name=group.name,
         type=group.type,
         digests=digests,
-        run_ids=list(dict.fromkeys(run_id for run_id, _ in group.logs)),
+        run_ids=run_ids if runs_in_project else [],
     )
     if not rows:
         raise NotFound(f"no run has id {group.logs[0][0]!r}", field="runId")
@@ -256,7 +287,8 @@ async def _record_logs(writer: Writer, group: _Group) -> _Logged:
         digest = log.manifest.digest
         first = digest in unclaimed
         unclaimed.discard(digest)
-        logged.setdefault((run_id, digest), {"run_id": run_id, "digest": digest, "created": first})
+        if run_id is not None:
+            logged.setdefault((run_id, digest), {"run_id": run_id, "digest": digest, "created": first})
     [made] = await writer.run(
         "log_versions", collection_id=locked["id"], new=new, revive=revive, logged=list(logged.values())
     )

@@ -1,14 +1,15 @@
 // Many runs at once (a batch import): each like createRun, then ended in the
 // state given (running runs stay running). Repeating the batch changes nothing.
-// Entities and projects are made once per batch, not once per run; the entities
+// Entities and projects ($projects: the runs' and any the batch writes into) are made once per batch, not once per
+// run; the entities
 // this batch made are returned (`created`), for their default registries. Edges
 // are created with the node they leave (a project's to its entity, a run's to its
 // project; the key is unique, so only one writer creates them): MERGE on an edge
 // takes locks on the entity or project at its end, which every writer into it
 // shares, and concurrent batches deadlock there.
 CALL () {
-  UNWIND $runs AS run
-  WITH DISTINCT run.entity AS entity, run.project AS project
+  UNWIND $projects AS place
+  WITH DISTINCT place.entity AS entity, place.project AS project
   MERGE (e:Entity {name: entity})
     ON CREATE SET e.created_at = datetime(), e._new = true
   MERGE (p:Project {entity: entity, name: project})
