@@ -150,7 +150,7 @@ def lineage(
     depth: Annotated[int, typer.Option(help="Edges from the root.")] = 2,
     cluster_threshold: Annotated[int, typer.Option(help="More runs or versions than this of one group collapse.")] = 5,
     direction: Annotated[str, typer.Option(help="up, down or both.")] = "both",
-    format: Annotated[str, typer.Option("--format", help="json, dot or mermaid.")] = "json",
+    format: Annotated[str, typer.Option("--format", help="json, dot, mermaid or graphml.")] = "json",
     url: Annotated[str | None, typer.Option(help="The Stemma server [env STEMMA_BASE_URL, config file].")] = None,
     api_key: Annotated[str | None, typer.Option(help="API key [env STEMMA_API_KEY, config file].")] = None,
 ) -> None:

@@ -1,4 +1,5 @@
-"""Lineage answers as text: JSON, Graphviz DOT and Mermaid flowcharts (left to right, like the page).
+"""Lineage answers as text: JSON, Graphviz DOT, Mermaid flowcharts (left to right, like the page) and GraphML
+(for Gephi, yEd, Cytoscape, NetworkX).
 
 The text is a function of the GraphQL answer alone (`QUERY`), so any client can print the same: the README's
 "Lineage as text" section is the specification the web page follows. Each node is a few label lines; DOT joins
@@ -8,6 +9,7 @@ them with `\\n`, Mermaid with `<br/>`.
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
@@ -111,5 +113,54 @@ def as_mermaid(lineage: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-FORMATS = {"json": as_json, "dot": as_dot, "mermaid": as_mermaid}
+GRAPHML = "http://graphml.graphdrawing.org/xmlns"
+GRAPHML_KEYS = {  # id: (for, attr.name): every node and edge says each of its own
+    "kind": ("all", "kind"),
+    "label": ("node", "label"),
+    "ref": ("node", "ref"),
+    "root": ("node", "root"),
+    "alias": ("edge", "alias"),
+    "at": ("edge", "at"),
+}
+
+
+def as_graphml(lineage: dict[str, Any]) -> str:
+    """One GraphML graph: nodes `n…` (kind Run, ArtifactVersion or RedactedNode) and clusters `c…` (kind
+    Cluster), each with its label lines joined by newlines; edges with their kind (a cluster's is CLUSTER)."""
+    ET.register_namespace("", GRAPHML)
+    graphml = ET.Element(f"{{{GRAPHML}}}graphml")
+    for key, (scope, name) in GRAPHML_KEYS.items():
+        kind = "boolean" if key == "root" else "string"
+        ET.SubElement(graphml, f"{{{GRAPHML}}}key", {"id": key, "for": scope, "attr.name": name, "attr.type": kind})
+    graph = ET.SubElement(graphml, f"{{{GRAPHML}}}graph", {"id": "lineage", "edgedefault": "directed"})
+    ids = node_ids(lineage)
+
+    def add(parent: ET.Element, tag: str, attributes: dict[str, str], data: dict[str, str | None]) -> None:
+        element = ET.SubElement(parent, f"{{{GRAPHML}}}{tag}", attributes)
+        for key, value in data.items():
+            if value is not None:
+                ET.SubElement(element, f"{{{GRAPHML}}}data", {"key": key}).text = value
+
+    for node in lineage["nodes"]:
+        root = "true" if node["id"] == lineage["root"]["id"] else None
+        text = "\n".join(label_lines(node))
+        add(
+            graph,
+            "node",
+            {"id": ids[node["id"]]},
+            {"kind": node["__typename"], "label": text, "ref": node.get("ref"), "root": root},
+        )
+    for index, cluster in enumerate(lineage["clusters"]):
+        add(graph, "node", {"id": f"c{index}"}, {"kind": "Cluster", "label": cluster["description"]})
+        parent = ids[cluster["parent"]]
+        ends = (parent, f"c{index}") if cluster["side"] == "DOWNSTREAM" else (f"c{index}", parent)
+        add(graph, "edge", {"source": ends[0], "target": ends[1]}, {"kind": "CLUSTER"})
+    for edge in lineage["edges"]:
+        data = {"kind": edge["kind"], "alias": edge.get("alias"), "at": edge.get("at")}
+        add(graph, "edge", {"source": ids[edge["from"]], "target": ids[edge["to"]]}, data)
+    ET.indent(graphml)
+    return ET.tostring(graphml, encoding="unicode", xml_declaration=True)
+
+
+FORMATS = {"json": as_json, "dot": as_dot, "mermaid": as_mermaid, "graphml": as_graphml}
 DIRECTIONS = {"up": "UPSTREAM", "down": "DOWNSTREAM", "both": "BOTH"}

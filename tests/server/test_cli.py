@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 from stemma.settings import Settings
 
@@ -62,7 +63,7 @@ def assert_valid_dot(text: str) -> None:
         subprocess.run(["dot", "-Tsvg"], input=text, text=True, check=True, capture_output=True)
 
 
-def test_lineage_as_json_dot_and_mermaid(api: GraphQLClient, server: str) -> None:
+def test_lineage_as_json_dot_mermaid_and_graphml(api: GraphQLClient, server: str) -> None:
     build_zoo(api)
     as_json = stemma("lineage", MODEL, "--depth", "1", "--direction", "up", "--url", server)
     assert as_json.returncode == 0, as_json.stderr
@@ -91,6 +92,26 @@ def test_lineage_as_json_dot_and_mermaid(api: GraphQLClient, server: str) -> Non
         "  class n0 root;",
     ]
     assert_valid_mermaid(mermaid.stdout)
+    graphml = stemma("lineage", MODEL, "--depth", "1", "--direction", "up", "--format", "graphml", "--url", server)
+    graph = ElementTree.fromstring(graphml.stdout.encode())
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    keys = {key.get("id"): key.get("attr.name") for key in graph.findall("g:key", ns)}
+    nodes = {
+        node.get("id"): {keys[data.get("key")]: data.text for data in node.findall("g:data", ns)}
+        for node in graph.findall("g:graph/g:node", ns)
+    }
+    assert nodes == {
+        "n0": {
+            "kind": "ArtifactVersion",
+            "label": "zoo-team/zoo/zoo-ylbchv20:v0\nmodel\naliases: best, latest\n"
+            "registry: zoo-team/registry-model/zoo-classifier:v0 (latest, production)",
+            "ref": MODEL,
+            "root": "true",
+        },
+        "n1": {"kind": "Run", "label": "rural-feather-20\ntrain, finished", "ref": "zoo-team/zoo/rf20"},
+    }
+    [edge] = graph.findall("g:graph/g:edge", ns)
+    assert (edge.get("source"), edge.get("target"), edge.find("g:data[@key='kind']", ns).text) == ("n1", "n0", "LOGGED")
 
 
 def test_lineage_text_shows_hidden_nodes_clusters_and_groups(api: GraphQLClient, server: str) -> None:
