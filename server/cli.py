@@ -22,7 +22,7 @@ from cypher.errors import StemmaError
 from neo4j_local.launcher import LocalNeo4jError
 from schema.service import Graph
 from server.demo import DemoRefused, bearer, build_zoo, refusal
-from server.lineage_formats import DIRECTIONS, FORMATS, QUERY
+from server.lineage_formats import DIRECTIONS, FORMATS, QUERIES, QUERY
 from server.settings import Settings
 
 app = typer.Typer(help="Stemma: an artifact registry with lineage, on Neo4j.", no_args_is_help=True)
@@ -150,7 +150,7 @@ def lineage(
     depth: Annotated[int, typer.Option(help="Edges from the root.")] = 2,
     cluster_threshold: Annotated[int, typer.Option(help="More runs or versions than this of one group collapse.")] = 5,
     direction: Annotated[str, typer.Option(help="up, down or both.")] = "both",
-    format: Annotated[str, typer.Option("--format", help="json, dot, mermaid or graphml.")] = "json",
+    format: Annotated[str, typer.Option("--format", help="json, dot, mermaid, graphml or openlineage.")] = "json",
     url: Annotated[str | None, typer.Option(help="The Stemma server [env STEMMA_BASE_URL, config file].")] = None,
     api_key: Annotated[str | None, typer.Option(help="API key [env STEMMA_API_KEY, config file].")] = None,
 ) -> None:
@@ -167,7 +167,7 @@ def lineage(
     try:
         response = httpx.post(
             f"{url}/graphql",
-            json={"query": QUERY, "variables": variables},
+            json={"query": QUERIES.get(format, QUERY), "variables": variables},
             timeout=60,
             headers=bearer(api_key),
         )

@@ -1,5 +1,5 @@
-"""Lineage answers as text: JSON, Graphviz DOT, Mermaid flowcharts (left to right, like the page) and GraphML
-(for Gephi, yEd, Cytoscape, NetworkX).
+"""Lineage answers as text: JSON, Graphviz DOT, Mermaid flowcharts (left to right, like the page), GraphML
+(for Gephi, yEd, Cytoscape, NetworkX) and OpenLineage RunEvents (for Marquez, DataHub or another Stemma).
 
 The text is a function of the GraphQL answer alone (`QUERY`), so any client can print the same: the README's
 "Lineage as text" section is the specification the web page follows. Each node is a few label lines; DOT joins
@@ -9,6 +9,7 @@ them with `\\n`, Mermaid with `<br/>`.
 from __future__ import annotations
 
 import json
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +28,27 @@ QUERY = """query($ref: String!, $direction: LineageDirection!, $depth: Int!, $th
     truncated
   }
 }"""
+
+
+# The OpenLineage export asks for more: a run's time, id and config, a version's coordinates and metadata, which
+# say where an event that came in through /api/v1/lineage came from.
+OPENLINEAGE_QUERY = """query($ref: String!, $direction: LineageDirection!, $depth: Int!, $threshold: Int!) {
+  lineage(ref: $ref, direction: $direction, depth: $depth, clusterThreshold: $threshold) {
+    root { ... on Run { id } ... on ArtifactVersion { id } ... on RedactedNode { id } }
+    nodes {
+      __typename
+      ... on Run { id ref runId entity project name state jobType group createdAt finishedAt config }
+      ... on ArtifactVersion { id ref entity project collectionName: name version description metadata }
+      ... on RedactedNode { id kind }
+    }
+    edges { kind from to at alias created }
+    clusters { id parent side kind count jobType group collection description }
+    truncated
+  }
+}"""
+OPENLINEAGE_SPEC = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
+OPENLINEAGE_PRODUCER = "https://github.com/stemma-registry/stemma"
+EVENT_TYPES = {"RUNNING": "RUNNING", "FINISHED": "COMPLETE", "FAILED": "FAIL", "CRASHED": "ABORT"}
 
 
 def label_lines(node: dict[str, Any]) -> list[str]:
@@ -162,5 +184,86 @@ def as_graphml(lineage: dict[str, Any]) -> str:
     return ET.tostring(graphml, encoding="unicode", xml_declaration=True)
 
 
-FORMATS = {"json": as_json, "dot": as_dot, "mermaid": as_mermaid, "graphml": as_graphml}
+def as_openlineage(lineage: dict[str, Any]) -> str:
+    """One OpenLineage RunEvent a line per run the answer shows (hidden runs and clusters are left out), in
+    node order: its inputs are the versions it used, its outputs those it logged, each with its version as the
+    dataset-version facet. What came in through /api/v1/lineage goes out under its own job and dataset names
+    and run id; the rest under `stemma://ENTITY/PROJECT` namespaces, the job named by the run's job type, and
+    a UUID derived from the run's ref. Sent to /api/v1/lineage, the events make the same lineage again."""
+    nodes = {node["id"]: node for node in lineage["nodes"]}
+    inputs: dict[str, list[dict[str, Any]]] = {}
+    outputs: dict[str, list[dict[str, Any]]] = {}
+    for edge in lineage["edges"]:
+        if edge["kind"] == "USED_BY" and nodes[edge["from"]]["__typename"] == "ArtifactVersion":
+            inputs.setdefault(edge["to"], []).append(_ol_dataset(nodes[edge["from"]]))
+        elif edge["kind"] == "LOGGED" and nodes[edge["to"]]["__typename"] == "ArtifactVersion":
+            outputs.setdefault(edge["from"], []).append(_ol_dataset(nodes[edge["to"]]))
+    events = [
+        _ol_event(node, inputs.get(node["id"], []), outputs.get(node["id"], []))
+        for node in lineage["nodes"]
+        if node["__typename"] == "Run"
+    ]
+    return "\n".join(json.dumps(event) for event in events)
+
+
+def _ol_facet(definition: str, **fields: Any) -> dict[str, Any]:
+    return {"_producer": OPENLINEAGE_PRODUCER, "_schemaURL": f"{OPENLINEAGE_SPEC}#/$defs/{definition}", **fields}
+
+
+def _ol_event(run: dict[str, Any], inputs: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> dict[str, Any]:
+    came = run["config"].get("openlineage.job")
+    if isinstance(came, dict) and isinstance(came.get("namespace"), str) and isinstance(came.get("name"), str):
+        job = {"namespace": came["namespace"], "name": came["name"]}
+    else:
+        job = {"namespace": f"stemma://{run['entity']}/{run['project']}", "name": run["jobType"] or run["name"]}
+    try:
+        run_id = str(uuid.UUID(run["runId"]))
+    except ValueError:
+        run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"stemma://{run['ref']}"))
+    facets: dict[str, Any] = {}
+    if run["group"]:  # the parent run facet names a run of the job `group`
+        parent_id = run["group"] if _is_uuid(run["group"]) else str(uuid.uuid5(uuid.NAMESPACE_URL, run["group"]))
+        facets["parent"] = _ol_facet(
+            "ParentRunFacet", run={"runId": parent_id}, job={"namespace": job["namespace"], "name": run["group"]}
+        )
+    return {
+        "eventType": EVENT_TYPES[run["state"]],
+        "eventTime": run["finishedAt"] or run["createdAt"],
+        "producer": OPENLINEAGE_PRODUCER,
+        "schemaURL": f"{OPENLINEAGE_SPEC}#/$defs/RunEvent",
+        "run": {"runId": run_id, "facets": facets},
+        "job": {**job, "facets": {}},
+        "inputs": inputs,
+        "outputs": outputs,
+    }
+
+
+def _ol_dataset(version: dict[str, Any]) -> dict[str, Any]:
+    came = version["metadata"].get("openlineage")
+    if isinstance(came, dict) and isinstance(came.get("namespace"), str) and isinstance(came.get("name"), str):
+        namespace, name = came["namespace"], came["name"]
+    else:
+        namespace, name = f"stemma://{version['entity']}/{version['project']}", version["collectionName"]
+    facets = {"version": _ol_facet("DatasetVersionDatasetFacet", datasetVersion=f"v{version['version']}")}
+    if version["description"]:
+        facets["documentation"] = _ol_facet("DocumentationDatasetFacet", description=version["description"])
+    return {"namespace": namespace, "name": name, "facets": facets}
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+FORMATS = {
+    "json": as_json,
+    "dot": as_dot,
+    "mermaid": as_mermaid,
+    "graphml": as_graphml,
+    "openlineage": as_openlineage,
+}
+QUERIES = {"openlineage": OPENLINEAGE_QUERY}  # the others print QUERY's answer
 DIRECTIONS = {"up": "UPSTREAM", "down": "DOWNSTREAM", "both": "BOTH"}
