@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from neo4j import AsyncSession, AsyncTransaction
-from neo4j.exceptions import ClientError, DriverError, Neo4jError, TransientError
+from neo4j.exceptions import ClientError, DatabaseError, DriverError, Neo4jError, TransientError
 
 from cypher.errors import TimedOut
 from cypher.executor import Executor, Statement, WriteTransaction, translate_driver_error
@@ -30,6 +30,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
 LOCK_CONSTRAINT = "CREATE CONSTRAINT stemma_lock_name IF NOT EXISTS FOR (l:StemmaLock) REQUIRE l.name IS UNIQUE"
 LOCK_CONSTRAINT_FOUND = "SHOW CONSTRAINTS YIELD name WHERE name = 'stemma_lock_name' RETURN name"
+# Locks taken while the constraint was missing (a database emptied under a running server) may be doubled; one of
+# each name is kept, so the constraint can be made. A lock is an anchor: its holder is whoever has it locked.
+MERGE_DOUBLED_LOCKS = """MATCH (l:StemmaLock)
+WITH l.name AS name, collect(l) AS locks WHERE size(locks) > 1
+UNWIND tail(locks) AS doubled
+DETACH DELETE doubled"""
 # MERGE on the unique name, then a write: the transaction holds the node's write lock until it ends, so a
 # second taker blocks here until the first commits (or its connection dies and Neo4j rolls it back).
 TAKE_LOCK = "MERGE (l:StemmaLock {name: $name}) SET l.holder = $holder, l.taken_at = datetime()"
@@ -135,7 +141,7 @@ async def _release(tx: AsyncTransaction, name: str) -> None:
 async def _ensure_lock_constraint(executor: Executor) -> None:
     """The lock node's name is unique, or two first takers would each create their own. Looked up first:
     creating it, even `IF NOT EXISTS`, takes schema locks that deadlock against a lock holder; two processes
-    that create it at once may deadlock or see the other's, and try again."""
+    that create it at once may deadlock or see the other's, and try again; doubled locks are merged first."""
     async with executor.held_session() as session:
         while True:
             found = await (await session.run(LOCK_CONSTRAINT_FOUND)).single()
@@ -149,6 +155,11 @@ async def _ensure_lock_constraint(executor: Executor) -> None:
             except ClientError as exc:
                 if exc.code != "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists":
                     raise
+            except DatabaseError as exc:
+                if exc.code != "Neo.DatabaseError.Schema.ConstraintCreationFailed":
+                    raise
+                logger.warning("some locks were taken twice while their constraint was missing; keeping one of each")
+                await (await session.run(MERGE_DOUBLED_LOCKS)).consume()
 
 
 def _run_one(statement: Statement) -> Callable[[WriteTransaction], Awaitable[None]]:

@@ -59,6 +59,23 @@ def test_processes_preparing_one_empty_database_at_once_migrate_and_make_the_fir
     assert [(r["user"], r["id"]) for r in keys] == [("admin", preparers[0][1])]
 
 
+def test_locks_doubled_while_their_constraint_was_missing_are_merged_and_the_migrations_run(
+    unmigrated: Driver, neo4j_uri: str, neo4j_auth: tuple[str, str] | None
+) -> None:
+    """A database emptied under a running server: its sweeper re-made its lock twice before any constraint."""
+    unmigrated.execute_query("CREATE (:StemmaLock {name: 'sweeper/600/60'}), (:StemmaLock {name: 'sweeper/600/60'})")
+
+    async def prepare() -> list[str]:
+        async with AsyncGraphDatabase.driver(neo4j_uri, auth=neo4j_auth, notifications_min_severity="OFF") as graph:
+            executor = Executor(graph, "neo4j")
+            async with migration_lock(executor):
+                return await migrate(executor)
+
+    assert asyncio.run(prepare()) == [m.id for m in load_migrations()]
+    locks, _, _ = unmigrated.execute_query("MATCH (l:StemmaLock) RETURN l.name AS name, count(*) AS n ORDER BY name")
+    assert [(r["name"], r["n"]) for r in locks] == [("migrations", 1), ("sweeper/600/60", 1)]
+
+
 def test_every_key_of_the_graph_model_is_unique(driver: Driver) -> None:
     records, _, _ = driver.execute_query(
         "SHOW CONSTRAINTS YIELD type, labelsOrTypes, properties WHERE type = 'UNIQUENESS' "
