@@ -154,9 +154,10 @@ async def record_versions(
 
 
 async def use_versions(writer: Writer, uses: Sequence[tuple[str, str]]) -> None:
-    """Record that each (run id, version id) run used its version."""
+    """Record that each (run id, version id) run used its version (a pair named twice, once)."""
     if uses:
-        [row] = await writer.run("record_uses", uses=[{"run_id": r, "version_id": v, "alias": None} for r, v in uses])
+        rows = [{"run_id": r, "version_id": v, "alias": None} for r, v in dict.fromkeys(uses)]
+        [row] = await writer.run("record_uses", uses=rows)
         await _mark_onward(writer, used=row["added"])
 
 

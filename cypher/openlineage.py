@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 import uuid
 from collections.abc import Mapping
@@ -42,8 +43,9 @@ EVENT_STATES = {
     **{"COMPLETE": "finished", "FAIL": "failed", "ABORT": "crashed"},
 }
 DATASET_TYPE = "dataset"
-MAX_DATASETS = 1000
+MAX_DATASETS = 100  # a side; each costs a few statements in the event's one transaction
 MAX_FACET_BYTES = MAX_OBJECT_BYTES
+MAX_JSON_DEPTH = 64  # as GraphQL's JSON scalar reads and writes
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
@@ -63,6 +65,7 @@ class Event:
     and its datasets."""
 
     kind: str
+    entity: str
     run: RunInput | None
     facets: Mapping[str, Any]
     inputs: list[Dataset] = field(default_factory=list)
@@ -71,18 +74,21 @@ class Event:
 
 def stemma_name(value: str, *, project: bool = False) -> str:
     """`value` as a Stemma name (see the module's note); a project never starts like a registry's."""
-    name = _UNSAFE.sub("-", value).strip("-") or "-"
+    name = _UNSAFE.sub("-", value).strip("-")
+    if not name.strip("."):  # '', '.', '..': not a name
+        name = "-"
     if project and name.startswith((REGISTRY_PREFIX, WANDB_REGISTRY_PREFIX)):
         name = "ol-" + name
     if name == value and len(name) <= MAX_NAME:
         return name
-    return f"{name[: MAX_NAME - 9]}-{hashlib.sha256(value.encode()).hexdigest()[:8]}"
+    return f"{name[: MAX_NAME - 9]}-{hashlib.sha256(value.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
 
 def check_event(body: Any, entity: str) -> Event:
     """The event in `body`, checked against the OpenLineage spec's required fields; a refusal names the
     offending path (`run.runId`, `inputs[2].namespace`)."""
     event = _object(body, "", "the body must be a JSON object: one OpenLineage event")
+    _check_json(event)
     _time(event.get("eventTime"), "eventTime")
     for key in ("producer", "schemaURL"):
         _text(event.get(key), key)
@@ -90,16 +96,17 @@ def check_event(body: Any, entity: str) -> Event:
         return _run_event(event, entity)
     if "dataset" in event:
         dataset = _dataset(event["dataset"], "dataset", entity, None)
-        return Event("DatasetEvent", None, {}, outputs=[dataset])
+        return Event("DatasetEvent", entity, None, {}, outputs=[dataset])
     if "job" in event:
         _job(event.get("job"))
-        return Event("JobEvent", None, {}, *_datasets(event, entity, None))
+        return Event("JobEvent", entity, None, {}, *_datasets(event, entity, None))
     raise InvalidInput("an event names a run (RunEvent), a dataset (DatasetEvent) or a job (JobEvent)", field="run")
 
 
 async def record_event(writer: Writer, event: Event) -> None:
     """Write the event in the writer's transaction: the run, the versions of its datasets, what it used and
     logged, and its facets."""
+    writer.member_of(event.entity, "entity")  # first: nothing is read on behalf of a caller who may not write
     run = event.run
     datasets = [*event.inputs, *event.outputs]
     await write_runs(writer, [run] if run else [], [(dataset.entity, dataset.project) for dataset in datasets])
@@ -113,7 +120,17 @@ async def record_event(writer: Writer, event: Event) -> None:
         await record_versions(writer, dataset.entity, dataset.project, [(logger, dataset.log)])
     await use_versions(writer, used)
     if run is not None and event.facets:
-        await writer.log_run(run.id, RunLog(config=event.facets, summary={}, history=[]))
+        try:
+            await writer.log_run(run.id, RunLog(config=event.facets, summary={}, history=[]))
+        except InvalidInput as exc:
+            if exc.field != "input.config":
+                raise
+            raise InvalidInput(
+                f"run.facets: with this event's run and job facets, the run's config would pass the "
+                f"{MAX_OBJECT_BYTES:,} bytes a run may hold",
+                field="run.facets",
+                limit=MAX_OBJECT_BYTES,
+            ) from None
 
 
 async def _input_version(writer: Writer, dataset: Dataset, run_id: str | None) -> str:
@@ -130,15 +147,16 @@ async def _input_version(writer: Writer, dataset: Dataset, run_id: str | None) -
 
 
 def _run_event(event: Mapping[str, Any], entity: str) -> Event:
-    event_type = event.get("eventType", "OTHER")
-    if event_type not in EVENT_STATES:
+    event_type = event.get("eventType")
+    event_type = "OTHER" if event_type is None else event_type  # the spec lets it be left out
+    if not isinstance(event_type, str) or event_type not in EVENT_STATES:
         raise InvalidInput(f"eventType must be one of {', '.join(EVENT_STATES)}; got {event_type!r}", field="eventType")
     run = _object(event.get("run"), "run")
-    run_id = _text(run.get("runId"), "run.runId")
+    given = _text(run.get("runId"), "run.runId")
     try:
-        uuid.UUID(run_id)
+        run_id = str(uuid.UUID(given))  # one spelling a run: lower case, hyphens
     except ValueError:
-        raise InvalidInput(f"run.runId must be a UUID; got {run_id[:80]!r}", field="run.runId") from None
+        raise InvalidInput(f"run.runId must be a UUID; got {given[:80]!r}", field="run.runId") from None
     namespace, name, job_facets = _job(event.get("job"))
     run_facets = _facets(run.get("facets"), "run.facets")
     parent = _nested(run_facets, "parent", "run", "runId")
@@ -166,7 +184,7 @@ def _run_event(event: Mapping[str, Any], entity: str) -> Event:
         state=EVENT_STATES[event_type],
     )
     inputs, outputs = _datasets(event, entity, run_id)
-    return Event("RunEvent", checked, facets, inputs, outputs)
+    return Event("RunEvent", entity, checked, facets, inputs, outputs)
 
 
 def _job(value: Any) -> tuple[str, str, dict[str, Any]]:
@@ -224,6 +242,44 @@ def _dataset(value: Any, where: str, entity: str, writer: str | None) -> Dataset
         type_field=where,
     )
     return Dataset(entity, stemma_name(namespace, project=True), log, pinned=given is not None)
+
+
+def _check_json(event: dict[str, Any]) -> None:
+    """What GraphQL's JSON scalar would read back: at most MAX_JSON_DEPTH deep, finite numbers, and text
+    that is UTF-8 (no lone surrogates, which JSON's `\\ud800` escapes can spell)."""
+    pending: list[tuple[Any, int, str]] = [(event, 0, "")]
+    while pending:
+        item, depth, where = pending.pop()
+        problem = None
+        if isinstance(item, float) and not math.isfinite(item):
+            problem = "numbers must be finite"
+        elif isinstance(item, str) and not _utf8(item):
+            problem = "text must be UTF-8; it holds a lone surrogate"
+        elif isinstance(item, (dict, list)):
+            if depth == MAX_JSON_DEPTH:
+                problem = f"the event may nest at most {MAX_JSON_DEPTH} objects or lists deep"
+            children = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, child in children:
+                if isinstance(key, str) and not _utf8(key):
+                    problem = "keys must be UTF-8; one holds a lone surrogate"
+                pending.append(
+                    (child, depth + 1, f"{where}.{key}".lstrip(".") if isinstance(item, dict) else f"{where}[{key}]")
+                )
+        if problem is not None:
+            field = _printable(where) or "body"
+            raise InvalidInput(f"{field}: {problem}", field=field)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(where: str) -> str:
+    return where.encode("utf-8", "backslashreplace").decode()[:200]
 
 
 def _nested(value: Any, *keys: str) -> Any:

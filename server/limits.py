@@ -39,7 +39,8 @@ class BodyRule:
 
 @dataclass(frozen=True)
 class BodyLimits:
-    """The limits from settings: GraphQL requests, file uploads, and everything else (the login form)."""
+    """The limits from settings: GraphQL requests (and OpenLineage events), file uploads, and everything else
+    (the login form)."""
 
     graphql_bytes: int
     upload_bytes: int
@@ -50,6 +51,8 @@ class BodyLimits:
         path, method = scope["path"], scope["method"]
         if path == "/graphql":
             return BodyRule(self.graphql_bytes, "the limit")
+        if path == "/api/v1/lineage":  # OpenLineage events, uncompressed unless the client is told otherwise
+            return BodyRule(self.graphql_bytes, f"the limit for {method} {path}")
         if method == "PUT" and path.startswith("/files/"):
             return BodyRule(self.upload_bytes, "the upload limit", per_part=True)
         return BodyRule(self.form_bytes, f"the limit for {method} {path}")

@@ -4,6 +4,7 @@ and they become runs, versions and lineage that GraphQL answers like any other."
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -61,6 +62,13 @@ LINEAGE = """query($ref: String!) {
     nodes { __typename ... on Run { id name } ... on ArtifactVersion { ref type metadata description } }
     edges { kind from to }
   } }"""
+
+
+def _nested_list(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
 
 
 def post(url: str, **request: Any) -> httpx.Response:
@@ -229,6 +237,11 @@ def test_the_client_projects_example_events_are_recorded_once(
         (lambda e: e["outputs"].append({"namespace": LAKE}), "outputs[1].name"),
         (lambda e: e["inputs"][0].update(facets={"schema": "id,total"}), "inputs[0].facets.schema"),
         (lambda e: e.update(inputs={}), "inputs"),
+        (lambda e: e.update(eventType=["COMPLETE"]), "eventType"),
+        (lambda e: e["outputs"][0].update(name="raw/\ud800"), "outputs[0].name"),
+        (lambda e: e["run"]["facets"].update(x={"n": float("nan")}), "run.facets.x.n"),
+        (lambda e: e["run"]["facets"].update(deep=_nested_list(70)), "run.facets.deep" + "[0]" * 61),
+        (lambda e: e.update(inputs=[e["inputs"][0]] * 101), "inputs"),
     ],
 )
 def test_an_invalid_event_is_refused_with_its_path_and_writes_nothing(
@@ -238,11 +251,59 @@ def test_an_invalid_event_is_refused_with_its_path_and_writes_nothing(
     body = json.loads(Serde.to_json(sent))
     change(body)
     before = graph_state(driver)
-    answer = post(f"{server}/api/v1/lineage", json=body, headers={"authorization": f"Bearer {member_key}"})
+    headers = {"authorization": f"Bearer {member_key}", "content-type": "application/json"}
+    answer = post(f"{server}/api/v1/lineage", content=json.dumps(body), headers=headers)  # NaN as Python writes it
     assert answer.status_code == 400, answer.text
     error = answer.json()["error"]
     assert (error["code"], error["field"]) == ("BAD_USER_INPUT", field)
     assert field in error["message"]
+    assert graph_state(driver) == before
+
+
+def test_what_an_event_writes_is_one_edge_a_pair_under_one_spelling_of_its_run_and_big_events_fit(
+    server: str, member_key: str, api: GraphQLClient
+) -> None:
+    """The same input twice is one use; an upper-case runId is the run's lower-case id; an uncompressed event of
+    over 20 KB (the client compresses only when told to) is taken."""
+    run_id = str(uuid.uuid4())
+    wide = schema(*(f"column_{number:04}" for number in range(600)))
+    sent = event(RunState.COMPLETE, run_id.upper(), "extract.orders", [orders(), orders()], [])
+    sent.outputs = [OutputDataset(LAKE, "wide", facets={"schema": wide})]
+    body = Serde.to_json(sent)
+    assert len(body) > 20_000
+    answer = post(f"{server}/api/v1/lineage", content=body, headers={"authorization": f"Bearer {member_key}"})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["run"] == f"etl/{JOBS}/{run_id}"
+    run = api.query(RUN_QUERY, id=f"etl/{JOBS}/{run_id}")["run"]
+    assert [edge["node"]["ref"] for edge in run["inputs"]["edges"]] == [ORDERS]
+
+
+def test_an_event_into_an_entity_the_caller_may_not_write_is_refused_alike_whatever_it_holds(
+    server: str, member_key: str, api: GraphQLClient, driver: Any
+) -> None:
+    """A job event names only inputs; whether the other entity holds them or not, the answer is the same."""
+    admin = {"authorization": f"Bearer {os.environ['STEMMA_API_KEY']}"}
+    payroll = StaticDataset("hr", "payroll", facets={})
+    held = post(
+        f"{server}/api/v1/lineage?entity=globex",
+        content=Serde.to_json(DatasetEvent(eventTime=WHEN, producer=PRODUCER, dataset=payroll)),
+        headers=admin,
+    )
+    assert held.status_code == 201, held.text
+    before = graph_state(driver)
+    answers = []
+    for name in ("payroll", "nothing-like-it"):
+        probe = JobEvent(
+            eventTime=WHEN, producer=PRODUCER, job=Job(namespace="j", name="j"), inputs=[InputDataset("hr", name)]
+        )
+        refused = post(
+            f"{server}/api/v1/lineage?entity=globex",
+            content=Serde.to_json(probe),
+            headers={"authorization": f"Bearer {member_key}"},
+        )
+        answers.append((refused.status_code, refused.json()["error"]))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 404 and answers[0][1]["code"] == "NOT_FOUND"
     assert graph_state(driver) == before
 
 
