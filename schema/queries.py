@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
 
 from cypher.clusters import compile_cluster_page
-from cypher.errors import NotFound
+from cypher.errors import NotFound, StemmaError
 from cypher.executor import Row, Statement
 from cypher.health import neo4j_status
 from cypher.history import compile_run_history, page_of
@@ -23,6 +24,7 @@ from cypher.search import MAX_CANDIDATES, MAX_QUERY_LENGTH, compile_search
 from cypher.selection import Field
 from schema.context import Context, Info
 from schema.lineage import ClusterMemberConnection, Lineage, LineageDirection, LineagePath
+from schema.lineage_formats import FORMATS, QUERIES, QUERY
 from schema.scalars import DateTime, Long
 from schema.selection import selection_of
 from schema.types import (
@@ -148,6 +150,15 @@ class Health:
     ok: bool
     version: str = strawberry.field(description="Stemma's version.")
     neo4j: Neo4jHealth
+
+
+@strawberry.enum(description="A text form of a lineage answer (lineageText).")
+class LineageFormat(Enum):
+    JSON = "json"
+    DOT = "dot"
+    MERMAID = "mermaid"
+    GRAPHML = "graphml"
+    OPENLINEAGE = "openlineage"
 
 
 @strawberry.type
@@ -282,6 +293,27 @@ class Query:
         as_of: DateTime | None = None,
     ) -> Lineage:
         return await resolve_root(info)
+
+    @strawberry.field(
+        description="The lineage answer as text, exactly as `stemma lineage REF --format …` prints it (the "
+        "README's 'Lineage as text'): JSON, Graphviz DOT, Mermaid, GraphML, or OpenLineage RunEvents one a line."
+    )
+    async def lineage_text(
+        self,
+        info: Info,
+        ref: str,
+        format: LineageFormat,
+        direction: LineageDirection = LineageDirection.BOTH,
+        depth: int = 2,
+        cluster_threshold: int = 5,
+    ) -> str:
+        name = format.name.lower()
+        variables = {"ref": ref, "direction": direction.name, "depth": depth, "threshold": cluster_threshold}
+        result = await info.schema.execute(QUERIES.get(name, QUERY), variables, context_value=info.context)
+        for error in result.errors or []:  # the lineage field's own refusal (a bad ref, a depth past the limit)
+            raise error.original_error if isinstance(error.original_error, StemmaError) else error
+        assert result.data is not None
+        return FORMATS[name](result.data["lineage"])
 
     @strawberry.field(description="One page of a lineage cluster's members, newest first.")
     async def lineage_cluster(

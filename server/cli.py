@@ -20,9 +20,9 @@ from stemma.settings import config_path, read_config_file
 
 from cypher.errors import StemmaError
 from neo4j_local.launcher import LocalNeo4jError
+from schema.lineage_formats import DIRECTIONS, FORMATS, QUERIES, QUERY
 from schema.service import Graph
 from server.demo import DemoRefused, bearer, build_zoo, refusal
-from server.lineage_formats import DIRECTIONS, FORMATS, QUERIES, QUERY
 from server.settings import Settings
 
 app = typer.Typer(help="Stemma: an artifact registry with lineage, on Neo4j.", no_args_is_help=True)

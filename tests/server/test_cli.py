@@ -175,12 +175,22 @@ def test_lineage_text_shows_hidden_nodes_clusters_and_groups(api: GraphQLClient,
     assert 'shape=hexagon, label="hidden artifact version", style=dashed' in dot.stdout
     assert 'shape=folder, label="3 runs of group s-1, job type tune"' in dot.stdout
     assert_valid_dot(dot.stdout)
+    text = (
+        "query($ref: String!, $f: LineageFormat!) { lineageText(ref: $ref, format: $f, depth: 3, clusterThreshold: 2) }"
+    )
+    with GraphQLClient(server, key) as ana:  # the same text from GraphQL, seen as the same caller
+        for form, printed in (("MERMAID", mermaid.stdout), ("DOT", dot.stdout)):
+            assert ana.query(text, ref="zoo-team/zoo/model:v0", f=form)["lineageText"] == printed.rstrip("\n")
 
 
 def test_lineage_errors_say_what_was_wrong(server: str) -> None:
     missing = stemma("lineage", "zoo-team/zoo/nothing:v0", "--url", server)
     assert missing.returncode == 1
     assert "NOT_FOUND" in missing.stderr and "zoo-team/zoo/nothing:v0" in missing.stderr
+    text = "query($ref: String!) { lineageText(ref: $ref, format: GRAPHML) }"
+    with GraphQLClient(server, os.environ["STEMMA_API_KEY"]) as admin:
+        refused = admin.error(text, ref="zoo-team/zoo/nothing:v0")
+    assert (refused["extensions"]["code"], refused["extensions"].get("field")) == ("NOT_FOUND", "ref")
     bad = stemma("lineage", MODEL, "--direction", "sideways", "--url", server)
     assert bad.returncode == 2
     assert "--direction must be one of up, down, both" in bad.stderr

@@ -1,5 +1,6 @@
-"""Every GraphQL document the CLI (`stemma lineage`) and the demo (`stemma demo`) send is valid against the server's
-schema, like the SDK's (tests/sdk/test_contract.py) and the web page's (tests/web/test_queries.py)."""
+"""Every GraphQL document the CLI (`stemma lineage`, and `lineageText` on the server) and the demo (`stemma demo`)
+send is valid against the server's schema, like the SDK's (tests/sdk/test_contract.py) and the web page's
+(tests/web/test_queries.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from types import ModuleType
 import pytest
 from graphql import GraphQLSchema, build_schema, parse, validate
 
+from schema import lineage_formats
 from schema.build import schema
-from server import demo, lineage_formats
+from server import demo
 
 OPERATION_STARTS = ("query", "mutation", "subscription", "fragment", "{")
 
@@ -33,13 +35,14 @@ def server_schema() -> GraphQLSchema:
 
 def test_the_cli_and_the_demo_send_these_documents() -> None:
     assert sorted(SENT) == [
+        "schema.lineage_formats.OPENLINEAGE_QUERY",
+        "schema.lineage_formats.QUERY",
         "server.demo.CREATE_REGISTRY",
         "server.demo.CREATE_RUN",
         "server.demo.FINISH",
         "server.demo.LINK",
         "server.demo.LOG",
         "server.demo.USE",
-        "server.lineage_formats.QUERY",
     ]
 
 

@@ -12,8 +12,8 @@ from playwright.sync_api import Page, expect
 from cypher.ids import global_id
 from server.auth import COOKIE
 from server.demo import build_zoo
-from server.lineage_formats import QUERY as CLI_LINEAGE
-from server.lineage_formats import as_dot, as_mermaid
+from schema.lineage_formats import QUERY as CLI_LINEAGE
+from schema.lineage_formats import as_dot, as_mermaid
 from tests.client import GraphQLClient
 from tests.conftest import ADMIN, ADMIN_KEY, clean
 from tests.web.conftest import TEST_OUTPUT, VIEWPORTS, at_every_size

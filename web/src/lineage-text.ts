@@ -1,5 +1,5 @@
 // The view as text: Mermaid and Graphviz DOT, exactly as `stemma lineage --format mermaid|dot` prints a lineage
-// answer (server/lineage_formats.py; the README's "Lineage as text" is the specification): nodes n0… in the
+// answer (schema/lineage_formats.py; the README's "Lineage as text" is the specification): nodes n0… in the
 // order they joined the view, clusters c0… hung off their parent by a dashed edge, lineage edges labelled with
 // their kind (and the alias a run used), left to right.
 
