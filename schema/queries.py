@@ -296,7 +296,7 @@ class Query:
 
     @strawberry.field(
         description="The lineage answer as text, exactly as `stemma lineage REF --format …` prints it (the "
-        "README's 'Lineage as text'): JSON, Graphviz DOT, Mermaid, GraphML, or OpenLineage RunEvents one a line."
+        "README's 'Lineage as text'): JSON, Graphviz DOT, Mermaid, GraphML, or OpenLineage RunEvents one per line."
     )
     async def lineage_text(
         self,

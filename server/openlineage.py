@@ -33,7 +33,8 @@ async def lineage_event(request: Request) -> JSONResponse:
     entity = check_name(named, "entity") if named is not None else default_entity(caller)
     if entity is None:
         raise InvalidInput(
-            "entity: you may write to several entities and none is named like you; add ?entity=NAME to the endpoint",
+            "entity: name the entity to write to with ?entity=NAME; this key's user has no default one (it may "
+            "write to none, or to several and none is named like them)",
             field="entity",
         )
     event = check_event(_json(_decoded(await request.body(), request.headers.get("content-encoding", ""))), entity)
