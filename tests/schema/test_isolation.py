@@ -71,6 +71,7 @@ QUERIES: dict[str, dict[str, Any]] = {
     "registry": {"entity": ACME, "name": "reg-s3cr3t"},
     "registryCollection": {"ref": "acme/registry-reg-s3cr3t/coll-s3cr3t"},
     "lineage": {"ref": VERSION, "direction": "BOTH", "depth": 4, "maxNodes": 20},
+    "lineageText": {"ref": VERSION, "format": "OPENLINEAGE", "depth": 4},
     "lineageCluster": {"id": CLUSTER},
     "lineagePath": {"from": RUN, "to": MODEL},
     "impact": {"ref": VERSION},
