@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 import re
 import uuid
 from collections.abc import Mapping
@@ -34,6 +33,7 @@ from typing import Any
 
 from cypher.batch import LogInput, RunInput, record_versions, use_versions, write_runs
 from cypher.errors import InvalidInput
+from cypher.jsonvalues import check_json
 from cypher.manifest import Manifest, ManifestEntry
 from cypher.refs import MAX_NAME, REGISTRY_PREFIX, WANDB_REGISTRY_PREFIX
 from cypher.writes import MAX_OBJECT_BYTES, RunLog, Writer
@@ -45,7 +45,6 @@ EVENT_STATES = {
 DATASET_TYPE = "dataset"
 MAX_DATASETS = 100  # a side; each costs a few statements in the event's one transaction
 MAX_FACET_BYTES = MAX_OBJECT_BYTES
-MAX_JSON_DEPTH = 64  # as GraphQL's JSON scalar reads and writes
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
@@ -88,7 +87,7 @@ def check_event(body: Any, entity: str) -> Event:
     """The event in `body`, checked against the OpenLineage spec's required fields; a refusal names the
     offending path (`run.runId`, `inputs[2].namespace`)."""
     event = _object(body, "", "the body must be a JSON object: one OpenLineage event")
-    _check_json(event)
+    check_json(event, "the event")
     _time(event.get("eventTime"), "eventTime")
     for key in ("producer", "schemaURL"):
         _text(event.get(key), key)
@@ -242,44 +241,6 @@ def _dataset(value: Any, where: str, entity: str, writer: str | None) -> Dataset
         type_field=where,
     )
     return Dataset(entity, stemma_name(namespace, project=True), log, pinned=given is not None)
-
-
-def _check_json(event: dict[str, Any]) -> None:
-    """What GraphQL's JSON scalar would read back: at most MAX_JSON_DEPTH deep, finite numbers, and text
-    that is UTF-8 (no lone surrogates, which JSON's `\\ud800` escapes can spell)."""
-    pending: list[tuple[Any, int, str]] = [(event, 0, "")]
-    while pending:
-        item, depth, where = pending.pop()
-        problem = None
-        if isinstance(item, float) and not math.isfinite(item):
-            problem = "numbers must be finite"
-        elif isinstance(item, str) and not _utf8(item):
-            problem = "text must be UTF-8; it holds a lone surrogate"
-        elif isinstance(item, (dict, list)):
-            if depth == MAX_JSON_DEPTH:
-                problem = f"the event may nest at most {MAX_JSON_DEPTH} objects or lists deep"
-            children = item.items() if isinstance(item, dict) else enumerate(item)
-            for key, child in children:
-                if isinstance(key, str) and not _utf8(key):
-                    problem = "keys must be UTF-8; one holds a lone surrogate"
-                pending.append(
-                    (child, depth + 1, f"{where}.{key}".lstrip(".") if isinstance(item, dict) else f"{where}[{key}]")
-                )
-        if problem is not None:
-            field = _printable(where) or "body"
-            raise InvalidInput(f"{field}: {problem}", field=field)
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _printable(where: str) -> str:
-    return where.encode("utf-8", "backslashreplace").decode()[:200]
 
 
 def _nested(value: Any, *keys: str) -> Any:

@@ -171,6 +171,7 @@ class Writer:
         text = (
             f"{match_version(ref, scope, collection='c')} "
             f"RETURN x.id AS id, x.entity AS entity, c.id AS collection_id, x.state AS state, x.type AS type, "
+            "x.digest AS digest, "
             f"c.type AS collection_type, {link} AS link_version"
         )
         rows = await self.tx.run(Statement(text, scope.params))

@@ -11,37 +11,52 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Protocol
 
 import strawberry
 
+from cypher.access import Caller
 from cypher.errors import InvalidInput
+from cypher.executor import Executor
 from cypher.manifest import Manifest
 from cypher.reads import possessed_files
-from schema.context import Info
+from schema.context import FileStore, Info
 
 MAX_DIGESTS = 10_000
+
+
+class Holder(Protocol):
+    """Whose content is asked about, and where to look: a request's Context, or the pieces of one."""
+
+    @property
+    def caller(self) -> Caller: ...
+    @property
+    def executor(self) -> Executor: ...
+    @property
+    def files(self) -> FileStore: ...
+
+
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-async def held_sizes(info: Info, digests: list[str]) -> dict[str, int]:
+async def held_sizes(held_by: Holder, digests: list[str]) -> dict[str, int]:
     """The stored size of each of `digests` the caller holds; content stored but not theirs is left out, as
     content never stored is."""
-    context = info.context
     if not digests:
         return {}
-    if context.caller.superuser:
+    if held_by.caller.superuser:
         held = set(digests)  # as for downloads: a superuser may use any stored content
     else:
-        rows = await context.executor.read(possessed_files(digests, context.caller.param()))
+        rows = await held_by.executor.read(possessed_files(digests, held_by.caller.param()))
         held = {row["digest"] for row in rows}
-    return await context.files.sizes([digest for digest in digests if digest in held])
+    return await held_by.files.sizes([digest for digest in digests if digest in held])
 
 
-async def check_possession(info: Info, manifests: Sequence[tuple[str, Manifest]]) -> None:
+async def check_possession(held_by: Holder, manifests: Sequence[tuple[str, Manifest]]) -> None:
     """Refuse the first file of any `(field, manifest)` the caller does not hold, or whose declared size is
     not the stored size; `missing` lists up to 20 digests to upload first."""
     digests = list(dict.fromkeys(digest for _, manifest in manifests for digest in manifest.digests))
-    stored = await held_sizes(info, digests)
+    stored = await held_sizes(held_by, digests)
     missing = [digest for digest in digests if digest not in stored]
     for field, manifest in manifests:
         for entry in manifest.stored:  # references are files left at their URIs: nothing to hold
@@ -80,5 +95,5 @@ class ContentQuery:
     )
     async def missing_files(self, info: Info, digests: list[str]) -> list[str]:
         wanted = check_digests(digests, "digests")
-        held = await held_sizes(info, wanted)
+        held = await held_sizes(info.context, wanted)
         return [digest for digest in wanted if digest not in held]

@@ -30,7 +30,8 @@ class IngestMutation:
         checked = [check_run(run, f"runs[{index}]") for index, run in enumerate(runs)]
         for run in checked:  # roles first: a refusal must not depend on what is stored
             info.context.caller.require(run.entity, "member", f"{run.where}.entity")
-        await check_possession(info, [(f"{log.where}.files", log.manifest) for run in checked for log in run.logs])
+        manifests = [(f"{log.where}.files", log.manifest) for run in checked for log in run.logs]
+        await check_possession(info.context, manifests)
         counts = await transact(info, lambda writer: record_runs(writer, checked))
         return RecordRunsResult(
             runs=counts.runs, used=counts.used, logged=counts.logged, versions_created=counts.created

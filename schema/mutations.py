@@ -120,7 +120,7 @@ class Mutation:
         log = check_log(input, "input", type_field="type")
         # Roles first: whether the content is stored must not change the answer to someone who may not write.
         info.context.caller.require(entity, "member", "input.runId")
-        await check_possession(info, [("input.files", log.manifest)])
+        await check_possession(info.context, [("input.files", log.manifest)])
         artifact = selection_of(info).child("artifact")
         limits = info.context.limits
 

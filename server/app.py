@@ -22,7 +22,7 @@ from cypher.migrate import migration_lock
 from schema.build import build_schema
 from schema.compiled import CompiledQueries
 from schema.service import Graph, NewKey
-from server import files, openlineage
+from server import bundles, files, openlineage
 from server.auth import Authenticator, AuthMiddleware, login, logout
 from server.blobs import BlobStore, DirectoryBlobStore, S3BlobStore
 from server.cluster import Cluster
@@ -188,6 +188,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/graphiql", graphiql_page),
         *files.routes,
         *openlineage.routes,
+        *bundles.routes,
         Route("/", lineage_page),
         Route("/lineage", lineage_page),
         Mount("/assets", app=StaticFiles(directory=WEB_DIST / "assets", check_dir=False), name="assets"),

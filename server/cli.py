@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
-from collections.abc import Awaitable, Callable
+import tarfile
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
-from typing import Annotated, Any, TypeVar
+from pathlib import Path
+from typing import IO, Annotated, Any, TypeVar
 
 import httpx
 import typer
 from rich.console import Console
+from stemma.client import GraphQLClient
 from stemma.errors import StemmaError as StemmaSdkError
 from stemma.errors import UsageError
 from stemma.login import login as sdk_login
@@ -179,6 +183,84 @@ def lineage(
         console.print(f"[red]{refusal(body['errors'][0], bool(api_key))}[/red]", soft_wrap=True)
         raise typer.Exit(1)
     typer.echo(FORMATS[format](body["data"]["lineage"]))
+
+
+UrlOption = Annotated[str | None, typer.Option(help="The Stemma server [env STEMMA_BASE_URL, config file].")]
+ApiKeyOption = Annotated[str | None, typer.Option(help="API key [env STEMMA_API_KEY, config file].")]
+
+
+@app.command("export")
+def export_project(
+    project: Annotated[str, typer.Argument(help="ENTITY/PROJECT")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="The bundle file; standard output if left out.")
+    ] = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Write a project's bundle: its runs, versions, aliases, lineage edges and registry links with their times,
+    and every content its versions store, once (a gzipped tar). `stemma import` rebuilds it on any server."""
+    from server.bundle_files import write_bundle
+
+    if output is None and sys.stdout.isatty():
+        console.print("[red]the bundle is binary: name a file with --output, or redirect standard output[/red]")
+        raise typer.Exit(2)
+    with contextlib.closing(GraphQLClient(client_settings(url, api_key))) as client:
+        try:
+            with output.open("wb") if output else _stdout() as out:
+                bundle = write_bundle(client, project, out)
+        except StemmaSdkError as exc:
+            if output is not None:
+                output.unlink(missing_ok=True)
+            console.print(f"[red]{exc}[/red]", soft_wrap=True)
+            raise typer.Exit(1) from exc
+    versions = sum(len(c["versions"]) for c in bundle["collections"])
+    console.print(
+        f"{project}: {len(bundle['runs'])} runs, {versions} versions, {len(bundle['edges'])} lineage edges, "
+        f"{sum(len(r['links']) for r in bundle['registries'])} registry links, {len(bundle['files'])} files"
+        + (f"; {bundle['hiddenEdges']} edges to versions you may not see are left out" if bundle["hiddenEdges"] else "")
+    )
+
+
+@app.command("import")
+def import_bundle(
+    bundle: Annotated[str, typer.Argument(help="A bundle from stemma export; - reads standard input.")],
+    into: Annotated[str, typer.Option(help="The entity to rebuild the project in (you need its admin role).")],
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Rebuild a project from its bundle in an entity: the same runs, version numbers, digests, aliases, lineage
+    and registry links, with their times. Importing it again changes nothing."""
+    import tempfile
+
+    from server.bundle_files import read_bundle, send_bundle
+
+    with (
+        contextlib.closing(GraphQLClient(client_settings(url, api_key))) as client,
+        tempfile.TemporaryDirectory() as folder,
+    ):
+        try:
+            with sys.stdin.buffer if bundle == "-" else Path(bundle).open("rb") as source:
+                read, files = read_bundle(source, Path(folder))
+            answer = send_bundle(client, read, files, into)
+        except (OSError, tarfile.TarError, ValueError) as exc:
+            console.print(f"[red]cannot read the bundle {bundle}: {exc}[/red]", soft_wrap=True)
+            raise typer.Exit(1) from exc
+        except StemmaSdkError as exc:
+            console.print(f"[red]{exc}[/red]", soft_wrap=True)
+            raise typer.Exit(1) from exc
+    made, kept = answer["created"], answer["kept"]
+    console.print(
+        f"{answer['entity']}/{answer['project']}: created {made['runs']} runs, {made['versions']} versions, "
+        f"{made['edges']} lineage edges, {made['links']} registry links; already there: {kept['runs']} runs, "
+        f"{kept['versions']} versions, {kept['edges']} edges, {kept['links']} links"
+    )
+
+
+@contextlib.contextmanager
+def _stdout() -> Iterator[IO[bytes]]:
+    yield sys.stdout.buffer
+    sys.stdout.buffer.flush()
 
 
 def client_settings(url: str | None, api_key: str | None) -> ClientSettings:

@@ -39,11 +39,12 @@ class BodyRule:
 
 @dataclass(frozen=True)
 class BodyLimits:
-    """The limits from settings: GraphQL requests (and OpenLineage events), file uploads, and everything else
-    (the login form)."""
+    """The limits from settings: GraphQL requests (and OpenLineage events), file uploads, bundles to import, and
+    everything else (the login form)."""
 
     graphql_bytes: int
     upload_bytes: int
+    import_bytes: int
     form_bytes: int
     timeout_seconds: float
 
@@ -53,6 +54,8 @@ class BodyLimits:
             return BodyRule(self.graphql_bytes, "the limit")
         if path == "/api/v1/lineage":  # OpenLineage events, uncompressed unless the client is told otherwise
             return BodyRule(self.graphql_bytes, f"the limit for {method} {path}")
+        if path == "/api/v1/import":  # a project's bundle (stemma import)
+            return BodyRule(self.import_bytes, f"the limit for {method} {path}")
         if method == "PUT" and path.startswith("/files/"):
             return BodyRule(self.upload_bytes, "the upload limit", per_part=True)
         return BodyRule(self.form_bytes, f"the limit for {method} {path}")
@@ -62,7 +65,7 @@ def too_large(scope: Scope, rule: BodyRule) -> PayloadTooLarge:
     if scope["path"] == GRAPHQL_PATH:
         message = f"the request body is larger than {rule.limit_name} of {rule.max_bytes} bytes"
         return PayloadTooLarge(message, limit=rule.max_bytes)
-    return PayloadTooLarge(f"the body is larger than {rule.limit_name} of {rule.max_bytes} bytes")
+    return PayloadTooLarge(f"the body is larger than {rule.limit_name} of {rule.max_bytes} bytes", limit=rule.max_bytes)
 
 
 class BodyReader:

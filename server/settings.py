@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     )
 
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024, description="largest GraphQL request body")
+    max_import_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="largest bundle POST /api/v1/import takes (stemma import)"
+    )
     max_form_bytes: int = Field(
         default=8 * 1024, ge=1024, description="largest body of /login and every route but /graphql and /files"
     )
@@ -207,6 +210,7 @@ class Settings(BaseSettings):
         return BodyLimits(
             graphql_bytes=self.max_request_bytes,
             upload_bytes=self.max_upload_bytes,
+            import_bytes=self.max_import_bytes,
             form_bytes=self.max_form_bytes,
             timeout_seconds=self.body_read_timeout_seconds,
         )

@@ -143,6 +143,7 @@ def test_a_login_body_over_the_form_limit_is_refused_before_it_is_sent(server: s
         "error": {
             "code": "PAYLOAD_TOO_LARGE",
             "message": "the body is larger than the limit for POST /login of 8192 bytes",
+            "limit": 8192,
         }
     }
 

@@ -1,0 +1,77 @@
+"""`GET /api/v1/export?project=ENTITY/PROJECT` answers a project's bundle (cypher/bundle.py; the file contents are
+fetched from /files/sha256/DIGEST beside it), and `POST /api/v1/import?entity=NAME` rebuilds one in an entity the
+caller administers. `stemma export` and `stemma import` pack and unpack both in one tar."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from cypher.access import Caller
+from cypher.bundle import export_project, import_bundle
+from cypher.errors import InvalidInput
+from cypher.executor import Executor, WriteTransaction
+from cypher.refs import check_name, check_project
+from cypher.writes import Writer
+from schema.bundles import check_bundle, check_content
+from schema.context import FileStore
+from server.state import services
+
+
+@dataclass(frozen=True)
+class _Holder:
+    caller: Caller
+    executor: Executor
+    files: FileStore
+
+
+async def export(request: Request) -> JSONResponse:
+    caller: Caller = request.state.caller
+    named = request.query_params.get("project")
+    if named is None or named.count("/") != 1:
+        raise InvalidInput("project: name the project to export with ?project=ENTITY/PROJECT", field="project")
+    entity, project = named.split("/")
+    check_name(entity, "project (entity)")
+    check_project(project, "project (project)")
+    bundle = await export_project(services(request).graph.executor, caller.param(), entity, project)
+    return JSONResponse(bundle)
+
+
+async def import_(request: Request) -> JSONResponse:
+    caller: Caller = request.state.caller
+    named = request.query_params.get("entity")
+    if named is None:
+        raise InvalidInput("entity: name the entity to import into with ?entity=NAME", field="entity")
+    entity = check_name(named, "entity")
+    caller.require(entity, "admin", "entity")  # roles first: a refusal must not depend on the body
+    try:
+        raw = json.loads(await request.body())
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+        raise InvalidInput("the body must be JSON: one bundle, as stemma export writes it", field="body") from None
+    bundle = check_bundle(raw, entity)
+    running = services(request)
+    await check_content(_Holder(caller, running.graph.executor, running.blobs), bundle)
+
+    async def write(tx: WriteTransaction) -> Any:
+        return await import_bundle(Writer(tx, caller), bundle)
+
+    counts = await running.graph.executor.write(write)
+    return JSONResponse(
+        {
+            "entity": entity,
+            "project": bundle.project,
+            "created": {"runs": counts.runs, "versions": counts.versions, "edges": counts.edges, "links": counts.links},
+            "kept": counts.kept,
+        }
+    )
+
+
+routes = [
+    Route("/api/v1/export", export, methods=["GET"]),
+    Route("/api/v1/import", import_, methods=["POST"]),
+]
