@@ -23,7 +23,7 @@ from typing import Any
 
 from cypher.access import visible
 from cypher.batch import LogInput, RunInput, _Group, _mark_onward, _record_logs, write_runs
-from cypher.errors import Conflict, NotFound
+from cypher.errors import Conflict, InvalidInput, NotFound
 from cypher.executor import Executor, Statement
 from cypher.named import named
 from cypher.refs import LATEST, ArtifactRef, CollectionRef
@@ -33,6 +33,7 @@ from cypher.writes import Writer
 FORMAT = "stemma-bundle"
 _VISIBLE = re.compile(r"\[visible (\w+) (\w+)\]")
 FORMAT_VERSION = 1
+ONWARD_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,8 @@ async def import_bundle(writer: Writer, bundle: Bundle) -> ImportCounts:
         counts.links += await _import_links(
             writer, bundle, registry, ids, created=[registry.registry, registry.name] not in before["registries"]
         )
-    await _mark_onward(writer, used=used, logged=logged)
+    for start in range(0, max(len(used), len(logged)), ONWARD_BATCH):  # a statement's memory stays small
+        await _mark_onward(writer, used=used[start : start + ONWARD_BATCH], logged=logged[start : start + ONWARD_BATCH])
     counts.kept = {
         "runs": len(bundle.runs) - counts.runs,
         "versions": sum(len(c.versions) for c in bundle.collections) - counts.versions,
@@ -297,10 +299,18 @@ async def _import_edges(
                         f"{exc.message}; import the project that holds it first", field=f"{edge.where}.artifact"
                     ) from None
         version = found[key]
-        if edge.kind == "logged" and "entity" in version:  # another project's version gains a logger: a write there
-            writer.member_of(version["entity"], f"{edge.where}.artifact")
+        # Another entity's version: only used, live, and as of now; its entity's history is not the bundle's.
+        foreign = version.get("entity", bundle.entity) != bundle.entity
+        if foreign and edge.kind == "logged":
+            raise InvalidInput(
+                f"{edge.where}.artifact: a bundle's runs may log only into the entity it is imported into",
+                field=f"{edge.where}.artifact",
+            )
+        if foreign and version["state"] == "deleted":
+            raise NotFound(f"{edge.where}.artifact {key!r} names a deleted version", field=f"{edge.where}.artifact")
         if edge.kind == "used":
-            used_rows.append({"run_id": edge.run, "version_id": version["id"], "alias": edge.alias, "at": edge.at})
+            at = None if foreign else edge.at
+            used_rows.append({"run_id": edge.run, "version_id": version["id"], "alias": edge.alias, "at": at})
         else:
             logged_rows.setdefault(version["collection_id"], []).append(
                 {
@@ -325,7 +335,7 @@ async def _import_edges(
         {"kind": kind, "run_id": row["run_id"], "version_id": row["version_id"], "at": row["at"]}
         for kind, rows in (("used", used_rows), ("logged", [row for rows in logged_rows.values() for row in rows]))
         for row in rows
-        if (row["version_id"], row["run_id"]) in added
+        if (row["version_id"], row["run_id"]) in added and row["at"] is not None
     ]
     await writer.run("import_edge_times", edges=times)
     return logged, used

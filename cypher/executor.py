@@ -30,9 +30,10 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from cypher.errors import Conflict, StemmaError, TimedOut, Unavailable
+from cypher.errors import Conflict, PayloadTooLarge, StemmaError, TimedOut, Unavailable
 
 T = TypeVar("T")
+BUSY = "the graph database is busy; try again shortly"
 Row = dict[str, Any]
 
 
@@ -111,7 +112,8 @@ class Executor:
     answered other requests during the attempt (a loaded machine is slow to
     open connections), the request waits and tries again within the same
     budget; the breaker stays as it is, and past the budget the answer is
-    UNAVAILABLE "busy", not "unreachable"."""
+    UNAVAILABLE "busy", not "unreachable". A transaction past its own memory
+    limit would pass it again: it is not retried, and answers PAYLOAD_TOO_LARGE."""
 
     def __init__(
         self,
@@ -158,11 +160,14 @@ class Executor:
 
         return await self._guarded(READ_ACCESS, lambda session: session.execute_read(unit))
 
-    async def write(self, work: Callable[[WriteTransaction], Awaitable[T]], kind: str = "write") -> T:
+    async def write(
+        self, work: Callable[[WriteTransaction], Awaitable[T]], kind: str = "write", timeout: float | None = None
+    ) -> T:
         """Run `work` as one write transaction with retries; all or nothing. `kind` labels its statements in
-        the statement count (the server's own upkeep is counted apart from requests)."""
+        the statement count (the server's own upkeep is counted apart from requests); `timeout` replaces the
+        transaction timeout (an import rebuilds a whole project in one transaction)."""
 
-        @unit_of_work(timeout=self._timeout)
+        @unit_of_work(timeout=self._timeout if timeout is None else timeout)
         async def unit(tx: AsyncManagedTransaction) -> T:
             return await work(WriteTransaction(tx, self._on_statement, kind))
 
@@ -209,17 +214,29 @@ class Executor:
                 self._answered_at = time.monotonic()
                 return answer
             except (ServiceUnavailable, SessionExpired, OSError) as exc:
-                if self._answered_at <= attempt_started or time.monotonic() + delay > deadline:
+                if self._answered_at <= attempt_started:
                     self._unreachable_until = time.monotonic() + self._outage_probe
                     raise translate_driver_error(exc) from exc
                 # Neo4j answered another request while this one could not reach it: overloaded, not down
-            except (TransientError, ConnectionAcquisitionTimeoutError) as exc:  # busy: every pooled connection too
                 if time.monotonic() + delay > deadline:
+                    raise Unavailable(BUSY) from exc
+            except (TransientError, ConnectionAcquisitionTimeoutError) as exc:  # busy: every pooled connection too
+                if time.monotonic() + delay > deadline or _over_transaction_memory(exc):
                     raise translate_driver_error(exc) from exc
             except (Neo4jError, DriverError) as exc:
                 raise translate_driver_error(exc) from exc
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
+
+
+def _over_transaction_memory(exc: Exception) -> bool:
+    """One transaction passed its own memory limit: the same work would again, so it is not retried. (Passing
+    the limit shared by all transactions, db.memory.transaction.total.max, is busy and worth retrying.)"""
+    return (
+        isinstance(exc, TransientError)
+        and exc.code == "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
+        and "db.memory.transaction.max" in (exc.message or "")
+    )
 
 
 def translate_driver_error(exc: Exception) -> Exception:
@@ -231,8 +248,14 @@ def translate_driver_error(exc: Exception) -> Exception:
         return Conflict("the change conflicts with data written concurrently; repeat the request")
     if isinstance(exc, (ServiceUnavailable, SessionExpired, OSError)):
         return Unavailable("the graph database is unreachable; try again shortly")
+    if _over_transaction_memory(exc):
+        return PayloadTooLarge(
+            "the request needs more memory than one transaction may use on this server "
+            "(Neo4j's db.memory.transaction.max); send less at once",
+            field="body",
+        )
     if isinstance(exc, (TransientError, ConnectionAcquisitionTimeoutError)):
-        return Unavailable("the graph database is busy; try again shortly")
+        return Unavailable(BUSY)
     if isinstance(exc, ClientError):
         code = exc.code or ""
         if "Timeout" in code or "TimedOut" in code:

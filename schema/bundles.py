@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -39,7 +40,7 @@ from cypher.refs import (
     check_project,
     parse_artifact_ref,
 )
-from cypher.writes import MAX_HISTORY_BYTES, MAX_STEP
+from cypher.writes import MAX_HISTORY_BYTES, MAX_OBJECT_BYTES, MAX_STEP
 from schema.content import Holder, check_possession
 from schema.inputs import check_object, check_tags, check_text
 
@@ -50,6 +51,14 @@ MAX_LINKS = 20_000
 RUN_STATES = ("running", "finished", "failed", "crashed")
 VERSION_STATES = ("committed", "deleted")
 T = TypeVar("T")
+Versions = Mapping[tuple[str, int], tuple[str, bool]]  # (collection, number) -> (type, deleted)
+_TIME = re.compile(
+    r"(?P<second>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.(?P<fraction>[0-9]{1,9}))?"
+    r"(?P<offset>Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_LINKED = re.compile(r"(?P<name>[^:]+):v(?P<version>[0-9]{1,19})")
+MAX_COLLECTIONS = 10_000
+MAX_REGISTRY_COLLECTIONS = 10_000
 
 
 def check_bundle(raw: Any, into: str) -> Bundle:
@@ -69,17 +78,19 @@ def check_bundle(raw: Any, into: str) -> Bundle:
     run_ids = {run.run.run_id for run in runs}
     if len(run_ids) != len(runs):
         raise InvalidInput("runs: a runId appears twice", field="runs")
-    collections = _items(top, "collections", "", None, _collection)
+    collections = _items(top, "collections", "", MAX_COLLECTIONS, _collection)
     if sum(len(c.versions) for c in collections) > MAX_VERSIONS:
         raise InvalidInput(f"collections: a bundle holds at most {MAX_VERSIONS:,} versions", field="collections")
     names = [c.name for c in collections]
     if len(set(names)) != len(names):
         raise InvalidInput("collections: a name appears twice", field="collections")
-    versions = {(c.name, v.number) for c in collections for v in c.versions}
+    versions = {(c.name, v.number): (c.type, v.deleted) for c in collections for v in c.versions}
     edges = _items(
         top, "edges", "", MAX_EDGES, lambda item, where: _edge(item, where, source, into, project, run_ids, versions)
     )
-    registries = _items(top, "registries", "", None, lambda item, where: _registry(item, where, versions))
+    registries = _items(
+        top, "registries", "", MAX_REGISTRY_COLLECTIONS, lambda item, where: _registry(item, where, versions)
+    )
     if sum(len(r.links) for r in registries) > MAX_LINKS:
         raise InvalidInput(f"registries: a bundle holds at most {MAX_LINKS:,} links", field="registries")
     return Bundle(entity=into, project=project, runs=runs, collections=collections, edges=edges, registries=registries)
@@ -113,7 +124,7 @@ def _run(item: Any, where: str, entity: str, project: str) -> BundleRun:
         name=check_name(_text(raw, "name", where), f"{where}.name"),
         job_type=_optional(raw, "jobType", where, check_name),
         group=_optional(raw, "group", where, check_name),
-        config=check_object(raw.get("config"), f"{where}.config"),
+        config=_stored_object(raw.get("config"), f"{where}.config"),
         tags=check_tags(_list(raw, "tags", where), f"{where}.tags"),
         notes=_optional(raw, "notes", where, check_text),
         where=where,
@@ -125,7 +136,7 @@ def _run(item: Any, where: str, entity: str, project: str) -> BundleRun:
         created_at=_time(raw, "createdAt", where),
         finished_at=_optional_time(raw, "finishedAt", where),
         heartbeat_at=_optional_time(raw, "heartbeatAt", where),
-        summary=None if raw.get("summary") is None else check_object(raw["summary"], f"{where}.summary"),
+        summary=None if raw.get("summary") is None else _stored_object(raw["summary"], f"{where}.summary"),
         history=history,
     )
 
@@ -135,7 +146,10 @@ def _chunk(item: Any, where: str) -> HistoryChunk:
     first, last = _number(raw, "firstStep", where, MAX_STEP), _number(raw, "lastStep", where, MAX_STEP)
     rows = _list(raw, "rows", where)
     steps = [row.get("_step") if isinstance(row, dict) else None for row in rows]
-    rising = all(isinstance(s, int) and (i == 0 or s > steps[i - 1]) for i, s in enumerate(steps))  # type: ignore[operator]
+    rising = all(
+        isinstance(s, int) and not isinstance(s, bool) and (i == 0 or s > steps[i - 1])  # type: ignore[operator]
+        for i, s in enumerate(steps)
+    )
     if not rows or not rising or steps[0] != first or steps[-1] != last:
         raise InvalidInput(f"{where}.rows: objects whose _step rises from firstStep to lastStep", field=f"{where}.rows")
     return HistoryChunk(first_step=first, last_step=last, rows=rows, at=_time(raw, "at", where))
@@ -155,7 +169,7 @@ def _collection(item: Any, where: str) -> BundleCollection:
         name=name,
         type=type_,
         description=_optional(raw, "description", where, check_text),
-        metadata=None if raw.get("metadata") is None else check_object(raw["metadata"], f"{where}.metadata"),
+        metadata=None if raw.get("metadata") is None else _stored_object(raw["metadata"], f"{where}.metadata"),
         tags=check_tags(_list(raw, "tags", where), f"{where}.tags"),
         created_at=_time(raw, "createdAt", where),
         versions=versions,
@@ -184,7 +198,7 @@ def _version(item: Any, where: str, name: str, type_: str) -> BundleVersion:
         name=name,
         type=type_,
         manifest=manifest,
-        metadata=check_object(raw.get("metadata"), f"{where}.metadata"),
+        metadata=_stored_object(raw.get("metadata"), f"{where}.metadata"),
         description=_optional(raw, "description", where, check_text),
         aliases=list(dict.fromkeys(aliases)),
         where=where,
@@ -202,7 +216,7 @@ def _version(item: Any, where: str, name: str, type_: str) -> BundleVersion:
 
 
 def _edge(
-    item: Any, where: str, source: str, into: str, project: str, run_ids: set[str], versions: set[tuple[str, int]]
+    item: Any, where: str, source: str, into: str, project: str, run_ids: set[str], versions: Versions
 ) -> BundleEdge:
     raw = _object(item, where)
     kind = _text(raw, "kind", where)
@@ -243,20 +257,28 @@ def _edge(
     )
 
 
-def _registry(item: Any, where: str, versions: set[tuple[str, int]]) -> BundleRegistryCollection:
+def _registry(item: Any, where: str, versions: Versions) -> BundleRegistryCollection:
     raw = _object(item, where)
     links = _items(raw, "links", where, None, lambda link, w: _link(link, w, versions))
     numbers = [link.number for link in links]
-    next_version = _number(raw, "nextVersion", where, MAX_VERSION)
+    next_version = _number(raw, "nextVersion", where, MAX_VERSION - 1)  # a link after it gets the next number
     if len(set(numbers)) != len(numbers) or (numbers and next_version <= max(numbers)):
         raise InvalidInput(f"{where}.links: each number once, each below nextVersion", field=f"{where}.links")
     if len({(link.name, link.version) for link in links}) != len(links):
         raise InvalidInput(f"{where}.links: a version is linked twice", field=f"{where}.links")
+    type_ = _optional(raw, "type", where, check_name)
+    for link in links:
+        if type_ is not None and versions[(link.name, link.version)][0] != type_:
+            raise InvalidInput(
+                f"{link.where}.artifact: a {versions[(link.name, link.version)][0]} cannot be linked where "
+                f"{where}.type says {type_}",
+                field=f"{link.where}.artifact",
+            )
     return BundleRegistryCollection(
         registry=check_name(_text(raw, "registry", where), f"{where}.registry"),
         registry_description=_optional(raw, "registryDescription", where, check_text),
         name=check_name(_text(raw, "name", where), f"{where}.name"),
-        type=_optional(raw, "type", where, check_name),
+        type=type_,
         description=_optional(raw, "description", where, check_text),
         tags=check_tags(_list(raw, "tags", where), f"{where}.tags"),
         created_at=_time(raw, "createdAt", where),
@@ -266,18 +288,21 @@ def _registry(item: Any, where: str, versions: set[tuple[str, int]]) -> BundleRe
     )
 
 
-def _link(item: Any, where: str, versions: set[tuple[str, int]]) -> BundleLink:
+def _link(item: Any, where: str, versions: Versions) -> BundleLink:
     raw = _object(item, where)
-    text = _text(raw, "artifact", where)
-    name, _, label = text.partition(":")
-    if not label.startswith("v") or not label[1:].isdigit() or len(label) > 20:
+    found = _LINKED.fullmatch(_text(raw, "artifact", where))
+    if found is None:
         raise InvalidInput(f"{where}.artifact must look like NAME:vN", field=f"{where}.artifact")
-    check_name(name, f"{where}.artifact")
-    if (name, int(label[1:])) not in versions:
+    name, version = check_name(found.group("name"), f"{where}.artifact"), int(found.group("version"))
+    if (name, version) not in versions:
         raise InvalidInput(f"{where}.artifact names a version the bundle does not hold", field=f"{where}.artifact")
+    if versions[(name, version)][1]:
+        raise InvalidInput(
+            f"{where}.artifact names a deleted version, which cannot be linked", field=f"{where}.artifact"
+        )
     return BundleLink(
         name=name,
-        version=int(label[1:]),
+        version=version,
         number=_number(raw, "version", where, MAX_VERSION),
         linked_at=_time(raw, "linkedAt", where),
         linked_by=_optional(raw, "linkedBy", where, check_name),
@@ -339,17 +364,45 @@ def _optional(raw: Mapping[str, Any], key: str, where: str, check: Callable[[str
     return None if value is None else check(_str(value, _path(where, key)), _path(where, key))
 
 
+def _stored_object(value: Any, path: str) -> dict[str, Any]:
+    """A JSON object within the size a node keeps, counted as it is stored (ASCII JSON text, as logRun counts)."""
+    checked = check_object(value, path)
+    size = len(json.dumps(checked))
+    if size > MAX_OBJECT_BYTES:
+        raise InvalidInput(
+            f"{path} is {size:,} bytes as stored JSON; at most {MAX_OBJECT_BYTES:,} are allowed",
+            field=path,
+            limit=MAX_OBJECT_BYTES,
+        )
+    return checked
+
+
 def _time(raw: Mapping[str, Any], key: str, where: str) -> str:
-    """An ISO 8601 date and time with its offset, as text Neo4j's datetime() reads."""
+    """An ISO 8601 date and time with its offset (`2026-12-05T06:12:02.441000000+00:00`, or `Z`), as UTC text
+    Neo4j's datetime() reads and the driver reads back: offsets of whole minutes up to ±18:00, years 1 to 9999
+    in UTC, up to nanoseconds (kept)."""
     path = _path(where, key)
     text = _str(raw.get(key), path)
+    found = _TIME.fullmatch(text)
+    refusal = InvalidInput(
+        f"{path} must be an ISO 8601 time with its offset, in the years 1 to 9999 in UTC "
+        f"(2026-12-05T06:12:02.441+00:00); got {text[:40]!r}",
+        field=path,
+    )
+    if found is None:
+        raise refusal
     try:
-        parsed = dt.datetime.fromisoformat(text) if len(text) <= 40 else None
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise InvalidInput(f"{path} must be an ISO 8601 time with its offset; got {text[:40]!r}", field=path)
-    return text  # as written: Neo4j keeps nanoseconds, which Python's datetime would cut
+        parsed = dt.datetime.fromisoformat(f"{found.group('second')}{found.group('offset').replace('Z', '+00:00')}")
+        utc = parsed.astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        raise refusal from None
+    if abs(parsed.utcoffset() or dt.timedelta()) > dt.timedelta(hours=18):
+        raise refusal
+    fraction = found.group("fraction") or ""
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+        f"{'.' + fraction if fraction else ''}Z"
+    )
 
 
 def _optional_time(raw: Mapping[str, Any], key: str, where: str) -> str | None:

@@ -8,12 +8,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from cypher.access import Caller
-from cypher.bundle import export_project, import_bundle
+from cypher.bundle import Bundle, export_project, import_bundle
 from cypher.errors import InvalidInput
 from cypher.executor import Executor, WriteTransaction
 from cypher.refs import check_name, check_project
@@ -28,6 +29,14 @@ class _Holder:
     caller: Caller
     executor: Executor
     files: FileStore
+
+
+def _checked(body: bytes, entity: str) -> Bundle:
+    try:
+        raw = json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+        raise InvalidInput("the body must be JSON: one bundle, as stemma export writes it", field="body") from None
+    return check_bundle(raw, entity)
 
 
 async def export(request: Request) -> JSONResponse:
@@ -49,18 +58,15 @@ async def import_(request: Request) -> JSONResponse:
         raise InvalidInput("entity: name the entity to import into with ?entity=NAME", field="entity")
     entity = check_name(named, "entity")
     caller.require(entity, "admin", "entity")  # roles first: a refusal must not depend on the body
-    try:
-        raw = json.loads(await request.body())
-    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
-        raise InvalidInput("the body must be JSON: one bundle, as stemma export writes it", field="body") from None
-    bundle = check_bundle(raw, entity)
+    body = await request.body()
+    bundle = await run_in_threadpool(_checked, body, entity)  # tens of MiB take seconds: not on the event loop
     running = services(request)
     await check_content(_Holder(caller, running.graph.executor, running.blobs), bundle)
 
     async def write(tx: WriteTransaction) -> Any:
         return await import_bundle(Writer(tx, caller), bundle)
 
-    counts = await running.graph.executor.write(write)
+    counts = await running.graph.executor.write(write, timeout=running.settings.import_timeout_seconds)
     return JSONResponse(
         {
             "entity": entity,

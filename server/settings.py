@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     )
 
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024, description="largest GraphQL request body")
+    import_timeout_seconds: float = Field(
+        default=120, gt=0, description="longest transaction of POST /api/v1/import (a whole project, all or nothing)"
+    )
     max_import_bytes: int = Field(
         default=64 * 1024 * 1024, ge=1024, description="largest bundle POST /api/v1/import takes (stemma import)"
     )

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from neo4j import AsyncDriver, AsyncGraphDatabase
 
-from cypher.errors import Unavailable
+from cypher.errors import PayloadTooLarge, Unavailable
 from cypher.executor import Executor, Statement, WriteTransaction
 
 ONE = Statement("RETURN 1 AS one")
@@ -151,5 +151,60 @@ def test_a_connection_that_cannot_open_while_neo4j_answers_others_is_retried_and
                 with pytest.raises(Unavailable, match="unreachable"):
                     await asyncio.wait_for(executor.read(ONE), 0.5)
                 await blocker
+
+    asyncio.run(scenario())
+
+
+def test_a_connection_that_cannot_open_past_the_budget_while_neo4j_answers_others_is_busy_and_trips_nothing(
+    neo4j_uri: str, neo4j_auth: tuple[str, str] | None
+) -> None:
+    """Through a relay that holds every new connection silent, while transactions on the one open connection
+    keep committing: a read that needs a new connection is told busy when its budget runs out, not unreachable,
+    and the breaker stays closed: the next read, on the open connection, answers."""
+    address = urlsplit(neo4j_uri)
+    assert address.hostname is not None and address.port is not None
+
+    async def scenario() -> None:
+        async with Relay((address.hostname, address.port)).serving() as relay:
+            relayed = f"bolt://127.0.0.1:{relay.port}"
+            timeouts = {"connection_timeout": 1.0, "connection_acquisition_timeout": 1.0}
+            async with _driver(relayed, neo4j_auth, **timeouts) as driver:
+                executor = _executor(driver, budget=2.0)
+                assert await executor.read(ONE) == [{"one": 1}]  # one open connection, relayed
+                relay.silent = math.inf
+
+                async def answering() -> None:
+                    for _ in range(16):
+                        await _hold_connection(executor, 0.2)
+
+                others = asyncio.create_task(answering())
+                await asyncio.sleep(0.05)
+                with pytest.raises(Unavailable, match="the graph database is busy; try again shortly"):
+                    await executor.read(ONE)
+                await others
+                assert await asyncio.wait_for(executor.read(ONE), 2.0) == [{"one": 1}]
+
+    asyncio.run(scenario())
+
+
+def test_a_transaction_past_its_own_memory_limit_is_refused_at_once_as_too_large(
+    neo4j_uri: str, neo4j_auth: tuple[str, str] | None
+) -> None:
+    """Neo4j calls it transient, but the same work would pass the per-transaction limit again (the session's
+    Neo4j allows a quarter of its 1 GB heap): one attempt, PAYLOAD_TOO_LARGE, and the executor still answers."""
+    statements: list[str] = []
+    huge = Statement("UNWIND range(1, 40000000) AS i WITH collect(i) AS xs RETURN size(xs) AS n")
+
+    async def scenario() -> None:
+        async with _driver(neo4j_uri, neo4j_auth) as driver:
+            executor = Executor(driver, "neo4j", on_statement=statements.append, transient_retry_seconds=60)
+
+            async def work(tx: WriteTransaction) -> None:
+                await tx.run(huge)
+
+            with pytest.raises(PayloadTooLarge, match=r"db\.memory\.transaction\.max"):
+                await executor.write(work)
+            assert statements == ["write"]
+            assert await executor.read(ONE) == [{"one": 1}]
 
     asyncio.run(scenario())

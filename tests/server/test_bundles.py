@@ -17,6 +17,7 @@ import httpx
 import pytest
 from neo4j import Driver, GraphDatabase
 
+from cypher.manifest import check_manifest
 from neo4j_local.launcher import LocalNeo4j
 from server.demo import build_zoo
 from tests.builders import Builder
@@ -279,6 +280,16 @@ def spoiled(bundle: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     [
         ("runs.0.createdAt", "yesterday", "runs[0].createdAt"),
         ("runs.0.state", "paused", "runs[0].state"),
+        ("runs.0.createdAt", "0001-01-01T00:00:00+14:00", "runs[0].createdAt"),  # before year 1 in UTC
+        ("runs.0.createdAt", "9999-12-31T23:59:59-14:00", "runs[0].createdAt"),
+        ("runs.0.createdAt", "2024-01-01 00:00:00+00:00", "runs[0].createdAt"),
+        ("runs.0.createdAt", "2024-01-01T00:00:00+00:00:30", "runs[0].createdAt"),
+        ("runs.0.createdAt", "2024-01-01T00:00:00.1234567891+00:00", "runs[0].createdAt"),
+        ("runs.0.createdAt", "2024-01-01T00:00:00+19:00", "runs[0].createdAt"),
+        ("runs.0.summary", {"s": "\N{GRINNING FACE}" * 16000}, "runs[0].summary"),  # 192 KB as stored
+        ("registries.0.links.0.artifact", "zoo-ylbchv20:v\N{SUPERSCRIPT TWO}", "registries[0].links[0].artifact"),
+        ("registries.0.type", "dataset", "registries[0].links[0].artifact"),
+        ("registries.0.nextVersion", 2**63 - 1, "registries[0].nextVersion"),
         ("collections.0.versions.0.digest", "0" * 64, "collections[0].versions[0].digest"),
         ("collections.0.versions.0.version", 7, "collections[0].versions"),
         ("collections.0.versions.0.files.0.path", "../etc/passwd", "collections[0].versions[0].files[0].path"),
@@ -380,3 +391,49 @@ def test_a_bundle_may_be_larger_than_a_graphql_request_but_not_than_the_import_l
 
     response = httpx.post(f"{server}/api/v1/import", params={"entity": "zoo-copy"}, content=streamed(), headers=auth)
     assert response.status_code == 413 and response.json()["error"]["limit"] == 64 * 1024 * 1024
+
+
+def chain(runs: int) -> dict[str, Any]:
+    """A bundle of `runs` runs in a chain, each using the version the run before logged (files left at their URIs,
+    so nothing to upload)."""
+    when = "2026-01-01T00:00:00+00:00"
+    versions, edges = [], []
+    for number in range(runs):
+        files = [{"path": "part.csv", "digest": f"etag-{number}", "size": 1, "ref": f"s3://lake/part-{number}.csv"}]
+        digest = check_manifest(files).digest
+        versions.append({"version": number, "digest": digest, "files": files, "state": "committed", "createdAt": when})
+        edges.append({"kind": "logged", "run": f"r{number}", "artifact": f"src/p/parts:v{number}", "at": when})
+        if number:
+            edges.append({"kind": "used", "run": f"r{number}", "artifact": f"src/p/parts:v{number - 1}", "at": when})
+    return {
+        "format": "stemma-bundle",
+        "formatVersion": 1,
+        "entity": "src",
+        "project": "p",
+        "runs": [{"runId": f"r{n}", "name": f"r{n}", "state": "finished", "createdAt": when} for n in range(runs)],
+        "collections": [{"name": "parts", "type": "dataset", "createdAt": when, "versions": versions}],
+        "edges": edges,
+        "registries": [],
+    }
+
+
+def test_a_generated_bundle_is_imported_with_its_times_in_utc_and_may_not_log_into_another_entity(
+    api: GraphQLClient, server: str, driver: Driver
+) -> None:
+    bundle = chain(200)
+    bundle["runs"][0]["createdAt"] = "2026-01-01T02:00:00.123456789+02:00"
+    response = post_bundle(server, bundle, "chained")
+    assert response.status_code == 200 and response.json()["created"]["edges"] == 399, response.text
+    run = api.query('{ run(id: "chained/p/r0") { createdAt } }')["run"]
+    assert run["createdAt"].startswith("2026-01-01T00:00:00.123")
+
+    vault = Builder(api, entity="vault", project="keys")
+    vault.log(vault.run("mint", job_type="mint"), "master_key")
+    bundle = chain(3)
+    bundle["edges"].append(
+        {"kind": "logged", "run": "r0", "artifact": "vault/keys/master_key:v0", "at": "2026-01-01T00:00:00Z"}
+    )
+    before = graph_state(driver)
+    response = post_bundle(server, bundle, "chained-again")
+    assert response.status_code == 400 and response.json()["error"]["field"] == "edges[5].artifact", response.text
+    assert graph_state(driver) == before
