@@ -96,8 +96,7 @@ class BundleEdge:
 
 @dataclass(frozen=True)
 class BundleLink:
-    name: str  # the linked version: `name`:v`version` of the bundle's project
-    version: int
+    ref: ArtifactRef  # the linked version, by number, with the importing entity in place of the exporting one
     number: int
     linked_at: str
     linked_by: str | None
@@ -124,7 +123,7 @@ class Bundle:
     """A checked bundle, addressed to the entity it is imported into."""
 
     entity: str
-    project: str
+    project: str | None  # None: a registry's bundle (its links name versions of the entity's projects)
     runs: Sequence[BundleRun]
     collections: Sequence[BundleCollection]
     edges: Sequence[BundleEdge]
@@ -158,8 +157,31 @@ async def export_project(executor: Executor, caller: Mapping[str, Any], entity: 
         "collections": collections,
         "edges": [_edge_out(edge) for edge in row["edges"]],
         "hiddenEdges": row["hidden_edges"],
-        "registries": [_registry_out(registry) for registry in row["registries"]],
+        "registries": [_registry_out(registry, project) for registry in row["registries"]],
         "files": files,
+    }
+
+
+async def export_registry(executor: Executor, caller: Mapping[str, Any], entity: str, registry: str) -> dict[str, Any]:
+    """The bundle of a registry the caller may see (NOT_FOUND otherwise): its collections and their links, each
+    naming its version by reference (import the versions' projects first)."""
+    text = _VISIBLE.sub(lambda found: visible(found.group(1), Vars(found.group(2))), named("export_registry"))
+    rows = await executor.read(Statement(text, {"caller": caller, "entity": entity, "registry": registry}))
+    if not rows:
+        raise NotFound(f"no registry {entity}/{registry}", field="project")
+    row = _plain(rows[0])
+    return {
+        "format": FORMAT,
+        "formatVersion": FORMAT_VERSION,
+        "entity": entity,
+        "project": None,
+        "registry": registry,
+        "runs": [],
+        "collections": [],
+        "edges": [],
+        "hiddenEdges": row["hidden_links"],
+        "registries": [_registry_out(collection, None) for collection in row["registries"]],
+        "files": [],
     }
 
 
@@ -176,7 +198,8 @@ async def import_bundle(writer: Writer, bundle: Bundle) -> ImportCounts:
         collections=[collection.name for collection in bundle.collections],
         registries=[[r.registry, r.name] for r in bundle.registries],
     )
-    await write_runs(writer, [run.run for run in bundle.runs], projects=[(bundle.entity, bundle.project)])
+    if bundle.project is not None:
+        await write_runs(writer, [run.run for run in bundle.runs], projects=[(bundle.entity, bundle.project)])
     new_runs = [run for run in bundle.runs if run.run.id not in set(before["runs"])]
     await writer.run("import_runs", runs=[_run_row(run) for run in new_runs])
     counts.runs = len(new_runs)
@@ -210,7 +233,7 @@ async def _import_collection(
     """Log the collection's content in version order (by no run: the bundle's LOGGED edges come after, with
     their times), check the numbers came out as they were, delete what was deleted, and give new versions their
     times. The id, collection id and digest of each (name, number)."""
-    if not collection.versions:
+    if not collection.versions or bundle.project is None:  # a registry's bundle holds no collections
         return {}, 0
     digests = {v.number: v.log.manifest.digest for v in collection.versions}
     here = await writer.run(
@@ -361,15 +384,26 @@ async def _import_links(
         type=registry.type,
         description=registry.description,
     )
-    links: list[dict[str, Any]] = [
-        {
-            "version_id": ids[(link.name, link.version)]["id"],  # the bundle's check: it holds what it links
-            "number": link.number,
-            "linked_at": link.linked_at,
-            "linked_by": link.linked_by,
-        }
-        for link in registry.links
-    ]
+    links: list[dict[str, Any]] = []
+    for link in registry.links:
+        version = ids.get((link.ref.collection.name, link.ref.version or 0)) if _local(bundle, link.ref) else None
+        if version is None:  # a version of another project, linked as linkArtifact would: live, of the right type
+            found = await writer.resolve(link.ref, f"{link.where}.artifact")
+            if registry.type is not None and found["type"] != registry.type:
+                raise Conflict(
+                    f"{link.where}.artifact {str(link.ref)!r} is a {found['type']}; {registry.where}.type says "
+                    f"{registry.type}",
+                    field=f"{link.where}.artifact",
+                )
+            version = found
+        links.append(
+            {
+                "version_id": version["id"],
+                "number": link.number,
+                "linked_at": link.linked_at,
+                "linked_by": link.linked_by,
+            }
+        )
     [result] = await writer.run(
         "import_links",
         collection_id=made["id"],
@@ -516,7 +550,8 @@ def _edge_out(edge: dict[str, Any]) -> dict[str, Any]:
     return {**out, "alias": edge["alias"]} if edge["kind"] == "used" else {**out, "created": bool(edge["created"])}
 
 
-def _registry_out(registry: dict[str, Any]) -> dict[str, Any]:
+def _registry_out(registry: dict[str, Any], project: str | None) -> dict[str, Any]:
+    """A registry collection; a link names its version as `NAME:vN` when it is in `project`, else by reference."""
     return {
         "registry": registry["registry"],
         "registryDescription": registry["registry_description"],
@@ -528,7 +563,11 @@ def _registry_out(registry: dict[str, Any]) -> dict[str, Any]:
         "nextVersion": registry["next_version"],
         "links": [
             {
-                "artifact": f"{link['name']}:v{link['version']}",
+                "artifact": f"{link['name']}:v{link['version']}"
+                if link["project"] == project
+                else str(
+                    ArtifactRef(CollectionRef(link["entity"], link["project"], link["name"]), link["version"], None)
+                ),
                 "version": link["number"],
                 "linkedAt": link["linked_at"],
                 "linkedBy": link["linked_by"],

@@ -73,6 +73,19 @@ def check_bundle(raw: Any, into: str) -> Bundle:
             field="formatVersion",
         )
     source = check_name(_text(top, "entity", ""), "entity")
+    if top.get("registry") is not None:  # a registry's bundle: only its collections and links
+        check_name(_text(top, "registry", ""), "registry")
+        for key in ("runs", "collections", "edges"):
+            if _list(top, key, ""):
+                raise InvalidInput(f"{key}: a registry's bundle holds none", field=key)
+        registries = _items(
+            top,
+            "registries",
+            "",
+            MAX_REGISTRY_COLLECTIONS,
+            lambda item, where: _registry(item, where, {}, source, into, None),
+        )
+        return Bundle(entity=into, project=None, runs=[], collections=[], edges=[], registries=registries)
     project = check_project(_text(top, "project", ""), "project")
     runs = _items(top, "runs", "", MAX_RUNS, lambda item, where: _run(item, where, into, project))
     run_ids = {run.run.run_id for run in runs}
@@ -89,7 +102,11 @@ def check_bundle(raw: Any, into: str) -> Bundle:
         top, "edges", "", MAX_EDGES, lambda item, where: _edge(item, where, source, into, project, run_ids, versions)
     )
     registries = _items(
-        top, "registries", "", MAX_REGISTRY_COLLECTIONS, lambda item, where: _registry(item, where, versions)
+        top,
+        "registries",
+        "",
+        MAX_REGISTRY_COLLECTIONS,
+        lambda item, where: _registry(item, where, versions, source, into, project),
     )
     if sum(len(r.links) for r in registries) > MAX_LINKS:
         raise InvalidInput(f"registries: a bundle holds at most {MAX_LINKS:,} links", field="registries")
@@ -257,21 +274,23 @@ def _edge(
     )
 
 
-def _registry(item: Any, where: str, versions: Versions) -> BundleRegistryCollection:
+def _registry(
+    item: Any, where: str, versions: Versions, source: str, into: str, project: str | None
+) -> BundleRegistryCollection:
     raw = _object(item, where)
-    links = _items(raw, "links", where, None, lambda link, w: _link(link, w, versions))
+    links = _items(raw, "links", where, None, lambda link, w: _link(link, w, versions, source, into, project))
     numbers = [link.number for link in links]
     next_version = _number(raw, "nextVersion", where, MAX_VERSION - 1)  # a link after it gets the next number
     if len(set(numbers)) != len(numbers) or (numbers and next_version <= max(numbers)):
         raise InvalidInput(f"{where}.links: each number once, each below nextVersion", field=f"{where}.links")
-    if len({(link.name, link.version) for link in links}) != len(links):
+    if len({str(link.ref) for link in links}) != len(links):
         raise InvalidInput(f"{where}.links: a version is linked twice", field=f"{where}.links")
     type_ = _optional(raw, "type", where, check_name)
     for link in links:
-        if type_ is not None and versions[(link.name, link.version)][0] != type_:
+        held = versions.get((link.ref.collection.name, link.ref.version or 0))
+        if _in(link.ref, into, project) and held is not None and type_ is not None and held[0] != type_:
             raise InvalidInput(
-                f"{link.where}.artifact: a {versions[(link.name, link.version)][0]} cannot be linked where "
-                f"{where}.type says {type_}",
+                f"{link.where}.artifact: a {held[0]} cannot be linked where {where}.type says {type_}",
                 field=f"{link.where}.artifact",
             )
     return BundleRegistryCollection(
@@ -288,21 +307,33 @@ def _registry(item: Any, where: str, versions: Versions) -> BundleRegistryCollec
     )
 
 
-def _link(item: Any, where: str, versions: Versions) -> BundleLink:
+def _link(item: Any, where: str, versions: Versions, source: str, into: str, project: str | None) -> BundleLink:
+    """`NAME:vN`, a version of the bundle's project, or `ENTITY/PROJECT/NAME:vN`, one already on the server."""
     raw = _object(item, where)
-    found = _LINKED.fullmatch(_text(raw, "artifact", where))
-    if found is None:
-        raise InvalidInput(f"{where}.artifact must look like NAME:vN", field=f"{where}.artifact")
-    name, version = check_name(found.group("name"), f"{where}.artifact"), int(found.group("version"))
-    if (name, version) not in versions:
-        raise InvalidInput(f"{where}.artifact names a version the bundle does not hold", field=f"{where}.artifact")
-    if versions[(name, version)][1]:
-        raise InvalidInput(
-            f"{where}.artifact names a deleted version, which cannot be linked", field=f"{where}.artifact"
-        )
+    text = _text(raw, "artifact", where)
+    field = f"{where}.artifact"
+    if "/" in text:
+        ref = parse_artifact_ref(text, field)
+        if ref.version is None or ref.collection.registry is not None:
+            raise InvalidInput(f"{field} must name a project's version by number: ENTITY/PROJECT/NAME:vN", field=field)
+        if ref.collection.entity == source:
+            ref = ArtifactRef(CollectionRef(into, ref.collection.project, ref.collection.name), ref.version, None)
+    else:
+        found = _LINKED.fullmatch(text)
+        if found is None or project is None:
+            raise InvalidInput(
+                f"{field} must look like NAME:vN (ENTITY/PROJECT/NAME:vN in a registry's bundle)", field=field
+            )
+        name = check_name(found.group("name"), field)
+        ref = ArtifactRef(CollectionRef(into, project, name), int(found.group("version")), None)
+    if _in(ref, into, project):
+        held = versions.get((ref.collection.name, ref.version or 0))
+        if held is None:
+            raise InvalidInput(f"{field} names a version the bundle does not hold", field=field)
+        if held[1]:
+            raise InvalidInput(f"{field} names a deleted version, which cannot be linked", field=field)
     return BundleLink(
-        name=name,
-        version=version,
+        ref=ref,
         number=_number(raw, "version", where, MAX_VERSION),
         linked_at=_time(raw, "linkedAt", where),
         linked_by=_optional(raw, "linkedBy", where, check_name),
@@ -362,6 +393,10 @@ def _number(raw: Mapping[str, Any], key: str, where: str, most: int) -> int:
 def _optional(raw: Mapping[str, Any], key: str, where: str, check: Callable[[str, str], Any]) -> Any:
     value = raw.get(key)
     return None if value is None else check(_str(value, _path(where, key)), _path(where, key))
+
+
+def _in(ref: ArtifactRef, entity: str, project: str | None) -> bool:
+    return ref.collection.entity == entity and ref.collection.project == project
 
 
 def _stored_object(value: Any, path: str) -> dict[str, Any]:

@@ -1,6 +1,7 @@
-"""`GET /api/v1/export?project=ENTITY/PROJECT` answers a project's bundle (cypher/bundle.py; the file contents are
-fetched from /files/sha256/DIGEST beside it), and `POST /api/v1/import?entity=NAME` rebuilds one in an entity the
-caller administers. `stemma export` and `stemma import` pack and unpack both in one tar."""
+"""`GET /api/v1/export?project=ENTITY/PROJECT` answers a project's bundle (cypher/bundle.py; `ENTITY/registry-NAME`
+a registry's), the file contents fetched from /files/sha256/DIGEST beside it, and `POST /api/v1/import?entity=NAME`
+rebuilds one in an entity the caller administers. `stemma export` and `stemma import` pack and unpack both in one
+tar."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from cypher.access import Caller
-from cypher.bundle import Bundle, export_project, import_bundle
+from cypher.bundle import Bundle, export_project, export_registry, import_bundle
 from cypher.errors import InvalidInput
 from cypher.executor import Executor, WriteTransaction
-from cypher.refs import check_name, check_project
+from cypher.refs import REGISTRY_PREFIX, WANDB_REGISTRY_PREFIX, check_name, check_project
 from cypher.writes import Writer
 from schema.bundles import check_bundle, check_content
 from schema.context import FileStore
@@ -46,8 +47,12 @@ async def export(request: Request) -> JSONResponse:
         raise InvalidInput("project: name the project to export with ?project=ENTITY/PROJECT", field="project")
     entity, project = named.split("/")
     check_name(entity, "project (entity)")
+    executor = services(request).graph.executor
+    if project.startswith((REGISTRY_PREFIX, WANDB_REGISTRY_PREFIX)):
+        registry = check_name(project.split("registry-", 1)[1], "project (registry)")
+        return JSONResponse(await export_registry(executor, caller.param(), entity, registry))
     check_project(project, "project (project)")
-    bundle = await export_project(services(request).graph.executor, caller.param(), entity, project)
+    bundle = await export_project(executor, caller.param(), entity, project)
     return JSONResponse(bundle)
 
 
@@ -71,10 +76,16 @@ async def import_(request: Request) -> JSONResponse:
         {
             "entity": entity,
             "project": bundle.project,
+            "registry": _registry_of(bundle),
             "created": {"runs": counts.runs, "versions": counts.versions, "edges": counts.edges, "links": counts.links},
             "kept": counts.kept,
         }
     )
+
+
+def _registry_of(bundle: Bundle) -> str | None:
+    """The registry a registry's bundle rebuilt (its collections all name it)."""
+    return bundle.registries[0].registry if bundle.project is None and bundle.registries else None
 
 
 routes = [

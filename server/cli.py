@@ -191,7 +191,7 @@ ApiKeyOption = Annotated[str | None, typer.Option(help="API key [env STEMMA_API_
 
 @app.command("export")
 def export_project(
-    project: Annotated[str, typer.Argument(help="ENTITY/PROJECT")],
+    project: Annotated[str, typer.Argument(help="ENTITY/PROJECT, or ENTITY/registry-NAME for a registry")],
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="The bundle file; standard output if left out.")
     ] = None,
@@ -199,7 +199,8 @@ def export_project(
     api_key: ApiKeyOption = None,
 ) -> None:
     """Write a project's bundle: its runs, versions, aliases, lineage edges and registry links with their times,
-    and every content its versions store, once (a gzipped tar). `stemma import` rebuilds it on any server."""
+    and every content its versions store, once (a gzipped tar). `stemma import` rebuilds it on any server. A
+    registry's bundle holds its collections and links, naming versions by reference: import their projects first."""
     from server.bundle_files import write_bundle
 
     if output is None and sys.stdout.isatty():
@@ -218,7 +219,10 @@ def export_project(
     console.print(
         f"{project}: {len(bundle['runs'])} runs, {versions} versions, {len(bundle['edges'])} lineage edges, "
         f"{sum(len(r['links']) for r in bundle['registries'])} registry links, {len(bundle['files'])} files"
-        + (f"; {bundle['hiddenEdges']} edges to versions you may not see are left out" if bundle["hiddenEdges"] else "")
+        + (
+            f"; {bundle['hiddenEdges']} edges to versions you may not see are left out" if bundle["hiddenEdges"] else ""
+        ),
+        soft_wrap=True,
     )
 
 
@@ -250,10 +254,12 @@ def import_bundle(
             console.print(f"[red]{exc}[/red]", soft_wrap=True)
             raise typer.Exit(1) from exc
     made, kept = answer["created"], answer["kept"]
+    place = answer["project"] or f"registry-{answer['registry']}"
     console.print(
-        f"{answer['entity']}/{answer['project']}: created {made['runs']} runs, {made['versions']} versions, "
+        f"{answer['entity']}/{place}: created {made['runs']} runs, {made['versions']} versions, "
         f"{made['edges']} lineage edges, {made['links']} registry links; already there: {kept['runs']} runs, "
-        f"{kept['versions']} versions, {kept['edges']} edges, {kept['links']} links"
+        f"{kept['versions']} versions, {kept['edges']} edges, {kept['links']} links",
+        soft_wrap=True,
     )
 
 

@@ -59,7 +59,7 @@ CALL (p) {
   WHERE [visible RegistryCollection rc]
   WITH rc, l, v ORDER BY rc.registry, rc.name, l.version
   WITH rc, collect(CASE WHEN l IS NOT NULL THEN {
-    name: v.name, version: v.version, number: l.version, linked_at: l.linked_at, linked_by: l.linked_by,
+    entity: v.entity, project: v.project, name: v.name, version: v.version, number: l.version, linked_at: l.linked_at, linked_by: l.linked_by,
     aliases: COLLECT { MATCH (a:Alias {collection_id: rc.id})-[:POINTS_TO]->(v) WHERE a.name <> 'latest' RETURN a.name ORDER BY a.name }
   } END) AS links
   WITH rc, links WHERE rc IS NOT NULL

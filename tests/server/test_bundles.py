@@ -17,7 +17,7 @@ import httpx
 import pytest
 from neo4j import Driver, GraphDatabase
 
-from cypher.manifest import check_manifest
+from bench.bundles import chain
 from neo4j_local.launcher import LocalNeo4j
 from server.demo import build_zoo
 from tests.builders import Builder
@@ -235,6 +235,34 @@ def test_a_bundle_imported_into_another_entity_by_its_admin_names_that_entity_an
     assert "created 0 runs, 0 versions, 0 lineage edges, 0 registry links" in said
     assert graph_state(driver) == before
 
+    # A registry linked to after the projects moved: its own bundle names the versions by reference.
+    api.query('mutation { createRegistry(entity: "zoo-team", name: "audit") { id } }')
+    api.query(
+        'mutation($ref: String!, $target: String!) { linkArtifact(ref: $ref, target: $target, aliases: ["signed"]) '
+        "{ ref } }",
+        ref=f"zoo-team/zoo/{MODEL}",
+        target="zoo-team/registry-audit/approved",
+    )
+    said = cli(server, source_key, "export", "zoo-team/registry-audit", "--output", str(tmp_path / "audit.tar.gz"))
+    assert "1 registry links" in said
+    refused = stemma(
+        "import",
+        str(tmp_path / "audit.tar.gz"),
+        "--into",
+        "zoo-elsewhere",
+        env={**os.environ, "STEMMA_BASE_URL": server, "STEMMA_API_KEY": source_key},
+    )
+    assert refused.returncode == 1 and f"zoo-elsewhere/zoo/{MODEL}" in refused.stderr
+    said = cli(server, admin, "import", str(tmp_path / "audit.tar.gz"), "--into", "zoo-copy")
+    assert "zoo-copy/registry-audit: created 0 runs, 0 versions, 0 lineage edges, 1 registry links" in said
+    with GraphQLClient(server, admin) as copy:
+        found = copy.query(REGISTRY, ref="zoo-copy/registry-audit/approved:signed")
+    assert found["artifact"]["ref"] == f"zoo-copy/zoo/{MODEL}"
+    before = graph_state(driver)
+    said = cli(server, admin, "import", str(tmp_path / "audit.tar.gz"), "--into", "zoo-copy")
+    assert "created 0 runs, 0 versions, 0 lineage edges, 0 registry links" in said
+    assert graph_state(driver) == before
+
 
 def bundle_of(server: str, project: str) -> dict[str, Any]:
     response = httpx.get(
@@ -391,30 +419,6 @@ def test_a_bundle_may_be_larger_than_a_graphql_request_but_not_than_the_import_l
 
     response = httpx.post(f"{server}/api/v1/import", params={"entity": "zoo-copy"}, content=streamed(), headers=auth)
     assert response.status_code == 413 and response.json()["error"]["limit"] == 64 * 1024 * 1024
-
-
-def chain(runs: int) -> dict[str, Any]:
-    """A bundle of `runs` runs in a chain, each using the version the run before logged (files left at their URIs,
-    so nothing to upload)."""
-    when = "2026-01-01T00:00:00+00:00"
-    versions, edges = [], []
-    for number in range(runs):
-        files = [{"path": "part.csv", "digest": f"etag-{number}", "size": 1, "ref": f"s3://lake/part-{number}.csv"}]
-        digest = check_manifest(files).digest
-        versions.append({"version": number, "digest": digest, "files": files, "state": "committed", "createdAt": when})
-        edges.append({"kind": "logged", "run": f"r{number}", "artifact": f"src/p/parts:v{number}", "at": when})
-        if number:
-            edges.append({"kind": "used", "run": f"r{number}", "artifact": f"src/p/parts:v{number - 1}", "at": when})
-    return {
-        "format": "stemma-bundle",
-        "formatVersion": 1,
-        "entity": "src",
-        "project": "p",
-        "runs": [{"runId": f"r{n}", "name": f"r{n}", "state": "finished", "createdAt": when} for n in range(runs)],
-        "collections": [{"name": "parts", "type": "dataset", "createdAt": when, "versions": versions}],
-        "edges": edges,
-        "registries": [],
-    }
 
 
 def test_a_generated_bundle_is_imported_with_its_times_in_utc_and_may_not_log_into_another_entity(
