@@ -148,18 +148,16 @@ async def export_project(executor: Executor, caller: Mapping[str, Any], entity: 
     row = _plain(rows[0])
     collections = [_collection_out(c) for c in row["collections"]]
     files = sorted({f["digest"] for c in collections for v in c["versions"] for f in v["files"] if "ref" not in f})
-    return {
-        "format": FORMAT,
-        "formatVersion": FORMAT_VERSION,
-        "entity": entity,
-        "project": project,
-        "runs": [_run_out(run) for run in row["runs"]],
-        "collections": collections,
-        "edges": [_edge_out(edge) for edge in row["edges"]],
-        "hiddenEdges": row["hidden_edges"],
-        "registries": [_registry_out(registry, project) for registry in row["registries"]],
-        "files": files,
-    }
+    return _bundle(
+        entity,
+        project=project,
+        runs=[_run_out(run) for run in row["runs"]],
+        collections=collections,
+        edges=[_edge_out(edge) for edge in row["edges"]],
+        hidden=row["hidden_edges"],
+        registries=[_registry_out(registry, project) for registry in row["registries"]],
+        files=files,
+    )
 
 
 async def export_registry(executor: Executor, caller: Mapping[str, Any], entity: str, registry: str) -> dict[str, Any]:
@@ -170,18 +168,33 @@ async def export_registry(executor: Executor, caller: Mapping[str, Any], entity:
     if not rows:
         raise NotFound(f"no registry {entity}/{registry}", field="project")
     row = _plain(rows[0])
+    registries = [_registry_out(collection, None) for collection in row["registries"]]
+    return _bundle(entity, registry=registry, hidden=row["hidden_links"], registries=registries)
+
+
+def _bundle(
+    entity: str,
+    *,
+    project: str | None = None,
+    registry: str | None = None,
+    runs: list[Any] | None = None,
+    collections: list[Any] | None = None,
+    edges: list[Any] | None = None,
+    hidden: int = 0,
+    registries: list[Any] | None = None,
+    files: list[str] | None = None,
+) -> dict[str, Any]:
+    """A bundle's JSON: a project's, or a registry's (`registry` named, holding only `registries`)."""
+    head = {"format": FORMAT, "formatVersion": FORMAT_VERSION, "entity": entity, "project": project}
     return {
-        "format": FORMAT,
-        "formatVersion": FORMAT_VERSION,
-        "entity": entity,
-        "project": None,
-        "registry": registry,
-        "runs": [],
-        "collections": [],
-        "edges": [],
-        "hiddenEdges": row["hidden_links"],
-        "registries": [_registry_out(collection, None) for collection in row["registries"]],
-        "files": [],
+        **head,
+        **({"registry": registry} if registry is not None else {}),
+        "runs": runs or [],
+        "collections": collections or [],
+        "edges": edges or [],
+        "hiddenEdges": hidden,
+        "registries": registries or [],
+        "files": files or [],
     }
 
 

@@ -69,10 +69,11 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
         shutil.rmtree(local.home, ignore_errors=True)
 
 
-def cli(url: str, key: str, *args: str) -> str:
+def cli(url: str, key: str, *args: str, refused: bool = False) -> str:
+    """What `stemma ARGS` said on standard error, asked of `url` with `key`; it must succeed, or be refused."""
     env = {**os.environ, "STEMMA_BASE_URL": url, "STEMMA_API_KEY": key, "STEMMA_CONFIG": "/nonexistent/stemma.toml"}
     done = stemma(*args, env=env)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == (1 if refused else 0), done.stderr
     return done.stderr
 
 
@@ -156,15 +157,9 @@ def test_a_project_exported_from_one_server_is_rebuilt_on_another_with_the_same_
     assert len(names[1:]) == len(set(names[1:]))  # each content once: v4's two logs, one file
 
     url, key, driver = target
-    refused = stemma(
-        "import",
-        str(tmp_path / "zoo.tar.gz"),
-        "--into",
-        "zoo-team",
-        env={**os.environ, "STEMMA_BASE_URL": url, "STEMMA_API_KEY": key},
-    )
-    assert refused.returncode == 1 and "zoo-team/raw/zoo_source:v0" in refused.stderr
-    assert "import the project that holds it first" in refused.stderr
+    refused = cli(url, key, "import", str(tmp_path / "zoo.tar.gz"), "--into", "zoo-team", refused=True)
+    assert "zoo-team/raw/zoo_source:v0" in refused
+    assert "import the project that holds it first" in refused
     cli(url, key, "import", str(tmp_path / "raw.tar.gz"), "--into", "zoo-team")
     said = cli(url, key, "import", str(tmp_path / "zoo.tar.gz"), "--into", "zoo-team")
     assert "created 12 runs" in said
@@ -210,14 +205,8 @@ def test_a_bundle_imported_into_another_entity_by_its_admin_names_that_entity_an
     member = api.query('mutation { createApiKey(user: "max") { key } }')["createApiKey"]["key"]
 
     before = graph_state(driver)
-    refused = stemma(
-        "import",
-        str(tmp_path / "raw.tar.gz"),
-        "--into",
-        "zoo-copy",
-        env={**os.environ, "STEMMA_BASE_URL": server, "STEMMA_API_KEY": member},
-    )
-    assert refused.returncode == 1 and "needs the admin role" in refused.stderr
+    refused = cli(server, member, "import", str(tmp_path / "raw.tar.gz"), "--into", "zoo-copy", refused=True)
+    assert "needs the admin role" in refused
     assert graph_state(driver) == before
 
     for project in ("raw", "zoo"):
@@ -245,14 +234,8 @@ def test_a_bundle_imported_into_another_entity_by_its_admin_names_that_entity_an
     )
     said = cli(server, source_key, "export", "zoo-team/registry-audit", "--output", str(tmp_path / "audit.tar.gz"))
     assert "1 registry links" in said
-    refused = stemma(
-        "import",
-        str(tmp_path / "audit.tar.gz"),
-        "--into",
-        "zoo-elsewhere",
-        env={**os.environ, "STEMMA_BASE_URL": server, "STEMMA_API_KEY": source_key},
-    )
-    assert refused.returncode == 1 and f"zoo-elsewhere/zoo/{MODEL}" in refused.stderr
+    refused = cli(server, source_key, "import", str(tmp_path / "audit.tar.gz"), "--into", "zoo-elsewhere", refused=True)
+    assert f"zoo-elsewhere/zoo/{MODEL}" in refused
     said = cli(server, admin, "import", str(tmp_path / "audit.tar.gz"), "--into", "zoo-copy")
     assert "zoo-copy/registry-audit: created 0 runs, 0 versions, 0 lineage edges, 1 registry links" in said
     with GraphQLClient(server, admin) as copy:
