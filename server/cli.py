@@ -10,7 +10,7 @@ import tarfile
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Annotated, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 
 import httpx
 import typer
@@ -22,12 +22,9 @@ from stemma.login import login as sdk_login
 from stemma.settings import Settings as ClientSettings
 from stemma.settings import config_path, read_config_file
 
-from cypher.errors import StemmaError
-from neo4j_local.launcher import LocalNeo4jError
-from schema.lineage_formats import DIRECTIONS, FORMATS, QUERIES, QUERY
-from schema.service import Graph
-from server.demo import DemoRefused, bearer, build_zoo, refusal
-from server.settings import Settings
+if TYPE_CHECKING:  # the server's modules are imported by the commands that use them: a client command starts fast
+    from schema.service import Graph
+    from server.settings import Settings
 
 app = typer.Typer(help="Stemma: an artifact registry with lineage, on Neo4j.", no_args_is_help=True)
 db = typer.Typer(help="The local Neo4j (used when STEMMA_NEO4J_URI is not set).", no_args_is_help=True)
@@ -50,11 +47,15 @@ DatabaseOption = Annotated[str | None, typer.Option(help="Neo4j database [env ST
 
 def load_settings(**flags: Any) -> Settings:
     """Environment first, then any flag given on the command line."""
+    from server.settings import Settings
+
     return Settings(**{name: value for name, value in flags.items() if value is not None})
 
 
 def ensure_neo4j(settings: Settings) -> None:
     """Start the local Neo4j unless an external one is configured."""
+    from neo4j_local.launcher import LocalNeo4jError
+
     if settings.neo4j_uri:
         return
     local = settings.local_neo4j
@@ -118,6 +119,8 @@ def db_start() -> None:
 @db.command("stop")
 def db_stop() -> None:
     """Stop the local Neo4j gracefully (its data is checkpointed to disk)."""
+    from neo4j_local.launcher import LocalNeo4jError
+
     local = load_settings().local_neo4j
     try:
         stopped = local.stop()
@@ -142,6 +145,8 @@ def db_status() -> None:
 @db.command("migrate")
 def db_migrate(neo4j_uri: UriOption = None) -> None:
     """Apply the graph's constraints and indexes (idempotent)."""
+    from schema.service import Graph
+
     settings = load_settings(neo4j_uri=neo4j_uri)
     ensure_neo4j(settings)
     applied = _on_graph(settings, Graph.migrate)
@@ -159,6 +164,9 @@ def lineage(
     api_key: Annotated[str | None, typer.Option(help="API key [env STEMMA_API_KEY, config file].")] = None,
 ) -> None:
     """Print the lineage of an artifact version or a run, asked of a running server."""
+    from schema.lineage_formats import DIRECTIONS, FORMATS, QUERIES, QUERY
+    from server.demo import bearer, refusal
+
     client = client_settings(url, api_key)
     url, api_key = client.base_url, client.api_key or ""
     if direction not in DIRECTIONS:
@@ -310,6 +318,8 @@ def demo(
     api_key: KeyOption = "",
 ) -> None:
     """Log the zoo example (W&B's lineage docs) into a running server, through its API."""
+    from server.demo import DemoRefused, build_zoo
+
     try:
         refs = build_zoo(url, api_key, hub_runs=hub_runs)
     except httpx.TransportError as exc:
@@ -325,6 +335,8 @@ def demo(
 
 def _on_graph(settings: Settings, step: Callable[[Graph], Awaitable[T]]) -> T:
     """Run one step against the configured (or local) Neo4j; a refusal is printed and exits 1."""
+    from cypher.errors import StemmaError
+    from schema.service import Graph
 
     async def run() -> T:
         async with settings.async_driver() as driver:
