@@ -28,7 +28,7 @@ DEFAULT_REGISTRIES = (
 LATEST = "latest"
 MAX_VERSION = 2**63 - 1
 _NAME = re.compile(r"[A-Za-z0-9_.\-]+")
-_VERSION = re.compile(r"v(\d+)")
+_VERSION = re.compile(r"v([0-9]+)")  # ASCII digits: `v١` is not `v1`
 
 
 def check_name(value: str, field: str) -> str:

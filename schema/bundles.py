@@ -74,7 +74,7 @@ def check_bundle(raw: Any, into: str) -> Bundle:
         )
     source = check_name(_text(top, "entity", ""), "entity")
     if top.get("registry") is not None:  # a registry's bundle: only its collections and links
-        check_name(_text(top, "registry", ""), "registry")
+        named = check_name(_text(top, "registry", ""), "registry")
         for key in ("runs", "collections", "edges"):
             if _list(top, key, ""):
                 raise InvalidInput(f"{key}: a registry's bundle holds none", field=key)
@@ -85,6 +85,11 @@ def check_bundle(raw: Any, into: str) -> Bundle:
             MAX_REGISTRY_COLLECTIONS,
             lambda item, where: _registry(item, where, {}, source, into, None),
         )
+        for registry in registries:
+            if registry.registry != named:
+                field = f"{registry.where}.registry"
+                raise InvalidInput(f"{field}: a bundle of registry {named!r} holds only its collections", field=field)
+        _check_links(registries)
         return Bundle(entity=into, project=None, runs=[], collections=[], edges=[], registries=registries)
     project = check_project(_text(top, "project", ""), "project")
     runs = _items(top, "runs", "", MAX_RUNS, lambda item, where: _run(item, where, into, project))
@@ -108,9 +113,13 @@ def check_bundle(raw: Any, into: str) -> Bundle:
         MAX_REGISTRY_COLLECTIONS,
         lambda item, where: _registry(item, where, versions, source, into, project),
     )
+    _check_links(registries)
+    return Bundle(entity=into, project=project, runs=runs, collections=collections, edges=edges, registries=registries)
+
+
+def _check_links(registries: list[BundleRegistryCollection]) -> None:
     if sum(len(r.links) for r in registries) > MAX_LINKS:
         raise InvalidInput(f"registries: a bundle holds at most {MAX_LINKS:,} links", field="registries")
-    return Bundle(entity=into, project=project, runs=runs, collections=collections, edges=edges, registries=registries)
 
 
 async def check_content(held_by: Holder, bundle: Bundle) -> None:

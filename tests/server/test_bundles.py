@@ -17,7 +17,7 @@ import httpx
 import pytest
 from neo4j import Driver, GraphDatabase
 
-from bench.bundles import chain
+from bench.bundles import WHEN, chain
 from neo4j_local.launcher import LocalNeo4j
 from server.demo import build_zoo
 from tests.builders import Builder
@@ -428,4 +428,30 @@ def test_a_generated_bundle_is_imported_with_its_times_in_utc_and_may_not_log_in
     before = graph_state(driver)
     response = post_bundle(server, bundle, "chained-again")
     assert response.status_code == 400 and response.json()["error"]["field"] == "edges[5].artifact", response.text
+    assert graph_state(driver) == before
+
+
+@pytest.mark.parametrize(
+    ("collection_registry", "artifact", "field"),
+    [
+        ("other", "src/p/parts:v0", "registries[0].registry"),  # a registry's bundle holds only that registry
+        ("audit", "src/p/parts:v\N{ARABIC-INDIC DIGIT ONE}", "registries[0].links[0].artifact (alias)"),  # not v1
+    ],
+)
+def test_a_spoiled_registry_bundle_is_refused_naming_the_field(
+    server: str, driver: Driver, collection_registry: str, artifact: str, field: str
+) -> None:
+    link = {"artifact": artifact, "version": 0, "linkedAt": WHEN, "aliases": []}
+    collection = {"registry": collection_registry, "name": "approved", "createdAt": WHEN, "nextVersion": 1}
+    bundle = {
+        "format": "stemma-bundle",
+        "formatVersion": 1,
+        "entity": "src",
+        "project": None,
+        "registry": "audit",
+        "registries": [{**collection, "links": [link]}],
+    }
+    before = graph_state(driver)
+    response = post_bundle(server, bundle, "chained")
+    assert response.status_code == 400 and response.json()["error"]["field"] == field, response.text
     assert graph_state(driver) == before
