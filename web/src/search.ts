@@ -225,7 +225,10 @@ class SearchBox {
   private choose(index: number): void {
     const chosen = this.options[index];
     if (!chosen) return;
-    this.open(false);
+    // Chosen: the list is emptied, so neither a late answer nor the input's focus coming back reopens it.
+    window.clearTimeout(this.timer);
+    this.pending.abort();
+    this.show([], "");
     this.input.blur();
     const node = chosen.hit.node;
     const route = destination(node);
