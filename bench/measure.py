@@ -97,14 +97,16 @@ async def lineage(
     warm_ups: int,
     caller: dict[str, Any],
     log: Callable[[str], None],
+    directions: tuple[str, ...] = DIRECTIONS,
 ) -> list[LineageRow]:
-    """Every lineage question, from the typical node and from the biggest hub, by all four contenders."""
+    """Every lineage question in `directions`, from the typical node and from the biggest hub, by all four
+    contenders."""
     stemma_http = Connection(stemma.port, "/graphql", stemma.headers)
     peer_http = Connection(peer.port, "/")
     rows = []
     try:
         for root, ref in (("typical", facts.typical), ("hub", facts.hub)):
-            for direction in DIRECTIONS:
+            for direction in directions:
                 for depth in DEPTHS:
                     row = LineageRow(root, ref, direction, depth)
                     try:

@@ -3,6 +3,7 @@
 python -m bench.run --size M            # local Neo4j on port 7697, data under bench/.data
 python -m bench.run --size T --neo4j-uri bolt://127.0.0.1:7691 --output /tmp/RESULTS.md
 python -m bench.run --size S --only ingestion --output /tmp/ingest.md   # one part; the others stay empty
+python -m bench.run --size T --only lineage --direction BOTH             # a third of the lineage questions
 
 A row that fails is recorded as failed and the run goes on; the report is written
 either way, and the exit status is 1 when any row failed.
@@ -63,6 +64,7 @@ class Options:
     command: str = ""
     peer_keep_alive_ms: int = PEER_KEEP_ALIVE_MS
     parts: tuple[str, ...] = PARTS
+    directions: tuple[str, ...] = measure.DIRECTIONS  # of the lineage questions; the smoke test asks fewer
 
 
 def log(message: str) -> None:
@@ -130,7 +132,9 @@ def measure_on(options: Options, neo4j: Neo4jTarget, memory_note: str, neo4j_pid
             report.load_average.append(os.getloadavg()[0])
             if "lineage" in options.parts and peer is not None:
                 report.lineage = asyncio.run(
-                    measure.lineage(driver, stemma, peer, graph.facts, samples, options.warm_ups, caller(), log)
+                    measure.lineage(
+                        driver, stemma, peer, graph.facts, samples, options.warm_ups, caller(), log, options.directions
+                    )
                 )
             report.load_average.append(os.getloadavg()[0])
             if "registry" in options.parts and peer is not None:
@@ -189,6 +193,12 @@ def parse(argv: list[str]) -> Options:
     parser.add_argument(
         "--only", choices=PARTS, action="append", help="measure only this part (repeatable); the others stay empty"
     )
+    parser.add_argument(
+        "--direction",
+        choices=measure.DIRECTIONS,
+        action="append",
+        help="ask the lineage questions in this direction only (repeatable); the report has only their rows",
+    )
     args = parser.parse_args(argv)
     return Options(
         size=args.size,
@@ -205,6 +215,7 @@ def parse(argv: list[str]) -> Options:
         page_cache=args.page_cache,
         output=args.output,
         parts=tuple(args.only or PARTS),
+        directions=tuple(args.direction or measure.DIRECTIONS),
         command=shlex.join(["python", "-m", "bench.run", *argv]),
     )
 

@@ -73,3 +73,13 @@ class ServerProcess:
     def log(self) -> str:
         path = self.state / "server.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    def first_admin_key(self, timeout: float = 60) -> str:
+        """The key the server printed for the first admin of an empty database. Health answers as soon as Neo4j
+        does, while migrations and the first admin are still being made, so this waits for the line."""
+        deadline = time.monotonic() + timeout
+        while not (keys := [line.strip() for line in self.log().splitlines() if line.strip().startswith("stm_")]):
+            if time.monotonic() > deadline:
+                raise ServerFailed(f"no first admin key was printed: {self.log()}")
+            time.sleep(0.1)
+        return keys[0]

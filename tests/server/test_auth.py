@@ -113,9 +113,8 @@ def test_an_empty_database_gets_a_first_admin_printed_once(driver: Driver, neo4j
     process = ServerProcess(neo4j_uri, tmp_path, free_port())
     try:
         process.start()
-        log = process.log()
-        assert "A first superuser 'admin' was created" in log
-        key = next(line.strip() for line in log.splitlines() if line.strip().startswith("stm_"))
+        key = process.first_admin_key()
+        assert "A first superuser 'admin' was created" in process.log()
         with GraphQLClient(process.url, key=key) as admin:
             assert admin.query("{ me { user superuser } }") == {"me": {"user": "admin", "superuser": True}}
         process.stop()
