@@ -236,24 +236,54 @@ def export_project(
 
 @app.command("import")
 def import_bundle(
-    bundle: Annotated[str, typer.Argument(help="A bundle from stemma export; - reads standard input.")],
+    bundle: Annotated[
+        str,
+        typer.Argument(
+            help="A bundle from stemma export; - reads standard input; mlflow imports an MLflow experiment instead."
+        ),
+    ],
     into: Annotated[str, typer.Option(help="The entity to rebuild the project in (you need its admin role).")],
+    tracking_uri: Annotated[
+        str | None, typer.Option(help="mlflow: the tracking store (http(s)://, sqlite:///FILE, a folder).")
+    ] = None,
+    experiment: Annotated[str | None, typer.Option(help="mlflow: the experiment's name.")] = None,
+    project: Annotated[
+        str | None, typer.Option(help="mlflow: the project to import into [default: the experiment's name].")
+    ] = None,
+    registry: Annotated[str, typer.Option(help="mlflow: the registry registered models are linked into.")] = "model",
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
     """Rebuild a project from its bundle in an entity: the same runs, version numbers, digests, aliases, lineage
-    and registry links, with their times. Importing it again changes nothing."""
+    and registry links, with their times. Importing it again changes nothing. `stemma import mlflow
+    --tracking-uri URI --experiment NAME --into ENTITY` brings an MLflow experiment's runs, datasets, logged
+    models and registered versions the same way (README, "Importing from MLflow")."""
     import tempfile
 
     from server.bundle_files import read_bundle, send_bundle
 
+    from_mlflow = bundle == "mlflow"
+    if from_mlflow != (tracking_uri is not None and experiment is not None) or (project and not from_mlflow):
+        console.print(
+            "[red]--tracking-uri and --experiment go with `stemma import mlflow` (both needed), --project too; "
+            "a bundle file named mlflow is ./mlflow[/red]",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    notes: list[str] = []
     with (
         contextlib.closing(GraphQLClient(client_settings(url, api_key))) as client,
         tempfile.TemporaryDirectory() as folder,
     ):
         try:
-            with sys.stdin.buffer if bundle == "-" else Path(bundle).open("rb") as source:
-                read, files = read_bundle(source, Path(folder))
+            if tracking_uri is not None and experiment is not None:  # stemma import mlflow
+                from server.mlflow_import import read_experiment
+
+                converted = read_experiment(tracking_uri, experiment, into, project, registry, Path(folder))
+                read, files, notes = converted.bundle, converted.files, converted.notes
+            else:
+                with sys.stdin.buffer if bundle == "-" else Path(bundle).open("rb") as source:
+                    read, files = read_bundle(source, Path(folder))
             answer = send_bundle(client, read, files, into)
         except (OSError, tarfile.TarError, ValueError) as exc:
             console.print(f"[red]cannot read the bundle {bundle}: {exc}[/red]", soft_wrap=True)
@@ -263,6 +293,8 @@ def import_bundle(
             raise typer.Exit(1) from exc
     made, kept = answer["created"], answer["kept"]
     place = answer["project"] or f"registry-{answer['registry']}"
+    for note in notes:
+        console.print(f"note: {note}", soft_wrap=True)
     console.print(
         f"{answer['entity']}/{place}: created {made['runs']} runs, {made['versions']} versions, "
         f"{made['edges']} lineage edges, {made['links']} registry links; already there: {kept['runs']} runs, "
