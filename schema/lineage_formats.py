@@ -47,6 +47,12 @@ OPENLINEAGE_QUERY = """query($ref: String!, $direction: LineageDirection!, $dept
   }
 }"""
 OPENLINEAGE_SPEC = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
+# Each facet has a schema of its own, beside the core spec's; the versions whose fields the export writes.
+OPENLINEAGE_FACETS = {
+    "ParentRunFacet": "https://openlineage.io/spec/facets/1-2-0/ParentRunFacet.json",
+    "DatasetVersionDatasetFacet": "https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json",
+    "DocumentationDatasetFacet": "https://openlineage.io/spec/facets/1-1-0/DocumentationDatasetFacet.json",
+}
 OPENLINEAGE_PRODUCER = "https://github.com/stemma-registry/stemma"
 EVENT_TYPES = {"RUNNING": "RUNNING", "FINISHED": "COMPLETE", "FAILED": "FAIL", "CRASHED": "ABORT"}
 
@@ -207,7 +213,8 @@ def as_openlineage(lineage: dict[str, Any]) -> str:
 
 
 def _ol_facet(definition: str, **fields: Any) -> dict[str, Any]:
-    return {"_producer": OPENLINEAGE_PRODUCER, "_schemaURL": f"{OPENLINEAGE_SPEC}#/$defs/{definition}", **fields}
+    schema = f"{OPENLINEAGE_FACETS[definition]}#/$defs/{definition}"
+    return {"_producer": OPENLINEAGE_PRODUCER, "_schemaURL": schema, **fields}
 
 
 def _ol_event(run: dict[str, Any], inputs: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> dict[str, Any]:
