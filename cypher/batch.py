@@ -208,12 +208,20 @@ def _use_row(run_id: str, version_id: str, ref: ArtifactRef) -> dict[str, Any]:
     return {"run_id": run_id, "version_id": version_id, "alias": ref.alias}
 
 
-async def _mark_onward(writer: Writer, used: Sequence[list[str]] = (), logged: Sequence[list[str]] = ()) -> None:
+async def _mark_onward(
+    writer: Writer,
+    used: Sequence[list[str]] = (),
+    logged: Sequence[list[str]] = (),
+    totals: tuple[Mapping[str, int], Mapping[str, int]] = ({}, {}),
+) -> None:
     """Keep the onward marks (mark_onward.cypher) after these new edges: `used` [version id, run id] and
     `logged` [run id, version id]. Each end is looked up under its own label: in a write transaction, looking
-    up an id that is not there waits for every other writer adding to that label's key."""
+    up an id that is not there waits for every other writer adding to that label's key. When the transaction's
+    new edges are marked a batch at a time, `totals` gives each end's new edges in and out in all of them."""
     if used or logged:
-        await writer.run("mark_onward", used=list(used), logged=list(logged))
+        ends = {end for edge in (*used, *logged) for end in edge}
+        in_total, out_total = ({k: n for k, n in total.items() if k in ends} for total in totals)
+        await writer.run("mark_onward", used=list(used), logged=list(logged), in_total=in_total, out_total=out_total)
 
 
 async def _record_uses(writer: Writer, runs: Sequence[RunInput]) -> tuple[int, list[list[str]]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,7 +142,7 @@ class ImportCounts:
 
 async def export_project(executor: Executor, caller: Mapping[str, Any], entity: str, project: str) -> dict[str, Any]:
     """The bundle of a project the caller may read (NOT_FOUND otherwise), without the file contents."""
-    text = _VISIBLE.sub(lambda found: visible(found.group(1), Vars(found.group(2))), named("export_project"))
+    text = _with_visibility("export_project")
     rows = await executor.read(Statement(text, {"caller": caller, "entity": entity, "project": project}))
     if not rows:
         raise NotFound(f"no project {entity}/{project}", field="project")
@@ -163,7 +164,7 @@ async def export_project(executor: Executor, caller: Mapping[str, Any], entity: 
 async def export_registry(executor: Executor, caller: Mapping[str, Any], entity: str, registry: str) -> dict[str, Any]:
     """The bundle of a registry the caller may see (NOT_FOUND otherwise): its collections and their links, each
     naming its version by reference (import the versions' projects first)."""
-    text = _VISIBLE.sub(lambda found: visible(found.group(1), Vars(found.group(2))), named("export_registry"))
+    text = _with_visibility("export_registry")
     rows = await executor.read(Statement(text, {"caller": caller, "entity": entity, "registry": registry}))
     if not rows:
         raise NotFound(f"no registry {entity}/{registry}", field="project")
@@ -198,6 +199,11 @@ def _bundle(
     }
 
 
+def _with_visibility(statement: str) -> str:
+    """The named statement with each `[visible TYPE VAR]` written as the visibility rule for VAR of TYPE."""
+    return _VISIBLE.sub(lambda found: visible(found.group(1), Vars(found.group(2))), named(statement))
+
+
 async def import_bundle(writer: Writer, bundle: Bundle) -> ImportCounts:
     """Rebuild the bundle's project in `bundle.entity` (needs the admin role there: an import writes history,
     times and users as they were)."""
@@ -229,8 +235,10 @@ async def import_bundle(writer: Writer, bundle: Bundle) -> ImportCounts:
         counts.links += await _import_links(
             writer, bundle, registry, ids, created=[registry.registry, registry.name] not in before["registries"]
         )
+    totals = (Counter(edge[1] for edge in (*used, *logged)), Counter(edge[0] for edge in (*used, *logged)))
     for start in range(0, max(len(used), len(logged)), ONWARD_BATCH):  # a statement's memory stays small
-        await _mark_onward(writer, used=used[start : start + ONWARD_BATCH], logged=logged[start : start + ONWARD_BATCH])
+        batch = slice(start, start + ONWARD_BATCH)
+        await _mark_onward(writer, used=used[batch], logged=logged[batch], totals=totals)
     counts.kept = {
         "runs": len(bundle.runs) - counts.runs,
         "versions": sum(len(c.versions) for c in bundle.collections) - counts.versions,

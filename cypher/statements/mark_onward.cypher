@@ -15,7 +15,10 @@
 // it decides. An end with edges on both sides besides these ones was settled by
 // committed edges (lineage edges are never removed), so it is not locked: a hub
 // many runs use would otherwise take its writers one at a time. A mark is made
-// and counted once, so repeating adds nothing.
+// and counted once, so repeating adds nothing. When one transaction's new edges are
+// marked in several statements (an import), $in_total and $out_total give, by node id,
+// all the edges into and out of it the transaction added, since each statement sees
+// the edges of the others: a first edge is known by the whole count, not a batch's.
 CALL () {
   UNWIND $used AS edge
   MATCH (a:ArtifactVersion {id: edge[0]})
@@ -32,7 +35,8 @@ CALL (pairs) {
   UNWIND pairs AS pair
   UNWIND [{x: pair[0], out: 1, in: 0}, {x: pair[1], out: 0, in: 1}] AS end
   WITH end.x AS x, sum(end.in) AS ins, sum(end.out) AS outs
-  WHERE COUNT { (x)<-[:USED_BY|LOGGED]-() } <= ins OR COUNT { (x)-[:USED_BY|LOGGED]->() } <= outs
+  WHERE COUNT { (x)<-[:USED_BY|LOGGED]-() } <= coalesce($in_total[x.id], ins)
+     OR COUNT { (x)-[:USED_BY|LOGGED]->() } <= coalesce($out_total[x.id], outs)
   WITH x ORDER BY x.id
   SET x._lock = true
   REMOVE x._lock
@@ -48,13 +52,13 @@ CALL (pairs) {
     UNION
     UNWIND pairs AS pair
     WITH pair[1] AS b, count(*) AS added
-    WHERE COUNT { (b)<-[:USED_BY|LOGGED]-() } = added
+    WHERE COUNT { (b)<-[:USED_BY|LOGGED]-() } = coalesce($in_total[b.id], added)
     MATCH (b)-[:USED_BY|LOGGED]->(node)
     RETURN node, 'UPSTREAM' AS side, b AS neighbour
     UNION
     UNWIND pairs AS pair
     WITH pair[0] AS a, count(*) AS added
-    WHERE COUNT { (a)-[:USED_BY|LOGGED]->() } = added
+    WHERE COUNT { (a)-[:USED_BY|LOGGED]->() } = coalesce($out_total[a.id], added)
     MATCH (node)-[:USED_BY|LOGGED]->(a)
     RETURN node, 'DOWNSTREAM' AS side, a AS neighbour
   }

@@ -18,6 +18,7 @@ import pytest
 from neo4j import Driver, GraphDatabase
 
 from bench.bundles import WHEN, chain
+from cypher.bundle import ONWARD_BATCH
 from neo4j_local.launcher import LocalNeo4j
 from server.demo import build_zoo
 from tests.builders import Builder
@@ -434,6 +435,30 @@ def test_a_generated_bundle_is_imported_with_its_times_in_utc_and_may_not_log_in
     response = post_bundle(server, bundle, "chained-again")
     assert response.status_code == 400 and response.json()["error"]["field"] == "edges[5].artifact", response.text
     assert graph_state(driver) == before
+
+
+def test_a_version_whose_first_uses_come_in_several_marking_batches_is_marked_onward_of_its_producer(
+    api: GraphQLClient, server: str, driver: Driver
+) -> None:
+    """The hub, logged earlier and used by nothing, gets more uses from one import than one onward-marking
+    statement takes (ONWARD_BATCH): its first edges out make it onward of the run that logged it, as one
+    useArtifact would have, although no batch holds all of them."""
+    hubbed = Builder(api, entity="hubbed", project="up")
+    hubbed.log(hubbed.run("maker", job_type="make"), "hub")
+    uses = ONWARD_BATCH + ONWARD_BATCH // 2
+    bundle = chain(1)
+    bundle["runs"] = [{"runId": f"u{n}", "name": f"u{n}", "state": "finished", "createdAt": WHEN} for n in range(uses)]
+    bundle["collections"] = []
+    bundle["edges"] = [
+        {"kind": "used", "run": f"u{n}", "artifact": "hubbed/up/hub:v0", "at": WHEN} for n in range(uses)
+    ]
+    response = post_bundle(server, bundle, "hubbed")
+    assert response.status_code == 200 and response.json()["created"]["edges"] == uses, response.text
+    records, _, _ = driver.execute_query(
+        "MATCH (r:Run {name: 'maker'})-[:LOGGED]->(v:ArtifactVersion) "
+        "RETURN COUNT { (:LineageOnward {node: r.id, side: 'DOWNSTREAM', neighbour: v.id}) } AS marks"
+    )
+    assert records[0]["marks"] == 1
 
 
 @pytest.mark.parametrize(
