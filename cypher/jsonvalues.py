@@ -4,12 +4,21 @@ can spell). OpenLineage events and bundles are checked here whole, before anythi
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
 from cypher.errors import InvalidInput
 
 MAX_JSON_DEPTH = 64  # as GraphQL's JSON scalar reads and writes
+
+
+def parse_json(body: bytes | str, expected: str, field: str = "body") -> Any:
+    """A request body as JSON, or a client error naming `field` that says the body must be `expected`."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+        raise InvalidInput(f"the body must be JSON: {expected}", field=field) from None
 
 
 def json_problem(value: Any, what: str) -> tuple[str, str] | None:

@@ -5,7 +5,6 @@ tar."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from cypher.access import Caller
 from cypher.bundle import Bundle, export_project, export_registry, import_bundle
 from cypher.errors import InvalidInput
 from cypher.executor import Executor, WriteTransaction
+from cypher.jsonvalues import parse_json
 from cypher.refs import REGISTRY_PREFIX, WANDB_REGISTRY_PREFIX, check_name, check_project
 from cypher.writes import Writer
 from schema.bundles import check_bundle, check_content
@@ -33,11 +33,7 @@ class _Holder:
 
 
 def _checked(body: bytes, entity: str) -> Bundle:
-    try:
-        raw = json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
-        raise InvalidInput("the body must be JSON: one bundle, as stemma export writes it", field="body") from None
-    return check_bundle(raw, entity)
+    return check_bundle(parse_json(body, "one bundle, as stemma export writes it"), entity)
 
 
 async def export(request: Request) -> JSONResponse:

@@ -4,7 +4,6 @@ there, GET streams it, or, from S3, redirects to a short-lived presigned URL of 
 from __future__ import annotations
 
 import contextlib
-import json
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from cypher.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge, RateLimited
+from cypher.jsonvalues import parse_json
 from schema.service import Caller
 from server.blobs import check_digest
 from server.state import services
@@ -91,10 +91,7 @@ async def finish_upload(request: Request) -> Response:
 
 
 async def _small_json(request: Request) -> Any:
-    try:
-        return json.loads(await request.body())
-    except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested thousands deep
-        raise InvalidInput('the body must be JSON: {"size": BYTES}', field="size") from exc
+    return parse_json(await request.body(), '{"size": BYTES}', field="size")
 
 
 def _declared_size(body: Any, limit: int) -> int:

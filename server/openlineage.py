@@ -7,9 +7,7 @@ into `?entity=NAME`. An event is written whole in one transaction or refused who
 
 from __future__ import annotations
 
-import json
 import zlib
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -17,6 +15,7 @@ from starlette.routing import Route
 
 from cypher.errors import InvalidInput, PayloadTooLarge
 from cypher.executor import WriteTransaction
+from cypher.jsonvalues import parse_json
 from cypher.openlineage import check_event, record_event
 from cypher.refs import check_name
 from cypher.writes import Writer
@@ -37,7 +36,8 @@ async def lineage_event(request: Request) -> JSONResponse:
             "write to none, or to several and none is named like them)",
             field="entity",
         )
-    event = check_event(_json(_decoded(await request.body(), request.headers.get("content-encoding", ""))), entity)
+    body = _decoded(await request.body(), request.headers.get("content-encoding", ""))
+    event = check_event(parse_json(body, "one OpenLineage event"), entity)
 
     async def write(tx: WriteTransaction) -> None:
         await record_event(Writer(tx, caller), event)
@@ -59,13 +59,6 @@ def _decoded(body: bytes, encoding: str) -> bytes:
     if decoder.unconsumed_tail:
         raise PayloadTooLarge(f"the body decodes to more than {MAX_DECODED} bytes")
     return decoded
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
-        raise InvalidInput("the body must be JSON: one OpenLineage event", field="body") from None
 
 
 routes = [Route("/api/v1/lineage", lineage_event, methods=["POST"])]
