@@ -242,7 +242,13 @@ def import_bundle(
             help="A bundle from stemma export; - reads standard input; mlflow imports an MLflow experiment instead."
         ),
     ],
-    into: Annotated[str, typer.Option(help="The entity to rebuild the project in (you need its admin role).")],
+    into: Annotated[
+        str | None,
+        typer.Option(
+            help="The entity to rebuild the project in (you need its admin role); for mlflow, STEMMA_ENTITY or "
+            "your key's default entity when left out."
+        ),
+    ] = None,
     tracking_uri: Annotated[
         str | None, typer.Option(help="mlflow: the tracking store (http(s)://, sqlite:///FILE, a folder).")
     ] = None,
@@ -260,6 +266,8 @@ def import_bundle(
     models and registered versions the same way (README, "Importing from MLflow")."""
     import tempfile
 
+    from stemma.api import default_entity
+
     from server.bundle_files import read_bundle, send_bundle
 
     from_mlflow = bundle == "mlflow"
@@ -270,12 +278,16 @@ def import_bundle(
             soft_wrap=True,
         )
         raise typer.Exit(2)
+    if into is None and not from_mlflow:
+        console.print("[red]--into: name the entity to import the bundle into[/red]", soft_wrap=True)
+        raise typer.Exit(2)
     notes: list[str] = []
-    with (
-        contextlib.closing(GraphQLClient(client_settings(url, api_key))) as client,
-        tempfile.TemporaryDirectory() as folder,
-    ):
+    settings = client_settings(url, api_key)
+    with contextlib.closing(GraphQLClient(settings)) as client, tempfile.TemporaryDirectory() as folder:
         try:
+            into = into or settings.entity or default_entity(client)
+            if into is None:
+                raise UsageError("--into: your key's user has no default entity; name one")
             if tracking_uri is not None and experiment is not None:  # stemma import mlflow
                 from server.mlflow_import import read_experiment
 
@@ -285,11 +297,12 @@ def import_bundle(
                 with sys.stdin.buffer if bundle == "-" else Path(bundle).open("rb") as source:
                     read, files = read_bundle(source, Path(folder))
             answer = send_bundle(client, read, files, into)
-        except (OSError, tarfile.TarError, ValueError) as exc:
-            console.print(f"[red]cannot read the bundle {bundle}: {exc}[/red]", soft_wrap=True)
-            raise typer.Exit(1) from exc
         except StemmaSdkError as exc:
             console.print(f"[red]{exc}[/red]", soft_wrap=True)
+            raise typer.Exit(1) from exc
+        except (OSError, tarfile.TarError, ValueError) as exc:
+            source = f"the MLflow store {tracking_uri}" if from_mlflow else f"the bundle {bundle}"
+            console.print(f"[red]cannot read {source}: {exc}[/red]", soft_wrap=True)
             raise typer.Exit(1) from exc
     made, kept = answer["created"], answer["kept"]
     place = answer["project"] or f"registry-{answer['registry']}"

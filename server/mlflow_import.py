@@ -64,12 +64,21 @@ def read_experiment(
 ) -> Converted:
     """The bundle of `experiment` in the tracking store at `tracking_uri`, for the project `project` (the
     experiment's name made a Stemma name when None) of `entity`; model files are downloaded under `folder`."""
-    mlflow, client = _client(tracking_uri)
-    found = client.get_experiment_by_name(experiment)
-    if found is None:
-        raise StemmaError(f"--experiment: the MLflow store at {tracking_uri} has no experiment {experiment!r}")
-    reader = _Reader(mlflow, client, entity, project or name_of(experiment, "mlflow"), registry, folder)
-    return reader.read(found)
+    if tracking_uri.startswith("sqlite:///") and not Path(tracking_uri.removeprefix("sqlite:///")).is_file():
+        raise StemmaError(f"--tracking-uri: no MLflow store at {tracking_uri}")  # MLflow would make an empty one
+    mlflow = _mlflow()
+    from mlflow.exceptions import MlflowException
+
+    try:
+        mlflow.set_tracking_uri(tracking_uri)  # the folder store's registry and models:/ downloads read this one
+        client = mlflow.MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        found = client.get_experiment_by_name(experiment)
+        if found is None:
+            raise StemmaError(f"--experiment: the MLflow store at {tracking_uri} has no experiment {experiment!r}")
+        reader = _Reader(mlflow, client, entity, project or name_of(experiment, "mlflow"), registry, folder)
+        return reader.read(found)
+    except MlflowException as exc:
+        raise StemmaError(f"--tracking-uri {tracking_uri}: MLflow says: {exc.message}") from exc
 
 
 def name_of(text: str, fallback: str) -> str:
@@ -78,19 +87,19 @@ def name_of(text: str, fallback: str) -> str:
     return named or fallback
 
 
-def _client(tracking_uri: str) -> tuple[Any, Any]:
+def _mlflow() -> Any:
     # Nothing leaves the machine; a folder store is read as it is, though MLflow 3 only reads it when told.
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")  # a tracking server that is down says so soon
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "30")
     try:
         import mlflow
-        from mlflow import MlflowClient
     except ImportError as exc:
         raise StemmaError(
-            "stemma import mlflow reads the store with MLflow's client: pip install 'stemma-server[mlflow]'"
+            "stemma import mlflow reads the store with MLflow's client: pip install -e '.[mlflow]'"
         ) from exc
-    mlflow.set_tracking_uri(tracking_uri)  # the folder store's registry and models:/ downloads read this one
-    return mlflow, MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    return mlflow
 
 
 def _pages(call: Callable[..., Any], **kwargs: Any) -> Iterator[Any]:

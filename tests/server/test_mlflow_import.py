@@ -103,8 +103,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return fill(tmp_path_factory.mktemp("mlflow"))
 
 
-def imported(server: str, *args: str, refused: bool = False, code: int = 1) -> str:
+def imported(server: str, *args: str, refused: bool = False, code: int = 1, entity: str = "") -> str:
     env = {**os.environ, "STEMMA_BASE_URL": server, "STEMMA_CONFIG": "/nonexistent/stemma.toml"}
+    env |= {"STEMMA_ENTITY": entity} if entity else {}
     done = stemma("import", *args, env=env)
     assert done.returncode == (code if refused else 0), done.stdout + done.stderr
     return done.stderr
@@ -166,9 +167,9 @@ def test_an_mlflow_experiment_becomes_a_project_with_its_runs_datasets_models_re
     folder = sdk.Api(base_url=server).artifact(f"{project}/zoo-clf:v0").download(str(tmp_path / "model"))
     assert (Path(folder) / "weights.bin").read_bytes() == WEIGHTS
 
-    before = graph_state(driver)
-    said = imported(server, *args)
-    assert "created 0 runs, 0 versions, 0 lineage edges, 0 registry links" in said
+    before = graph_state(driver)  # again, as the issue spells the command: the entity is STEMMA_ENTITY's
+    said = imported(server, "mlflow", "--tracking-uri", store.uri, "--experiment", PROJECT, entity=ENTITY)
+    assert f"{ENTITY}/{PROJECT}: created 0 runs, 0 versions, 0 lineage edges, 0 registry links" in said
     assert graph_state(driver) == before
 
 
@@ -180,6 +181,11 @@ def test_a_wrong_experiment_or_a_missing_option_is_refused_and_writes_nothing(
         server, "mlflow", "--tracking-uri", store.uri, "--experiment", "nope", "--into", ENTITY, refused=True
     )
     assert "--experiment" in said and "'nope'" in said
+    for uri in (f"{store.uri}-typo", "nonsense://x"):
+        said = imported(
+            server, "mlflow", "--tracking-uri", uri, "--experiment", PROJECT, "--into", ENTITY, refused=True
+        )
+        assert f"--tracking-uri {uri}" in said or f"--tracking-uri: no MLflow store at {uri}" in said, said
     said = imported(server, "mlflow", "--experiment", PROJECT, "--into", ENTITY, refused=True, code=2)
     assert "--tracking-uri and --experiment go with `stemma import mlflow`" in said
     assert graph_state(driver) == before
