@@ -20,7 +20,7 @@ OL_RELEASE := openlineage_python-1.39.0.tar.gz
 OL_SHA256 := 1a32c349f60c3588d35bed03e7afddd907a434f31771d7b047b194e8e5edab09
 OL_EXAMPLES := tests/.openlineage-examples
 
-.PHONY: install run test lint typecheck web browser clients openlineage-examples bench demo clean-state
+.PHONY: install run test test-neo4j lint typecheck web browser clients openlineage-examples bench demo clean-state
 
 install: $(STAMP)
 
@@ -63,8 +63,13 @@ lint: install web
 	$(if $(WEB),cd web && npm run --silent check-format)
 	$(if $(WEB),web/node_modules/.bin/prettier --check tests/clients/*.mjs tests/clients/package.json)
 
-test: lint clients openlineage-examples $(if $(WEB),browser)
+test: test-neo4j lint clients openlineage-examples $(if $(WEB),browser)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
+
+# The tests' Neo4j instances start in the background while the steps before pytest run (the first start also
+# fetches Neo4j's jars); each test session finds its own running, or waits for its start, and stops it at its end.
+test-neo4j: install
+	$(if $(STEMMA_NEO4J_URI),,mkdir -p .stemma && ($(BIN)/python -m tests.start_neo4j $(TEST_WORKERS) > .stemma/test-neo4j.log 2>&1 &))
 
 bench: install
 	$(BIN)/python -m bench.run --size $(SIZE)

@@ -150,7 +150,15 @@ class LocalNeo4j:
             return False
 
     def start(self, wait_seconds: float = 180) -> bool:
-        """Start in the background and wait for Bolt; False when it was already running."""
+        """Start in the background and wait for Bolt; False when it was already running. One starter at a time:
+        another process starting this instance meanwhile (`make test` starts the tests' Neo4j while it lints)
+        is waited for, and then found running."""
+        self.home.parent.mkdir(parents=True, exist_ok=True)
+        with (self.home.parent / f"{self.name}.start.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._start(wait_seconds)
+
+    def _start(self, wait_seconds: float) -> bool:
         if self.running_pid() is not None and self.bolt_answers():
             return False
         self.ensure_jars()

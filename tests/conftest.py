@@ -139,6 +139,20 @@ def worker_index(config: pytest.Config) -> int:
     return int(str(workerinput["workerid"]).removeprefix("gw")) if workerinput else 0
 
 
+def session_neo4j(worker: int) -> LocalNeo4j:
+    """The local Neo4j of test process `worker` (tests/start_neo4j.py starts them ahead of the session)."""
+    port = int(os.environ.get("STEMMA_TEST_NEO4J_PORT", "7688")) + 100 * worker
+    return LocalNeo4j(
+        state_dir=ROOT / ".stemma",
+        name=f"test-{port}",
+        port=port,
+        heap="1g",
+        page_cache="512m",
+        tx_timeout_seconds=60,
+        port_setting="STEMMA_TEST_NEO4J_PORT",
+    )
+
+
 @pytest.fixture(scope="session")
 def neo4j_uri(request: pytest.FixtureRequest) -> Iterator[str]:
     """STEMMA_NEO4J_URI when set; otherwise a local Neo4j 5.26 for tests, reused when one is running on the port,
@@ -150,16 +164,7 @@ def neo4j_uri(request: pytest.FixtureRequest) -> Iterator[str]:
             pytest.exit("STEMMA_NEO4J_URI serves one test process: run pytest without -n", returncode=3)
         yield uri
         return
-    port = int(os.environ.get("STEMMA_TEST_NEO4J_PORT", "7688")) + 100 * worker_index(request.config)
-    local = LocalNeo4j(
-        state_dir=ROOT / ".stemma",
-        name=f"test-{port}",
-        port=port,
-        heap="1g",
-        page_cache="512m",
-        tx_timeout_seconds=60,
-        port_setting="STEMMA_TEST_NEO4J_PORT",
-    )
+    local = session_neo4j(worker_index(request.config))
     try:
         local.start()
     except LocalNeo4jError as exc:
