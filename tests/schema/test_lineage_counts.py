@@ -166,7 +166,7 @@ def test_the_use_statement_loses_no_count_under_many_concurrent_transactions(
 
     def record(tx: ManagedTransaction, row: dict[str, Any]) -> None:
         [used] = tx.run(named("record_uses"), uses=[row]).data()
-        tx.run(named("mark_onward"), used=used["added"], logged=[]).consume()
+        tx.run(named("mark_onward"), used=used["added"], logged=[], in_total={}, out_total={}).consume()
 
     def use(first: int) -> None:
         with driver.session() as session:
