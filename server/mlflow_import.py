@@ -137,11 +137,11 @@ class _Collection:
     versions: list[dict[str, Any]] = field(default_factory=list)
     by_digest: dict[str, int] = field(default_factory=dict)
 
-    def add(self, files: list[ManifestEntry], metadata: dict[str, Any], created: int) -> tuple[int, bool]:
-        """The version holding `files` (number, whether it was new), added after the others if new."""
+    def add(self, files: list[ManifestEntry], metadata: dict[str, Any], created: int) -> int:
+        """The version holding `files` (its number), added after the others if new."""
         manifest = Manifest(tuple(sorted(files, key=lambda entry: entry.path)))
         if manifest.digest in self.by_digest:
-            return self.by_digest[manifest.digest], False
+            return self.by_digest[manifest.digest]
         number = self.by_digest[manifest.digest] = len(self.versions)
         self.versions.append(
             {
@@ -155,7 +155,7 @@ class _Collection:
                 "createdAt": _time(created),
             }
         )
-        return number, True
+        return number
 
     def out(self) -> dict[str, Any]:
         return {
@@ -289,7 +289,7 @@ class _Reader:
         metadata = {"mlflow": described}
         if len(json.dumps(metadata)) > MAX_OBJECT_BYTES // 2:  # a wide schema stays in dataset.json only
             metadata = {"mlflow": {key: described[key] for key in ("name", "digest", "sourceType", "source")}}
-        number, _ = collection.add([self._stored("dataset.json", content)], metadata, run.info.start_time)
+        number = collection.add([self._stored("dataset.json", content)], metadata, run.info.start_time)
         self._edge("used", run.info.run_id, self._ref(collection, number), run.info.start_time)
 
     def _logged_model(self, model: Any) -> None:
@@ -311,7 +311,7 @@ class _Reader:
             }
         }
         collection = self._collection(name_of(model.name, "model"), "model")
-        number, _ = collection.add(entries, metadata, model.creation_timestamp)
+        number = collection.add(entries, metadata, model.creation_timestamp)
         self.models[model.model_id] = (collection.name, number)
         if model.source_run_id in self.runs:
             self._edge("logged", model.source_run_id, self._ref(collection, number), model.creation_timestamp)
@@ -409,7 +409,7 @@ class _Reader:
             return None
         collection = self._collection(name_of(name, "model"), "model")
         metadata = {"mlflow": {"registeredModel": name, "version": int(version.version), "source": source}}
-        number, _ = collection.add(entries, metadata, version.creation_timestamp)
+        number = collection.add(entries, metadata, version.creation_timestamp)
         self._edge("logged", run_id, self._ref(collection, number), version.creation_timestamp)
         return f"{collection.name}:v{number}"
 
