@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from neo4j import AsyncGraphDatabase, Driver
+from neo4j import AsyncGraphDatabase, Driver, Query
 
 from bench.generate import Facts, generate
 from bench.loader import load
@@ -31,6 +31,9 @@ DATA = ROOT / "bench" / ".data"
 GENERATOR_VERSION = 2  # 2: the loader writes lineage counts (migration 0007)
 CLEAN = """MATCH (n) WHERE NOT n:StemmaMigration
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"""
+# Runs and versions, read from Neo4j's count store: a graph holding more than were loaded keeps the leftovers of
+# an interrupted ingestion or profile, whose runs all use the loaded hubs and slow every write that follows.
+LINEAGE_NODES = "RETURN COUNT { (:Run) } + COUNT { (:ArtifactVersion) } AS nodes"
 
 
 APOC = "org.neo4j.procedure:apoc-core:5.26.0:jar:core"
@@ -107,13 +110,17 @@ def migrate_schema(neo4j: Neo4jTarget) -> None:
     asyncio.run(apply())
 
 
-def loaded_graph(driver: Driver) -> LoadedGraph | None:
+def loaded_graph(driver: Driver, log: Callable[[str], None] = print) -> LoadedGraph | None:
     with driver.session() as session:
         record = session.run("MATCH (m:StemmaBenchGraph) RETURN m LIMIT 1").single()
+        lineage_nodes = session.run(LINEAGE_NODES).single(strict=True)["nodes"]
     if record is None:
         return None
     marker = record["m"]
     if marker.get("generator") != GENERATOR_VERSION:
+        return None
+    if marker.get("lineage_nodes") != lineage_nodes:
+        log(f"the graph holds {lineage_nodes:,} runs and versions, not those loaded: an earlier run left some")
         return None
     facts = Facts(**json.loads(marker["facts"]))
     return LoadedGraph(facts, marker["load_seconds"], marker["loaded_at"], reused=True)
@@ -128,13 +135,14 @@ def ensure_graph(
     reload: bool = False,
 ) -> LoadedGraph:
     """The graph of this size and seed, loaded now unless the marker says it already is (or `reload`)."""
-    current = loaded_graph(driver)
+    current = loaded_graph(driver, log)
     if not reload and current is not None and (current.facts.size, current.facts.seed) == (size, seed):
         log(f"graph {size} seed {seed} already loaded ({current.loaded_at})")
         return current
     log("cleaning the benchmark database")
     with driver.session() as session:
-        session.run(CLEAN).consume()
+        # Each batch commits on its own; the statement around them may outlast the instance's 120 s timeout.
+        session.run(Query(CLEAN, timeout=3600)).consume()
     migrate_schema(neo4j)
     started = time.perf_counter()
     graph, facts = generate(size, seed)
@@ -145,9 +153,11 @@ def ensure_graph(
     seconds = load(driver, graph)
     loaded_at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     with driver.session() as session:
+        lineage_nodes = session.run(LINEAGE_NODES).single(strict=True)["nodes"]
         session.run(
             "CREATE (:StemmaBenchGraph {size: $size, seed: $seed, generator: $generator, facts: $facts, "
-            "load_seconds: $seconds, loaded_at: $at})",
+            "load_seconds: $seconds, loaded_at: $at, lineage_nodes: $lineage_nodes})",
+            lineage_nodes=lineage_nodes,
             size=size,
             seed=seed,
             generator=GENERATOR_VERSION,
