@@ -49,9 +49,7 @@ def small_neo4j(uri: str | None, port: int, name: str) -> tuple[Neo4jTarget, Loc
     return Neo4jTarget(local.uri, local.auth), local
 
 
-def local_instance(
-    port: int = 7697, heap: str = "3g", page_cache: str = "3g", name: str = "bench", short_lived: bool = False
-) -> LocalNeo4j:
+def local_instance(port: int = 7697, heap: str = "3g", page_cache: str = "3g", name: str = "bench") -> LocalNeo4j:
     """The benchmark's Neo4j, its data under bench/.data, with APOC core for the @neo4j/graphql peer.
 
     @neo4j/graphql formats DateTime fields with an APOC function. Embedded Neo4j
@@ -60,13 +58,7 @@ def local_instance(
     shared = LocalNeo4j(state_dir=ROOT / ".stemma")
     shared.ensure_jars()
     instance = LocalNeo4j(
-        state_dir=DATA,
-        name=name,
-        port=port,
-        heap=heap,
-        page_cache=page_cache,
-        tx_timeout_seconds=120,
-        short_lived=short_lived,
+        state_dir=DATA, name=name, port=port, heap=heap, page_cache=page_cache, tx_timeout_seconds=120
     )
     apoc = _fetch_apoc()
     lib = instance.lib_dir

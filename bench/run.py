@@ -65,7 +65,6 @@ class Options:
     peer_keep_alive_ms: int = PEER_KEEP_ALIVE_MS
     parts: tuple[str, ...] = PARTS
     directions: tuple[str, ...] = measure.DIRECTIONS  # of the lineage questions; the smoke test asks fewer
-    short_lived: bool = False  # the local Neo4j compiles with C1 only (LocalNeo4j): for a smoke run, never for figures
 
 
 def log(message: str) -> None:
@@ -85,11 +84,11 @@ def run(options: Options) -> Report:
     """The whole benchmark; returns what was written to `options.output`."""
     if options.neo4j_uri is not None:
         return measure_on(options, Neo4jTarget.from_environment(options.neo4j_uri), "external Neo4j", None)
-    instance = local_instance(options.port, options.heap, options.page_cache, options.instance, options.short_lived)
+    instance = local_instance(options.port, options.heap, options.page_cache, options.instance)
     started = instance.start()
     log(f"Neo4j {'started' if started else 'already running'} at {instance.uri}")
     try:
-        memory = f"heap {options.heap}, page cache {options.page_cache}" + (", C1 only" if options.short_lived else "")
+        memory = f"heap {options.heap}, page cache {options.page_cache}"
         return measure_on(options, Neo4jTarget(instance.uri, instance.auth), memory, instance.running_pid())
     finally:
         if started and options.stop_neo4j:

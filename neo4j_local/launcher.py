@@ -38,9 +38,6 @@ class LocalNeo4j:
     page_cache: str = "512m"
     tx_timeout_seconds: int = 120
     port_setting: str = "STEMMA_LOCAL_NEO4J_PORT"
-    # A short-lived instance (tests) compiles with C1 only: its start takes half the CPU, and no C2 compiler
-    # threads compete with the work it serves for a few minutes; a long-lived one gets C2's faster code.
-    short_lived: bool = False
 
     @property
     def lib_dir(self) -> Path:
@@ -177,7 +174,6 @@ class LocalNeo4j:
             f"-Xms{self.heap}",
             f"-Xmx{self.heap}",
             "-XX:+UseG1GC",
-            *(["-XX:TieredStopAtLevel=1"] if self.short_lived else []),
             "-cp",
             f"{self.lib_dir}/*",
             MAIN_CLASS,

@@ -150,7 +150,6 @@ def session_neo4j(worker: int) -> LocalNeo4j:
         page_cache="512m",
         tx_timeout_seconds=60,
         port_setting="STEMMA_TEST_NEO4J_PORT",
-        short_lived=True,
     )
 
 

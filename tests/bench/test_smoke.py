@@ -51,7 +51,6 @@ def test_the_benchmark_writes_every_row_and_stemma_agrees_with_the_floor(bench_p
         command="pytest tests/bench",
         peer_keep_alive_ms=200,  # shorter than most pauses between peer calls: the run reconnects throughout
         directions=("BOTH",),
-        short_lived=True,  # no timing is asserted: C1 halves the CPU of Neo4j's start
     )
     report = run(options)
 

@@ -53,12 +53,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
     """Another server with a Neo4j of its own: its url, its first (superuser) key, a driver to its graph."""
     name = tmp_path_factory.mktemp("target").name
     local = LocalNeo4j(
-        state_dir=ROOT / ".stemma",
-        name=f"bundle-{name}",
-        port=free_port(),
-        heap="512m",
-        page_cache="128m",
-        short_lived=True,
+        state_dir=ROOT / ".stemma", name=f"bundle-{name}", port=free_port(), heap="512m", page_cache="128m"
     )
     local.start()
     user, password = local.auth

@@ -27,12 +27,7 @@ HALF = ARTIFACTS // 2
 def own_neo4j(tmp_path: Path) -> Iterator[LocalNeo4j]:
     """A Neo4j of this test's own, since it is stopped and started again."""
     local = LocalNeo4j(
-        state_dir=ROOT / ".stemma",
-        name=f"outage-{tmp_path.name}",
-        port=free_port(),
-        heap="512m",
-        page_cache="128m",
-        short_lived=True,
+        state_dir=ROOT / ".stemma", name=f"outage-{tmp_path.name}", port=free_port(), heap="512m", page_cache="128m"
     )
     local.start()
     yield local
