@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from neo4j import GraphDatabase
 
-from bench.database import local_instance
+from bench.database import ensure_graph, loaded_graph, local_instance
 from bench.measure import CONCURRENCY, DEPTHS
-from bench.processes import ROOT, free_port
+from bench.processes import ROOT, Neo4jTarget, free_port
 from bench.run import Options, run
 
 INSTANCE, HEAP, PAGE_CACHE = "bench-smoke", "512m", "256m"
@@ -148,6 +149,29 @@ def test_a_row_the_server_refuses_is_recorded_as_failed_and_the_run_goes_on(benc
     failed = ", ".join(f"lineage {root} UPSTREAM 8" for root in ROOTS)
     assert f"- Every row measured: **missed**; failed: {failed}\n" in text
     assert f"; {len(ROOTS)} row(s) failed: {failed}" in done.stdout
+
+
+def test_a_graph_holding_runs_an_earlier_run_left_is_loaded_again(bench_port: int) -> None:
+    """The loaded graph is reused only while it holds the runs and versions it was loaded with: the runs of an
+    interrupted ingestion or profile all use the loaded hubs and would slow every write measured after them.
+    The runs above removed their ingestion projects, so the graph they loaded is reused here."""
+    instance = local_instance(bench_port, HEAP, PAGE_CACHE, INSTANCE)
+    instance.start()
+    left_behind = "team-0/interrupted/run-1"
+    said: list[str] = []
+    with GraphDatabase.driver(instance.uri, auth=instance.auth, notifications_min_severity="OFF") as driver:
+        ensure_graph(driver, Neo4jTarget(instance.uri, instance.auth), "T", 1, log=said.append)
+        assert not [line for line in said if "left" in line], said
+        loaded = loaded_graph(driver, said.append)
+        assert loaded is not None and (loaded.facts.size, loaded.facts.seed) == ("T", 1)
+
+        driver.execute_query("CREATE (:Run {id: $id})", id=left_behind)
+        try:
+            assert loaded_graph(driver, said.append) is None
+            assert said[-1].endswith("runs and versions, not those loaded: an earlier run left some"), said
+        finally:
+            driver.execute_query("MATCH (r:Run {id: $id}) DELETE r", id=left_behind)
+        assert loaded_graph(driver, said.append) is not None
 
 
 def test_the_file_benchmark_measures_every_mode(neo4j_uri: str, driver: object, tmp_path: Path) -> None:
