@@ -20,7 +20,10 @@ OL_RELEASE := openlineage_python-1.39.0.tar.gz
 OL_SHA256 := 1a32c349f60c3588d35bed03e7afddd907a434f31771d7b047b194e8e5edab09
 OL_EXAMPLES := tests/.openlineage-examples
 
-.PHONY: install run test test-neo4j lint typecheck web browser clients openlineage-examples bench demo clean-state
+# The real `wandb` client (PyPI, MIT), in a virtualenv of its own, for the tests of Stemma's W&B layer.
+WANDB_CLIENT := tests/.wandb-client
+
+.PHONY: wandb-client install run test test-neo4j lint typecheck web browser clients openlineage-examples bench demo clean-state
 
 install: $(STAMP)
 
@@ -49,6 +52,13 @@ $(OL_EXAMPLES)/.done: | $(STAMP)
 	tar xzf $(OL_EXAMPLES)/$(OL_RELEASE) -C $(OL_EXAMPLES) --strip-components 2 --wildcards '*/tests/*.json'
 	touch $@
 
+wandb-client: $(WANDB_CLIENT)/.installed
+
+$(WANDB_CLIENT)/.installed: tests/wandb-client.lock | $(STAMP)
+	rm -rf $(WANDB_CLIENT) && $(PYTHON) -m venv $(WANDB_CLIENT)
+	$(BIN)/uv pip install --quiet --native-tls --python $(WANDB_CLIENT)/bin/python --require-hashes -r tests/wandb-client.lock
+	touch $@
+
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
@@ -63,7 +73,7 @@ lint: install web
 	$(if $(WEB),cd web && npm run --silent check-format)
 	$(if $(WEB),web/node_modules/.bin/prettier --check tests/clients/*.mjs tests/clients/package.json)
 
-test: test-neo4j lint clients openlineage-examples $(if $(WEB),browser)
+test: test-neo4j lint clients openlineage-examples wandb-client $(if $(WEB),browser)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 # The tests' Neo4j instances start in the background while the steps before pytest run (the first start also

@@ -33,7 +33,9 @@ def key_hash(secret: str) -> str:
 
 
 def new_secret() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
+    """`stm_` and 64 hex digits (256 bits): one word of letters, digits and `_`, which the `wandb` client takes
+    as a key (it refuses keys whose part after a `-` is shorter than 40 characters)."""
+    return KEY_PREFIX + secrets.token_hex(32)
 
 
 def check_role(role: str, field: str = "role") -> str:

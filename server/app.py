@@ -22,7 +22,7 @@ from cypher.migrate import migration_lock
 from schema.build import build_schema
 from schema.compiled import CompiledQueries
 from schema.service import Graph, NewKey
-from server import bundles, files, openlineage
+from server import bundles, files, openlineage, wandb_compat
 from server.auth import Authenticator, AuthMiddleware, login, logout
 from server.blobs import BlobStore, DirectoryBlobStore, S3BlobStore
 from server.cluster import Cluster
@@ -189,6 +189,7 @@ def create_app(settings: Settings) -> Starlette:
         *files.routes,
         *openlineage.routes,
         *bundles.routes,
+        *wandb_compat.routes(metrics),
         Route("/", lineage_page),
         Route("/lineage", lineage_page),
         Mount("/assets", app=StaticFiles(directory=WEB_DIST / "assets", check_dir=False), name="assets"),

@@ -10,6 +10,8 @@ foreign Origin is refused).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import time
 from dataclasses import dataclass, field
@@ -30,7 +32,10 @@ from server.state import services
 
 COOKIE = "stemma_key"
 OPEN_PATHS = {"/healthz", "/login", "/logout"}
+# The `wandb` client probes for W&B's telemetry proxy without a key and sends none where it finds no route (404).
+OPEN_PATHS |= {f"{prefix}/sdk/otel/v1/{kind}" for prefix in ("", "/wandb") for kind in ("metrics", "logs")}
 PAGE_PATHS = ("/", "/lineage", "/assets/")
+WANDB_PATHS = "/wandb/"
 SAFE_METHODS = {"GET", "HEAD"}
 
 
@@ -105,9 +110,17 @@ def client_address(request: Request) -> str:
 
 
 def bearer_key(request: Request) -> str | None:
+    """The key in the Authorization header: a bearer token, or under /wandb/ (the `wandb` client's API) HTTP
+    basic auth with user `api` and the key as password, as that client sends it."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
+    if header.lower().startswith("basic ") and request.url.path.startswith(WANDB_PATHS):
+        try:
+            user, _, password = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return (password.strip() or None) if user == "api" else None
     return None
 
 

@@ -1,0 +1,100 @@
+"""The `wandb` client's API, mounted at /wandb: set WANDB_BASE_URL=http://HOST:PORT/wandb and WANDB_API_KEY to a
+Stemma key, and unmodified W&B code records its runs and artifacts in Stemma's graph.
+
+It is a layer of its own: its GraphQL schema is the part of W&B's the client uses (server/wandb_compat/schema.py),
+translated onto Stemma's write path, blob store and access rules; Stemma's own schema does not change for it.
+The client signs in with HTTP basic auth, user `api`, password the key (server/auth.py accepts that here only).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+from prometheus_client import Counter
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from cypher.errors import InvalidInput, StemmaError
+from schema.context import Context
+from server import __version__
+from server.errors import error_response
+from server.graphql_http import read_params
+from server.metrics import Metrics
+from server.state import services
+from server.wandb_compat.filestream import file_stream
+from server.wandb_compat.schema import schema
+
+PREFIX = "/wandb"
+UNSUPPORTED = "UNSUPPORTED_OPERATION"
+logger = logging.getLogger("stemma.wandb")
+
+
+class WandbGraphQL:
+    """POST /wandb/graphql: one operation, answered through the W&B schema. An operation the schema cannot
+    answer (a field it lacks) is refused naming the operation, logged and counted."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.unsupported = Counter(
+            "stemma_wandb_unsupported_operations",
+            "W&B client operations Stemma's W&B layer does not answer, by operation name",
+            ["operation"],
+            registry=metrics.registry,
+        )
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            asked = await read_params(request)
+            if not isinstance(asked.query, str):
+                raise InvalidInput("query: the client sends its operation's document as a string", field="query")
+        except StemmaError as error:
+            return error_response(request.url.path, error)
+        running = services(request)
+        context = Context(
+            executor=running.graph.executor,
+            files=running.blobs,
+            caller=request.state.caller,
+            limits=running.limits,
+            console=running.console,
+            authenticator=running.authenticator,
+            stemma_version=__version__,
+        )
+        result = await schema.execute(
+            asked.query, asked.variables, context_value=context, operation_name=asked.operation_name
+        )
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            if result.data is None and any(_unknown_field(error) for error in result.errors):
+                return self._unsupported(asked.operation_name, result.errors)
+            body["errors"] = [error.formatted for error in result.errors]
+        return JSONResponse(body)
+
+    def _unsupported(self, operation: str | None, errors: list[GraphQLError]) -> Response:
+        name = operation or "(anonymous)"
+        self.unsupported.labels(operation=name[:64]).inc()
+        logger.warning("unsupported W&B operation %s: %s", name, errors[0].message)
+        error = {
+            "message": f"operation {name} is not supported by Stemma's W&B layer: {errors[0].message}",
+            "extensions": {"code": UNSUPPORTED, "operation": name},
+        }
+        return JSONResponse({"data": None, "errors": [error]})
+
+
+def _unknown_field(error: GraphQLError) -> bool:
+    """A validation error of a document asking for what the schema does not have."""
+    return error.message.startswith(("Cannot query field", "Unknown argument", "Unknown type"))
+
+
+def routes(metrics: Metrics) -> list[BaseRoute]:
+    endpoint = WandbGraphQL(metrics)
+    return [
+        Mount(
+            PREFIX,
+            routes=[
+                Route("/graphql", endpoint.handle, methods=["POST"]),
+                Route("/files/{entity}/{project}/{run}/file_stream", file_stream, methods=["POST"]),
+            ],
+        )
+    ]
