@@ -36,6 +36,8 @@ OPEN_PATHS = {"/healthz", "/login", "/logout"}
 OPEN_PATHS |= {f"{prefix}/sdk/otel/v1/{kind}" for prefix in ("", "/wandb") for kind in ("metrics", "logs")}
 PAGE_PATHS = ("/", "/lineage", "/assets/")
 WANDB_PATHS = "/wandb/"
+# URLs the `wandb` client puts and fetches without a key: each is signed by the server (server/wandb_compat).
+SIGNED_PATHS = ("/wandb/uploads/", "/wandb/blobs/")
 SAFE_METHODS = {"GET", "HEAD"}
 
 
@@ -182,7 +184,7 @@ class AuthMiddleware(HTTPMiddleware):
     """Every request but /healthz and /login must carry a live key; the caller is put in `request.state`."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["path"] in OPEN_PATHS:
+        if scope["path"] in OPEN_PATHS or scope["path"].startswith(SIGNED_PATHS):
             await self.app(scope, receive, send)
             return
         request = Request(scope)

@@ -17,6 +17,7 @@ from server.errors import GRAPHQL_PATH, error_response
 from server.middleware import HTTPMiddleware
 
 CLOSE = {"connection": "close"}
+FILE_STREAM_BYTES = 16 * 1024 * 1024  # the wandb client sends at most about 10 MiB of lines a request
 
 
 class BodyRefused(Exception):
@@ -50,13 +51,15 @@ class BodyLimits:
 
     def rule(self, scope: Scope) -> BodyRule:
         path, method = scope["path"], scope["method"]
-        if path == "/graphql":
+        if path in ("/graphql", "/wandb/graphql"):
             return BodyRule(self.graphql_bytes, "the limit")
+        if path.startswith("/wandb/files/"):  # the wandb client's file stream: history and summary lines
+            return BodyRule(FILE_STREAM_BYTES, f"the limit for {method} /wandb/files/…/file_stream")
         if path == "/api/v1/lineage":  # OpenLineage events, uncompressed unless the client is told otherwise
             return BodyRule(self.graphql_bytes, f"the limit for {method} {path}")
         if path == "/api/v1/import":  # a project's bundle (stemma import)
             return BodyRule(self.import_bytes, f"the limit for {method} {path}")
-        if method == "PUT" and path.startswith("/files/"):
+        if method == "PUT" and path.startswith(("/files/", "/wandb/uploads/")):
             return BodyRule(self.upload_bytes, "the upload limit", per_part=True)
         return BodyRule(self.form_bytes, f"the limit for {method} {path}")
 

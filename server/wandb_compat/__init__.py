@@ -18,16 +18,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from cypher.errors import InvalidInput, StemmaError
-from schema.context import Context
 from server import __version__
 from server.errors import error_response
 from server.graphql_http import read_params
 from server.metrics import Metrics
 from server.state import services
+from server.wandb_compat.artifacts import PREFIX, WandbContext
 from server.wandb_compat.filestream import file_stream
 from server.wandb_compat.schema import schema
+from server.wandb_compat.transfer import get_blob, put_upload
 
-PREFIX = "/wandb"
 UNSUPPORTED = "UNSUPPORTED_OPERATION"
 logger = logging.getLogger("stemma.wandb")
 
@@ -52,7 +52,7 @@ class WandbGraphQL:
         except StemmaError as error:
             return error_response(request.url.path, error)
         running = services(request)
-        context = Context(
+        context = WandbContext(
             executor=running.graph.executor,
             files=running.blobs,
             caller=request.state.caller,
@@ -60,14 +60,15 @@ class WandbGraphQL:
             console=running.console,
             authenticator=running.authenticator,
             stemma_version=__version__,
+            base_url=str(request.base_url).rstrip("/"),
         )
-        result = await schema.execute(
-            asked.query, asked.variables, context_value=context, operation_name=asked.operation_name
-        )
+        # The client's Python side sends `operationName: ""` with documents of one operation.
+        operation = asked.operation_name or None
+        result = await schema.execute(asked.query, asked.variables, context_value=context, operation_name=operation)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             if result.data is None and any(_unknown_field(error) for error in result.errors):
-                return self._unsupported(asked.operation_name, result.errors)
+                return self._unsupported(operation, result.errors)
             body["errors"] = [error.formatted for error in result.errors]
         return JSONResponse(body)
 
@@ -84,7 +85,9 @@ class WandbGraphQL:
 
 def _unknown_field(error: GraphQLError) -> bool:
     """A validation error of a document asking for what the schema does not have."""
-    return error.message.startswith(("Cannot query field", "Unknown argument", "Unknown type"))
+    return error.message.startswith(("Cannot query field", "Unknown argument", "Unknown type")) or (
+        "is not defined by type" in error.message
+    )
 
 
 def routes(metrics: Metrics) -> list[BaseRoute]:
@@ -95,6 +98,8 @@ def routes(metrics: Metrics) -> list[BaseRoute]:
             routes=[
                 Route("/graphql", endpoint.handle, methods=["POST"]),
                 Route("/files/{entity}/{project}/{run}/file_stream", file_stream, methods=["POST"]),
+                Route("/uploads/{upload}/{name}", put_upload, methods=["PUT"]),
+                Route("/blobs/{digest}", get_blob, methods=["GET"]),
             ],
         )
     ]

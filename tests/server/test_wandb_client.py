@@ -5,20 +5,38 @@ as a training job would, and what it logged is read back through Stemma's own Gr
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import os
 import subprocess
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from neo4j import Driver
 
 from tests.client import GraphQLClient
+from tests.conftest import clean
 from tests.schema.test_roles import ADD_MEMBER, NEW_KEY
 from tests.serving import ROOT
+from tests.wandb_recorder import Recorder
 
 CLIENT = ROOT / "tests" / ".wandb-client" / "bin" / "python"
 PINNED = "0.31.0"  # tests/wandb-client.lock
+VERSION = """query($ref: String!) {
+  artifact(ref: $ref) {
+    id ref description files { path digest } createdBy { runId } links { ref aliases }
+    loggedBy { edges { node { runId } } } usedBy { edges { node { runId } } }
+  }
+}"""
+LINEAGE = """query($ref: String!) {
+  lineage(ref: $ref, direction: UPSTREAM, depth: 4, clusterThreshold: 50) {
+    nodes { __typename ... on Run { ref jobType } ... on ArtifactVersion { ref } }
+  }
+}"""
 RUN = """query($id: ID!) {
   run(id: $id) { name state jobType group tags notes config summary entity project }
   runHistory(id: $id) { rows }
@@ -154,3 +172,157 @@ def test_an_operation_the_layer_lacks_is_refused_by_name_and_counted(api: GraphQ
     wrong = {"authorization": "Basic " + base64.b64encode(b"api:stm_" + b"0" * 64).decode()}
     refused = httpx.post(f"{server}/wandb/graphql", json={"query": "{ viewer { id } }"}, headers=wrong)
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "UNAUTHENTICATED"
+
+
+# The journey below runs once for the tests after it (their graph is shared), through a recording proxy.
+PRODUCE = """
+import json, pathlib, wandb
+
+folder = pathlib.Path("zoo")
+(folder / "images").mkdir(parents=True, exist_ok=True)
+(folder / "labels.csv").write_text("id,label\\n1,zebra\\n2,lion\\n")
+(folder / "images" / "1.bin").write_bytes(bytes(range(256)) * 40)
+with wandb.init(project="zoo", job_type="split", config={"seed": 3}) as run:
+    split = wandb.Artifact("split_zoo_dataset", type="dataset", description="zoo split", metadata={"rows": 2})
+    split.add_dir(str(folder))
+    run.log_artifact(split, aliases=["latest", "best"])
+    wandb.log({"rows": 2})
+print("RESULT " + json.dumps({"run": run.id}))
+"""
+TRAIN = """
+import hashlib, json, pathlib, wandb
+
+with wandb.init(project="zoo", job_type="train") as run:
+    data = run.use_artifact("split_zoo_dataset:latest", type="dataset")
+    root = pathlib.Path(data.download(root="got"))
+    files = {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()
+    }
+    pathlib.Path("model.bin").write_bytes(b"weights" * 1000)
+    model = wandb.Artifact("zoo-model", type="model")
+    model.add_file("model.bin", name="weights/model.bin")
+    run.log_artifact(model)
+    run.link_artifact(model, "wandb-registry-model/zoo-classifier", aliases=["production"])
+print("RESULT " + json.dumps({"run": run.id, "files": files}))
+"""
+RETRAIN = """
+import json, wandb
+
+with wandb.init(project="zoo", job_type="train") as run:
+    model = wandb.Artifact("zoo-model", type="model")
+    model.add_file("model.bin", name="weights/model.bin")
+    run.log_artifact(model)
+    model.wait()
+print("RESULT " + json.dumps({"run": run.id, "version": model.version, "id": model.id}))
+"""
+EVALUATE = """
+import hashlib, json, pathlib, wandb
+
+with wandb.init(project="zoo", job_type="evaluate") as run:
+    model = run.use_artifact("wandb-registry-model/zoo-classifier:production")
+    root = pathlib.Path(model.download(root="registered"))
+    weights = hashlib.sha256((root / "weights" / "model.bin").read_bytes()).hexdigest()
+print("RESULT " + json.dumps({"run": run.id, "weights": weights, "name": model.qualified_name}))
+"""
+READ_BACK = """
+import hashlib, json, pathlib, wandb
+
+api = wandb.Api()
+split = api.artifact("zoo-team/zoo/split_zoo_dataset:v0")
+root = pathlib.Path(split.download(root="again"))
+files = {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
+print("RESULT " + json.dumps({
+    "logged_by": split.logged_by().id,
+    "used_by": sorted(run.id for run in split.used_by()),
+    "aliases": sorted(split.aliases),
+    "metadata": split.metadata,
+    "type": split.type,
+    "files": files,
+}))
+"""
+JOURNEY = {"produce": PRODUCE, "train": TRAIN, "retrain": RETRAIN, "evaluate": EVALUATE, "read_back": READ_BACK}
+REQUESTS = ROOT / "tests" / "wandb_client_requests.txt"
+
+
+@dataclass
+class Journey:
+    results: dict[str, dict[str, Any]]
+    requests: set[str]
+    folder: Path
+
+
+@pytest.fixture(scope="module")
+def journey(driver: Driver, server: str, client_python: Path, tmp_path_factory: pytest.TempPathFactory) -> Journey:
+    """The zoo story with the wandb client, as carol (a member of zoo-team, her default entity): a split run logs
+    a dataset, a training run uses it and logs a model it links into the model registry, a second training run
+    logs the same model again, an evaluation uses the registered model, and the Api reads the dataset back."""
+    clean(driver)
+    with GraphQLClient(server) as api:
+        key = key_for(api, "carol", {"zoo-team": "MEMBER"})
+    folder = tmp_path_factory.mktemp("wandb-journey")
+    results = {}
+    with Recorder(server) as recorder:
+        for name, source in JOURNEY.items():
+            done = run_script(client_python, recorder.url, key, folder, source)
+            assert done.returncode == 0, f"{name}:\n{done.stdout}\n{done.stderr}"
+            results[name] = json.loads(done.stdout.split("RESULT ", 1)[1])
+    return Journey(results, recorder.lines, folder)
+
+
+@pytest.mark.shared_graph
+def test_an_artifact_goes_in_with_its_files_and_comes_back_byte_identical(journey: Journey, api: GraphQLClient) -> None:
+    content = {
+        "labels.csv": b"id,label\n1,zebra\n2,lion\n",
+        "images/1.bin": bytes(range(256)) * 40,
+    }
+    sha256 = {path: hashlib.sha256(data).hexdigest() for path, data in content.items()}
+    assert journey.results["train"]["files"] == sha256  # use_artifact(...).download()
+    back = journey.results["read_back"]
+    assert back["files"] == sha256  # Api().artifact(...).download()
+    assert back["logged_by"] == journey.results["produce"]["run"]
+    assert back["used_by"] == [journey.results["train"]["run"]]
+    assert back["aliases"] == ["best", "latest"]
+    assert (back["type"], back["metadata"]) == ("dataset", {"rows": 2})
+    version = api.query(VERSION, ref="zoo-team/zoo/split_zoo_dataset:v0")["artifact"]
+    assert {entry["path"]: entry["digest"] for entry in version["files"]} == sha256
+    assert version["description"] == "zoo split"
+    assert version["createdBy"]["runId"] == journey.results["produce"]["run"]
+
+
+@pytest.mark.shared_graph
+def test_the_journey_is_stemma_s_lineage(journey: Journey, api: GraphQLClient) -> None:
+    lineage = api.query(LINEAGE, ref=f"zoo-team/zoo/{journey.results['evaluate']['run']}")["lineage"]
+    versions = {node["ref"] for node in lineage["nodes"] if node["__typename"] == "ArtifactVersion"}
+    assert versions == {"zoo-team/zoo/zoo-model:v0", "zoo-team/zoo/split_zoo_dataset:v0"}
+    job_types = sorted(node["jobType"] for node in lineage["nodes"] if node["__typename"] == "Run")
+    assert job_types == ["evaluate", "split", "train", "train"]  # both training runs logged the model
+
+
+@pytest.mark.shared_graph
+def test_linking_into_the_model_registry_and_logging_the_same_content_again(
+    journey: Journey, api: GraphQLClient
+) -> None:
+    model = api.query(VERSION, ref="zoo-team/registry-model/zoo-classifier:production")["artifact"]
+    assert model["ref"] == "zoo-team/zoo/zoo-model:v0"
+    assert [link["ref"] for link in model["links"]] == ["zoo-team/registry-model/zoo-classifier:v0"]
+    assert sorted(model["links"][0]["aliases"]) == ["latest", "production"]
+    retrain = journey.results["retrain"]
+    assert retrain["version"] == "v0"  # the same content: no new version
+    assert retrain["id"] == model["id"]
+    loggers = sorted(edge["node"]["runId"] for edge in model["loggedBy"]["edges"])
+    assert loggers == sorted([journey.results["train"]["run"], retrain["run"]])
+    evaluate = journey.results["evaluate"]
+    assert evaluate["weights"] == hashlib.sha256(b"weights" * 1000).hexdigest()
+    assert evaluate["name"] == "zoo-team/wandb-registry-model/zoo-classifier:production"
+    assert [edge["node"]["runId"] for edge in model["usedBy"]["edges"]] == [evaluate["run"]]
+
+
+@pytest.mark.shared_graph
+def test_the_requests_the_client_sends_are_the_recorded_ones(journey: Journey) -> None:
+    """tests/wandb_client_requests.txt: the shape of every request the pinned client sends in the journey. A new
+    client version that sends something else fails here with the difference; rewrite the file after checking it
+    (STEMMA_RECORD_WANDB=1 writes it)."""
+    lines = sorted(journey.requests)
+    if os.environ.get("STEMMA_RECORD_WANDB") == "1":
+        REQUESTS.write_text("\n".join(lines) + "\n")
+    assert lines == REQUESTS.read_text().splitlines()
