@@ -25,6 +25,13 @@ async def sweep_stale_runs(executor: Executor, grace_seconds: int) -> int:
     return int(rows[0]["swept"]) if rows else 0
 
 
+async def sweep_wandb_uploads(executor: Executor, seconds: int) -> int:
+    """Remove the wandb client's uploads older than `seconds` (sweep_wandb_uploads.cypher); how many."""
+    statement = Statement(named("sweep_wandb_uploads"), {"seconds": seconds})
+    rows = await executor.write(lambda tx: tx.run(statement), kind="sweep")
+    return int(rows[0]["swept"]) if rows else 0
+
+
 async def fold_lineage_counts(executor: Executor, keys: int) -> int:
     """Merge the rows of at most `keys` lineage-count keys that have new ones (fold_lineage_counts.cypher); how
     many keys were folded."""

@@ -13,7 +13,14 @@ from cypher.executor import Executor
 from cypher.health import Neo4jStatus, neo4j_status
 from cypher.migrate import migrate
 from cypher.reads import file_readable
-from cypher.upkeep import cluster_leave, cluster_step, fold_lineage_counts, record_upload, sweep_stale_runs
+from cypher.upkeep import (
+    cluster_leave,
+    cluster_step,
+    fold_lineage_counts,
+    record_upload,
+    sweep_stale_runs,
+    sweep_wandb_uploads,
+)
 
 __all__ = ["OPERATOR", "Caller", "Graph", "Neo4jStatus", "NewKey", "key_hash"]
 
@@ -46,6 +53,9 @@ class Graph:
 
     async def sweep_stale_runs(self, grace_seconds: int) -> int:
         return await sweep_stale_runs(self.executor, grace_seconds)
+
+    async def sweep_wandb_uploads(self, seconds: int) -> int:
+        return await sweep_wandb_uploads(self.executor, seconds)
 
     async def fold_lineage_counts(self, keys: int) -> int:
         return await fold_lineage_counts(self.executor, keys)

@@ -90,7 +90,8 @@ async def _sweep_stale_runs(
     graph: Graph, blobs: BlobStore, settings: Settings, shared: SharedState, cluster: Cluster
 ) -> None:
     """Periodically, by the leader of the host that holds the sweeper lease: runs silent for longer than the
-    grace period are marked crashed, and uploads to the store abandoned before they were finished removed."""
+    grace period are marked crashed, the wandb client's uploads past their URLs' life forgotten, and uploads to
+    the store abandoned before they were finished removed."""
     while True:
         await asyncio.sleep(settings.sweep_interval_seconds)
         try:
@@ -99,6 +100,9 @@ async def _sweep_stale_runs(
             swept = await graph.sweep_stale_runs(settings.stale_run_seconds)
             if swept:
                 logger.info("marked %d silent runs as crashed", swept)
+            uploads = await graph.sweep_wandb_uploads(wandb_compat.UPLOAD_SECONDS)
+            if uploads:
+                logger.info("removed %d wandb client uploads past their URLs' life", uploads)
             await blobs.remove_abandoned(older_than=settings.s3_presigned_seconds + settings.sweep_interval_seconds)
         except StemmaError as exc:
             logger.warning("stale-run sweep skipped: %s", exc.message)

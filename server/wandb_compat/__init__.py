@@ -23,12 +23,13 @@ from server.errors import error_response
 from server.graphql_http import read_params
 from server.metrics import Metrics
 from server.state import services
-from server.wandb_compat.artifacts import PREFIX, WandbContext
+from server.wandb_compat.artifacts import PREFIX, UPLOAD_SECONDS, WandbContext
 from server.wandb_compat.filestream import file_stream
 from server.wandb_compat.schema import schema
 from server.wandb_compat.transfer import get_blob, put_upload
 
 UNSUPPORTED = "UNSUPPORTED_OPERATION"
+__all__ = ["UPLOAD_SECONDS", "routes"]
 logger = logging.getLogger("stemma.wandb")
 
 

@@ -106,10 +106,7 @@ class StemmaRead:
         if not found or "id" not in found:
             return None
         stored = await self.context.executor.read(
-            Statement(
-                "MATCH (v:ArtifactVersion {id: $id}) RETURN v.wandb_digest AS digest, v.wandb_manifest AS manifest",
-                {"id": parse_global_id(found["id"])[1][0]},
-            )
+            Statement(named("wandb_version_extras"), {"id": parse_global_id(found["id"])[1][0]})
         )
         return {**found, "wandb": stored[0] if stored else {"digest": None, "manifest": None}}
 
@@ -169,7 +166,9 @@ class NewArtifact:
     def __init__(self, given: Any, entity: str) -> None:
         self.entity = check_name(entity, "input.entityName")
         self.project = check_project(given.project_name, "input.projectName")
-        self.run = check_name(given.run_name, "input.runName") if given.run_name else None
+        if not given.run_name:
+            raise InvalidInput("input.runName: an artifact is logged by a run; name it", field="input.runName")
+        self.run = check_name(given.run_name, "input.runName")
         self.name = check_name(given.artifact_collection_name, "input.artifactCollectionName")
         self.type = check_name(given.artifact_type_name, "input.artifactTypeName")
         if not given.digest:
@@ -194,8 +193,6 @@ class NewArtifact:
     async def log_again(self, context: Context, version: dict[str, Any]) -> None:
         """The run logged content the collection holds: recorded as a logger of that version, with its aliases
         (Stemma's log of known content; no new version)."""
-        if self.run is None:
-            return
         files = [{key: entry[key] for key in ("path", "digest", "size", "ref")} for entry in version["files"]]
         log = LogInput(
             name=self.name,

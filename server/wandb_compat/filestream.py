@@ -10,13 +10,14 @@ Everything a request carries is written in one transaction; a retried request ch
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from strawberry import ID
 
-from cypher.errors import InvalidInput
+from cypher.errors import InvalidInput, NotFound
 from cypher.executor import WriteTransaction
 from cypher.jsonvalues import check_json, parse_json
 from cypher.refs import check_name, check_project
@@ -62,8 +63,23 @@ def _logs(files: dict[str, Any]) -> list[RunLog]:
     logs = []
     for number, batch in enumerate(batches):
         log = LogRunInput(id=ID(""), history=batch, summary=JSON(summary_values(summary)) if number == 0 else None)
-        logs.append(check_run_log(log))
+        try:
+            logs.append(check_run_log(log))
+        except InvalidInput as refused:
+            raise _in_stream(refused, number * MAX_HISTORY_ROWS) from None
     return [log for log in logs if log.history or log.summary]
+
+
+def _in_stream(refused: InvalidInput, first_row: int) -> InvalidInput:
+    """logRun's refusal named by where the client sent the value: `input.history[3]` is a line of the history
+    file (counted from this request's first), `input.summary` the summary file."""
+    field = refused.field or ""
+    row = re.fullmatch(r"input\.history\[(\d+)\](.*)", field)
+    if row:
+        named = f"files.{HISTORY}.content[{first_row + int(row.group(1))}]{row.group(2)}"
+    else:
+        named = field.replace("input.summary", f"files.{SUMMARY}", 1).replace("input.history", f"files.{HISTORY}", 1)
+    return InvalidInput(refused.message.replace(field, named), field=named, **refused.details)
 
 
 async def file_stream(request: Request) -> JSONResponse:
@@ -90,8 +106,8 @@ async def file_stream(request: Request) -> JSONResponse:
             await writer.log_run(run_id, log)
         if complete:
             await writer.finish_run(run_id, "finished" if exit_code == 0 else "failed")
-        elif not logs:
-            await writer.heartbeat(run_id)
+        elif not logs and not await writer.heartbeat(run_id) and not await writer.run("run_data", id=run_id):
+            raise NotFound(f"no run has id {run_id!r}", field="run")
 
     await services(request).graph.executor.write(write)
     return JSONResponse({})

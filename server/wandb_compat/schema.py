@@ -14,6 +14,7 @@ from typing import Any, NewType, TypeVar
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.scalar import ScalarDefinition
 
 from cypher.errors import InvalidInput, NotFound
 from cypher.executor import WriteTransaction
@@ -45,9 +46,26 @@ from server.wandb_compat.artifacts import (
 )
 from server.wandb_compat.runs import DEFAULT_PROJECT, Bucket
 
-JSONString = strawberry.scalar(
-    NewType("JSONString", str), serialize=lambda v: v, parse_value=lambda v: v, description="JSON as text."
-)
+JSONString = NewType("JSONString", str)
+Int64 = NewType("Int64", int)
+
+
+def _whole(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not -(2**63) <= value < 2**63:
+        raise ValueError("an Int64 is a whole number within 64 bits")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("a JSONString is JSON written as a string")
+    return value
+
+
+SCALARS: dict[object, ScalarDefinition] = {
+    JSONString: strawberry.scalar(name="JSONString", description="JSON as text.", serialize=str, parse_value=_text),
+    Int64: strawberry.scalar(name="Int64", description="A 64-bit integer.", serialize=int, parse_value=_whole),
+}
 T = TypeVar("T")
 
 
@@ -111,7 +129,7 @@ class User:
     username: str
     entity: str | None
     email: str | None = None
-    flags: JSONString | None = None  # type: ignore[valid-type]
+    flags: JSONString | None = None
     admin: bool = False
     teams: EntityConnection = strawberry.field(default_factory=lambda: EntityConnection(edges=[]))
     name: str | None = None
@@ -166,7 +184,7 @@ class Project:
             name=found["runId"],
             project=self,
             display_name=found["name"],
-            config=json.dumps(config),
+            config=JSONString(json.dumps(config)),
             history_line_count=0 if found["lastStep"] is None else found["lastStep"] + 1,
             project_id=project_number(self.entity.name, self.name),
             tags=found["tags"],
@@ -177,8 +195,8 @@ class Project:
             heartbeat_at=found["heartbeatAt"],
             notes=found["notes"],
             description=found["notes"],
-            system_metrics=json.dumps({}),
-            summary_metrics=json.dumps(found["summary"]),
+            system_metrics=JSONString(json.dumps({})),
+            summary_metrics=JSONString(json.dumps(found["summary"])),
             user=owner,
         )
 
@@ -193,7 +211,7 @@ class Run:
     project: Project
     display_name: str | None = None
     description: str | None = None
-    config: JSONString | None = None  # type: ignore[valid-type]
+    config: JSONString | None = None
     sweep_name: str | None = None
     history_line_count: int = 0
     project_id: int = 0
@@ -206,9 +224,9 @@ class Run:
     created_at: str | None = None
     heartbeat_at: str | None = None
     notes: str | None = None
-    system_metrics: JSONString | None = None  # type: ignore[valid-type]
-    summary_metrics: JSONString | None = None  # type: ignore[valid-type]
-    history_keys: JSONString | None = None  # type: ignore[valid-type]
+    system_metrics: JSONString | None = None
+    summary_metrics: JSONString | None = None
+    history_keys: JSONString | None = None
     user: User | None = None
 
 
@@ -228,7 +246,7 @@ class UpsertBucketInput:
     description: str | None = None
     display_name: str | None = None
     notes: str | None = None
-    config: JSONString | None = None  # type: ignore[valid-type]
+    config: JSONString | None = None
     commit: str | None = None
     host: str | None = None
     debug: bool | None = None
@@ -238,7 +256,7 @@ class UpsertBucketInput:
     state: str | None = None
     sweep: str | None = None
     tags: list[str] | None = None
-    summary_metrics: JSONString | None = None  # type: ignore[valid-type]
+    summary_metrics: JSONString | None = None
 
 
 @strawberry.type
@@ -260,9 +278,6 @@ class CreateRunFilesInput:
     project_name: str
     run_name: str
     files: list[str]
-
-
-Int64 = strawberry.scalar(NewType("Int64", int), serialize=int, parse_value=int, description="A 64-bit integer.")
 
 
 @strawberry.enum
@@ -432,15 +447,15 @@ class Artifact:
     digest: str
     version_index: int | None = None
     description: str | None = None
-    metadata: JSONString | None = None  # type: ignore[valid-type]
-    ttl_duration_seconds: Int64 = -1  # type: ignore[valid-type]
+    metadata: JSONString | None = None
+    ttl_duration_seconds: Int64 = Int64(-1)
     ttl_is_inherited: bool = True
     tags: list[Tag] = strawberry.field(default_factory=list)
-    history_step: Int64 | None = None  # type: ignore[valid-type]
-    size: Int64 = 0  # type: ignore[valid-type]
+    history_step: Int64 | None = None
+    size: Int64 = Int64(0)
     digest_algorithm: ArtifactDigestAlgorithm = ArtifactDigestAlgorithm.MANIFEST_MD5
     commit_hash: str | None = None
-    file_count: Int64 = 0  # type: ignore[valid-type]
+    file_count: Int64 = Int64(0)
     created_at: str = ""
     updated_at: str | None = None
     aliases: list[ArtifactAlias] = strawberry.field(default_factory=list)
@@ -572,7 +587,7 @@ def artifact_of(version: dict[str, Any]) -> Artifact:
         digest=version["wandb"]["digest"] or version["digest"],
         version_index=version["version"],
         description=version["description"],
-        metadata=json.dumps(version["metadata"]),
+        metadata=JSONString(json.dumps(version["metadata"])),
         tags=[Tag(id=strawberry.ID(f"{version['id']}:{tag}"), name=tag) for tag in version["tags"]],
         size=version["size"],
         file_count=version["fileCount"],
@@ -603,18 +618,18 @@ class CreateArtifactInput:
     artifact_collection_names: list[str] | None = None
     run_name: str | None = None
     description: str | None = None
-    labels: JSONString | None = None  # type: ignore[valid-type]
+    labels: JSONString | None = None
     aliases: list[ArtifactAliasInput] | None = None
-    metadata: JSONString | None = None  # type: ignore[valid-type]
+    metadata: JSONString | None = None
     digest_algorithm: ArtifactDigestAlgorithm | None = None
     client_id: strawberry.ID | None = strawberry.field(name="clientID", default=None)
     sequence_client_id: strawberry.ID | None = strawberry.field(name="sequenceClientID", default=None)
     client_mutation_id: str | None = None
     distributed_id: str | None = strawberry.field(name="distributedID", default=None)
     enable_digest_deduplication: bool | None = None
-    history_step: Int64 | None = None  # type: ignore[valid-type]
+    history_step: Int64 | None = None
     storage_region: str | None = None
-    ttl_duration_seconds: Int64 | None = None  # type: ignore[valid-type]
+    ttl_duration_seconds: Int64 | None = None
 
 
 @strawberry.input
@@ -815,7 +830,7 @@ class Mutation:
             name=bucket.run_id,
             display_name=input.display_name or bucket.name or bucket.run_id,
             description=input.notes,
-            config=stored["config"] or json.dumps({}),
+            config=JSONString(stored["config"] or json.dumps({})),
             sweep_name=None,
             project=_project(bucket.entity, bucket.project),
             history_line_count=0 if last_step is None else last_step + 1,
@@ -925,6 +940,6 @@ schema = StemmaSchema(
     query=Query,
     mutation=Mutation,
     types=[ArtifactSequence, ArtifactPortfolio],
-    config=StrawberryConfig(),
+    config=StrawberryConfig(scalar_map=SCALARS),
     extensions=[StemmaErrors],
 )

@@ -18,6 +18,8 @@ import httpx
 import pytest
 from neo4j import Driver
 
+from cypher.named import named
+from server.wandb_compat import UPLOAD_SECONDS
 from tests.client import GraphQLClient
 from tests.conftest import clean
 from tests.schema.test_roles import ADD_MEMBER, NEW_KEY
@@ -28,7 +30,7 @@ CLIENT = ROOT / "tests" / ".wandb-client" / "bin" / "python"
 PINNED = "0.31.0"  # tests/wandb-client.lock
 VERSION = """query($ref: String!) {
   artifact(ref: $ref) {
-    id ref description files { path digest } createdBy { runId } links { ref aliases }
+    id ref description files { path digest ref } createdBy { runId } links { ref aliases }
     loggedBy { edges { node { runId } } } usedBy { edges { node { runId } } }
   }
 }"""
@@ -185,6 +187,10 @@ folder = pathlib.Path("zoo")
 with wandb.init(project="zoo", job_type="split", config={"seed": 3}) as run:
     split = wandb.Artifact("split_zoo_dataset", type="dataset", description="zoo split", metadata={"rows": 2})
     split.add_dir(str(folder))
+    notes = pathlib.Path("elsewhere/notes.txt").resolve()
+    notes.parent.mkdir(exist_ok=True)
+    notes.write_text("kept where it is\\n")
+    split.add_reference(notes.as_uri(), name="notes.txt")
     run.log_artifact(split, aliases=["latest", "best"])
     wandb.log({"rows": 2})
 print("RESULT " + json.dumps({"run": run.id}))
@@ -274,6 +280,7 @@ def test_an_artifact_goes_in_with_its_files_and_comes_back_byte_identical(journe
     content = {
         "labels.csv": b"id,label\n1,zebra\n2,lion\n",
         "images/1.bin": bytes(range(256)) * 40,
+        "notes.txt": b"kept where it is\n",  # a reference: not uploaded, read from where it stays
     }
     sha256 = {path: hashlib.sha256(data).hexdigest() for path, data in content.items()}
     assert journey.results["train"]["files"] == sha256  # use_artifact(...).download()
@@ -284,7 +291,10 @@ def test_an_artifact_goes_in_with_its_files_and_comes_back_byte_identical(journe
     assert back["aliases"] == ["best", "latest"]
     assert (back["type"], back["metadata"]) == ("dataset", {"rows": 2})
     version = api.query(VERSION, ref="zoo-team/zoo/split_zoo_dataset:v0")["artifact"]
-    assert {entry["path"]: entry["digest"] for entry in version["files"]} == sha256
+    stored = {entry["path"]: entry["digest"] for entry in version["files"] if entry["ref"] is None}
+    assert stored == {path: digest for path, digest in sha256.items() if path != "notes.txt"}
+    (reference,) = [entry for entry in version["files"] if entry["ref"] is not None]
+    assert (reference["path"], reference["ref"]) == ("notes.txt", (journey.folder / "elsewhere/notes.txt").as_uri())
     assert version["description"] == "zoo split"
     assert version["createdBy"]["runId"] == journey.results["produce"]["run"]
 
@@ -326,3 +336,113 @@ def test_the_requests_the_client_sends_are_the_recorded_ones(journey: Journey) -
     if os.environ.get("STEMMA_RECORD_WANDB") == "1":
         REQUESTS.write_text("\n".join(lines) + "\n")
     assert lines == REQUESTS.read_text().splitlines()
+
+
+def test_abandoned_uploads_are_swept_with_their_files(driver: Driver) -> None:
+    with driver.session() as session:
+        session.run(
+            """UNWIND [['old', 2 * 86400], ['new', 60]] AS upload
+               CREATE (:WandbUpload {id: upload[0], created_at: datetime() - duration({seconds: upload[1]})})
+               CREATE (:WandbUploadFile {upload: upload[0], md5: 'm', sha256: 's', size: 1})"""
+        ).consume()
+        swept = session.run(named("sweep_wandb_uploads"), seconds=UPLOAD_SECONDS).single()
+        left = session.run("MATCH (n) WHERE n:WandbUpload OR n:WandbUploadFile RETURN n.upload AS file, n.id AS id")
+        kept = sorted(((row["id"], row["file"]) for row in left), key=str)
+    assert swept is not None and swept["swept"] == 1
+    assert kept == [("new", None), (None, "new")]
+
+
+class WandbHTTP:
+    """Requests as the wandb client sends them (basic auth `api:KEY`), to say what it must not be able to do."""
+
+    def __init__(self, server: str, key: str) -> None:
+        token = base64.b64encode(f"api:{key}".encode()).decode()
+        self.http = httpx.Client(base_url=f"{server}/wandb", headers={"authorization": f"Basic {token}"}, timeout=30)
+
+    def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
+        answer = self.http.post("/graphql", json={"query": query, "variables": variables})
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    def refused(self, query: str, **variables: Any) -> dict[str, Any]:
+        (error,) = self.graphql(query, **variables)["errors"]
+        extensions: dict[str, Any] = error["extensions"]
+        return extensions
+
+
+UPSERT = """mutation($input: UpsertBucketInput!) { upsertBucket(input: $input) { bucket { id name } inserted } }"""
+CREATE = """mutation($input: CreateArtifactInput!) { createArtifact(input: $input) { artifact { id state } } }"""
+FILES = """mutation($input: CreateArtifactFilesInput!) {
+  createArtifactFiles(input: $input) { files { edges { node { uploadUrl } } } }
+}"""
+COMMIT = "mutation($id: ID!) { commitArtifact(input: {artifactID: $id}) { artifact { id } } }"
+MEMBERSHIP = """query($e: String!, $p: String!, $n: String!) {
+  project(name: $p, entityName: $e) { artifactCollectionMembership(name: $n) { artifact { id } } }
+}"""
+NODES = "MATCH (n) WHERE n:Run OR n:ArtifactVersion OR n:WandbUploadFile RETURN labels(n)[0] AS label, count(*) AS n"
+
+
+def test_refusals_name_the_field_and_leave_nothing_half_written(
+    api: GraphQLClient, server: str, driver: Driver
+) -> None:
+    member = WandbHTTP(server, key_for(api, "mia", {"zoo-team": "MEMBER", "lab": "VIEWER"}))
+    other = WandbHTTP(server, key_for(api, "bo", {"zoo-team": "MEMBER"}))
+    bucket = {"name": "r1", "modelName": "zoo", "entityName": "zoo-team"}
+    assert member.graphql(UPSERT, input=bucket)["data"]["upsertBucket"]["inserted"] is True
+
+    assert member.refused(UPSERT, input={**bucket, "name": "r 2"})["field"] == "input.name"
+    assert member.refused(UPSERT, input={**bucket, "config": "[1]"})["field"] == "input.config"
+    assert member.refused(UPSERT, input={**bucket, "entityName": "lab"})["code"] == "FORBIDDEN"
+    assert member.refused(UPSERT, input={**bucket, "entityName": "elsewhere"})["code"] == "NOT_FOUND"
+
+    stream = "/files/zoo-team/zoo/r1/file_stream"
+    history = "wandb-history.jsonl"
+    bad_bodies = {
+        "body": b"{not json",
+        f"files.{history}.content[0]": json.dumps({"files": {history: {"offset": 0, "content": ["{"]}}}).encode(),
+        f"files.{history}.content[1]": json.dumps(
+            {"files": {history: {"offset": 0, "content": ['{"_step": 1}', '{"_step": 0}']}}}
+        ).encode(),
+        "exitcode": json.dumps({"files": {}, "complete": True}).encode(),
+    }
+    for field, body in bad_bodies.items():
+        answer = member.http.post(stream, content=body)
+        assert (answer.status_code, answer.json()["error"]["field"]) == (400, field), answer.text
+    missing = member.http.post("/files/zoo-team/zoo/nobody/file_stream", json={"files": {}})
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "NOT_FOUND")
+
+    artifact = {
+        "entityName": "zoo-team",
+        "projectName": "zoo",
+        "runName": "r1",
+        "artifactTypeName": "dataset",
+        "artifactCollectionName": "zoo-data",
+        "digest": "d1",
+    }
+    assert member.refused(CREATE, input={**artifact, "runName": None})["field"] == "input.runName"
+    assert member.refused(CREATE, input={**artifact, "artifactCollectionName": "a/b"})["field"] == (
+        "input.artifactCollectionName"
+    )
+    upload = member.graphql(CREATE, input=artifact)["data"]["createArtifact"]["artifact"]
+    assert upload["state"] == "PENDING"
+    content = b"id,label\n1,zebra\n"
+    md5 = base64.b64encode(hashlib.md5(content, usedforsecurity=False).digest()).decode()
+    spec = {"artifactID": upload["id"], "name": "labels.csv", "md5": md5}
+    edges = member.graphql(FILES, input={"artifactFiles": [spec]})["data"]["createArtifactFiles"]["files"]["edges"]
+    url = edges[0]["node"]["uploadUrl"]
+    assert other.refused(FILES, input={"artifactFiles": [spec]})["code"] == "NOT_FOUND"  # bo did not start it
+    assert other.refused(COMMIT, id=upload["id"])["code"] == "NOT_FOUND"
+    assert member.refused(COMMIT, id="bm9wZQ")["field"] == "input.artifactID"
+    assert member.refused(COMMIT, id=upload["id"])["field"] == "artifactID"  # no manifest was put
+    forged = httpx.put(url.replace("signature=", "signature=0"), content=content)
+    assert (forged.status_code, forged.json()["error"]["code"]) == (403, "FORBIDDEN")
+    wrong = httpx.put(url, content=b"other bytes")
+    assert (wrong.status_code, wrong.json()["error"]["field"]) == (400, "body")
+
+    with driver.session() as session:
+        left = {row["label"]: row["n"] for row in session.run(NODES)}
+    assert left == {"Run": 1}  # the one run; no version, no file recorded
+    assert member.graphql(MEMBERSHIP, e="zoo-team", p="zoo", n="zoo-data:latest")["data"]["project"] == {
+        "artifactCollectionMembership": None
+    }
