@@ -22,7 +22,7 @@ from schema.inputs import LogRunInput, check_run_log, check_tags, check_text
 from schema.scalars import JSON
 
 if TYPE_CHECKING:
-    from server.wandb_compat.schema import UpsertBucketInput
+    from server.wandb_compat.inputs import UpsertBucketInput
 
 DEFAULT_PROJECT = "uncategorized"  # W&B's project for runs that name none
 CLIENT_KEYS = "_wandb"  # the client's own bookkeeping in config and summary (versions, telemetry)

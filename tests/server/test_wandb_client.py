@@ -359,6 +359,12 @@ class WandbHTTP:
         token = base64.b64encode(f"api:{key}".encode()).decode()
         self.http = httpx.Client(base_url=f"{server}/wandb", headers={"authorization": f"Basic {token}"}, timeout=30)
 
+    def __enter__(self) -> WandbHTTP:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.http.close()
+
     def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
         answer = self.http.post("/graphql", json={"query": query, "variables": variables})
         assert answer.status_code == 200, answer.text
@@ -386,8 +392,14 @@ NODES = "MATCH (n) WHERE n:Run OR n:ArtifactVersion OR n:WandbUploadFile RETURN 
 def test_refusals_name_the_field_and_leave_nothing_half_written(
     api: GraphQLClient, server: str, driver: Driver
 ) -> None:
-    member = WandbHTTP(server, key_for(api, "mia", {"zoo-team": "MEMBER", "lab": "VIEWER"}))
-    other = WandbHTTP(server, key_for(api, "bo", {"zoo-team": "MEMBER"}))
+    with (
+        WandbHTTP(server, key_for(api, "mia", {"zoo-team": "MEMBER", "lab": "VIEWER"})) as member,
+        WandbHTTP(server, key_for(api, "bo", {"zoo-team": "MEMBER"})) as other,
+    ):
+        refuse_and_check(member, other, driver)
+
+
+def refuse_and_check(member: WandbHTTP, other: WandbHTTP, driver: Driver) -> None:
     bucket = {"name": "r1", "modelName": "zoo", "entityName": "zoo-team"}
     assert member.graphql(UPSERT, input=bucket)["data"]["upsertBucket"]["inserted"] is True
 
