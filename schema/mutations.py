@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
+from strawberry.types import Info as StrawberryInfo
 
 from cypher.batch import create_run, log_artifact, use_artifact
 from cypher.errors import InvalidInput
@@ -16,7 +17,7 @@ from cypher.reads import Root
 from cypher.refs import check_alias, check_name, parse_artifact_ref, parse_collection_ref, parse_run_id
 from cypher.writes import Writer, by_id
 from schema.content import check_possession
-from schema.context import Info
+from schema.context import Context, Info
 from schema.inputs import (
     CreateRunInput,
     LogArtifactInput,
@@ -42,9 +43,10 @@ from schema.types import (
 )
 
 T = TypeVar("T")
+C = TypeVar("C", bound=Context)  # a request's context: Stemma's, or one that extends it (the W&B layer's)
 
 
-async def transact(info: Info, step: Callable[[Writer], Awaitable[T]]) -> T:
+async def transact(info: StrawberryInfo[C, Any], step: Callable[[Writer], Awaitable[T]]) -> T:
     """Run `step` as one write transaction on behalf of the caller (retried as a whole)."""
     context = info.context
 

@@ -145,6 +145,21 @@ async def read_params(request: Request) -> Params:
     return params(data.get("query"), data.get("operationName"), data.get("variables"), data.get("extensions"))
 
 
+def request_context(request: Request, head: Head | None = None) -> Context:
+    """What resolvers get for a request: its caller and the running app's services."""
+    running = services(request)
+    return Context(
+        executor=running.graph.executor,
+        files=running.blobs,
+        caller=request.state.caller,
+        limits=running.limits,
+        console=running.console,
+        authenticator=running.authenticator,
+        response=head,
+        stemma_version=__version__,
+    )
+
+
 @dataclass
 class Head:
     """The answer's status and headers, as errors inside GraphQL may set them (Retry-After)."""
@@ -218,17 +233,7 @@ class GraphQLEndpoint:
             raise _post_only(operation.operation.value)
 
     def _context(self, request: Request, head: Head) -> Context:
-        running = services(request)
-        return Context(
-            executor=running.graph.executor,
-            files=running.blobs,
-            caller=request.state.caller,
-            limits=running.limits,
-            console=running.console,
-            authenticator=running.authenticator,
-            response=head,
-            stemma_version=__version__,
-        )
+        return request_context(request, head)
 
     async def _execute(self, query: str, asked_for: Params, context: Context, method: str) -> ExecutionResult:
         if self.compiles:

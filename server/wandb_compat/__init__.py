@@ -18,11 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from cypher.errors import InvalidInput, StemmaError
-from server import __version__
 from server.errors import error_response
-from server.graphql_http import read_params
+from server.graphql_http import read_params, request_context
 from server.metrics import Metrics
-from server.state import services
 from server.wandb_compat.artifacts import PREFIX, UPLOAD_SECONDS, WandbContext
 from server.wandb_compat.filestream import file_stream
 from server.wandb_compat.schema import schema
@@ -52,17 +50,8 @@ class WandbGraphQL:
                 raise InvalidInput("query: the client sends its operation's document as a string", field="query")
         except StemmaError as error:
             return error_response(request.url.path, error)
-        running = services(request)
-        context = WandbContext(
-            executor=running.graph.executor,
-            files=running.blobs,
-            caller=request.state.caller,
-            limits=running.limits,
-            console=running.console,
-            authenticator=running.authenticator,
-            stemma_version=__version__,
-            base_url=str(request.base_url).rstrip("/"),
-        )
+        base_url = str(request.base_url).rstrip("/")
+        context = WandbContext(**vars(request_context(request)), base_url=base_url)
         # The client's Python side sends `operationName: ""` with documents of one operation.
         operation = asked.operation_name or None
         result = await schema.execute(asked.query, asked.variables, context_value=context, operation_name=operation)

@@ -7,20 +7,18 @@ is read or written through Stemma's own write path and access rules, with the ca
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from cypher.errors import InvalidInput, NotFound
-from cypher.executor import WriteTransaction
 from cypher.ids import global_id
 from cypher.refs import LATEST, check_name, check_project
-from cypher.writes import Writer
 from schema.accounts import default_entity
 from schema.build import StemmaSchema
 from schema.errors import StemmaErrors
+from schema.mutations import transact
 from server.wandb_compat.accounts import (
     Entity,
     EntityConnection,
@@ -70,17 +68,6 @@ from server.wandb_compat.types import (
     artifact_of,
     project_of,
 )
-
-T = TypeVar("T")
-
-
-async def transact(info: Info, step: Callable[[Writer], Awaitable[T]]) -> T:
-    context = info.context
-
-    async def unit(tx: WriteTransaction) -> T:
-        return await step(Writer(tx, context.caller))
-
-    return await context.executor.write(unit)
 
 
 @strawberry.type
