@@ -75,6 +75,17 @@ def build_schema(limits: DocumentLimits | None = None) -> StemmaSchema:
 
     Parsed and validated documents are cached (clients send the same few queries over and over); the
     depth and alias rules are built once, because validation is cached per set of rule classes."""
+    return StemmaSchema(
+        query=QUERY,
+        mutation=MUTATION,
+        config=StrawberryConfig(default_resolver=read_field, scalar_map=SCALARS),
+        extensions=document_extensions(limits),
+    )
+
+
+def document_extensions(limits: DocumentLimits | None) -> list[Any]:
+    """Errors with codes; cached parsing and validation behind the linear shape and Unicode checks; and, with
+    `limits`, the token, depth and alias limits (also the W&B layer's schema's)."""
     extensions: list[Any] = [
         StemmaErrors,
         lambda: CachedParser(maxsize=DOCUMENT_CACHE),
@@ -86,12 +97,7 @@ def build_schema(limits: DocumentLimits | None = None) -> StemmaSchema:
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: AddValidationRules(list(limit_rules)),
         ]
-    return StemmaSchema(
-        query=QUERY,
-        mutation=MUTATION,
-        config=StrawberryConfig(default_resolver=read_field, scalar_map=SCALARS),
-        extensions=extensions,
-    )
+    return extensions
 
 
 schema = build_schema()

@@ -193,7 +193,7 @@ def create_app(settings: Settings) -> Starlette:
         *files.routes,
         *openlineage.routes,
         *bundles.routes,
-        *wandb_compat.routes(metrics),
+        *wandb_compat.routes(metrics, settings.document_limits()),
         Route("/", lineage_page),
         Route("/lineage", lineage_page),
         Mount("/assets", app=StaticFiles(directory=WEB_DIST / "assets", check_dir=False), name="assets"),

@@ -199,7 +199,14 @@ class AuthMiddleware(HTTPMiddleware):
         """The caller of a request that may go on; refusals are raised."""
         secret = presented_key(request)
         if secret is None:
-            raise Unauthenticated("an API key is required: send 'Authorization: Bearer KEY'")
+            raise Unauthenticated(
+                "an API key is required: send 'Authorization: Bearer KEY'"
+                + (
+                    " (or, as the wandb client does, basic auth with user 'api' and the key as password)"
+                    if request.url.path.startswith(WANDB_PATHS)
+                    else ""
+                )
+            )
         if request.method not in SAFE_METHODS and bearer_key(request) is None:
             foreign = foreign_origin(request, required=True)
             if foreign is not None:

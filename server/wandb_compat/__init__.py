@@ -9,6 +9,7 @@ The client signs in with HTTP basic auth, user `api`, password the key (server/a
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from graphql import GraphQLError
@@ -16,61 +17,82 @@ from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from cypher.errors import InvalidInput, StemmaError
+from schema.context import DocumentLimits
 from server.errors import error_response
 from server.graphql_http import read_params, request_context
 from server.metrics import Metrics
 from server.wandb_compat.artifacts import PREFIX, UPLOAD_SECONDS, WandbContext
 from server.wandb_compat.filestream import file_stream
-from server.wandb_compat.schema import schema
+from server.wandb_compat.schema import build_schema
 from server.wandb_compat.transfer import get_blob, put_upload
 
 UNSUPPORTED = "UNSUPPORTED_OPERATION"
+MAX_LABELS = 100  # operation names with a count of their own in /metrics; the client sends about 40
+_OPERATION = re.compile(r"\b(?:query|mutation|subscription)\s+(\w{1,64})")
 __all__ = ["UPLOAD_SECONDS", "routes"]
 logger = logging.getLogger("stemma.wandb")
 
 
 class WandbGraphQL:
     """POST /wandb/graphql: one operation, answered through the W&B schema. An operation the schema cannot
-    answer (a field it lacks) is refused naming the operation, logged and counted."""
+    answer (a field it lacks) is refused naming the operation, logged and counted (the first MAX_LABELS
+    operation names each have their count; any after them are counted together)."""
 
-    def __init__(self, metrics: Metrics) -> None:
+    def __init__(self, metrics: Metrics, limits: DocumentLimits) -> None:
+        self.schema = build_schema(limits)
         self.unsupported = Counter(
             "stemma_wandb_unsupported_operations",
             "W&B client operations Stemma's W&B layer does not answer, by operation name",
             ["operation"],
             registry=metrics.registry,
         )
+        self.labels: set[str] = set()
 
     async def handle(self, request: Request) -> Response:
         try:
             asked = await read_params(request)
-            if not isinstance(asked.query, str):
+            if not isinstance(asked.query, str) or not asked.query.strip():
                 raise InvalidInput("query: the client sends its operation's document as a string", field="query")
         except StemmaError as error:
             return error_response(request.url.path, error)
-        base_url = str(request.base_url).rstrip("/")
-        context = WandbContext(**vars(request_context(request)), base_url=base_url)
+        context = WandbContext(**vars(request_context(request)), base_url=str(request.base_url).rstrip("/"))
         # The client's Python side sends `operationName: ""` with documents of one operation.
         operation = asked.operation_name or None
-        result = await schema.execute(asked.query, asked.variables, context_value=context, operation_name=operation)
+        try:
+            result = await self.schema.execute(
+                asked.query, asked.variables, context_value=context, operation_name=operation
+            )
+        except CannotGetOperationTypeError:
+            refused = InvalidInput(
+                f"operationName: the document has no operation named {operation!r}", field="operationName"
+            )
+            return error_response(request.url.path, refused)
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
             if result.data is None and any(_unknown_field(error) for error in result.errors):
-                return self._unsupported(operation, result.errors)
+                return self._unsupported(operation or _named_in(asked.query), result.errors)
             body["errors"] = [error.formatted for error in result.errors]
         return JSONResponse(body)
 
-    def _unsupported(self, operation: str | None, errors: list[GraphQLError]) -> Response:
-        name = operation or "(anonymous)"
-        self.unsupported.labels(operation=name[:64]).inc()
-        logger.warning("unsupported W&B operation %s: %s", name, errors[0].message)
+    def _unsupported(self, operation: str, errors: list[GraphQLError]) -> Response:
+        label = operation if operation in self.labels or len(self.labels) < MAX_LABELS else "(other)"
+        self.labels.add(label)
+        self.unsupported.labels(operation=label).inc()
+        logger.warning("unsupported W&B operation %r: %s", operation, errors[0].message)
         error = {
-            "message": f"operation {name} is not supported by Stemma's W&B layer: {errors[0].message}",
-            "extensions": {"code": UNSUPPORTED, "operation": name},
+            "message": f"operation {operation} is not supported by Stemma's W&B layer: {errors[0].message}",
+            "extensions": {"code": UNSUPPORTED, "operation": operation},
         }
         return JSONResponse({"data": None, "errors": [error]})
+
+
+def _named_in(query: str) -> str:
+    """The name of the document's first operation (the client's Python side sends none), or `(anonymous)`."""
+    found = _OPERATION.search(query)
+    return found.group(1) if found else "(anonymous)"
 
 
 def _unknown_field(error: GraphQLError) -> bool:
@@ -80,8 +102,8 @@ def _unknown_field(error: GraphQLError) -> bool:
     )
 
 
-def routes(metrics: Metrics) -> list[BaseRoute]:
-    endpoint = WandbGraphQL(metrics)
+def routes(metrics: Metrics, limits: DocumentLimits) -> list[BaseRoute]:
+    endpoint = WandbGraphQL(metrics, limits)
     return [
         Mount(
             PREFIX,

@@ -17,9 +17,10 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
@@ -28,13 +29,15 @@ from cypher.batch import LogInput, log_artifact, use_artifact
 from cypher.errors import InvalidInput, NotFound, StemmaError
 from cypher.executor import Executor, Statement, WriteTransaction
 from cypher.ids import global_id, parse_global_id
+from cypher.jsonvalues import check_json
 from cypher.manifest import check_manifest
 from cypher.named import named
 from cypher.refs import LATEST, check_alias, check_name, check_project, parse_artifact_ref
-from cypher.writes import Writer
+from cypher.writes import MAX_ALIASES, Writer
 from schema.build import schema as stemma_schema
 from schema.content import check_possession
 from schema.context import Context
+from schema.inputs import check_object, check_text
 from server.wandb_compat.runs import parsed_object
 
 PREFIX = "/wandb"
@@ -56,6 +59,7 @@ RUNS_OF = """query($ref: String!) {
     usedBy(first: 100) { edges { node { runId entity project } } }
   }
 }"""
+RUN_EXISTS = "query($id: ID!) { run(id: $id) { id } }"
 RUN = """query($id: ID!) {
   run(id: $id) {
     runId entity project name state jobType group tags notes config summary createdAt heartbeatAt user lastStep
@@ -85,7 +89,8 @@ class StemmaRead:
         self.context = context
 
     async def data(self, document: str, **variables: Any) -> dict[str, Any]:
-        result = await stemma_schema.execute(document, variables, context_value=replace(self.context, cost_spent=0))
+        # The same context: the request's cost budget spans every read made for it.
+        result = await stemma_schema.execute(document, variables, context_value=self.context)
         if result.errors:
             original = result.errors[0].original_error
             if isinstance(original, StemmaError):
@@ -151,13 +156,20 @@ class Signer:
         return f"{base}{path}?expires={expires}&signature={mac}"
 
     async def check(self, executor: Executor, path: str, expires: str | None, signature: str | None) -> bool:
-        if not expires or not expires.isdigit() or not signature or int(expires) < time.time():
+        """Whether the URL was signed here and has not expired (anything malformed is simply not signed)."""
+        if not expires or not _EXPIRES.fullmatch(expires) or not signature or not _HEX64.fullmatch(signature):
+            return False
+        if int(expires) < time.time():
             return False
         mac = hmac.new(await self.key(executor), f"{path}\n{expires}".encode(), hashlib.sha256).hexdigest()
         return hmac.compare_digest(mac, signature)
 
 
 SIGNER = Signer()
+_EXPIRES = re.compile(r"[0-9]{1,12}")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+MANIFEST_HEADER = b"wandb-artifact-manifest-v1\n"  # what the client's manifest digest starts from
 
 
 class NewArtifact:
@@ -171,13 +183,26 @@ class NewArtifact:
         self.run = check_name(given.run_name, "input.runName")
         self.name = check_name(given.artifact_collection_name, "input.artifactCollectionName")
         self.type = check_name(given.artifact_type_name, "input.artifactTypeName")
-        if not given.digest:
-            raise InvalidInput("input.digest: the artifact's manifest digest is required", field="input.digest")
-        self.digest = str(given.digest)[:128]
-        self.metadata = parsed_object(given.metadata, "input.metadata")
-        self.description = given.description
+        if not _HEX32.fullmatch(given.digest or ""):
+            raise InvalidInput(
+                "input.digest: the manifest's MD5 digest, 32 hex digits, is required", field="input.digest"
+            )
+        self.digest = given.digest
+        self.metadata = check_object(parsed_object(given.metadata, "input.metadata"), "input.metadata")
+        self.description = check_text(given.description, "input.description")
         aliases = [alias.alias for alias in given.aliases or [] if alias.alias != LATEST]
+        if len(aliases) > MAX_ALIASES:
+            raise InvalidInput(f"input.aliases: at most {MAX_ALIASES} aliases a version", field="input.aliases")
         self.aliases = [check_alias(alias, f"input.aliases[{i}].alias") for i, alias in enumerate(aliases)]
+
+    async def check_run(self, read: StemmaRead) -> None:
+        """The run that logs the artifact exists and the caller sees it (refused now, not after the uploads)."""
+        try:
+            await read.data(RUN_EXISTS, id=f"{self.entity}/{self.project}/{self.run}")
+        except NotFound:
+            raise NotFound(
+                f"input.runName: no run {self.run!r} in {self.entity}/{self.project}", field="input.runName"
+            ) from None
 
     async def existing(self, context: Context) -> str | None:
         """The Stemma global id of the collection's live version saved with this digest, if any."""
@@ -257,21 +282,38 @@ def md5_hex(b64: str, field: str) -> str:
     return raw.hex()
 
 
+def manifest_contents(body: bytes) -> dict[str, dict[str, Any]]:
+    """A manifest's `contents` (path: entry), refused by name when the manifest is not one."""
+    try:
+        manifest = json.loads(body)
+    except (ValueError, RecursionError):
+        raise InvalidInput("manifest: not JSON", field="manifest") from None
+    check_json(manifest, "the manifest")
+    contents = manifest.get("contents") if isinstance(manifest, dict) else None
+    if not isinstance(contents, dict) or not all(isinstance(entry, dict) for entry in contents.values()):
+        raise InvalidInput("manifest: `contents` must map each path to an entry object", field="manifest")
+    return contents
+
+
 async def commit(context: Context, key: str) -> str:
     """Log the upload as a Stemma version from its manifest (files named by MD5, stored by sha256): checked
     as the caller's own content, in one transaction with the upload's record of it; returns the version id."""
     upload = await pending(context, key, "artifactID")
     if upload.get("version"):
         return wandb_id("ArtifactVersion", upload["version"])
-    manifest = json.loads(upload.get("manifest_json") or "{}")
-    contents = manifest.get("contents")
-    if not isinstance(contents, dict):
-        raise InvalidInput("the artifact's manifest has no contents: upload it before committing", field="artifactID")
+    if not upload.get("manifest_json"):
+        raise InvalidInput(
+            "artifactID: the artifact's manifest was not put; put it before committing", field="artifactID"
+        )
+    contents = manifest_contents(upload["manifest_json"].encode())
+    lines = "".join(f"{path}:{entry.get('digest')}\n" for path, entry in sorted(contents.items()))
+    if hashlib.md5(MANIFEST_HEADER + lines.encode(), usedforsecurity=False).hexdigest() != upload["digest"]:
+        raise InvalidInput(
+            f"manifest: its digest is not the {upload['digest']} createArtifact was given", field="manifest"
+        )
     files = []
     for path, entry in contents.items():
         where = f"manifest.contents[{path!r}]"
-        if not isinstance(entry, dict):
-            raise InvalidInput(f"{where} must be an object", field=where)
         if entry.get("ref"):
             files.append(
                 {"path": path, "digest": str(entry.get("digest")), "size": entry.get("size") or 0, "ref": entry["ref"]}

@@ -3,10 +3,12 @@ with a signed URL of its content."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import strawberry
 
+from cypher.errors import InvalidInput
 from server.wandb_compat.artifacts import (
     DOWNLOAD_SECONDS,
     PREFIX,
@@ -68,11 +70,19 @@ class ArtifactManifest:
     file: File
 
 
+MAX_PAGE = 10_000
+_CURSOR = re.compile(r"[0-9]{1,9}")
+
+
 async def files_page(info: Info, version: dict[str, Any], after: str | None, first: int | None) -> FileConnection:
     """A page of a version's files, each with a signed URL of its content (references: their URI)."""
     entries = version.get("files") or []
-    start = int(after) if after and after.isdigit() else 0
-    count = max(1, min(first or 1000, 10_000))
+    if after is not None and not _CURSOR.fullmatch(after):
+        raise InvalidInput("after: a cursor this server gave (endCursor)", field="after")
+    if first is not None and not 1 <= first <= MAX_PAGE:
+        raise InvalidInput(f"first: from 1 to {MAX_PAGE}", field="first")
+    start = int(after) if after else 0
+    count = first or 1000
     page = entries[start : start + count]
     context = info.context
     edges = []

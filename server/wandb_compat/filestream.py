@@ -96,7 +96,9 @@ async def file_stream(request: Request) -> JSONResponse:
     logs = _logs(files)
     complete = body.get("complete") is True
     exit_code = body.get("exitcode")
-    if complete and not isinstance(exit_code, int):
+    if complete and (
+        not isinstance(exit_code, int) or isinstance(exit_code, bool) or not -(2**31) <= exit_code < 2**31
+    ):
         raise InvalidInput("exitcode: a complete run's exit code is a whole number", field="exitcode")
     caller = request.state.caller
 

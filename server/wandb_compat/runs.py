@@ -16,6 +16,7 @@ from strawberry import ID
 
 from cypher.batch import RunInput, create_run
 from cypher.errors import InvalidInput
+from cypher.jsonvalues import check_json
 from cypher.refs import check_name, check_project
 from cypher.writes import Writer
 from schema.inputs import LogRunInput, check_run_log, check_tags, check_text
@@ -35,8 +36,9 @@ def parsed_object(text: str | None, field: str) -> dict[str, Any]:
         return {}
     try:
         value = json.loads(text)
-    except ValueError as exc:
-        raise InvalidInput(f"{field} is not JSON: {exc}", field=field) from exc
+    except (ValueError, RecursionError):
+        raise InvalidInput(f"{field} is not JSON", field=field) from None
+    check_json(value, field)  # finite numbers, Unicode text, bounded depth: as Stemma's JSON
     if not isinstance(value, dict):
         raise InvalidInput(f"{field} must hold a JSON object; got {type(value).__name__}", field=field)
     return value

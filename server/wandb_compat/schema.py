@@ -16,8 +16,8 @@ from cypher.errors import InvalidInput, NotFound
 from cypher.ids import global_id
 from cypher.refs import LATEST, check_name, check_project
 from schema.accounts import default_entity
-from schema.build import StemmaSchema
-from schema.errors import StemmaErrors
+from schema.build import StemmaSchema, document_extensions
+from schema.context import DocumentLimits
 from schema.mutations import transact
 from server.wandb_compat.accounts import (
     Entity,
@@ -221,6 +221,7 @@ class Mutation:
     @strawberry.mutation(description="Start saving an artifact; a collection that holds its digest answers COMMITTED.")
     async def create_artifact(self, info: Info, input: CreateArtifactInput) -> CreateArtifactPayload:
         new = NewArtifact(input, caller_entity(info, input.entity_name))
+        await new.check_run(StemmaRead(info.context))
         found = await new.existing(info.context)
         if found is not None:
             version = await StemmaRead(info.context).version(id=found)
@@ -305,10 +306,12 @@ class Mutation:
         return LinkArtifactPayload(version_index=linked["version"], artifact_membership=membership)
 
 
-schema = StemmaSchema(
-    query=Query,
-    mutation=Mutation,
-    types=[ArtifactSequence, ArtifactPortfolio],
-    config=StrawberryConfig(scalar_map=SCALARS),
-    extensions=[StemmaErrors],
-)
+def build_schema(limits: DocumentLimits) -> StemmaSchema:
+    """The W&B layer's schema, with the document limits and checks Stemma's own has."""
+    return StemmaSchema(
+        query=Query,
+        mutation=Mutation,
+        types=[ArtifactSequence, ArtifactPortfolio],
+        config=StrawberryConfig(scalar_map=SCALARS),
+        extensions=document_extensions(limits),
+    )

@@ -24,7 +24,7 @@ from cypher.named import named
 from schema.service import Caller
 from server.blobs import check_digest
 from server.state import services
-from server.wandb_compat.artifacts import SIGNER
+from server.wandb_compat.artifacts import SIGNER, manifest_contents
 
 MANIFEST = "manifest"
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # kept in the graph until the commit
@@ -64,16 +64,20 @@ async def put_upload(request: Request) -> Response:
     upload, name = request.path_params["upload"], request.path_params["name"]
     if name != MANIFEST and not _MD5_HEX.fullmatch(name):
         raise InvalidInput("name: an upload URL ends in the file's MD5 (hex) or `manifest`", field="name")
+    if not await running.graph.executor.read(Statement(named("wandb_upload_open"), {"upload": upload})):
+        raise NotFound("no artifact is being saved with this upload: it was committed, or never started")
     limit = MAX_MANIFEST_BYTES if name == MANIFEST else running.settings.max_upload_bytes
     with tempfile.SpooledTemporaryFile(max_size=CHUNK) as body:
         sha256, md5, size = await _spool(request, limit, body)
         if name != MANIFEST and md5 != name:
             raise InvalidInput(f"body: its MD5 is {md5}, not the {name} this URL was given for", field="body")
-        await running.blobs.put(sha256, _chunks(body), limit)
         text = None
         if name == MANIFEST:
             body.seek(0)
-            text = body.read().decode("utf-8", errors="replace")
+            raw = body.read()
+            manifest_contents(raw)  # a manifest the commit can read, or refused now
+            text = raw.decode()
+        await running.blobs.put(sha256, _chunks(body), limit)
 
     async def record(tx: WriteTransaction) -> str | None:
         if text is not None:

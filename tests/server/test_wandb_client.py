@@ -366,7 +366,8 @@ class WandbHTTP:
         self.http.close()
 
     def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
-        answer = self.http.post("/graphql", json={"query": query, "variables": variables})
+        body = json.dumps({"query": query, "variables": variables})  # ASCII: lone surrogates go as \ud800
+        answer = self.http.post("/graphql", content=body, headers={"content-type": "application/json"})
         assert answer.status_code == 200, answer.text
         body: dict[str, Any] = answer.json()
         return body
@@ -383,6 +384,10 @@ FILES = """mutation($input: CreateArtifactFilesInput!) {
   createArtifactFiles(input: $input) { files { edges { node { uploadUrl } } } }
 }"""
 COMMIT = "mutation($id: ID!) { commitArtifact(input: {artifactID: $id}) { artifact { id } } }"
+MANIFEST = """mutation($id: ID!) {
+  createArtifactManifest(input: {artifactID: $id, name: "wandb_manifest.json", digest: "", entityName: "zoo-team",
+                                 projectName: "zoo", runName: "r1"}) { artifactManifest { file { uploadUrl } } }
+}"""
 MEMBERSHIP = """query($e: String!, $p: String!, $n: String!) {
   project(name: $p, entityName: $e) { artifactCollectionMembership(name: $n) { artifact { id } } }
 }"""
@@ -407,6 +412,17 @@ def refuse_and_check(member: WandbHTTP, other: WandbHTTP, driver: Driver) -> Non
     assert member.refused(UPSERT, input={**bucket, "config": "[1]"})["field"] == "input.config"
     assert member.refused(UPSERT, input={**bucket, "entityName": "lab"})["code"] == "FORBIDDEN"
     assert member.refused(UPSERT, input={**bucket, "entityName": "elsewhere"})["code"] == "NOT_FOUND"
+    deep = "[" * 5000 + "]" * 5000
+    for config in (f'{{"a": {deep}}}', '{"a": NaN}', '{"a": 1e400}', '{"a": "\\ud800"}'):
+        assert member.refused(UPSERT, input={**bucket, "config": config})["code"] == "BAD_USER_INPUT", config
+    assert member.refused(UPSERT, input={**bucket, "notes": "\ud800"})["field"] == "variables.input.notes"
+    asked = {"query": "{ viewer { username } }", "operationName": "Foo"}
+    named_badly = member.http.post("/graphql", json=asked)
+    assert (named_badly.status_code, named_badly.json()["error"]["field"]) == (400, "operationName")
+    assert member.http.post("/graphql", json={"query": ""}).json()["error"]["field"] == "query"
+    bomb = "{ " + " ".join(f"a{n}: viewer {{ username }}" for n in range(40)) + " }"
+    (error,) = member.graphql(bomb)["errors"]  # past the alias limit, as on Stemma's own API
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED" and "aliases" in error["message"]
 
     stream = "/files/zoo-team/zoo/r1/file_stream"
     history = "wandb-history.jsonl"
@@ -430,9 +446,16 @@ def refuse_and_check(member: WandbHTTP, other: WandbHTTP, driver: Driver) -> Non
         "runName": "r1",
         "artifactTypeName": "dataset",
         "artifactCollectionName": "zoo-data",
-        "digest": "d1",
+        "digest": "0" * 32,
     }
     assert member.refused(CREATE, input={**artifact, "runName": None})["field"] == "input.runName"
+    assert member.refused(CREATE, input={**artifact, "runName": "r9"}) == {
+        "code": "NOT_FOUND",
+        "field": "input.runName",
+    }
+    assert member.refused(CREATE, input={**artifact, "digest": "d1"})["field"] == "input.digest"
+    too_big = json.dumps({"blob": "x" * 70_000})
+    assert member.refused(CREATE, input={**artifact, "metadata": too_big})["field"] == "input.metadata"
     assert member.refused(CREATE, input={**artifact, "artifactCollectionName": "a/b"})["field"] == (
         "input.artifactCollectionName"
     )
@@ -451,10 +474,29 @@ def refuse_and_check(member: WandbHTTP, other: WandbHTTP, driver: Driver) -> Non
     assert (forged.status_code, forged.json()["error"]["code"]) == (403, "FORBIDDEN")
     wrong = httpx.put(url, content=b"other bytes")
     assert (wrong.status_code, wrong.json()["error"]["field"]) == (400, "body")
+    path, _, _ = url.partition("?")
+    for query in (
+        "expires=%C2%B2&signature=x",
+        f"expires={'9' * 4400}&signature=x",
+        "expires=9999999999&signature=%C3%A9",
+    ):
+        malformed = httpx.put(f"{path}?{query}", content=content)  # anything malformed is simply not signed
+        assert (malformed.status_code, malformed.json()["error"]["code"]) == (403, "FORBIDDEN")
+    assert httpx.put(url, content=content).status_code == 200
+    manifest_url = member.graphql(MANIFEST, id=upload["id"])["data"]["createArtifactManifest"]["artifactManifest"]
+    manifest_url = manifest_url["file"]["uploadUrl"]
+    for body in (b"{not json", b"[1, 2]", b'{"contents": {"a": 1}}'):
+        refused = httpx.put(manifest_url, content=body)
+        assert (refused.status_code, refused.json()["error"]["field"]) == (400, "manifest")
+    entry = {"digest": md5, "size": len(content)}
+    assert httpx.put(manifest_url, json={"version": 1, "contents": {"labels.csv": entry}}).status_code == 200
+    # The manifest put is not the one whose digest createArtifact was given: refused, so no client can make a
+    # version under another manifest's digest (which createArtifact would then find and answer committed).
+    assert member.refused(COMMIT, id=upload["id"])["field"] == "manifest"
 
     with driver.session() as session:
         left = {row["label"]: row["n"] for row in session.run(NODES)}
-    assert left == {"Run": 1}  # the one run; no version, no file recorded
+    assert left == {"Run": 1, "WandbUploadFile": 1}  # the one run and the file put for the upload; no version
     assert member.graphql(MEMBERSHIP, e="zoo-team", p="zoo", n="zoo-data:latest")["data"]["project"] == {
         "artifactCollectionMembership": None
     }
