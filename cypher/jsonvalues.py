@@ -47,11 +47,18 @@ def json_problem(value: Any, what: str) -> tuple[str, str] | None:
     return None
 
 
-def check_json(value: Any, what: str) -> None:
-    """Refuse `value` at its first problem, naming the path as the field (`body` for the whole)."""
+def check_json(value: Any, what: str, within: str | None = None) -> None:
+    """Refuse `value` at its first problem, naming the path as the field (`body` for the whole); `within` is
+    where the value was sent, when it is not the whole body (`input.config`: its path is prefixed)."""
     found = json_problem(value, what)
     if found is not None:
-        field = found[0] or "body"
+        path = found[0]
+        field = (
+            (f"{within}{path}" if path.startswith("[") else ".".join(p for p in (within, path) if p))
+            if within
+            else path
+        )
+        field = field or "body"
         raise InvalidInput(f"{field}: {found[1]}", field=field)
 
 

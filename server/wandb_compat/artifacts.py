@@ -20,13 +20,13 @@ import json
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
 
 from cypher.batch import LogInput, log_artifact, use_artifact
-from cypher.errors import InvalidInput, NotFound, StemmaError
+from cypher.errors import Conflict, InvalidInput, NotFound, StemmaError
 from cypher.executor import Executor, Statement, WriteTransaction
 from cypher.ids import global_id, parse_global_id
 from cypher.jsonvalues import check_json
@@ -48,7 +48,6 @@ DOWNLOAD_SECONDS = 3600  # a signed download URL works this long
 VERSION_FIELDS = """
 fragment V on ArtifactVersion {
   id entity project name type version digest size fileCount description tags createdAt state aliases metadata
-  files { path digest size ref }
   links { id version aliases linkedAt collection { id entity registry name } }
 }"""
 COLLECTION = "query($ref: String!) { artifactCollection(ref: $ref) { id type description } }"
@@ -68,6 +67,8 @@ RUN = """query($id: ID!) {
 LINK = """mutation($ref: String!, $target: String!, $aliases: [String!]) {
   linkArtifact(ref: $ref, target: $target, aliases: $aliases) { id version linkedAt aliases }
 }"""
+FILES = "query($id: ID!) { node(id: $id) { ... on ArtifactVersion { files { path digest size ref } } } }"
+MAX_FILES_A_REQUEST = 100_000  # file entries read for one request (a version holds at most 100,000)
 BY_REF = "query($ref: String!) { artifact(ref: $ref) { ...V } }" + VERSION_FIELDS
 BY_ID = "query($id: ID!) { node(id: $id) { ... on ArtifactVersion { ...V } } }" + VERSION_FIELDS
 
@@ -77,6 +78,8 @@ class WandbContext(Context):
     """A request's context, with the server's address as the client reached it (for the URLs it is given)."""
 
     base_url: str = ""
+    file_lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # read once a request, by version
+    files_left: int = MAX_FILES_A_REQUEST
 
 
 Info = StrawberryInfo[WandbContext, None]
@@ -85,8 +88,23 @@ Info = StrawberryInfo[WandbContext, None]
 class StemmaRead:
     """Stemma's own GraphQL, asked with a request's context (its caller, its limits)."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: WandbContext) -> None:
         self.context = context
+
+    async def files(self, version: dict[str, Any]) -> list[dict[str, Any]]:
+        """A version's files (read once a request, and at most MAX_FILES_A_REQUEST entries a request)."""
+        cached = self.context.file_lists.get(version["id"])
+        if cached is not None:
+            return cached
+        if version["fileCount"] > self.context.files_left:
+            raise InvalidInput(
+                f"this request would read more than {MAX_FILES_A_REQUEST:,} files' entries; ask for fewer versions",
+                limit=MAX_FILES_A_REQUEST,
+            )
+        self.context.files_left -= version["fileCount"]
+        files: list[dict[str, Any]] = (await self.data(FILES, id=version["id"]))["node"]["files"]
+        self.context.file_lists[version["id"]] = files
+        return files
 
     async def data(self, document: str, **variables: Any) -> dict[str, Any]:
         # The same context: the request's cost budget spans every read made for it.
@@ -215,10 +233,11 @@ class NewArtifact:
         )
         return wandb_id("ArtifactVersion", found[0]["id"]) if found else None
 
-    async def log_again(self, context: Context, version: dict[str, Any]) -> None:
+    async def log_again(self, read: StemmaRead, version: dict[str, Any]) -> None:
         """The run logged content the collection holds: recorded as a logger of that version, with its aliases
         (Stemma's log of known content; no new version)."""
-        files = [{key: entry[key] for key in ("path", "digest", "size", "ref")} for entry in version["files"]]
+        context = read.context
+        files = await read.files(version)
         log = LogInput(
             name=self.name,
             type=self.type,
@@ -337,10 +356,15 @@ async def commit(context: Context, key: str) -> str:
     run_id = f"{upload['entity']}/{upload['project']}/{upload['run']}"
 
     async def step(tx: WriteTransaction) -> str:
-        writer = Writer(tx, context.caller)
-        root, _ = await log_artifact(writer, run_id, log)
+        held = (await tx.run(Statement(named("wandb_upload_lock"), {"upload": key})))[0]
+        if held["version"] is not None:  # another commit of this upload got there first
+            return str(held["version"])
+        if held["manifest"] != upload["manifest"]:
+            raise Conflict("manifest: it was put again while committing; commit again", field="manifest")
+        root, _ = await log_artifact(Writer(tx, context.caller), run_id, log)
         version = root.params["key"]
-        await tx.run(Statement(named("wandb_upload_commit"), {"upload": key, "version": version}))
+        params = {"upload": key, "version": version, "manifest": upload["manifest"]}
+        await tx.run(Statement(named("wandb_upload_commit"), params))
         return str(version)
 
     return wandb_id("ArtifactVersion", await context.executor.write(step))

@@ -14,6 +14,7 @@ from server.wandb_compat.artifacts import (
     PREFIX,
     SIGNER,
     Info,
+    StemmaRead,
 )
 
 
@@ -76,7 +77,7 @@ _CURSOR = re.compile(r"[0-9]{1,9}")
 
 async def files_page(info: Info, version: dict[str, Any], after: str | None, first: int | None) -> FileConnection:
     """A page of a version's files, each with a signed URL of its content (references: their URI)."""
-    entries = version.get("files") or []
+    entries = await StemmaRead(info.context).files(version) if version else []
     if after is not None and not _CURSOR.fullmatch(after):
         raise InvalidInput("after: a cursor this server gave (endCursor)", field="after")
     if first is not None and not 1 <= first <= MAX_PAGE:

@@ -47,7 +47,7 @@ def _lines(files: dict[str, Any], name: str) -> list[Any]:
             value = json.loads(line, parse_constant=str)
         except (ValueError, RecursionError) as exc:
             raise InvalidInput(f"{field} is not JSON: {exc}", field=field) from exc
-        check_json(value, field)
+        check_json(value, field, within=field)
         values.append(value)
     return values
 

@@ -38,7 +38,7 @@ def parsed_object(text: str | None, field: str) -> dict[str, Any]:
         value = json.loads(text)
     except (ValueError, RecursionError):
         raise InvalidInput(f"{field} is not JSON", field=field) from None
-    check_json(value, field)  # finite numbers, Unicode text, bounded depth: as Stemma's JSON
+    check_json(value, field, within=field)  # finite numbers, Unicode text, bounded depth: as Stemma's JSON
     if not isinstance(value, dict):
         raise InvalidInput(f"{field} must hold a JSON object; got {type(value).__name__}", field=field)
     return value

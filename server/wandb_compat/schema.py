@@ -226,7 +226,7 @@ class Mutation:
         if found is not None:
             version = await StemmaRead(info.context).version(id=found)
             if version is not None:
-                await new.log_again(info.context, version)
+                await new.log_again(StemmaRead(info.context), version)
                 return CreateArtifactPayload(artifact=artifact_of(version))
         return CreateArtifactPayload(artifact=_pending_artifact(await new.start(info.context), new))
 

@@ -414,7 +414,8 @@ def refuse_and_check(member: WandbHTTP, other: WandbHTTP, driver: Driver) -> Non
     assert member.refused(UPSERT, input={**bucket, "entityName": "elsewhere"})["code"] == "NOT_FOUND"
     deep = "[" * 5000 + "]" * 5000
     for config in (f'{{"a": {deep}}}', '{"a": NaN}', '{"a": 1e400}', '{"a": "\\ud800"}'):
-        assert member.refused(UPSERT, input={**bucket, "config": config})["code"] == "BAD_USER_INPUT", config
+        refused = member.refused(UPSERT, input={**bucket, "config": config})
+        assert refused["code"] == "BAD_USER_INPUT" and refused["field"].startswith("input.config"), config
     assert member.refused(UPSERT, input={**bucket, "notes": "\ud800"})["field"] == "variables.input.notes"
     asked = {"query": "{ viewer { username } }", "operationName": "Foo"}
     named_badly = member.http.post("/graphql", json=asked)
