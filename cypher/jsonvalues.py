@@ -53,12 +53,9 @@ def check_json(value: Any, what: str, within: str | None = None) -> None:
     found = json_problem(value, what)
     if found is not None:
         path = found[0]
-        field = (
-            (f"{within}{path}" if path.startswith("[") else ".".join(p for p in (within, path) if p))
-            if within
-            else path
-        )
-        field = field or "body"
+        if within:
+            path = f"{within}{path}" if path.startswith("[") or not path else f"{within}.{path}"
+        field = path or "body"
         raise InvalidInput(f"{field}: {found[1]}", field=field)
 
 

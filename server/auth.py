@@ -1,6 +1,7 @@
 """API keys on every request (bearer header or the page's cookie), the login page, and rate limits.
 
-Only /healthz, /login and /logout answer without a key. A key's caller is cached
+Only /healthz, /login and /logout answer without a key (and the wandb client's URLs under
+/wandb/uploads/ and /wandb/blobs/, which carry the server's signature instead). A key's caller is cached
 for a couple of seconds; a change of keys or roles made through the API is seen at
 once by every worker of the server that made it (server/shared.py), and by servers
 on other hosts within that time. Failed authentications are throttled per client

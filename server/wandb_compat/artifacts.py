@@ -147,10 +147,6 @@ def upload_key(artifact_id: str, field: str) -> str | None:
     return None
 
 
-def wandb_id(kind: str, key: str) -> str:
-    return global_id(kind, key)
-
-
 class Signer:
     """Signs the URLs the client fetches or puts to without credentials: HMAC-SHA256 of the path and expiry,
     with a key kept in the graph (one per database, shared by every server process)."""
@@ -231,7 +227,7 @@ class NewArtifact:
                 {"digest": self.digest, "entity": self.entity, "project": self.project, "name": self.name},
             )
         )
-        return wandb_id("ArtifactVersion", found[0]["id"]) if found else None
+        return global_id("ArtifactVersion", found[0]["id"]) if found else None
 
     async def log_again(self, read: StemmaRead, version: dict[str, Any]) -> None:
         """The run logged content the collection holds: recorded as a logger of that version, with its aliases
@@ -278,7 +274,7 @@ class NewArtifact:
             await tx.run(Statement(named("wandb_upload_create"), {"upload": upload}))
 
         await context.executor.write(step)
-        return wandb_id(UPLOAD, key)
+        return global_id(UPLOAD, key)
 
 
 async def pending(context: Context, key: str, field: str) -> dict[str, Any]:
@@ -319,7 +315,7 @@ async def commit(context: Context, key: str) -> str:
     as the caller's own content, in one transaction with the upload's record of it; returns the version id."""
     upload = await pending(context, key, "artifactID")
     if upload.get("version"):
-        return wandb_id("ArtifactVersion", upload["version"])
+        return global_id("ArtifactVersion", upload["version"])
     if not upload.get("manifest_json"):
         raise InvalidInput(
             "artifactID: the artifact's manifest was not put; put it before committing", field="artifactID"
@@ -367,7 +363,7 @@ async def commit(context: Context, key: str) -> str:
         await tx.run(Statement(named("wandb_upload_commit"), params))
         return str(version)
 
-    return wandb_id("ArtifactVersion", await context.executor.write(step))
+    return global_id("ArtifactVersion", await context.executor.write(step))
 
 
 async def use(context: Context, run_id: str, version: dict[str, Any]) -> None:
