@@ -301,7 +301,8 @@ class Mutation:
             await StemmaRead(info.context).data(LINK, ref=source, target=f"{entity}/{registry}/{name}", aliases=aliases)
         )["linkArtifact"]
         linked_version = await StemmaRead(info.context).version(id=version["id"])
-        assert linked_version is not None
+        if linked_version is None:  # deleted between the link and this read
+            raise NotFound("input.artifactID: no artifact has this id", field="input.artifactID")
         membership = ArtifactCollectionMembership.of(linked_version, project_of(entity, registry), name)
         return LinkArtifactPayload(version_index=linked["version"], artifact_membership=membership)
 
