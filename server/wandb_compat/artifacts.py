@@ -58,6 +58,7 @@ RUNS_OF = """query($ref: String!) {
     usedBy(first: 100) { edges { node { runId entity project } } }
   }
 }"""
+LAST_ROW = "query($id: ID!, $after: Long) { runHistory(id: $id, afterStep: $after, maxRows: 1) { rows } }"
 RUN_EXISTS = "query($id: ID!) { run(id: $id) { id } }"
 RUN = """query($id: ID!) {
   run(id: $id) {

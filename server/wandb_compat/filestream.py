@@ -3,7 +3,8 @@
 Each request carries new lines of the run's files: `wandb-history.jsonl` (one history row a line, with
 `_step`) and `wandb-summary.json` (the whole summary, its latest line), besides system metrics and console
 output, which Stemma does not keep. The last request says `complete` with the process's exit code: the run
-ends FINISHED (exit code 0) or FAILED. A request that carries nothing to keep is the run's heartbeat.
+ends FINISHED (exit code 0) or FAILED. Every other request is the run's heartbeat, and makes an ended run
+running again: only a live process streams, so the run was resumed (W&B's resume="allow" or "must").
 Everything a request carries is written in one transaction; a retried request changes nothing more.
 """
 
@@ -104,11 +105,12 @@ async def file_stream(request: Request) -> JSONResponse:
 
     async def write(tx: WriteTransaction) -> None:
         writer = Writer(tx, caller)
+        writer.member_of(entity, "entity")
         for log in logs:
             await writer.log_run(run_id, log)
         if complete:
             await writer.finish_run(run_id, "finished" if exit_code == 0 else "failed")
-        elif not logs and not await writer.heartbeat(run_id) and not await writer.run("run_data", id=run_id):
+        elif not await writer.run("resume_run", id=run_id):
             raise NotFound(f"no run has id {run_id!r}", field="run")
 
     await services(request).graph.executor.write(write)

@@ -174,6 +174,10 @@ class Query:
     def project(self, info: Info, name: str | None = None, entity_name: str | None = None) -> Project | None:
         return project_of(caller_entity(info, entity_name), name or DEFAULT_PROJECT)
 
+    @strawberry.field(description="W&B's older name for a project, as the client asks when it resumes a run.")
+    def model(self, info: Info, name: str | None = None, entity_name: str | None = None) -> Project | None:
+        return project_of(caller_entity(info, entity_name), name or DEFAULT_PROJECT)
+
     @strawberry.field
     async def artifact(self, info: Info, id: strawberry.ID) -> Artifact | None:
         try:

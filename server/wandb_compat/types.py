@@ -15,6 +15,7 @@ from server.wandb_compat.accounts import Entity, User, entity_of
 from server.wandb_compat.artifacts import (
     COLLECTION,
     DOWNLOAD_SECONDS,
+    LAST_ROW,
     MANIFEST_NAME,
     PREFIX,
     REGISTRY_COLLECTION,
@@ -79,6 +80,13 @@ class Project:
 
     @strawberry.field
     async def run(self, info: Info, name: str) -> Run | None:
+        return await self._run(info, name)
+
+    @strawberry.field(description="W&B's older name for a run, as the client asks when it resumes one.")
+    async def bucket(self, info: Info, name: str, missing_ok: bool = False) -> Run | None:
+        return await self._run(info, name)
+
+    async def _run(self, info: Info, name: str) -> Run | None:
         try:
             found = (await StemmaRead(info.context).data(RUN, id=f"{self.entity.name}/{self.name}/{name}"))["run"]
         except NotFound:
@@ -91,6 +99,7 @@ class Project:
         return Run(
             id=strawberry.ID(global_id("Run", f"{found['entity']}/{found['project']}/{found['runId']}")),
             name=found["runId"],
+            last_step=found["lastStep"],
             project=self,
             display_name=found["name"],
             config=JSONString(json.dumps(config)),
@@ -137,6 +146,27 @@ class Run:
     summary_metrics: JSONString | None = None
     history_keys: JSONString | None = None
     user: User | None = None
+    log_line_count: int = 0
+    events_line_count: int = 0
+    events_tail: JSONString = JSONString("[]")
+    last_step: strawberry.Private[int | None] = None
+
+    @strawberry.field(
+        description="The run's last history row, as W&B's list of JSON lines: where a resumed run goes on."
+    )
+    async def history_tail(self, info: Info) -> JSONString:
+        if self.last_step is None:
+            return JSONString("[]")
+        key = f"{self.project.entity.name}/{self.project.name}/{self.name}"
+        rows = (await StemmaRead(info.context).data(LAST_ROW, id=key, after=self.last_step - 1))["runHistory"]["rows"]
+        return JSONString(json.dumps([json.dumps(row) for row in rows]))
+
+    @strawberry.field(
+        description="The client's own bookkeeping in the config, which Stemma does not keep; `t` (its telemetry) is "
+        "answered empty, which says the run has started, so a client resumes it."
+    )
+    def wandb_config(self, keys: list[str] | None = None) -> JSONString:
+        return JSONString(json.dumps({key: {} for key in keys or [] if key == "t"}))
 
 
 @strawberry.type

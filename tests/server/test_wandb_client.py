@@ -138,6 +138,43 @@ def test_a_script_that_raises_ends_its_run_failed_with_what_it_logged(
     assert [row["loss"] for row in found["runHistory"]["rows"]] == ["NaN", 0.5]
 
 
+def test_a_preempted_job_resumes_its_run_and_logs_on_after_its_last_step(
+    api: GraphQLClient, server: str, client_python: Path, tmp_path: Path
+) -> None:
+    key = key_for(api, "mia", {"zoo-team": "MEMBER"})
+    job = """
+        import sys, wandb
+
+        run = wandb.init(entity="zoo-team", project="zoo", id="long1", resume="allow", config={"lr": 0.1})
+        start = run.starting_step
+        for step in range(start, start + 3):
+            wandb.log({"loss": round(1 / (1 + step), 3)})
+        print("START", start, run.resumed)
+        if sys.argv[-1] == "preempted":
+            raise RuntimeError("preempted")
+        run.finish()
+        """
+    first = run_script(client_python, server, key, tmp_path, job.replace('sys.argv[-1] == "preempted"', "True"))
+    assert first.returncode == 1 and "preempted" in first.stderr, first.stderr
+    assert "START 0 False" in first.stdout
+    assert api.query(RUN, id="zoo-team/zoo/long1")["run"]["state"] == "FAILED"
+    again = run_script(
+        client_python, server, key, tmp_path / "again" if (tmp_path / "again").mkdir() is None else tmp_path, job
+    )
+    assert again.returncode == 0, again.stderr
+    assert "START 3 True" in again.stdout
+    found = api.query(RUN, id="zoo-team/zoo/long1")
+    assert found["run"]["state"] == "FINISHED"
+    assert found["run"]["config"] == {"lr": 0.1}
+    assert [row["_step"] for row in found["runHistory"]["rows"]] == [0, 1, 2, 3, 4, 5]
+    assert found["run"]["summary"]["loss"] == round(1 / 6, 3)
+    must = run_script(
+        client_python, server, key, tmp_path, job.replace('resume="allow"', 'resume="must"').replace("long1", "nope")
+    )
+    assert must.returncode != 0 and "resum" in must.stderr
+    assert api.error(RUN, id="zoo-team/zoo/nope")["extensions"]["code"] == "NOT_FOUND"
+
+
 def test_a_viewer_s_run_is_refused_and_nothing_is_written(
     api: GraphQLClient, server: str, client_python: Path, tmp_path: Path
 ) -> None:
