@@ -15,7 +15,7 @@ from starlette.routing import Route
 from cypher.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge, RateLimited
 from cypher.jsonvalues import parse_json
 from schema.service import Caller
-from server.blobs import check_digest
+from server.blobs import BlobStore, check_digest
 from server.state import services
 
 MAX_UPLOADS_PER_USER = 8
@@ -121,11 +121,16 @@ async def file_route(request: Request) -> Response:
     size = await readable(request, digest)
     if request.method == "HEAD":
         return Response(status_code=404) if size is None else Response(headers={"content-length": str(size)})
+    return await serve_blob(services(request).blobs, digest, size)
+
+
+async def serve_blob(blobs: BlobStore, digest: str, size: int | None) -> Response:
+    """Stored content, streamed, or (S3) a redirect to a short-lived presigned URL of it: issued only after the
+    caller's check, never cached, it expires."""
     if size is None:
         raise NotFound(f"no file has digest {digest}")
-    blobs = services(request).blobs
     direct = await blobs.direct_url(digest)
-    if direct is not None:  # issued only here, after the same check as the bytes; never cached, it expires
+    if direct is not None:
         return RedirectResponse(direct, status_code=307, headers={"cache-control": "no-store"})
     return await blobs.response(digest, size)
 

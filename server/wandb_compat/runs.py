@@ -101,19 +101,19 @@ class Bucket:
         returns the run as stored, and whether this call made it."""
         writer.member_of(self.entity, "input.entityName")
         existed = bool(await writer.run("run_data", id=self.key))
-        run = RunInput(
-            entity=self.entity,
-            project=self.project,
-            run_id=self.run_id,
-            name=self.name or self.run_id,
-            job_type=self.job_type,
-            group=self.group,
-            config=self.config,
-            tags=self.tags or [],
-            notes=self.notes,
-            where="input",
-        )
         if not existed:
+            run = RunInput(
+                entity=self.entity,
+                project=self.project,
+                run_id=self.run_id,
+                name=self.name or self.run_id,
+                job_type=self.job_type,
+                group=self.group,
+                config=self.config,
+                tags=self.tags or [],
+                notes=self.notes,
+                where="input",
+            )
             await create_run(writer, run)
         if existed or self.summary:
             await writer.log_run(self.key, self.log)

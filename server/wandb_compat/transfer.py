@@ -16,13 +16,14 @@ from collections.abc import AsyncIterator
 from typing import IO
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from cypher.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from cypher.executor import Statement, WriteTransaction
 from cypher.named import named
 from schema.service import Caller
 from server.blobs import check_digest
+from server.files import serve_blob
 from server.state import services
 from server.wandb_compat.artifacts import SIGNER, manifest_contents
 
@@ -99,10 +100,4 @@ async def get_blob(request: Request) -> Response:
     await _signed(request)
     digest = check_digest(request.path_params["digest"])
     blobs = services(request).blobs
-    size = await blobs.size(digest)
-    if size is None:
-        raise NotFound(f"no file has digest {digest}")
-    direct = await blobs.direct_url(digest)
-    if direct is not None:
-        return RedirectResponse(direct, status_code=307, headers={"cache-control": "no-store"})
-    return await blobs.response(digest, size)
+    return await serve_blob(blobs, digest, await blobs.size(digest))
