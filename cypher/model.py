@@ -26,8 +26,11 @@ from cypher.rules import (
     SortKind,
     Vars,
     View,
+    epoch_micros,
     equals,
     holds_any,
+    instant,
+    link_instant,
     link_prop,
     prop,
     starts_with,
@@ -45,8 +48,8 @@ RUN_FILTERS = {
 }
 COLLECTION_FILTERS = {"type": equals("type"), "namePrefix": starts_with("name")}
 EDGE_FIELDS = {
-    "USED_BY": {"at": link_prop("at"), "alias": link_prop("alias")},
-    "LOGGED": {"at": link_prop("at"), "created": link_prop("created")},
+    "USED_BY": {"at": link_instant("at"), "alias": link_prop("alias")},
+    "LOGGED": {"at": link_instant("at"), "created": link_prop("created")},
 }
 
 
@@ -172,7 +175,7 @@ DESCRIBED_COLLECTION = {
     "description": prop("description"),
     "metadata": prop("metadata"),
     "tags": prop("tags"),
-    "createdAt": prop("created_at"),
+    "createdAt": instant("created_at"),
 }
 """What an artifact collection and a registry collection both carry."""
 
@@ -180,7 +183,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
     "Entity": {
         "id": prop("name"),
         "name": prop("name"),
-        "createdAt": prop("created_at"),
+        "createdAt": instant("created_at"),
         "projects": Page("Project", in_parent("Project"), BY_NAME),
         "registries": Page("Registry", in_parent("Registry"), BY_NAME),
     },
@@ -189,7 +192,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "legacyId": Expr(_project_key),
         "entity": prop("entity"),
         "name": prop("name"),
-        "createdAt": prop("created_at"),
+        "createdAt": instant("created_at"),
         "collections": Page("ArtifactCollection", in_parent("ArtifactCollection"), BY_NAME, filters=COLLECTION_FILTERS),
         "runs": Page("Run", in_parent("Run"), NEWEST_FIRST, filters=RUN_FILTERS),
     },
@@ -204,9 +207,9 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "state": prop("state"),
         "jobType": prop("job_type"),
         "group": prop("group"),
-        "createdAt": prop("created_at"),
-        "finishedAt": prop("finished_at"),
-        "heartbeatAt": prop("heartbeat_at"),
+        "createdAt": instant("created_at"),
+        "finishedAt": instant("finished_at"),
+        "heartbeatAt": instant("heartbeat_at"),
         "config": prop("config"),
         "summary": prop("summary"),
         "lastStep": prop("last_step"),
@@ -256,7 +259,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "metadata": prop("metadata"),
         "description": prop("description"),
         "tags": prop("tags"),
-        "createdAt": prop("created_at"),
+        "createdAt": instant("created_at"),
         "state": prop("state"),
         "deleted": Expr(lambda v, _: f"{v.node}.state = 'deleted'"),
         "aliases": Expr(lambda v, fresh: _alias_names(v.node, f"{v.node}.collection_id", fresh)),
@@ -273,7 +276,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "entity": prop("entity"),
         "name": prop("name"),
         "description": prop("description"),
-        "createdAt": prop("created_at"),
+        "createdAt": instant("created_at"),
         "collections": Page(
             "RegistryCollection", in_parent("RegistryCollection"), BY_NAME, filters={"namePrefix": starts_with("name")}
         ),
@@ -302,7 +305,7 @@ TYPES: Mapping[str, Mapping[str, Rule]] = {
         "version": Expr(lambda v, _: f"{v.link}.version"),
         "versionName": Expr(lambda v, _: f"'v' + toString({v.link}.version)"),
         "ref": Expr(_registry_version_ref),
-        "linkedAt": Expr(lambda v, _: f"{v.link}.linked_at"),
+        "linkedAt": Expr(lambda v, _: epoch_micros(f"{v.link}.linked_at")),
         "linkedBy": Expr(lambda v, _: f"{v.link}.linked_by"),
         "aliases": Expr(lambda v, fresh: _alias_names(v.node, f"{v.collection}.id", fresh)),
         "artifact": View("ArtifactVersion", lambda entry: Vars(entry.node)),

@@ -1,0 +1,58 @@
+"""Date-times read by compiled statements come back as whole microseconds since the epoch (rules.epoch_micros),
+which the driver decodes natively; the DateTime scalar must write them exactly as it writes the driver's own
+temporal values, which other statements (lineage edges, exports) still return."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from neo4j import Driver
+
+from schema.scalars import _serialize_datetime
+from tests.builders import build_zoo
+from tests.client import GraphQLClient
+from tests.schema.test_lineage import MODEL
+
+TIMES = [
+    "2026-01-02T03:04:05Z",  # a whole second: no fraction written
+    "2026-01-02T03:04:05.123456Z",
+    "2026-01-02T03:04:05.123456789Z",  # nanoseconds: the driver keeps microseconds, cut, not rounded
+    "2026-01-02T03:04:05.999999999Z",  # cutting must not carry into the next second
+    "2026-01-02T05:04:05.5+02:00",  # another offset: written in UTC
+    "1969-12-31T23:59:59.25Z",  # before the epoch, with a fraction (Neo4j's epochSeconds rounds toward zero)
+    "1969-12-31T23:59:59.250123Z",
+    "1969-12-31T23:59:59.000001Z",
+    "1900-03-01T00:00:00.000001Z",
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59.999999Z",
+]
+
+
+@pytest.mark.parametrize("text", TIMES)
+def test_a_compiled_date_time_reads_as_the_drivers_own(api: GraphQLClient, driver: Driver, text: str) -> None:
+    build_zoo(api)
+    entity, project, rest = MODEL.split("/")
+    name, label = rest.split(":")
+    records, _, _ = driver.execute_query(
+        "MATCH (c:ArtifactCollection {entity: $entity, project: $project, name: $name})"
+        "<-[:VERSION_OF]-(v:ArtifactVersion {version: toInteger($version)}) "
+        "MATCH (r:Run)-[e:LOGGED]->(v) "
+        "SET v.created_at = datetime($at), e.at = datetime($at) RETURN v.created_at AS at",
+        entity=entity,
+        project=project,
+        name=name,
+        version=label.removeprefix("v"),
+        at=text,
+    )
+    expected = _serialize_datetime(records[0]["at"])
+    data: dict[str, Any] = api.query(
+        f'{{ artifact(ref: "{MODEL}") {{ createdAt loggedBy {{ edges {{ at }} }} }} '
+        f'lineage(ref: "{MODEL}", direction: UPSTREAM, depth: 1) '
+        "{ nodes { ... on ArtifactVersion { ref createdAt } } edges { at } } }"
+    )
+    assert data["artifact"]["createdAt"] == expected
+    assert {edge["at"] for edge in data["artifact"]["loggedBy"]["edges"]} == {expected}
+    [node] = [node for node in data["lineage"]["nodes"] if node.get("ref") == MODEL]
+    assert node["createdAt"] == expected
+    assert expected in {edge["at"] for edge in data["lineage"]["edges"]}  # lineage edges: the driver's DateTime
