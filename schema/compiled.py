@@ -66,11 +66,22 @@ from schema.selection import RequestFields
 
 COMPILED_ROOTS = {*ROOT_READS, "__typename"}
 Getter = Callable[[Any, "FieldRead"], Any]
+Path = tuple[Any, str | int]  # (the parent's Path or None, this key): built per field; a list only for an error
 
 
-@dataclass(frozen=True)
+def _listed(path: Path) -> list[str | int]:
+    keys: list[str | int] = []
+    at: Path | None = path
+    while at is not None:
+        at, key = at
+        keys.append(key)
+    return keys[::-1]
+
+
+@dataclass(slots=True)
 class FieldRead:
-    """What a field's value is read with: the field as selected, for its arguments and response key."""
+    """What a field's value is read with: the field as selected, for its arguments and response key (made for
+    every field answered, so a plain slotted class: a frozen dataclass costs several times as much to make)."""
 
     nodes: Sequence[FieldNode]
     definition: GraphQLField
@@ -283,7 +294,8 @@ class _Completion:
                     if isinstance(rows, Exception):
                         raise rows
                     root_type = query_type.fields[nodes[0].name.value].type
-                    data[key] = self.value(root_type, query_type, nodes, [key], root_answer(selections[key], rows))
+                    answer = root_answer(selections[key], rows)
+                    data[key] = self.value(root_type, query_type, nodes, (None, key), answer)
                 except Exception as exc:
                     self.root_failed(exc, query_type, nodes, key)
         except Exception as exc:
@@ -303,14 +315,14 @@ class _Completion:
         except Exception as exc:
             return exc
 
-    def failed(self, exc: Exception, type_: GraphQLOutputType, nodes: Sequence[FieldNode], path: list[Any]) -> bool:
+    def failed(self, exc: Exception, type_: GraphQLOutputType, nodes: Sequence[FieldNode], path: Path) -> bool:
         """Record a field's error, or (True) leave it to go up when the field is non-null."""
         if is_non_null_type(type_):
             return True
-        self.errors.append(located_error(exc, nodes, path))
+        self.errors.append(located_error(exc, nodes, _listed(path)))
         return False
 
-    def field(self, parent: GraphQLObjectType, nodes: list[FieldNode], path: list[Any], root: Any) -> Any:
+    def field(self, parent: GraphQLObjectType, nodes: list[FieldNode], path: Path, root: Any) -> Any:
         name = nodes[0].name.value
         if name == "__typename":
             return parent.name
@@ -320,11 +332,11 @@ class _Completion:
             return self.value(definition.type, parent, nodes, path, value)
         except Exception as exc:
             if self.failed(exc, definition.type, nodes, path):
-                raise located_error(exc, nodes, path) from None
+                raise located_error(exc, nodes, _listed(path)) from None
             return None
 
     def value(
-        self, type_: GraphQLOutputType, parent: GraphQLObjectType, nodes: list[FieldNode], path: list[Any], value: Any
+        self, type_: GraphQLOutputType, parent: GraphQLObjectType, nodes: list[FieldNode], path: Path, value: Any
     ) -> Any:
         if isinstance(type_, GraphQLNonNull):
             completed = self.value(type_.of_type, parent, nodes, path, value)
@@ -342,12 +354,12 @@ class _Completion:
             return coerced
         runtime = self.runtime_type(type_, value, nodes)
         return {
-            key: self.field(runtime, grouped, [*path, key], value)
+            key: self.field(runtime, grouped, (path, key), value)
             for key, grouped in self.request.subfields(runtime, nodes).items()
         }
 
     def items(
-        self, type_: GraphQLList[Any], parent: GraphQLObjectType, nodes: list[FieldNode], path: list[Any], value: Any
+        self, type_: GraphQLList[Any], parent: GraphQLObjectType, nodes: list[FieldNode], path: Path, value: Any
     ) -> list[Any]:
         if not isinstance(value, list):
             raise GraphQLError(
@@ -356,12 +368,12 @@ class _Completion:
         item_type = type_.of_type
         completed = []
         for index, item in enumerate(value):
-            item_path = [*path, index]
+            item_path = (path, index)
             try:
                 completed.append(self.value(item_type, parent, nodes, item_path, item))
             except Exception as exc:
                 if self.failed(exc, item_type, nodes, item_path):
-                    raise located_error(exc, nodes, item_path) from None
+                    raise located_error(exc, nodes, _listed(item_path)) from None
                 completed.append(None)
         return completed
 
