@@ -280,7 +280,11 @@ class _Completion:
                     statements[key] = root_statement(selection, self.context)
                 except Exception as exc:
                     self.root_failed(exc, query_type, nodes, key)
-            found = dict(zip(statements, await asyncio.gather(*map(self.rows, statements.values())), strict=True))
+            if len(statements) == 1:  # most requests: awaited as it is, not as a task of its own
+                [(only, statement)] = statements.items()
+                found = {only: await self.rows(statement)}
+            else:
+                found = dict(zip(statements, await asyncio.gather(*map(self.rows, statements.values())), strict=True))
             data: dict[str, Any] = {}
             for key, nodes in grouped.items():
                 if key not in roots:
