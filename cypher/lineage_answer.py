@@ -12,7 +12,7 @@ from typing import Any
 
 from cypher.access import visible
 from cypher.printer import Scope, project
-from cypher.rules import Vars
+from cypher.rules import Vars, epoch_micros
 from cypher.selection import Field
 
 _REDACTED = re.compile(r"redacted:[^|\s]+")
@@ -53,7 +53,7 @@ def edge_map(edge: str, start: str, end: str) -> str:
     alias a run asked for and who first produced a version are shown only when the caller sees both ends."""
     both = f"{seen(start)} AND {seen(end)}"
     return (
-        f"{{kind: type({edge}), from_: {node_id(start)}, to: {node_id(end)}, at: {edge}.at, "
+        f"{{kind: type({edge}), from_: {node_id(start)}, to: {node_id(end)}, at: {epoch_micros(f'{edge}.at')}, "
         f"alias: CASE WHEN {both} THEN {edge}.alias END, created: CASE WHEN {both} THEN {edge}.created END}}"
     )
 

@@ -1,6 +1,6 @@
 """Date-times read by compiled statements come back as whole microseconds since the epoch (rules.epoch_micros),
 which the driver decodes natively; the DateTime scalar must write them exactly as it writes the driver's own
-temporal values, which other statements (lineage edges, exports) still return."""
+temporal values, which other statements (exports, imports) still return."""
 
 from __future__ import annotations
 
@@ -55,4 +55,4 @@ def test_a_compiled_date_time_reads_as_the_drivers_own(api: GraphQLClient, drive
     assert {edge["at"] for edge in data["artifact"]["loggedBy"]["edges"]} == {expected}
     [node] = [node for node in data["lineage"]["nodes"] if node.get("ref") == MODEL]
     assert node["createdAt"] == expected
-    assert expected in {edge["at"] for edge in data["lineage"]["edges"]}  # lineage edges: the driver's DateTime
+    assert expected in {edge["at"] for edge in data["lineage"]["edges"]}
