@@ -29,7 +29,10 @@ from neo4j import Driver
 
 SIDES = {"UPSTREAM": ("up", "<-[e:USED_BY|LOGGED]-"), "DOWNSTREAM": ("down", "-[e:USED_BY|LOGGED]->")}
 
-RUN = "{id: n.id, name: n.name, state: n.state, jobType: n.job_type, createdAt: n.created_at}"
+# Times as whole microseconds since the epoch, as Stemma's statements return them (the driver decodes an integer
+# natively; a temporal value costs a Python call each): the floor reads what Stemma reads, in the same form.
+CREATED = "n.created_at.epochMillis * 1000 + n.created_at.microsecond % 1000"
+RUN = f"{{id: n.id, name: n.name, state: n.state, jobType: n.job_type, createdAt: {CREATED}}}"
 GROUP = (
     "CASE WHEN n:Run AND n.group IS NOT NULL THEN 'group:' + n.group + '/' + coalesce(n.job_type, '') "
     "WHEN n:Run THEN 'job:' + coalesce(n.job_type, '') ELSE 'collection:' + n.collection_id END"
@@ -37,7 +40,7 @@ GROUP = (
 BEYOND = {"UPSTREAM": "(n)<-[x:USED_BY|LOGGED]-()", "DOWNSTREAM": "(n)-[x:USED_BY|LOGGED]->()"}
 VERSION = (
     "{id: n.id, ref: n.entity + '/' + n.project + '/' + n.name + ':v' + toString(n.version), type: n.type, "
-    "version: n.version, createdAt: n.created_at, digest: n.digest, size: n.size, "
+    f"version: n.version, createdAt: {CREATED}, digest: n.digest, size: n.size, "
     "aliases: COLLECT { MATCH (a:Alias)-[:POINTS_TO]->(n) WHERE a.collection_id = n.collection_id "
     "RETURN a.name ORDER BY a.name }}"
 )
@@ -138,7 +141,8 @@ CALL (found) {{
     MATCH (a)-[e:USED_BY|LOGGED]->(b) RETURN e
   }}
   WITH e ORDER BY e.at, startNode(e).id, endNode(e).id
-  RETURN collect({{kind: type(e), from: startNode(e).id, to: endNode(e).id, at: e.at}}) AS edge_list
+  RETURN collect({{kind: type(e), from: startNode(e).id, to: endNode(e).id,
+                   at: e.at.epochMillis * 1000 + e.at.microsecond % 1000}}) AS edge_list
 }}
 RETURN nodes, edge_list AS edges, clusters, cut AS truncated""",
         ]
