@@ -255,6 +255,7 @@ def remove_project(driver: Driver, entity: str, project: str) -> None:
 
 
 def _remove(tx: ManagedTransaction, ids: list[str]) -> None:
+    tx.run(named("lock_lineage_counts")).consume()  # else a fold meanwhile can write a removed node's count back
     tx.run(named("forget_onward"), ids=ids).consume()
     tx.run(named("forget_lineage"), ids=ids).consume()
     tx.run(REMOVE_NODES, ids=ids).consume()

@@ -16,6 +16,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from cypher.accounts import key_hash, new_secret
 from cypher.executor import Executor
 from cypher.migrate import migrate
+from cypher.named import named
 from neo4j_local.launcher import LocalNeo4j, LocalNeo4jError
 from tests.client import GraphQLClient
 from tests.s3 import S3Server
@@ -33,7 +34,6 @@ WITH k.node AS node, k.side AS side, k.group AS group, k.entity AS entity, k.pro
 WHERE count <> 0 OR onward <> 0
 RETURN node, side, group, entity, project, count, onward ORDER BY node, side, group, entity, project"""
 W = TypeVar("W", bound="SharedWorld")
-FOLD_LOCK = "MERGE (lock:StemmaLock {name: 'lineage-counts'}) SET lock._read = true REMOVE lock._read"
 CLEAN = """
 MATCH (n) WHERE NOT n:StemmaMigration
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS
@@ -60,7 +60,7 @@ def clean(graph: Driver) -> None:
 
 
 def _forget_counts(tx: ManagedTransaction) -> None:
-    tx.run(FOLD_LOCK).consume()
+    tx.run(named("lock_lineage_counts")).consume()
     tx.run("MATCH (k:LineageCount) DELETE k").consume()
 
 
@@ -88,7 +88,7 @@ def count_sums(driver: Driver) -> list[dict[str, Any]]:
     committed data without a snapshot); holding the lock, the read sees every key before a fold or after it."""
 
     def read(tx: ManagedTransaction) -> list[dict[str, Any]]:
-        tx.run(FOLD_LOCK).consume()
+        tx.run(named("lock_lineage_counts")).consume()
         return tx.run(COUNT_SUMS).data()
 
     with driver.session() as session:
