@@ -111,18 +111,23 @@ FUZZ = settings(
 )
 
 
-@pytest.mark.parametrize("operation", ["queries", "mutations"])
-def test_requests_generated_from_the_schema_never_fail_inside(api: GraphQLClient, operation: str) -> None:
-    zoo = Builder(api)
-    zoo.log(zoo.run("r1"), "data")
-    strategy = getattr(gql, operation)(SDL, custom_scalars=SCALARS, print_ast=print_ast)
+def fuzz(api: GraphQLClient, path: str, sdl: str, scalars: dict[str, Any], operation: str) -> None:
+    """POST `operation` documents ("queries" or "mutations") generated from `sdl` to `path`; check every answer."""
+    strategy = getattr(gql, operation)(sdl, custom_scalars=scalars, print_ast=print_ast)
 
     @FUZZ
     @given(document=strategy)
     def run(document: str) -> None:
-        check_answer(api.http.post("/graphql", json={"query": document}), *STRING_LITERAL.findall(document))
+        check_answer(api.http.post(path, json={"query": document}), *STRING_LITERAL.findall(document))
 
     run()
+
+
+@pytest.mark.parametrize("operation", ["queries", "mutations"])
+def test_requests_generated_from_the_schema_never_fail_inside(api: GraphQLClient, operation: str) -> None:
+    zoo = Builder(api)
+    zoo.log(zoo.run("r1"), "data")
+    fuzz(api, "/graphql", SDL, SCALARS, operation)
 
 
 def deep_json(depth: int) -> Any:

@@ -5,15 +5,13 @@ or show internals; tests/server/test_wandb_client.py names the refusals one by o
 from __future__ import annotations
 
 import pytest
-from graphql import IntValueNode, StringValueNode, print_ast
-from hypothesis import given
+from graphql import IntValueNode, StringValueNode
 from hypothesis import strategies as st
-from hypothesis_graphql import strategies as gql
 
 from schema.context import DocumentLimits
 from server.wandb_compat.schema import build_schema
 from tests.client import GraphQLClient
-from tests.schema.test_hostile_input import FUZZ, STRING_LITERAL, check_answer
+from tests.schema.test_hostile_input import fuzz
 
 SDL = build_schema(DocumentLimits(max_depth=15, max_tokens=5000, max_aliases=30)).as_str()
 SCALARS = {
@@ -28,11 +26,4 @@ UPSERT = 'mutation { upsertBucket(input: {name: "r1", modelName: "zoo", entityNa
 @pytest.mark.parametrize("operation", ["queries", "mutations"])
 def test_requests_generated_from_the_w_and_b_schema_never_fail_inside(api: GraphQLClient, operation: str) -> None:
     assert "errors" not in api.http.post("/wandb/graphql", json={"query": UPSERT}).json()
-    strategy = getattr(gql, operation)(SDL, custom_scalars=SCALARS, print_ast=print_ast)
-
-    @FUZZ
-    @given(document=strategy)
-    def run(document: str) -> None:
-        check_answer(api.http.post("/wandb/graphql", json={"query": document}), *STRING_LITERAL.findall(document))
-
-    run()
+    fuzz(api, "/wandb/graphql", SDL, SCALARS, operation)
