@@ -83,10 +83,10 @@ def _read(side: str, pattern: str, leaves: bool) -> str:
 def _counted(side: str, pattern: str, leaves: bool) -> str:
     """Group sizes from the lineage counts the write path keeps; only small groups' members are read. With
     `leaves`, the counts less their onward neighbours, which are read from their marks (the first maxNodes + 1
-    by creation time are all that can be admitted)."""
+    by creation time are all that can be admitted, in the order of the index that holds them)."""
     onward = f"""  CALL (p) {{
     MATCH (t:LineageOnward {{node: p.id, side: '{side}'}}) WHERE t.at IS NOT NULL
-    WITH t ORDER BY t.at, t.neighbour LIMIT $max_nodes + 1
+    WITH t ORDER BY t.node, t.side, t.at, t.neighbour LIMIT $max_nodes + 1
     CALL (t) {{
       MATCH (n:Run {{id: t.neighbour}}) RETURN n UNION MATCH (n:ArtifactVersion {{id: t.neighbour}}) RETURN n
     }}

@@ -6,12 +6,18 @@ never folded, and the answer stops at maxNodes having read no more of the hub's 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from neo4j import Driver
 
 from bench.graphs import hub
 from bench.loader import load
+from cypher.access import ANONYMOUS_SUPERUSER
+from cypher.lineage import compile_lineage
+from cypher.printer import Limits
+from schema.build import schema
+from schema.selection import root_selections
 from tests.client import GraphQLClient
 from tests.conftest import clean
 from tests.schema.test_lineage import LINEAGE
@@ -58,6 +64,29 @@ def test_below_the_depth_consumers_that_go_on_are_drawn_up_to_max_nodes(api: Gra
         assert result["clusters"] == []
         assert result["truncated"] is True
         assert len(result["edges"]) == 499
+
+
+def test_below_the_depth_the_hub_s_onward_marks_are_read_no_further_than_max_nodes(
+    driver: Driver, hub_ref: str
+) -> None:
+    """The statement itself, profiled: the index hands over the hub's onward marks in admission order and Neo4j
+    stops after maxNodes + 1 of them, so the level step costs far fewer db hits than the hub has consumers
+    (1,841 with maxNodes 50; 21,737 when it read all 10,000 marks to sort them)."""
+    [selection] = root_selections(
+        schema._schema, LINEAGE, {"ref": hub_ref, "direction": "DOWNSTREAM", "depth": 2, "threshold": 5, "max": 50}
+    )
+    statement = compile_lineage(selection, dict(ANONYMOUS_SUPERUSER.param()), Limits())
+    with driver.session() as session:
+        summary = session.run("PROFILE " + statement.text, statement.params).consume()
+    assert summary.profile is not None
+    [levels] = [op for op in _operators(summary.profile) if "reduce(acc = " in op["args"].get("Details", "")]
+    assert levels["dbHits"] < CONSUMERS
+
+
+def _operators(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("children", []):
+        yield from _operators(child)
 
 
 def test_a_cluster_pages_through_every_member_once(api: GraphQLClient, hub_ref: str) -> None:
