@@ -96,24 +96,25 @@ def cluster_map(cluster: str, collection: str) -> str:
 def number_redacted(answer: Any) -> Any:
     """The answer with each hidden node's id (`redacted:` + Neo4j's element id, stable and revealing) replaced
     by `redacted:N`, N counting hidden nodes in order of first mention, so ids tie nodes, edges and clusters
-    together within one answer and mean nothing outside it. Only id fields are rewritten."""
+    together within one answer and mean nothing outside it. Only id fields are rewritten, in place: the answer
+    is a statement's fresh rows, and a 500-node answer copied map by map cost a tenth of its completion."""
     numbers: dict[str, str] = {}
 
     def opaque(match: re.Match[str]) -> str:
         return numbers.setdefault(match.group(0), f"redacted:{len(numbers) + 1}")
 
-    def field(key: str, item: Any) -> Any:
-        if key in _USER_VALUES:
-            return item
-        if key in _NODE_IDS and isinstance(item, str):
-            return _REDACTED.sub(opaque, item) if "redacted:" in item else item
-        return walk(item)
-
-    def walk(value: Any) -> Any:
+    def walk(value: Any) -> None:
         if isinstance(value, dict):
-            return {key: field(key, item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [walk(item) for item in value]
-        return value
+            for key, item in value.items():
+                if isinstance(item, str):
+                    if key in _NODE_IDS and "redacted:" in item:
+                        value[key] = _REDACTED.sub(opaque, item)
+                elif key not in _USER_VALUES and isinstance(item, dict | list):
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict | list):
+                    walk(item)
 
-    return walk(answer)
+    walk(answer)
+    return answer
