@@ -187,6 +187,7 @@ class Prepared:
     operations: Mapping[str | None, OperationDefinitionNode]
     fragments: Mapping[str, FragmentDefinitionNode]
     plans: _Plans | None  # the document's completion plans, when no request's variables can change them
+    selections: dict[tuple[object, ...], Field | None] = dataclasses.field(default_factory=dict)  # RequestFields'
 
     def operation(self, name: str | None) -> OperationDefinitionNode | None:
         if name is None and len(self.operations) != 1:
@@ -248,7 +249,7 @@ class CompiledQueries:
             return None
         query_type = self.schema.query_type
         assert query_type is not None
-        request = RequestFields(self.schema, dict(prepared.fragments), coerced, operation)
+        request = RequestFields(self.schema, dict(prepared.fragments), coerced, operation, prepared.selections)
         roots = collect_fields(self.schema, request.fragments, coerced, query_type, operation).grouped_field_set
         grouped = {key: [detail.node for detail in details] for key, details in roots.items()}
         if any(

@@ -12,12 +12,16 @@ from enum import Enum
 from typing import Any
 
 from graphql import (
+    BREAK,
     FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLObjectType,
     GraphQLSchema,
+    Node,
     OperationDefinitionNode,
     OperationType,
+    Visitor,
     get_named_type,
     get_nullable_type,
     is_abstract_type,
@@ -25,6 +29,7 @@ from graphql import (
     is_object_type,
     parse,
     validate,
+    visit,
 )
 from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_fields, collect_subfields
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
@@ -78,12 +83,17 @@ class RequestFields:
         fragments: dict[str, Any],
         variables: VariableValues,
         operation: OperationDefinitionNode,
+        shared: dict[tuple[object, ...], Field | None] | None = None,
     ) -> None:
         self.schema = schema
+        self.definitions = fragments
         self.fragments = {name: FragmentDetails(node) for name, node in fragments.items()}
         self.variables = variables
         self.operation = operation
         self._collected: dict[tuple[object, ...], dict[str, list[FieldNode]]] = {}
+        # The document's selections that no variable reaches, the same in every request (None: one does),
+        # kept with the document by compiled execution.
+        self._shared = shared
 
     def subfields(self, runtime_type: GraphQLObjectType, nodes: Sequence[FieldNode]) -> dict[str, list[FieldNode]]:
         """The fields selected under `nodes` on `runtime_type`, by response key (fragments, @skip and @include
@@ -104,6 +114,39 @@ class RequestFields:
         return found
 
     def field(self, parent: GraphQLObjectType, nodes: Sequence[FieldNode]) -> Field:
+        if self._shared is None:
+            return self._field(parent, nodes)
+        key = (parent.name, *map(id, nodes))
+        if key in self._shared:
+            return self._shared[key] or self._field(parent, nodes)
+        made = self._field(parent, nodes)
+        self._shared[key] = None if self._reached_by_variables(nodes) else made
+        return made
+
+    def _reached_by_variables(self, nodes: Sequence[FieldNode]) -> bool:
+        """Whether a variable stands anywhere under `nodes`: in an argument or a directive, theirs or their
+        sub-fields', fragments included."""
+        pending: list[Node] = list(nodes)
+        spread: set[str] = set()
+        found = False
+
+        class Finder(Visitor):
+            def enter_variable(self, *_: Any) -> Any:
+                nonlocal found
+                found = True
+                return BREAK
+
+            def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> None:
+                spread.add(node.name.value)
+
+        visited: set[str] = set()
+        while pending and not found:
+            visit(pending.pop(), Finder())
+            pending.extend(self.definitions[name] for name in spread - visited if name in self.definitions)
+            visited |= spread
+        return found
+
+    def _field(self, parent: GraphQLObjectType, nodes: Sequence[FieldNode]) -> Field:
         node = nodes[0]
         definition = parent.fields[node.name.value]
         args = {name: _plain(value) for name, value in get_argument_values(definition, node, self.variables).items()}
