@@ -29,8 +29,12 @@ from neo4j_local.launcher import LocalNeo4j, LocalNeo4jError
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / ".data"
 GENERATOR_VERSION = 2  # 2: the loader writes lineage counts (migration 0007)
-CLEAN = """MATCH (n) WHERE NOT n:StemmaMigration
-CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"""
+# Relationships first, 10,000 to a transaction, then the nodes: deleting nodes with their relationships put a
+# batch's hubs (the L graph's has 140,000) in one transaction, past Neo4j's memory pool (seen going from L to M).
+CLEAN = (
+    "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS",
+    "MATCH (n) WHERE NOT n:StemmaMigration CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+)
 # Runs and versions, read from Neo4j's count store: a graph holding more than were loaded keeps the leftovers of
 # an interrupted ingestion or profile, whose runs all use the loaded hubs and slow every write that follows.
 LINEAGE_NODES = "RETURN COUNT { (:Run) } + COUNT { (:ArtifactVersion) } AS nodes"
@@ -142,7 +146,8 @@ def ensure_graph(
     log("cleaning the benchmark database")
     with driver.session() as session:
         # Each batch commits on its own; the statement around them may outlast the instance's 120 s timeout.
-        session.run(Query(CLEAN, timeout=3600)).consume()
+        for statement in CLEAN:
+            session.run(Query(statement, timeout=3600)).consume()
     migrate_schema(neo4j)
     started = time.perf_counter()
     graph, facts = generate(size, seed)

@@ -133,7 +133,8 @@ def main(argv: list[str]) -> int:
     try:
         with GraphDatabase.driver(neo4j.uri, auth=neo4j.auth, notifications_min_severity="OFF") as driver:
             with driver.session() as session:
-                session.run(CLEAN).consume()
+                for statement in CLEAN:
+                    session.run(statement).consume()
             migrate_schema(neo4j)
             graph, ref = hub(options.consumers, outputs_per_run=4, later_runs=0)
             load(driver, graph)
