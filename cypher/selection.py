@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 _CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
@@ -26,7 +27,7 @@ class Field:
 
     @property
     def python_name(self) -> str:
-        return _CAMEL_BOUNDARY.sub("_", self.name).lower()
+        return _snake(self.name)
 
     def fields(self, type_name: str) -> tuple[Field, ...]:
         """Sub-fields selected when the value is of `type_name` (fragments already applied)."""
@@ -41,3 +42,9 @@ class Field:
     def child(self, name: str) -> Field | None:
         """The first sub-field with this name, for object-typed fields."""
         return next((sub for sub in self.only_type() if sub.name == name), None)
+
+
+@cache
+def _snake(name: str) -> str:
+    """A field's name in snake case (`createdAt` → `created_at`): the schema's names, a bounded set."""
+    return _CAMEL_BOUNDARY.sub("_", name).lower()
