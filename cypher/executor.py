@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -123,6 +124,7 @@ class Executor:
         outage_probe_seconds: float = 1.0,
         transient_retry_seconds: float = 15.0,
         transaction_timeout_seconds: float = 30.0,
+        keep_read_sessions: bool = False,
     ) -> None:
         self.driver = driver
         self.database = database
@@ -133,6 +135,16 @@ class Executor:
         self._unreachable_until = 0.0
         self._answered_at = 0.0  # when a transaction last succeeded (monotonic)
         self._timeout = transaction_timeout_seconds
+        # Read sessions between reads, holding no connection (`_session`), for an owner that calls `close`.
+        self._keep_reads = keep_read_sessions
+        self._idle_reads: list[AsyncSession] = []
+
+    async def close(self) -> None:
+        """Close the idle read sessions and the driver."""
+        idle, self._idle_reads = self._idle_reads, []
+        for session in idle:
+            await session.close()
+        await self.driver.close()
 
     async def read(self, statement: Statement, kind: str = "read") -> list[Row]:
         """Run one read statement as an auto-commit read transaction; `kind` labels it in the statement count
@@ -141,7 +153,8 @@ class Executor:
         One statement needs no explicit transaction: auto-commit sends it with no BEGIN and COMMIT, one
         round trip instead of three (about a third of the driver's CPU per request). Retries are `_guarded`'s.
         Read statements return maps, lists and scalars, never nodes, so each record is taken as it was decoded:
-        the driver's `data()` would copy every nested map and list again (a tenth of a page's server CPU)."""
+        the driver's `data()` would copy every nested map and list again (a tenth of a page's server CPU).
+        The session is one that an earlier read left idle, when there is one (`_session`)."""
         query = Query(statement.text, timeout=self._timeout)
 
         async def unit(session: AsyncSession) -> list[Row]:
@@ -149,7 +162,7 @@ class Executor:
             self._on_statement(kind)
             return [dict(zip(record.keys(), record, strict=True)) async for record in result]
 
-        return await self._guarded(READ_ACCESS, unit)
+        return await self._guarded(READ_ACCESS, unit, reuse=self._keep_reads)
 
     async def read_in(self, work: Callable[[ReadTransaction], Awaitable[T]], timeout: float, kind: str = "read") -> T:
         """Run `work` as one read transaction of at most `timeout` seconds (the console reads a plan and its
@@ -200,7 +213,28 @@ class Executor:
             self._unreachable_until = time.monotonic() + self._outage_probe
             raise translate_driver_error(exc) from exc
 
-    async def _guarded(self, access_mode: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def _session(self, access_mode: str, work: Callable[[AsyncSession], Awaitable[T]], reuse: bool) -> T:
+        """`work` in a session: with `reuse`, a read session an earlier read left idle (after its result was read
+        to the end it holds no connection), and this one is left idle in turn. Making a session for every read
+        cost a tenth of the driver's CPU per read. A session whose work failed, or was cancelled, is closed."""
+        if reuse and self._idle_reads:
+            session = self._idle_reads.pop()
+        else:
+            session = self.driver.session(
+                database=self.database, default_access_mode=access_mode, bookmark_manager=self._bookmarks
+            )
+        try:
+            answer = await work(session)
+        except BaseException:
+            await asyncio.shield(_close_on_failure(session))
+            raise
+        if reuse and len(self._idle_reads) < IDLE_READS:
+            self._idle_reads.append(session)
+        else:
+            await session.close()
+        return answer
+
+    async def _guarded(self, access_mode: str, work: Callable[[AsyncSession], Awaitable[T]], reuse: bool = False) -> T:
         """Run `work` in a session of `access_mode`, behind the outage breaker and with transient retries."""
         if time.monotonic() < self._unreachable_until:
             raise Unavailable("the graph database is unreachable; try again shortly")
@@ -209,10 +243,7 @@ class Executor:
         while True:
             attempt_started = time.monotonic()
             try:
-                async with self.driver.session(
-                    database=self.database, default_access_mode=access_mode, bookmark_manager=self._bookmarks
-                ) as session:
-                    answer = await work(session)
+                answer = await self._session(access_mode, work, reuse)
                 self._answered_at = time.monotonic()
                 return answer
             except (ServiceUnavailable, SessionExpired, OSError) as exc:
@@ -229,6 +260,14 @@ class Executor:
                 raise translate_driver_error(exc) from exc
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
+
+
+IDLE_READS = 64  # read sessions kept between reads: one per read running at once, as a rule
+
+
+async def _close_on_failure(session: AsyncSession) -> None:
+    with contextlib.suppress(Exception):
+        await session.close()
 
 
 def _over_transaction_memory(exc: Exception) -> bool:

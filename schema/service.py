@@ -34,10 +34,10 @@ class Graph:
     def __init__(
         self, driver: AsyncDriver, database: str, on_statement: Callable[[str], None] = lambda kind: None
     ) -> None:
-        self.executor = Executor(driver, database, on_statement=on_statement)
+        self.executor = Executor(driver, database, on_statement=on_statement, keep_read_sessions=True)
 
     async def close(self) -> None:
-        await self.executor.driver.close()
+        await self.executor.close()
 
     async def migrate(self) -> list[str]:
         """Apply the migrations not applied yet; their ids."""

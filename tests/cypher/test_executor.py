@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import math
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ import pytest
 from neo4j import AsyncDriver, AsyncGraphDatabase
 
 from cypher.errors import PayloadTooLarge, Unavailable
-from cypher.executor import Executor, Statement, WriteTransaction
+from cypher.executor import Executor, Statement, StatementRefused, WriteTransaction
 
 ONE = Statement("RETURN 1 AS one")
 
@@ -87,6 +88,33 @@ async def _hold_connection(executor: Executor, seconds: float) -> None:
         await tx.run(ONE)
 
     await executor.write(work)
+
+
+def test_kept_read_sessions_answer_together_and_after_a_refused_statement(
+    neo4j_uri: str, neo4j_auth: tuple[str, str] | None
+) -> None:
+    """The server's executor keeps its read sessions between reads (`keep_read_sessions`): sixteen reads at once
+    answer, each once; a statement Neo4j refuses is refused, its session closed rather than kept, and the reads
+    after it answer; a read cancelled mid-way leaves nothing behind that the next reads trip on; `close` closes
+    the kept sessions (an unclosed one is a ResourceWarning, an error in this suite) and the driver."""
+
+    async def scenario() -> None:
+        executor = Executor(_driver(neo4j_uri, neo4j_auth), "neo4j", keep_read_sessions=True)
+        numbered = [Statement("RETURN $n AS n", {"n": n}) for n in range(16)]
+        assert await asyncio.gather(*map(executor.read, numbered)) == [[{"n": n}] for n in range(16)]
+        with pytest.raises(StatementRefused):
+            await executor.read(Statement("RETURN nonsense("))
+        endless = Statement("UNWIND range(1, 1000000000) AS x WITH x WHERE x < 0 RETURN count(x) AS none")
+        slow = asyncio.create_task(executor.read(endless))
+        await asyncio.sleep(0.3)
+        slow.cancel()
+        with contextlib.suppress(asyncio.CancelledError, StatementRefused):
+            await slow
+        assert await asyncio.gather(*map(executor.read, numbered)) == [[{"n": n}] for n in range(16)]
+        await executor.close()
+
+    asyncio.run(scenario())
+    gc.collect()
 
 
 def test_a_request_waits_for_a_busy_pool_and_past_its_budget_is_told_busy_not_unreachable(
