@@ -31,6 +31,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
+from cypher.batching import Batches
 from cypher.errors import Conflict, PayloadTooLarge, StemmaError, TimedOut, Unavailable
 
 T = TypeVar("T")
@@ -41,10 +42,12 @@ Row = dict[str, Any]
 @dataclass(frozen=True)
 class Statement:
     """One Cypher statement and its parameters; its text never contains user input (the admins' console,
-    which runs an admin's own Cypher, aside)."""
+    which runs an admin's own Cypher, aside). A `batchable` statement returns the one column `result`, and
+    reads of its text may be sent together (`cypher.batching`)."""
 
     text: str
     params: dict[str, Any] = field(default_factory=dict)
+    batchable: bool = False
 
 
 class StatementRefused(Exception):
@@ -125,6 +128,7 @@ class Executor:
         transient_retry_seconds: float = 15.0,
         transaction_timeout_seconds: float = 30.0,
         keep_read_sessions: bool = False,
+        batch_reads: bool = False,
     ) -> None:
         self.driver = driver
         self.database = database
@@ -138,6 +142,7 @@ class Executor:
         # Read sessions between reads, holding no connection (`_session`), for an owner that calls `close`.
         self._keep_reads = keep_read_sessions
         self._idle_reads: list[AsyncSession] = []
+        self._batches = Batches(self._read_alone, READ_FAILURES, _refused_text) if batch_reads else None
 
     async def close(self) -> None:
         """Close the idle read sessions and the driver."""
@@ -154,11 +159,17 @@ class Executor:
         round trip instead of three (about a third of the driver's CPU per request). Retries are `_guarded`'s.
         Read statements return maps, lists and scalars, never nodes, so each record is taken as it was decoded:
         the driver's `data()` would copy every nested map and list again (a tenth of a page's server CPU).
-        The session is one that an earlier read left idle, when there is one (`_session`)."""
-        query = Query(statement.text, timeout=self._timeout)
+        The session is one that an earlier read left idle, when there is one (`_session`). With `batch_reads`,
+        a batchable statement may be sent together with others of its text (`cypher.batching`)."""
+        if self._batches is not None and statement.batchable and kind == "read":
+            return await self._batches.read(statement.text, statement.params)
+        return await self._read_alone(statement.text, statement.params, kind)
+
+    async def _read_alone(self, text: str, params: dict[str, Any], kind: str = "read") -> list[Row]:
+        query = Query(text, timeout=self._timeout)
 
         async def unit(session: AsyncSession) -> list[Row]:
-            result = await session.run(query, statement.params)
+            result = await session.run(query, params)
             self._on_statement(kind)
             return [dict(zip(record.keys(), record, strict=True)) async for record in result]
 
@@ -262,12 +273,17 @@ class Executor:
             delay = min(delay * 2, 1.0)
 
 
+READ_FAILURES = (StemmaError, StatementRefused, Neo4jError, DriverError)  # what a read raises when unanswered
 IDLE_READS = 64  # read sessions kept between reads: one per read running at once, as a rule
 
 
 async def _close_on_failure(session: AsyncSession) -> None:
     with contextlib.suppress(Exception):
         await session.close()
+
+
+def _refused_text(exc: Exception) -> bool:
+    return isinstance(exc, StatementRefused) and exc.code == "Neo.ClientError.Statement.SyntaxError"
 
 
 def _over_transaction_memory(exc: Exception) -> bool:

@@ -30,11 +30,12 @@ class Root:
 
 
 def compile_read(selection: Field, caller: Mapping[str, Any], limits: Limits | None = None) -> Statement:
-    """One statement for one root query field; the row `result` holds the whole answer."""
+    """One statement for one root query field; the row `result` holds the whole answer. Reads of one text may be
+    sent to Neo4j together (`batchable`)."""
     scope = Scope(caller, limits or Limits())
     if selection.name in ROOT_PAGES:
         body = render_page(ROOT_PAGES[selection.name], selection, NO_PARENT, scope)
-        return Statement(f"RETURN {body} AS result", scope.params)
+        return Statement(f"RETURN {body} AS result", scope.params, batchable=True)
     return compile_root(ROOT_OBJECTS[selection.name](selection.args, scope), selection, scope)
 
 
@@ -42,7 +43,7 @@ def compile_root(root: Root, selection: Field, scope: Scope) -> Statement:
     """The root's MATCH (which keeps to what the caller may see), then the selection as the column `result`."""
     scope.params.update(root.params)
     body = project(root.type, root.bound, selection.fields(root.type), scope)
-    return Statement(f"{root.match} RETURN {body} AS result", scope.params)
+    return Statement(f"{root.match} RETURN {body} AS result", scope.params, batchable=True)
 
 
 def file_readable(digest: str, caller: Mapping[str, Any]) -> Statement:

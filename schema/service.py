@@ -34,7 +34,7 @@ class Graph:
     def __init__(
         self, driver: AsyncDriver, database: str, on_statement: Callable[[str], None] = lambda kind: None
     ) -> None:
-        self.executor = Executor(driver, database, on_statement=on_statement, keep_read_sessions=True)
+        self.executor = Executor(driver, database, on_statement=on_statement, keep_read_sessions=True, batch_reads=True)
 
     async def close(self) -> None:
         await self.executor.close()

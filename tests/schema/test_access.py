@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -54,6 +56,41 @@ def test_objects_of_other_entities_are_not_found_exactly_as_if_absent(tenants: T
     assert listing == {"entities": {"edges": [{"node": {"name": "globex"}}]}, "runs": {"totalCount": 0}}
     own = tenants.ana.query('{ artifact(ref: "acme/vision/faces:v0") { ref } }')["artifact"]["ref"]
     assert own == "acme/vision/faces:v0"
+
+
+ASKED_AT_ONCE = (
+    "query($ref: String!, $c: String!) { artifact(ref: $ref) { ref aliases } "
+    "artifactCollection(ref: $c) { versions(first: 2) { totalCount edges { node { version digest } } } } }"
+)
+
+
+def test_reads_at_once_answer_each_caller_as_it_is_answered_alone(tenants: Tenants) -> None:
+    """Reads of one statement text that arrive together may go to Neo4j as one statement (`cypher.batching`):
+    ana, bob and vic each ask for acme's and globex's artifact and versions, all at once, and each gets exactly
+    the answer it gets alone (bob: globex's, NOT_FOUND for acme's). The burst is repeated until the server sent
+    fewer reads than it answered, so that reads did go together (five bursts at most)."""
+    refs = [("acme/vision/faces:v0", "acme/vision/faces"), ("globex/nlp/texts:v0", "globex/nlp/texts")]
+    asks = [(client, ref, collection) for client in (tenants.ana, tenants.bob, tenants.vic) for ref, collection in refs]
+
+    def ask(asked: tuple[GraphQLClient, str, str]) -> dict[str, Any]:
+        client, ref, collection = asked
+        with GraphQLClient(str(client.http.base_url), key=client.http.headers["authorization"][7:]) as own:
+            return own.post(ASKED_AT_ONCE, {"ref": ref, "c": collection})
+
+    alone = [ask(asked) for asked in asks]
+    assert alone[0]["data"]["artifactCollection"]["versions"]["totalCount"] == 1  # ana, acme's
+    assert alone[3]["data"]["artifact"]["ref"] == "globex/nlp/texts:v0"  # bob, globex's
+    assert alone[2]["data"] is None and alone[2]["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # bob, acme's
+    burst = asks * 8
+    for _ in range(5):
+        before = tenants.root.statements()["read"]
+        with ThreadPoolExecutor(max_workers=len(burst)) as pool:
+            together = list(pool.map(ask, burst))
+        sent = tenants.root.statements()["read"] - before
+        assert together == alone * 8
+        if sent < 2 * len(burst):
+            return
+    pytest.fail(f"five bursts of {len(burst)} requests, and none sent fewer reads than it answered")
 
 
 def test_members_cannot_use_link_or_write_into_other_entities(tenants: Tenants) -> None:
