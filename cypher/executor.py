@@ -142,7 +142,7 @@ class Executor:
         # Read sessions between reads, holding no connection (`_session`), for an owner that calls `close`.
         self._keep_reads = keep_read_sessions
         self._idle_reads: list[AsyncSession] = []
-        self._batches = Batches(self._read_alone, READ_FAILURES, _refused_text) if batch_reads else None
+        self._batches = Batches(self._read_alone, READ_FAILURES, _batch_goes_alone) if batch_reads else None
 
     async def close(self) -> None:
         """Close the idle read sessions and the driver."""
@@ -282,8 +282,11 @@ async def _close_on_failure(session: AsyncSession) -> None:
         await session.close()
 
 
-def _refused_text(exc: Exception) -> bool:
-    return isinstance(exc, StatementRefused) and exc.code == "Neo.ClientError.Statement.SyntaxError"
+def _batch_goes_alone(exc: Exception) -> bool:
+    """A batch's failure that its text's next batches would meet too: Neo4j refused the batched text, or the
+    batch ran past one transaction's time or memory."""
+    refused = isinstance(exc, StatementRefused) and exc.code == "Neo.ClientError.Statement.SyntaxError"
+    return refused or isinstance(exc, (TimedOut, PayloadTooLarge))
 
 
 def _over_transaction_memory(exc: Exception) -> bool:

@@ -70,7 +70,7 @@ def test_reads_sent_together_answer_each_caller_as_alone(
 ) -> None:
     """Twenty-four reads of one text, by callers of two entities and a superuser, of boxes of both entities and
     of none: together they take a few statements, and each caller gets what it gets alone — its own entity's
-    box, never the other's."""
+    box, never the other's. (The callers share a user name, so that they share a lane and a statement.)"""
     driver.execute_query(BOXES, boxes=[[entity, box["name"], box["n"]] for entity, box in BOX_OF.values()])
     callers = [caller("acme"), caller("globex"), caller(superuser=True)]
     reads = [
@@ -83,6 +83,25 @@ def test_reads_sent_together_answer_each_caller_as_alone(
         assert together == alone
         assert alone == [visible_box(read) for read in reads]
         assert sent <= IN_FLIGHT + 1 < len(reads)
+
+    run(neo4j_uri, neo4j_auth, scenario)
+
+
+def test_a_caller_s_slow_read_holds_back_only_its_own(neo4j_uri: str, neo4j_auth: tuple[str, str] | None) -> None:
+    """Lanes are per caller: while ana's read of a text counts to ten million, bob's read of the same text goes
+    at once and answers first, and ana's next read waits for hers."""
+    text = "UNWIND range(1, $spin) AS x WITH count(x) AS counted RETURN $n AS result"
+
+    def read(user: str, n: int, spin: int) -> Statement:
+        return Statement(text, {"n": n, "spin": spin, "caller": {**caller(), "user": user}}, batchable=True)
+
+    async def scenario(executor: Executor, statements: list[str]) -> None:
+        slow = asyncio.ensure_future(executor.read(read("ana", 1, 10_000_000)))
+        await asyncio.sleep(0.05)
+        ana_next = asyncio.ensure_future(executor.read(read("ana", 2, 1)))
+        assert await executor.read(read("bob", 3, 1)) == [{"result": 3}]
+        assert not slow.done() and not ana_next.done()
+        assert await asyncio.gather(slow, ana_next) == [[{"result": 1}], [{"result": 2}]]
 
     run(neo4j_uri, neo4j_auth, scenario)
 
