@@ -18,14 +18,12 @@ import copy
 import dataclasses
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
     BREAK,
-    ArgumentNode,
-    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -36,13 +34,9 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
-    ListValueNode,
-    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     Undefined,
-    ValueNode,
-    VariableNode,
     Visitor,
     is_abstract_type,
     is_leaf_type,
@@ -513,26 +507,23 @@ def _directives_take_variables(document: DocumentNode) -> bool:
     found = False
 
     class Finder(Visitor):
-        def enter_directive(self, node: DirectiveNode, *_: Any) -> Any:
+        inside = 0  # directives entered and not left
+
+        def enter_directive(self, *_: Any) -> None:
+            self.inside += 1
+
+        def leave_directive(self, *_: Any) -> None:
+            self.inside -= 1
+
+        def enter_variable(self, *_: Any) -> Any:
             nonlocal found
-            if any(isinstance(value, VariableNode) for value in _values(node.arguments or ())):
+            if self.inside:
                 found = True
                 return BREAK
             return None
 
     visit(document, Finder())
     return found
-
-
-def _values(arguments: Sequence[ArgumentNode]) -> Iterator[ValueNode]:
-    pending: list[ValueNode] = [argument.value for argument in arguments]
-    while pending:
-        value = pending.pop()
-        yield value
-        if isinstance(value, ListValueNode):
-            pending.extend(value.values)
-        elif isinstance(value, ObjectValueNode):
-            pending.extend(field.value for field in value.fields)
 
 
 def fresh_context(context: Context, **changes: Any) -> Context:
