@@ -41,6 +41,11 @@ public final class LocalNeo4j {
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
+                // Keep-alive NOOPs only while a result streams, not for every request: with ALL (the default)
+                // Neo4j hints drivers to time every socket read, and the async Python driver then wraps each read
+                // in a task and a timer, a third of its CPU per statement. On 127.0.0.1 a dead Neo4j closes the
+                // socket, so no read waits on a half-open connection.
+                .setConfig(BoltConnector.connection_keep_alive_type, BoltConnector.KeepAliveRequestType.STREAMING)
                 .setConfig(GraphDatabaseSettings.pagecache_memory, parseBytes(pageCache))
                 .setConfig(GraphDatabaseSettings.transaction_timeout, Duration.ofSeconds(txTimeoutSeconds))
                 // One transaction may use a quarter of the heap: a runaway query fails alone instead of
