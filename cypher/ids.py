@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 
 from cypher.errors import InvalidInput
@@ -35,7 +36,10 @@ _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 MAX_ID_LENGTH = 1024
 
 
+@functools.lru_cache(maxsize=65536)
 def global_id(type_name: str, key: str) -> str:
+    """`type_name:key` in unpadded base64url. Kept for the nodes asked of again: a lineage answer names each node
+    once and each edge's two ends, and a 500-node answer made 1,500 ids, a tenth of its completion."""
     return base64.urlsafe_b64encode(f"{type_name}:{key}".encode()).decode().rstrip("=")
 
 

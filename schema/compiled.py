@@ -20,25 +20,29 @@ import json
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     BREAK,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
+    GraphQLBoolean,
     GraphQLError,
     GraphQLField,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
+    GraphQLString,
     OperationDefinitionNode,
     OperationType,
     Undefined,
     Visitor,
     is_abstract_type,
+    is_enum_type,
     is_leaf_type,
     is_non_null_type,
     is_object_type,
@@ -68,7 +72,7 @@ from schema.queries import ROOT_READS, root_answer, root_statement
 from schema.selection import RequestFields
 
 COMPILED_ROOTS = {*ROOT_READS, "__typename"}
-Getter = Callable[[Any, "FieldRead"], Any]
+Getter = Callable[[Any, "FieldRead | None"], Any]  # the FieldRead is made for a connection (`_page`) only
 Path = tuple[Any, str | int]  # (the parent's Path or None, this key): built per field; a list only for an error
 
 
@@ -117,12 +121,15 @@ def _getter(type_name: str, name: str, field: GraphQLField) -> Getter | None:
     if resolver is None:
         python_name = definition.python_name
         return lambda root, _: root[python_name] if type(root) is dict else getattr(root, python_name)
-    if not resolver.arguments and resolver.info_parameter is None and resolver.root_parameter is None:
-        return lambda root, _: resolver(root)  # reads only `self`: stored JSON decoded
+    function = resolver.wrapped_func
+    reads_self = not resolver.arguments and resolver.info_parameter is None and resolver.root_parameter is None
+    if reads_self and callable(function):
+        return lambda root, _: function(root)  # reads only `self`: stored JSON decoded, a global id made
     return None
 
 
-def _page(root: Any, read: FieldRead) -> Any:
+def _page(root: Any, read: FieldRead | None) -> Any:
+    assert read is not None
     args = read.args()
     return finish_page(root[page_key(read.key)], page_request(args))
 
@@ -343,6 +350,31 @@ class _Completion:
 Complete = Callable[[_Completion, Path, Any], Any]
 
 
+class _Entry(NamedTuple):
+    """A field an object selects: its response key and nodes, definition (None for `__typename`), getter and
+    plan, the Python type its values complete to unchanged (`_passes`), and whether it may be null."""
+
+    key: str
+    nodes: list[FieldNode]
+    definition: GraphQLField | None
+    getter: Getter | None
+    plan: Complete | None
+    passes: type | None
+    nullable: bool
+
+
+def _passes(type_: GraphQLOutputType) -> type | None:
+    """The Python type whose values a leaf of `type_` completes to as they are: graphql-core's String and ID
+    serialise a str, and Boolean a bool, to itself. Completion skips the serialiser for them: a 500-node lineage
+    answer has some 4,000 such values."""
+    named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    if named is GraphQLString or named is GraphQLID:
+        return str
+    if named is GraphQLBoolean:
+        return bool
+    return None
+
+
 class _Plans:
     """How to complete each field of a document: per (type, parent, field nodes) one function, made once with
     what graphql-core's `complete_value` would work out for every value anew (the field's definition, its
@@ -383,32 +415,32 @@ class _Plans:
         """An object of type `runtime`: each selected field read by its getter and completed by its plan."""
         name = runtime.name
         getters = self.compiled.getters
-        entries: list[tuple[str, list[FieldNode], GraphQLField | None, Getter | None, Complete | None]] = []
+        entries: list[_Entry] = []
         for key, grouped in request.subfields(runtime, nodes).items():
             field_name = grouped[0].name.value
             if field_name == "__typename":
-                entries.append((key, grouped, None, None, None))
+                entries.append(_Entry(key, grouped, None, None, None, None, False))
                 continue
             definition = runtime.fields[field_name]
+            plan = self.plan(definition.type, runtime, grouped, request)
+            nullable = not is_non_null_type(definition.type)
             entries.append(
-                (
-                    key,
-                    grouped,
-                    definition,
-                    getters[name, field_name],
-                    self.plan(definition.type, runtime, grouped, request),
-                )
+                _Entry(key, grouped, definition, getters[name, field_name], plan, _passes(definition.type), nullable)
             )
 
         def complete(run: _Completion, path: Path, value: Any) -> Any:
             answer: dict[str, Any] = {}
-            variables = run.request.variables
-            for key, grouped, definition, getter, plan in entries:
+            for key, grouped, definition, getter, plan, passes, nullable in entries:
                 if definition is None or getter is None or plan is None:
                     answer[key] = name
                     continue
                 try:
-                    answer[key] = plan(run, (path, key), getter(value, FieldRead(grouped, definition, variables)))
+                    read = FieldRead(grouped, definition, run.request.variables) if getter is _page else None
+                    raw = getter(value, read)
+                    if raw.__class__ is passes or (raw is None and nullable):
+                        answer[key] = raw  # what completing it would give: a String's str, a nullable field's null
+                    else:
+                        answer[key] = plan(run, (path, key), raw)
                 except Exception as exc:
                     at = (path, key)
                     if run.failed(exc, definition.type, grouped, at):
@@ -466,6 +498,8 @@ def _non_null(inner: Complete, parent: GraphQLObjectType, nodes: Sequence[FieldN
 def _list(
     item: Complete, item_type: GraphQLOutputType, parent: GraphQLObjectType, nodes: Sequence[FieldNode]
 ) -> Complete:
+    passes, nullable = _passes(item_type), not is_non_null_type(item_type)
+
     def complete(run: _Completion, path: Path, value: Any) -> Any:
         if value is None:
             return None
@@ -475,6 +509,9 @@ def _list(
             )
         completed = []
         for index, each in enumerate(value):
+            if each.__class__ is passes or (each is None and nullable):
+                completed.append(each)
+                continue
             try:
                 completed.append(item(run, (path, index), each))
             except Exception as exc:
@@ -489,10 +526,17 @@ def _list(
 
 def _leaf(type_: Any) -> Complete:
     serialise = type_.coerce_output_value
+    # An enum's names by their string values, as graphql-core looks them up (`_value_lookup`), without the calls
+    # around the lookup: Strawberry's enum type checks for a Python enum member first.
+    names = {v.value: name for name, v in type_.values.items() if type(v.value) is str} if is_enum_type(type_) else {}
 
     def complete(run: _Completion, path: Path, value: Any) -> Any:
         if value is None:
             return None
+        if names and value.__class__ is str:
+            name = names.get(value)
+            if name is not None:
+                return name
         coerced = serialise(value)
         if coerced is None or coerced is Undefined:
             raise TypeError(f"{type_} cannot serialise {value!r}")

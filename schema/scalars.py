@@ -16,7 +16,7 @@ DateTime = NewType("DateTime", dt.datetime)
 Long = NewType("Long", int)
 
 MAX_JSON_DEPTH = 64
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+EPOCH = dt.datetime(1970, 1, 1)  # in UTC, without a zone: it formats with no offset, and "Z" is appended
 MAX_UTC_OFFSET = dt.timedelta(hours=18)  # what Neo4j (Java's ZoneOffset) accepts
 
 
@@ -27,7 +27,7 @@ def stored_json(text: str | None) -> Any:
 
 def _serialize_datetime(value: Any) -> str:
     if type(value) is int:  # microseconds since the epoch, as the compiled reads give date-times (rules.epoch_micros)
-        return (EPOCH + dt.timedelta(microseconds=value)).isoformat().replace("+00:00", "Z")
+        return (EPOCH + dt.timedelta(microseconds=value)).isoformat() + "Z"
     if isinstance(value, Neo4jDateTime):
         value = value.to_native()
     if isinstance(value, dt.datetime):
