@@ -8,6 +8,7 @@ opaque id, which `number_redacted` renumbers within each answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from cypher.access import visible
@@ -18,6 +19,7 @@ from cypher.selection import Field
 _REDACTED = re.compile(r"redacted:[^|\s]+")
 _NODE_IDS = {"id", "from_", "to", "parent"}  # where node ids stand
 _USER_VALUES = {"metadata", "config"}  # a user's own JSON, left as it is
+_SEEN = {"Run", "ArtifactVersion"}  # a lineage node's type when the caller sees it (else RedactedNode)
 
 
 def seen(node: str) -> str:
@@ -48,14 +50,24 @@ def node_id(var: str) -> str:
     return f"CASE WHEN {seen(var)} THEN {var}.id ELSE 'redacted:' + elementId({var}) END"
 
 
-def edge_map(edge: str, start: str, end: str) -> str:
-    """A lineage edge as the API shows it: its kind, its ends' ids, when, and the alias or creation flag; the
-    alias a run asked for and who first produced a version are shown only when the caller sees both ends."""
+EDGE_EXTRAS = ("alias", "created")  # what a lineage edge holds besides its kind, ends and time
+
+
+def edge_map(edge: str, start: str, end: str, extras: Collection[str] = EDGE_EXTRAS) -> str:
+    """A lineage edge as the API shows it: its kind, its ends' ids, when, and of `extras` the alias or creation
+    flag; the alias a run asked for and who first produced a version are shown only when the caller sees both
+    ends."""
     both = f"{seen(start)} AND {seen(end)}"
-    return (
-        f"{{kind: type({edge}), from_: {node_id(start)}, to: {node_id(end)}, at: {epoch_micros(f'{edge}.at')}, "
-        f"alias: CASE WHEN {both} THEN {edge}.alias END, created: CASE WHEN {both} THEN {edge}.created END}}"
-    )
+    shown = "".join(f", {name}: CASE WHEN {both} THEN {edge}.{name} END" for name in EDGE_EXTRAS if name in extras)
+    at = epoch_micros(f"{edge}.at")
+    return f"{{kind: type({edge}), from_: {node_id(start)}, to: {node_id(end)}, at: {at}{shown}}}"
+
+
+def selected_extras(edges: Field | None) -> tuple[str, ...]:
+    """The `EDGE_EXTRAS` that edges as selected (None: not selected) show: a 500-edge answer read the unselected
+    ones for 1,000 db hits."""
+    names = {sub.name for sub in edges.only_type()} if edges is not None else set()
+    return tuple(name for name in EDGE_EXTRAS if name in names)
 
 
 def cluster_map(cluster: str, collection: str) -> str:
@@ -97,7 +109,14 @@ def number_redacted(answer: Any) -> Any:
     """The answer with each hidden node's id (`redacted:` + Neo4j's element id, stable and revealing) replaced
     by `redacted:N`, N counting hidden nodes in order of first mention, so ids tie nodes, edges and clusters
     together within one answer and mean nothing outside it. Only id fields are rewritten, in place: the answer
-    is a statement's fresh rows, and a 500-node answer copied map by map cost a tenth of its completion."""
+    is a statement's fresh rows, and a 500-node answer copied map by map cost a tenth of its completion.
+
+    An answer whose `nodes` are all runs and versions the caller sees hides nothing, and is returned at once:
+    every hidden id stands for one of its nodes (the root is one, an edge joins two, a cluster hangs off one).
+    Walking a 500-node answer for ids that are not there cost as much as serialising its date-times."""
+    nodes = answer.get("nodes") if isinstance(answer, dict) else None
+    if isinstance(nodes, list) and all(type(node) is dict and node.get("__typename") in _SEEN for node in nodes):
+        return answer
     numbers: dict[str, str] = {}
 
     def opaque(match: re.Match[str]) -> str:
