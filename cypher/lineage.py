@@ -53,7 +53,7 @@ from cypher.printer import Limits, Scope, project
 from cypher.reads import match_version
 from cypher.refs import is_run_ref, parse_artifact_ref, parse_run_id
 from cypher.rules import Vars
-from cypher.selection import Field
+from cypher.selection import Field, by_name
 
 LINEAGE_EDGES = "USED_BY|LOGGED"
 SIDES = ("UPSTREAM", "DOWNSTREAM")
@@ -145,7 +145,7 @@ def compile_lineage(selection: Field, caller: Mapping[str, Any], limits: Limits)
 }}[0]) AS cone
 WITH root, cone.found AS found, cone.clusters AS clusters, cone.cut AS cut""",
     ]
-    sub = {sub.name: sub for sub in selection.only_type()}
+    sub = by_name(selection.only_type())
     parts.append(_answer(sub, scope, request))
     return Statement("\n".join(parts), scope.params)
 
@@ -365,7 +365,7 @@ def compile_path(selection: Field, caller: Mapping[str, Any], limits: Limits) ->
     depth = _bounded(selection.args["maxDepth"], 1, limits.lineage_max_depth, "maxDepth")
     source = match_root(str(selection.args["from"]), scope, "from", var="a")
     target = match_root(str(selection.args["to"]), scope, "to", var="b")
-    sub = {field.name: field for field in selection.only_type()}
+    sub = by_name(selection.only_type())
     edge = edge_map("e", "startNode(e)", "endNode(e)", selected_extras(sub.get("edges")))
     node = project_node("n", sub.get("nodes"), scope)
     return Statement(

@@ -30,7 +30,7 @@ from cypher.paging import (
     where,
 )
 from cypher.rules import Expr, Found, Many, One, Page, Rule, Vars, View
-from cypher.selection import Field
+from cypher.selection import Field, by_name
 
 # A list a connection is filtered by (runs' `tags`) holds at most this many values, as a run holds tags.
 MAX_FILTER_VALUES = 100
@@ -130,7 +130,7 @@ def render_page(rule: Page, field_: Field, parent: Vars, scope: Scope) -> str:
             )
         if value is not None:
             conditions.append(predicate(found.item, scope.param(value)))
-    subfields = {sub.name: sub for sub in field_.only_type()}
+    subfields = by_name(field_.only_type())
     parts = []
     if "totalCount" in subfields:
         counted = rule.count(parent) if rule.count else f"COUNT {{ MATCH {found.pattern}{where(conditions)} }}"
@@ -159,7 +159,7 @@ def _listing(
         params = [scope.param(value) for value in cursor]
         conditions = [*conditions, keyset(sort, item, params)]
     row = [cursor_entry(rule.sort, item)]
-    for sub in edges.only_type() if edges else ():
+    for sub in by_name(edges.only_type()).values() if edges else ():
         if sub.name == "node":
             row.append(f"node: {project(rule.type, item, sub.fields(rule.type), scope)}")
         elif sub.name in rule.edge:
@@ -185,9 +185,5 @@ def _merge(fields: Iterable[Field], rules: Mapping[str, Rule]) -> dict[str, Fiel
         if rule is None:
             raise InvalidInput(f"{field_.name}: no such field", field=field_.name)
         key = response_key(field_, rule)
-        if key in merged:
-            previous = merged[key]
-            selections = {t: previous.fields(t) + field_.fields(t) for t in {*previous.selections, *field_.selections}}
-            field_ = Field(field_.name, field_.alias, field_.args, selections, field_.many)
-        merged[key] = field_
+        merged[key] = merged[key].merged(field_) if key in merged else field_
     return merged

@@ -240,8 +240,8 @@ def compile_search(selection: Field, caller: Mapping[str, Any], limits: Limits) 
 
 def _nodes(selection: Field, kinds: tuple[str, ...], scope: Scope) -> str:
     """Each hit's object, projected by its type's selection."""
-    edges = next((sub for sub in selection.only_type() if sub.name == "edges"), None)
-    node = next((sub for sub in edges.only_type() if sub.name == "node"), None) if edges else None
+    edges = selection.child("edges")
+    node = edges.child("node") if edges else None
     cases = [
         f"WHEN '{type_name}' THEN "
         f"{project(type_name, VARS.get(type_name, FOUND), node.fields(type_name) if node else (), scope)}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -40,8 +40,23 @@ class Field:
         return next(iter(self.selections.values()), ())
 
     def child(self, name: str) -> Field | None:
-        """The first sub-field with this name, for object-typed fields."""
-        return next((sub for sub in self.only_type() if sub.name == name), None)
+        """The sub-field with this name, for object-typed fields; asked under several aliases, merged (`by_name`)."""
+        return by_name(self.only_type()).get(name)
+
+    def merged(self, other: Field) -> Field:
+        """`other` with this field's sub-selections too: the same field asked twice (under two aliases, say),
+        whose one value in a statement's map must hold what either asks."""
+        selections = {t: self.fields(t) + other.fields(t) for t in {*self.selections, *other.selections}}
+        return Field(other.name, other.alias, other.args, selections, other.many)
+
+
+def by_name(fields: Iterable[Field]) -> dict[str, Field]:
+    """Sub-fields without arguments by name, one asked under several aliases merged into one: a statement's map
+    holds such a field once, under its name (`e1: edges { alias } e2: edges { kind }` reads one `edges`)."""
+    found: dict[str, Field] = {}
+    for field_ in fields:
+        found[field_.name] = found[field_.name].merged(field_) if field_.name in found else field_
+    return found
 
 
 @cache

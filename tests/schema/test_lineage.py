@@ -389,3 +389,55 @@ def test_a_lineage_request_is_one_statement(api: GraphQLClient) -> None:
     variables = {"ref": MODEL, "direction": "BOTH", "depth": 4, "threshold": 5, "max": 500, "asOf": None}
     _, count = api.statements_read_by(LINEAGE, **variables)
     assert count == 1
+
+
+def test_a_field_asked_under_two_aliases_answers_each_alias_in_full(api: GraphQLClient) -> None:
+    """A field asked twice with different sub-fields (`e1: edges { created } e2: edges { from }`) is one value in
+    the statement's map, which must hold what either asks: in a lineage, a path and a connection's edges."""
+    build_zoo(api)
+    twice = api.query(
+        """query($ref: String!, $from: String!, $collection: String!) {
+          lineage(ref: $ref, direction: UPSTREAM, depth: 2) {
+            e1: edges { kind alias created } e2: edges { from }
+            n1: nodes { ... on Run { name } } n2: nodes { __typename ... on Run { state } } }
+          lineagePath(from: $from, to: $ref) { p1: nodes { ... on ArtifactVersion { ref } } p2: nodes { __typename }
+            x1: edges { kind } x2: edges { created } }
+          artifactCollection(ref: $collection) { versions(first: 2) {
+            v1: edges { node { version } } v2: edges { cursor node { digest } } } } }""",
+        ref=MODEL,
+        **{"from": DATASET, "collection": DATASET.split(":")[0]},
+    )
+    once = api.query(
+        """query($ref: String!, $from: String!, $collection: String!) {
+          lineage(ref: $ref, direction: UPSTREAM, depth: 2) {
+            edges { kind alias created from } nodes { __typename ... on Run { name state } } }
+          lineagePath(from: $from, to: $ref) { nodes { __typename ... on ArtifactVersion { ref } }
+            edges { kind created } }
+          artifactCollection(ref: $collection) { versions(first: 2) { edges { cursor node { version digest } } } } }""",
+        ref=MODEL,
+        **{"from": DATASET, "collection": DATASET.split(":")[0]},
+    )
+    lineage, path, versions = once["lineage"], once["lineagePath"], once["artifactCollection"]["versions"]["edges"]
+    runs = [node["__typename"] == "Run" for node in lineage["nodes"]]
+    assert any(runs) and lineage["edges"] and any(edge["created"] for edge in lineage["edges"])
+    assert twice["lineage"] == {
+        "e1": [{"kind": edge["kind"], "alias": edge["alias"], "created": edge["created"]} for edge in lineage["edges"]],
+        "e2": [{"from": edge["from"]} for edge in lineage["edges"]],
+        "n1": [{"name": node["name"]} if run else {} for node, run in zip(lineage["nodes"], runs, strict=True)],
+        "n2": [
+            {"__typename": node["__typename"], **({"state": node["state"]} if run else {})}
+            for node, run in zip(lineage["nodes"], runs, strict=True)
+        ],
+    }
+    assert len(path["edges"]) == 2
+    assert twice["lineagePath"] == {
+        "p1": [{"ref": node["ref"]} if "ref" in node else {} for node in path["nodes"]],
+        "p2": [{"__typename": node["__typename"]} for node in path["nodes"]],
+        "x1": [{"kind": edge["kind"]} for edge in path["edges"]],
+        "x2": [{"created": edge["created"]} for edge in path["edges"]],
+    }
+    assert len(versions) == 2
+    assert twice["artifactCollection"]["versions"] == {
+        "v1": [{"node": {"version": edge["node"]["version"]}} for edge in versions],
+        "v2": [{"cursor": edge["cursor"], "node": {"digest": edge["node"]["digest"]}} for edge in versions],
+    }
