@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -20,7 +19,7 @@ from cypher.named import named
 from neo4j_local.launcher import LocalNeo4j, LocalNeo4jError
 from tests.client import GraphQLClient
 from tests.s3 import S3Server
-from tests.serving import ROOT, ServerFailed, ServerProcess
+from tests.serving import ROOT, ServerFailed, ServerProcess, free_port
 
 # Stemma's own bookkeeping, not the graph a test builds: migrations, locks and leases, the keys generation, and
 # the tokens hosts tell each other they spent (server/cluster.py). Servers write them whenever they like.
@@ -73,13 +72,6 @@ def unmigrate(graph: Driver) -> None:
         for index in [record["name"] for record in indexes]:
             session.run(f"DROP INDEX `{index}`").consume()
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def count_sums(driver: Driver) -> list[dict[str, Any]]:

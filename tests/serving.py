@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class ServerFailed(RuntimeError):
     pass
+
+
+class PortTaken(ServerFailed):
+    """Another process took the port between `free_port` and the server's bind."""
+
+
+def free_port() -> int:
+    """A port free now; another process may take it before it is used (see `ServerProcess.start`)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @dataclass
@@ -34,7 +47,19 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> ServerProcess:
+    def start(self, timeout: float = 60, attempts: int = 3) -> ServerProcess:
+        """Start the server and wait until it answers. Two test workers can be handed the same free port and start
+        their servers at once: the one that loses the bind exits, while the health check would reach the other's
+        server. So an answer counts only once this process's own log says it listens on the port, and a port
+        taken is given up for another."""
+        for _ in range(attempts - 1):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                self.port = free_port()
+        return self._start(timeout)
+
+    def _start(self, timeout: float) -> ServerProcess:
         env = {
             **os.environ,
             "STEMMA_NEO4J_URI": self.neo4j_uri,
@@ -47,15 +72,20 @@ class ServerProcess:
         }
         self.state.mkdir(parents=True, exist_ok=True)
         log = (self.state / "server.log").open("ab")
+        started_at = log.tell()  # the log is appended to across restarts: only what this process wrote counts
         command = [sys.executable, "-m", "server", "serve", *self.args]
         self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         log.close()
+        listening = f"running on {self.url}"
         deadline = time.monotonic() + timeout
         while True:
+            written = self._written_since(started_at)
             if self.process.poll() is not None:
+                if "address already in use" in written:
+                    raise PortTaken(f"port {self.port} was taken: {written}")
                 raise ServerFailed(f"stemma serve exited: {self.log()}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                if listening in written and httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
@@ -69,6 +99,11 @@ class ServerProcess:
             self.process.send_signal(sig)
             self.process.wait(timeout=30)
         self.process = None
+
+    def _written_since(self, offset: int) -> str:
+        with (self.state / "server.log").open("rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
 
     def log(self) -> str:
         path = self.state / "server.log"
