@@ -18,7 +18,7 @@ import copy
 import dataclasses
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -64,11 +64,12 @@ from cypher.paging import finish_page, page_request
 from cypher.printer import page_key
 from cypher.rules import Page
 from cypher.selection import Field
+from schema.asked import Asked, AskedRequests, Compiled, caller_key, exact
 from schema.build import DOCUMENT_CACHE, StemmaSchema, document_rules
 from schema.context import Context, DocumentLimits, Reads
 from schema.document import shape_error, surrogate_error
 from schema.errors import client_errors
-from schema.queries import ROOT_READS, root_answer, root_statement
+from schema.queries import ROOT_READS, root_answer
 from schema.selection import RequestFields
 
 COMPILED_ROOTS = {*ROOT_READS, "__typename"}
@@ -206,6 +207,7 @@ class CompiledQueries:
         self.rules = (*specified_rules, *(document_rules(limits) if limits else ()))
         self.max_tokens = limits.max_tokens if limits else None
         self._prepared: OrderedDict[str, Prepared | None] = OrderedDict()
+        self.asked = AskedRequests()
 
     def prepare(self, query: str) -> Prepared | None:
         """The parsed, validated document (cached, failures too), or None when it fails either."""
@@ -241,8 +243,24 @@ class CompiledQueries:
         """The answer to a compilable query, or None for anything else."""
         prepared = self.prepare(query) if query else None
         operation = prepared.operation(operation_name) if prepared else None
-        if prepared is None or operation is None or operation.operation is not OperationType.QUERY:
+        if query is None or prepared is None or operation is None or operation.operation is not OperationType.QUERY:
             return None
+        sent = exact(variables)
+        asked = self.asked.get(query, operation_name, sent, prepared)
+        if asked is None:
+            asked = self._ask(prepared, operation, variables)
+            if asked is None:
+                return None
+            self.asked.keep(query, operation_name, sent, asked)
+        run = _Completion(self, asked.request, context, prepared.plans or _Plans(self))
+        data = await run.roots(asked)
+        errors = client_errors(run.errors, prepared.document, context.response) if run.errors else None
+        return ExecutionResult(data, errors)
+
+    def _ask(
+        self, prepared: Prepared, operation: OperationDefinitionNode, variables: dict[str, Any] | None
+    ) -> Asked | None:
+        """The operation's variables coerced and its root fields collected; None when it is not to be compiled."""
         if surrogate_error(variables) is not None:
             return None
         coerced = get_variable_values(self.schema, operation.variable_definitions or (), variables or {})
@@ -253,14 +271,9 @@ class CompiledQueries:
         request = RequestFields(self.schema, dict(prepared.fragments), coerced, operation, prepared.selections)
         roots = collect_fields(self.schema, request.fragments, coerced, query_type, operation).grouped_field_set
         grouped = {key: [detail.node for detail in details] for key, details in roots.items()}
-        if any(
-            nodes[0].name.value not in ROOT_READS and nodes[0].name.value != "__typename" for nodes in grouped.values()
-        ):
+        if any(nodes[0].name.value not in COMPILED_ROOTS for nodes in grouped.values()):
             return None
-        run = _Completion(self, request, context, prepared.plans or _Plans(self))
-        data = await run.roots(query_type, grouped)
-        errors = client_errors(run.errors, prepared.document, context.response) if run.errors else None
-        return ExecutionResult(data, errors)
+        return Asked(prepared, request, grouped)
 
 
 class _Completion:
@@ -274,33 +287,44 @@ class _Completion:
         self.plans = plans
         self.errors: list[GraphQLError] = []
 
-    async def roots(self, query_type: GraphQLObjectType, grouped: Mapping[str, list[FieldNode]]) -> Any:
+    async def roots(self, asked: Asked) -> Any:
         """The root fields in graphql-core's order of work: every root field's arguments are coerced first, then
         each field's resolver starts (its selection's arguments, the cost check and the compile, before any
         statement runs), then the statements run together. A non-null root field failing leaves `data` null;
-        a nullable one (`node`) is null with its error, and the others answer."""
-        roots = {key: nodes for key, nodes in grouped.items() if nodes[0].name.value != "__typename"}
+        a nullable one (`node`) is null with its error, and the others answer. What compiled without error once
+        is taken as it is for the same variables and caller (`schema.asked`)."""
+        query_type = self.compiled.schema.query_type
+        assert query_type is not None
+        roots = {key: nodes for key, nodes in asked.roots.items() if nodes[0].name.value != "__typename"}
+        context = self.context
+        caller = context.caller.param()
+        by_caller = caller_key(caller, context.limits)
         key = ""
         try:
-            for key, nodes in roots.items():  # noqa: B007 - `key` names the failing root below
-                get_argument_values(query_type.fields[nodes[0].name.value], nodes[0], self.request.variables)
-            selections: dict[str, Field] = {}
-            statements: dict[str, Statement] = {}
-            for key, nodes in roots.items():
-                selection = selections[key] = self.request.field(query_type, nodes)
-                try:
-                    spent = self.context.cost_spent
-                    self.context.cost_spent += check_cost(selection, self.context.limits.max_cost, spent)
-                    statements[key] = root_statement(selection, self.context)
-                except Exception as exc:
-                    self.root_failed(exc, query_type, nodes, key)
+            kept = self.kept(asked, by_caller)
+            if kept is not None:
+                selections, statements = kept
+            else:
+                for key, nodes in roots.items():  # noqa: B007 - `key` names the failing root below
+                    get_argument_values(query_type.fields[nodes[0].name.value], nodes[0], self.request.variables)
+                selections, statements = {}, {}
+                started = context.cost_spent
+                for key, nodes in roots.items():
+                    selection = selections[key] = self.request.field(query_type, nodes)
+                    try:
+                        context.cost_spent += check_cost(selection, context.limits.max_cost, context.cost_spent)
+                        statements[key] = ROOT_READS[selection.name].compile(selection, caller, context.limits)
+                    except Exception as exc:
+                        self.root_failed(exc, query_type, nodes, key)
+                if len(statements) == len(roots) and by_caller is not None:
+                    _keep(asked, by_caller, selections, statements, context.cost_spent - started)
             if len(statements) == 1:  # most requests: awaited as it is, not as a task of its own
                 [(only, statement)] = statements.items()
                 found = {only: await self.rows(statement)}
             else:
                 found = dict(zip(statements, await asyncio.gather(*map(self.rows, statements.values())), strict=True))
             data: dict[str, Any] = {}
-            for key, nodes in grouped.items():
+            for key, nodes in asked.roots.items():
                 if key not in roots:
                     data[key] = query_type.name
                     continue
@@ -320,6 +344,18 @@ class _Completion:
             self.errors.append(located_error(exc, roots[key], [key]))
             return None
         return data
+
+    def kept(self, asked: Asked, by_caller: Hashable | None) -> tuple[dict[str, Field], dict[str, Statement]] | None:
+        """The selections and statements the same request compiled to for the same caller, its cost counted;
+        None unless they were kept and the cost still fits in what the request may spend."""
+        compiled = asked.compiled
+        if compiled is None or by_caller is None:
+            return None
+        statements = compiled.statements_for(by_caller)
+        if statements is None or self.context.cost_spent + compiled.cost > self.context.limits.max_cost:
+            return None
+        self.context.cost_spent += compiled.cost
+        return compiled.selections, statements
 
     def root_failed(self, exc: Exception, query_type: GraphQLObjectType, nodes: list[FieldNode], key: str) -> None:
         """A nullable root field's error is recorded (the field answers null); a non-null one's goes up."""
@@ -345,6 +381,15 @@ class _Completion:
     ) -> Any:
         """`value`, of the field `nodes` select on `parent`, completed as graphql-core completes a value."""
         return self.plans.plan(type_, parent, nodes, self.request)(self, path, value)
+
+
+def _keep(
+    asked: Asked, caller: Hashable, selections: dict[str, Field], statements: dict[str, Statement], cost: int
+) -> None:
+    """Keep what a request compiled to without error, for the next one with the same variables and caller."""
+    if asked.compiled is None:
+        asked.compiled = Compiled(selections, cost)
+    asked.compiled.keep(caller, statements)
 
 
 Complete = Callable[[_Completion, Path, Any], Any]

@@ -58,6 +58,23 @@ def test_objects_of_other_entities_are_not_found_exactly_as_if_absent(tenants: T
     assert own == "acme/vision/faces:v0"
 
 
+ASKED_AGAIN = "query($ref: String!) { artifact(ref: $ref) { ref } }"
+
+
+def test_a_request_asked_again_by_another_caller_is_answered_for_that_caller(tenants: Tenants) -> None:
+    """What a request compiles to is kept for the next one with the same document and variables (`schema.asked`),
+    for the caller it was compiled for only: ana, bob and vic send the very same request in turn, twice over, and
+    each gets its own answer (bob: NOT_FOUND); once bob is made a viewer of acme, his same request finds it."""
+    faces = {"artifact": {"ref": "acme/vision/faces:v0"}}
+    for _ in range(2):
+        assert tenants.ana.query(ASKED_AGAIN, ref="acme/vision/faces:v0") == faces
+        refused = tenants.bob.error(ASKED_AGAIN, ref="acme/vision/faces:v0")
+        assert refused["extensions"] == {"code": "NOT_FOUND", "field": "ref"}
+        assert tenants.vic.query(ASKED_AGAIN, ref="acme/vision/faces:v0") == faces
+    tenants.root.query(ADD_MEMBER, e="acme", u="bob", r="VIEWER")
+    assert tenants.bob.query(ASKED_AGAIN, ref="acme/vision/faces:v0") == faces
+
+
 ASKED_AT_ONCE = (
     "query($ref: String!, $c: String!) { artifact(ref: $ref) { ref aliases } "
     "artifactCollection(ref: $c) { versions(first: 2) { totalCount edges { node { version digest } } } } }"
