@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
 from server.middleware import HTTPMiddleware
@@ -22,6 +21,8 @@ HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
 }
+_RAW = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in HEADERS.items()]
+_NAMES = {name for name, _ in _RAW}
 
 
 def is_page(path: str) -> bool:
@@ -37,10 +38,8 @@ class PageHeadersMiddleware(HTTPMiddleware):
             return
 
         async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
-                    headers[name] = value
+            if message["type"] == "http.response.start":  # HEADERS in place of any the app set
+                message["headers"] = [pair for pair in message.get("headers", ()) if pair[0] not in _NAMES] + _RAW
             await send(message)
 
         await self.app(scope, receive, with_headers)
