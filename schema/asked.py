@@ -25,6 +25,8 @@ from schema.selection import RequestFields
 
 KEPT_REQUESTS = 1024  # requests kept, over all documents
 KEPT_CALLERS = 4  # callers whose statements one request keeps
+KEPT_VARIABLE_BYTES = 4096  # requests whose variables are longer as JSON are not kept: memory stays bounded
+KEPT_CALLER_BYTES = 16384  # nor statements for a `$caller` longer than this (a user of thousands of entities)
 
 
 def exact(value: Any) -> bytes | None:
@@ -34,6 +36,12 @@ def exact(value: Any) -> bytes | None:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return None
+
+
+def variables_key(variables: Any) -> bytes | None:
+    """The key a request's variables are kept by; None (not kept) past KEPT_VARIABLE_BYTES."""
+    found = exact(variables)
+    return found if found is not None and len(found) <= KEPT_VARIABLE_BYTES else None
 
 
 @dataclass
@@ -68,25 +76,27 @@ class Asked:
 
 
 class AskedRequests:
-    """The requests worked out lately, least recently asked forgotten first."""
+    """The requests worked out lately, least recently asked forgotten first. A request is kept by its prepared
+    document (which an entry keeps alive, so its `id` is not reused meanwhile), operation name and variables."""
 
     def __init__(self, capacity: int = KEPT_REQUESTS) -> None:
         self.capacity = capacity
-        self._kept: OrderedDict[tuple[str, str | None, bytes], Asked] = OrderedDict()
+        self._kept: OrderedDict[tuple[int, str | None, bytes], Asked] = OrderedDict()
 
-    def get(self, query: str, operation: str | None, variables: bytes | None, document: object) -> Asked | None:
+    def get(self, document: object, operation: str | None, variables: bytes | None) -> Asked | None:
         if variables is None:
             return None
-        found = self._kept.get((query, operation, variables))
+        key = (id(document), operation, variables)
+        found = self._kept.get(key)
         if found is None or found.document is not document:
             return None
-        self._kept.move_to_end((query, operation, variables))
+        self._kept.move_to_end(key)
         return found
 
-    def keep(self, query: str, operation: str | None, variables: bytes | None, asked: Asked) -> None:
+    def keep(self, operation: str | None, variables: bytes | None, asked: Asked) -> None:
         if variables is None:
             return
-        self._kept[query, operation, variables] = asked
+        self._kept[id(asked.document), operation, variables] = asked
         if len(self._kept) > self.capacity:
             self._kept.popitem(last=False)
 
@@ -94,4 +104,4 @@ class AskedRequests:
 def caller_key(caller: Mapping[str, Any], limits: Limits) -> Hashable | None:
     """What a statement depends on besides the selection: the `$caller` parameter and the limits."""
     found = exact(caller)
-    return None if found is None else (found, limits)
+    return None if found is None or len(found) > KEPT_CALLER_BYTES else (found, limits)

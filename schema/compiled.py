@@ -64,7 +64,7 @@ from cypher.paging import finish_page, page_request
 from cypher.printer import page_key
 from cypher.rules import Page
 from cypher.selection import Field
-from schema.asked import Asked, AskedRequests, Compiled, caller_key, exact
+from schema.asked import Asked, AskedRequests, Compiled, caller_key, variables_key
 from schema.build import DOCUMENT_CACHE, StemmaSchema, document_rules
 from schema.context import Context, DocumentLimits, Reads
 from schema.document import shape_error, surrogate_error
@@ -243,15 +243,15 @@ class CompiledQueries:
         """The answer to a compilable query, or None for anything else."""
         prepared = self.prepare(query) if query else None
         operation = prepared.operation(operation_name) if prepared else None
-        if query is None or prepared is None or operation is None or operation.operation is not OperationType.QUERY:
+        if prepared is None or operation is None or operation.operation is not OperationType.QUERY:
             return None
-        sent = exact(variables)
-        asked = self.asked.get(query, operation_name, sent, prepared)
+        sent = variables_key(variables)
+        asked = self.asked.get(prepared, operation_name, sent)
         if asked is None:
             asked = self._ask(prepared, operation, variables)
             if asked is None:
                 return None
-            self.asked.keep(query, operation_name, sent, asked)
+            self.asked.keep(operation_name, sent, asked)
         run = _Completion(self, asked.request, context, prepared.plans or _Plans(self))
         data = await run.roots(asked)
         errors = client_errors(run.errors, prepared.document, context.response) if run.errors else None

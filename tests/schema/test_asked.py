@@ -1,8 +1,10 @@
-"""The key a request's variables are kept by: the same for the same JSON, whatever the order of its keys."""
+"""The keys a request is kept by: its variables' the same for the same JSON, whatever the order of its keys;
+variables and callers too long to keep are not kept."""
 
 from __future__ import annotations
 
-from schema.asked import exact
+from cypher.printer import Limits
+from schema.asked import KEPT_CALLER_BYTES, KEPT_VARIABLE_BYTES, caller_key, exact, variables_key
 
 
 def test_variables_are_the_same_request_exactly_when_they_are_the_same_json() -> None:
@@ -16,3 +18,15 @@ def test_variables_are_the_same_request_exactly_when_they_are_the_same_json() ->
 def test_variables_that_are_not_plain_json_are_not_kept() -> None:
     assert exact({"n": 2**64}) is None
     assert exact({"ref": "\ud800"}) is None
+
+
+def test_long_variables_and_callers_are_not_kept() -> None:
+    fits = {"ref": "x" * (KEPT_VARIABLE_BYTES - len('{"ref":""}'))}
+    assert variables_key(fits) == exact(fits)
+    assert variables_key({"ref": fits["ref"] + "x"}) is None
+    entities = [f"entity-{n}" for n in range(KEPT_CALLER_BYTES // 8)]
+    assert caller_key({"user": "u", "read": entities}, Limits()) is None
+    assert caller_key({"user": "u", "read": entities[:10]}, Limits()) == (
+        exact({"user": "u", "read": entities[:10]}),
+        Limits(),
+    )
