@@ -10,8 +10,9 @@ every time."""
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,44 +25,62 @@ from cypher.selection import Field
 from schema.selection import RequestFields
 
 KEPT_REQUESTS = 1024  # requests kept, over all documents
+KEPT_BYTES = 32 * 1024 * 1024  # and the bytes of their variables and statements, at most
 KEPT_CALLERS = 4  # callers whose statements one request keeps
-KEPT_VARIABLE_BYTES = 4096  # requests whose variables are longer as JSON are not kept: memory stays bounded
+KEPT_VARIABLE_BYTES = 4096  # requests whose variables are longer as JSON are not kept
 KEPT_CALLER_BYTES = 16384  # nor statements for a `$caller` longer than this (a user of thousands of entities)
+Key = tuple[int, str | None, bytes]
 
 
 def exact(value: Any) -> bytes | None:
     """A key equal for two values exactly when they are the same JSON (object keys in any order); None for a
-    value that is not plain JSON (an integer past 64 bits, a lone surrogate), which is then not kept."""
+    value that is not plain JSON (an integer past 64 bits, a lone surrogate, NaN or an infinity, which orjson
+    would write as null), which is then not kept."""
     try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+        found = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         return None
+    return None if b"null" in found and not _finite(value) else found
 
 
-def variables_key(variables: Any) -> bytes | None:
-    """The key a request's variables are kept by; None (not kept) past KEPT_VARIABLE_BYTES."""
-    found = exact(variables)
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(map(_finite, value.values()))
+    if isinstance(value, list):
+        return all(map(_finite, value))
+    return True
+
+
+def variables_key(variables: Mapping[str, Any] | None, declared: Sequence[str]) -> bytes | None:
+    """The key a request's variables are kept by: those the operation declares (coercion reads no other); None
+    (not kept) past KEPT_VARIABLE_BYTES."""
+    sent = variables or {}
+    found = exact({name: sent[name] for name in declared if name in sent})
     return found if found is not None and len(found) <= KEPT_VARIABLE_BYTES else None
+
+
+def caller_key(caller: Mapping[str, Any], limits: Limits) -> Hashable | None:
+    """What a statement depends on besides the selection: the `$caller` parameter and the limits."""
+    found = exact(caller)
+    return None if found is None or len(found) > KEPT_CALLER_BYTES else (found, limits)
 
 
 @dataclass
 class Compiled:
-    """The root fields' selections and estimated cost, once they compiled without error."""
+    """The root fields' selections and estimated cost, once they compiled without error, and their statements by
+    caller (the last KEPT_CALLERS)."""
 
     selections: dict[str, Field]
     cost: int
-    statements: OrderedDict[Hashable, dict[str, Statement]] = field(default_factory=OrderedDict)  # by caller
+    statements: OrderedDict[Hashable, dict[str, Statement]] = field(default_factory=OrderedDict)
 
     def statements_for(self, caller: Hashable) -> dict[str, Statement] | None:
         found = self.statements.get(caller)
         if found is not None:
             self.statements.move_to_end(caller)
         return found
-
-    def keep(self, caller: Hashable, statements: dict[str, Statement]) -> None:
-        self.statements[caller] = statements
-        if len(self.statements) > KEPT_CALLERS:
-            self.statements.popitem(last=False)
 
 
 @dataclass
@@ -73,15 +92,21 @@ class Asked:
     request: RequestFields
     roots: dict[str, list[FieldNode]]
     compiled: Compiled | None = None
+    key: Key | None = None  # where AskedRequests keeps it
+    size: int = 0  # the bytes it is counted for
 
 
 class AskedRequests:
-    """The requests worked out lately, least recently asked forgotten first. A request is kept by its prepared
-    document (which an entry keeps alive, so its `id` is not reused meanwhile), operation name and variables."""
+    """The requests worked out lately, least recently asked forgotten first once there are more than `capacity`
+    or they count more than `budget` bytes (variables and statement texts, each caller's). A request is kept by
+    its prepared document's `id` (the entry holds the document, so the id is not reused meanwhile), operation
+    name and variables."""
 
-    def __init__(self, capacity: int = KEPT_REQUESTS) -> None:
+    def __init__(self, capacity: int = KEPT_REQUESTS, budget: int = KEPT_BYTES) -> None:
         self.capacity = capacity
-        self._kept: OrderedDict[tuple[int, str | None, bytes], Asked] = OrderedDict()
+        self.budget = budget
+        self.size = 0
+        self._kept: OrderedDict[Key, Asked] = OrderedDict()
 
     def get(self, document: object, operation: str | None, variables: bytes | None) -> Asked | None:
         if variables is None:
@@ -96,12 +121,46 @@ class AskedRequests:
     def keep(self, operation: str | None, variables: bytes | None, asked: Asked) -> None:
         if variables is None:
             return
-        self._kept[id(asked.document), operation, variables] = asked
-        if len(self._kept) > self.capacity:
-            self._kept.popitem(last=False)
+        asked.key = (id(asked.document), operation, variables)
+        self._drop(self._kept.pop(asked.key, None))
+        self._kept[asked.key] = asked
+        self._grow(asked, len(variables))
+
+    def compiled(
+        self, asked: Asked, caller: Hashable, selections: dict[str, Field], statements: dict[str, Statement], cost: int
+    ) -> None:
+        """Keep what a request compiled to without error, for the next one with the same variables and caller."""
+        if asked.key is None or self._kept.get(asked.key) is not asked:
+            return  # not kept, or forgotten while its statements were being made
+        if asked.compiled is None:
+            asked.compiled = Compiled(selections, cost)
+        kept = asked.compiled.statements
+        if caller in kept:
+            return
+        kept[caller] = statements
+        grown = _size(statements)
+        if len(kept) > KEPT_CALLERS:
+            grown -= _size(kept.popitem(last=False)[1])
+        self._grow(asked, grown)
+
+    def forget(self, document: object) -> None:
+        """Drop the requests of a document no longer prepared."""
+        for key in [key for key, asked in self._kept.items() if asked.document is document]:
+            self._drop(self._kept.pop(key))
+
+    def _grow(self, asked: Asked, added: int) -> None:
+        asked.size += added
+        self.size += added
+        while self._kept and (len(self._kept) > self.capacity or self.size > self.budget):
+            self._drop(self._kept.popitem(last=False)[1])
+
+    def _drop(self, asked: Asked | None) -> None:
+        if asked is not None:
+            self.size -= asked.size
+            asked.key = None
 
 
-def caller_key(caller: Mapping[str, Any], limits: Limits) -> Hashable | None:
-    """What a statement depends on besides the selection: the `$caller` parameter and the limits."""
-    found = exact(caller)
-    return None if found is None or len(found) > KEPT_CALLER_BYTES else (found, limits)
+def _size(statements: Mapping[str, Statement]) -> int:
+    """What a caller's statements are counted for: their texts (their parameters hold the variables and the
+    `$caller`, both bounded above)."""
+    return sum(len(statement.text) for statement in statements.values()) + KEPT_VARIABLE_BYTES + KEPT_CALLER_BYTES

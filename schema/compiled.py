@@ -64,7 +64,7 @@ from cypher.paging import finish_page, page_request
 from cypher.printer import page_key
 from cypher.rules import Page
 from cypher.selection import Field
-from schema.asked import Asked, AskedRequests, Compiled, caller_key, variables_key
+from schema.asked import Asked, AskedRequests, caller_key, variables_key
 from schema.build import DOCUMENT_CACHE, StemmaSchema, document_rules
 from schema.context import Context, DocumentLimits, Reads
 from schema.document import shape_error, surrogate_error
@@ -217,7 +217,7 @@ class CompiledQueries:
         prepared = self._prepare(query)
         self._prepared[query] = prepared
         if len(self._prepared) > DOCUMENT_CACHE:
-            self._prepared.popitem(last=False)
+            self.asked.forget(self._prepared.popitem(last=False)[1])
         return prepared
 
     def _prepare(self, query: str) -> Prepared | None:
@@ -245,7 +245,7 @@ class CompiledQueries:
         operation = prepared.operation(operation_name) if prepared else None
         if prepared is None or operation is None or operation.operation is not OperationType.QUERY:
             return None
-        sent = variables_key(variables)
+        sent = variables_key(variables, [each.variable.name.value for each in operation.variable_definitions or ()])
         asked = self.asked.get(prepared, operation_name, sent)
         if asked is None:
             asked = self._ask(prepared, operation, variables)
@@ -317,7 +317,8 @@ class _Completion:
                     except Exception as exc:
                         self.root_failed(exc, query_type, nodes, key)
                 if len(statements) == len(roots) and by_caller is not None:
-                    _keep(asked, by_caller, selections, statements, context.cost_spent - started)
+                    spent = context.cost_spent - started
+                    self.compiled.asked.compiled(asked, by_caller, selections, statements, spent)
             if len(statements) == 1:  # most requests: awaited as it is, not as a task of its own
                 [(only, statement)] = statements.items()
                 found = {only: await self.rows(statement)}
@@ -381,15 +382,6 @@ class _Completion:
     ) -> Any:
         """`value`, of the field `nodes` select on `parent`, completed as graphql-core completes a value."""
         return self.plans.plan(type_, parent, nodes, self.request)(self, path, value)
-
-
-def _keep(
-    asked: Asked, caller: Hashable, selections: dict[str, Field], statements: dict[str, Statement], cost: int
-) -> None:
-    """Keep what a request compiled to without error, for the next one with the same variables and caller."""
-    if asked.compiled is None:
-        asked.compiled = Compiled(selections, cost)
-    asked.compiled.keep(caller, statements)
 
 
 Complete = Callable[[_Completion, Path, Any], Any]

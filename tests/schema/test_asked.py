@@ -1,10 +1,21 @@
-"""The keys a request is kept by: its variables' the same for the same JSON, whatever the order of its keys;
-variables and callers too long to keep are not kept."""
+"""What compiled execution keeps of a request (`schema.asked`): by the declared variables' exact JSON, never for
+values JSON cannot hold, and within a count and a byte budget."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from cypher.executor import Statement
 from cypher.printer import Limits
-from schema.asked import KEPT_CALLER_BYTES, KEPT_VARIABLE_BYTES, caller_key, exact, variables_key
+from schema.asked import (
+    KEPT_CALLER_BYTES,
+    KEPT_VARIABLE_BYTES,
+    Asked,
+    AskedRequests,
+    caller_key,
+    exact,
+    variables_key,
+)
 
 
 def test_variables_are_the_same_request_exactly_when_they_are_the_same_json() -> None:
@@ -15,18 +26,61 @@ def test_variables_are_the_same_request_exactly_when_they_are_the_same_json() ->
     assert exact({"n": [1, 2]}) != exact({"n": [2, 1]})
 
 
-def test_variables_that_are_not_plain_json_are_not_kept() -> None:
+def test_values_json_cannot_hold_are_not_kept() -> None:
+    """orjson writes NaN and the infinities (which Python's JSON reader accepts, and 1e400 becomes) as null."""
     assert exact({"n": 2**64}) is None
     assert exact({"ref": "\ud800"}) is None
+    for odd in (float("nan"), float("inf"), -float("inf")):
+        assert exact({"n": odd}) is None
+        assert exact({"n": [1, {"m": odd}], "o": None}) is None
+    assert exact({"n": None, "m": [None, 1.5]}) == b'{"m":[null,1.5],"n":null}'
 
 
-def test_long_variables_and_callers_are_not_kept() -> None:
+def test_only_declared_variables_key_a_request_and_long_ones_are_not_kept() -> None:
+    assert variables_key({"n": 1, "junk": "x" * 10_000}, ["n"]) == variables_key({"n": 1}, ["n"]) == b'{"n":1}'
+    assert variables_key(None, ["n"]) == variables_key({}, ["n"]) == b"{}"
     fits = {"ref": "x" * (KEPT_VARIABLE_BYTES - len('{"ref":""}'))}
-    assert variables_key(fits) == exact(fits)
-    assert variables_key({"ref": fits["ref"] + "x"}) is None
+    assert variables_key(fits, ["ref"]) == exact(fits)
+    assert variables_key({"ref": fits["ref"] + "x"}, ["ref"]) is None
     entities = [f"entity-{n}" for n in range(KEPT_CALLER_BYTES // 8)]
     assert caller_key({"user": "u", "read": entities}, Limits()) is None
-    assert caller_key({"user": "u", "read": entities[:10]}, Limits()) == (
-        exact({"user": "u", "read": entities[:10]}),
+    assert caller_key({"user": "u", "read": entities[:3]}, Limits()) == (
+        exact({"user": "u", "read": entities[:3]}),
         Limits(),
     )
+
+
+def _asked(document: object) -> Asked:
+    return Asked(document, cast(Any, None), {})
+
+
+def test_kept_requests_stay_within_their_count_and_bytes() -> None:
+    budget = 3 * (10_000 + KEPT_VARIABLE_BYTES + KEPT_CALLER_BYTES) + 1_000
+    kept = AskedRequests(capacity=5, budget=budget)
+    document = object()
+    asked = []
+    for n in range(8):
+        each = _asked(document)
+        kept.keep(None, b'{"n":%d}' % n, each)
+        kept.compiled(each, ("caller", n), {}, {"x": Statement("x" * 10_000)}, 1)
+        asked.append(each)
+        assert kept.size <= budget
+    assert [n for n in range(8) if kept.get(document, None, b'{"n":%d}' % n)] == [5, 6, 7]
+    assert kept.size == sum(each.size for each in asked[5:])
+    kept.forget(document)
+    assert kept.size == 0 and kept.get(document, None, b'{"n":7}') is None
+    many = AskedRequests(capacity=5, budget=budget)
+    for n in range(8):
+        many.keep(None, b'{"n":%d}' % n, _asked(document))
+    assert [n for n in range(8) if many.get(document, None, b'{"n":%d}' % n)] == [3, 4, 5, 6, 7]
+
+
+def test_a_request_keeps_the_statements_of_its_last_four_callers() -> None:
+    kept = AskedRequests()
+    asked = _asked(object())
+    kept.keep(None, b"{}", asked)
+    for caller in range(6):
+        kept.compiled(asked, caller, {}, {"x": Statement(f"RETURN {caller}")}, 1)
+    assert asked.compiled is not None
+    assert [caller for caller in range(6) if asked.compiled.statements_for(caller)] == [2, 3, 4, 5]
+    assert kept.size == asked.size == len(b"{}") + 4 * (len("RETURN 0") + KEPT_VARIABLE_BYTES + KEPT_CALLER_BYTES)

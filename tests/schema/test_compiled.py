@@ -7,6 +7,7 @@ compiling one must have compiled every document, and must leave what it cannot c
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -230,6 +231,27 @@ def test_one_document_asked_again_answers_for_its_own_variables(servers: dict[st
         assert compiled == answers["resolved", skip, first]
         assert list(compiled["artifact"]) == (["digest"] if skip else ["version", "digest"])
         assert len(compiled["uses"]["usedBy"]["edges"]) == first
+
+
+def test_variables_json_cannot_hold_are_refused_each_time(servers: dict[str, str], server: str, zoo: None) -> None:
+    """Python's JSON reader takes NaN, Infinity and 1e400 (an infinity), which an Int cannot hold. Sent after the
+    same request with null, which compiled execution keeps (`schema.asked`), each is refused as when it comes
+    first: not answered as the null one was (nor, verifying, found to differ from the resolved answer)."""
+    query = "query($n: Int) { entities(first: $n) { edges { node { name } } } }"
+    for url in (servers["compiled"], server):
+        for value in ("null", "NaN", "null", "Infinity", "null", "-Infinity", "null", "1e400"):
+            response = httpx.post(
+                f"{url}/graphql",
+                content=f'{{"query": {json.dumps(query)}, "variables": {{"n": {value}}}}}',
+                headers={"Authorization": f"Bearer {ADMIN_KEY}", "content-type": "application/json"},
+            )
+            body = response.json()
+            if value == "null":
+                assert body["data"]["entities"]["edges"], body
+                continue
+            [error] = body["errors"]
+            assert error["extensions"]["code"] == "BAD_USER_INPUT", (url, value, body)
+            assert "$n" in error["message"] and "Int cannot represent" in error["message"], body
 
 
 def test_what_does_not_compile_is_resolved(servers: dict[str, str], zoo: None) -> None:
