@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -72,13 +73,17 @@ class RateLimiter:
 
     def collect(self) -> dict[int, float]:
         """The tokens spent on this host since the last collection, by `key_id`; the count starts again."""
-        start, end = self._start, self._start + SLOTS * SLOT.size
         spent: dict[int, float] = {}
-        with self.shared.lock:
-            for index, (held, _, _, amount) in enumerate(SLOT.iter_unpack(self.shared.memory[start:end])):
+        with self.shared.lock, memoryview(self.shared.memory) as memory:
+            region = memory[self._start : self._start + SLOTS * SLOT.size]
+            with region, region.cast("Q") as words:  # each slot's spent as its bits: a zero is all zero bits
+                amounts = words[SPENT_OFFSET // 8 :: SLOT.size // 8].tolist()
+            for index in itertools.compress(range(SLOTS), amounts):  # only the few slots that spent any
+                slot = self._start + index * SLOT.size
+                held, _, _, amount = SLOT.unpack_from(self.shared.memory, slot)
                 if held and amount:
                     spent[held] = amount
-                    SPENT.pack_into(self.shared.memory, start + index * SLOT.size + SPENT_OFFSET, 0.0)
+                    SPENT.pack_into(self.shared.memory, slot + SPENT_OFFSET, 0.0)
         return spent
 
     @property
