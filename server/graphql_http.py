@@ -245,12 +245,12 @@ class GraphQLEndpoint:
                 fresh_context(context, reads=reads) if reads else context,
             )
             if answer is not None:
-                self.metrics.executions.labels("compiled").inc()
+                self.metrics.count_execution("compiled")
                 if reads is None:
                     return answer
                 resolved = await self._resolved(query, asked_for, fresh_context(context, reads=reads.replay()), method)
                 return _same_or_refused(answer, resolved)
-        self.metrics.executions.labels("resolved").inc()
+        self.metrics.count_execution("resolved")
         return await self._resolved(query, asked_for, context, method)
 
     async def _resolved(self, query: str, asked_for: Params, context: Context, method: str) -> ExecutionResult:

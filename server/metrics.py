@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -15,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cypher.errors import Forbidden
 from server.middleware import HTTPMiddleware
 
+MAX_CHILDREN = 1024
 CLIENT_CLOSED = 499  # the client went away mid-request (nginx's convention): not a server error
 
 
@@ -38,9 +40,26 @@ class Metrics:
             ["method", "route", "status"],
             registry=self.registry,
         )
+        # Each metric's child by its labels, found once: `labels()` checks the values and takes a lock every call.
+        self._children: dict[tuple[object, ...], Any] = {}
+
+    def _child(self, metric: Counter | Histogram, *labels: str) -> Any:
+        key = (metric, *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = metric.labels(*labels)
+            if len(self._children) < MAX_CHILDREN:  # a request's method comes from the client: keep a bounded few
+                self._children[key] = child
+        return child
 
     def count_statement(self, kind: str) -> None:
-        self.statements.labels(kind=kind).inc()
+        self._child(self.statements, kind).inc()
+
+    def count_execution(self, path: str) -> None:
+        self._child(self.executions, path).inc()
+
+    def time_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        self._child(self.requests, method, route, str(status)).observe(seconds)
 
     async def endpoint(self, request: Request) -> Response:
         """Superusers only: the counts span every tenant's traffic."""
@@ -75,9 +94,8 @@ class MetricsMiddleware(HTTPMiddleware):
         finally:
             if self._exact is None:  # the app's routes, fixed once it is built
                 self._exact = exact_routes(getattr(scope.get("app"), "routes", []))
-            self.metrics.requests.labels(scope["method"], route_template(scope, self._exact), str(status)).observe(
-                time.perf_counter() - started
-            )
+            route = route_template(scope, self._exact)
+            self.metrics.time_request(scope["method"], route, status, time.perf_counter() - started)
 
 
 def route_template(scope: Scope, exact: Mapping[str, BaseRoute] | None = None) -> str:
