@@ -72,7 +72,7 @@ def moto(state: Path) -> Iterator[str]:
     """moto's S3-compatible server with the benchmark's bucket; yields its URL."""
     port = free_port()
     command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-    with Served(command, port, state / "moto.log", "/", S3_CREDENTIALS) as served:
+    with Served(command, port, state / "moto.log", "/", S3_CREDENTIALS, listening="Running on {url}") as served:
         import boto3
 
         boto3.client("s3", endpoint_url=served.url, **_boto_credentials()).create_bucket(Bucket=BUCKET)

@@ -52,9 +52,14 @@ def free_port() -> int:
         return port
 
 
+class PortTaken(ProcessFailed):
+    """Another process took the server's port between `free_port` and its bind."""
+
+
 @dataclass
 class Served:
-    """One server subprocess: how to start it, where it answers, where it logs."""
+    """One server subprocess: how to start it, where it answers, where it logs. `listening` is what its own
+    log says once it listens (`{url}` stands for its address)."""
 
     command: list[str]
     port: int
@@ -64,6 +69,7 @@ class Served:
     cwd: Path = ROOT
     headers: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    listening: str = "{url}"
 
     @property
     def url(self) -> str:
@@ -74,23 +80,52 @@ class Served:
         assert self.process is not None
         return self.process.pid
 
-    def start(self, timeout: float = 90) -> Served:
+    def start(self, timeout: float = 90, attempts: int = 3) -> Served:
+        """Start the server and wait until it answers. Another process may take the port first: its answer does
+        not count (only once this process's own log says it listens), and the port is given up for another."""
+        for _ in range(attempts - 1):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                self._move(free_port())
+        return self._start(timeout)
+
+    def _move(self, port: int) -> None:
+        """The same server on another port: the old one's number wherever the command or environment gave it."""
+        old, new = str(self.port), str(port)
+        self.command = [new if arg == old else arg for arg in self.command]
+        self.env = {name: new if value == old else value for name, value in self.env.items()}
+        self.port = port
+
+    def _start(self, timeout: float) -> Served:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
+            started_at = log.tell()
             self.process = subprocess.Popen(
                 self.command, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd
             )
+        listening = self.listening.format(url=self.url)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            written = self._written_since(started_at)
             if self.process.poll() is not None:
+                if "address already in use" in written.lower():
+                    raise PortTaken(f"port {self.port} was taken: {written[-2000:]}")
                 raise ProcessFailed(f"{self.command[0]} exited: {self.log()}")
             try:
-                httpx.get(self.url + self.ready_path, timeout=2)
-                return self
+                if listening in written:
+                    httpx.get(self.url + self.ready_path, timeout=2)
+                    return self
             except httpx.TransportError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         self.stop()
         raise ProcessFailed(f"{self.command} did not answer within {timeout:.0f} s: {self.log()}")
+
+    def _written_since(self, offset: int) -> str:
+        with self.log_path.open("rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -180,7 +215,7 @@ def stemma_server(
         "STEMMA_GRAPHQL_EXECUTION": execution,
     }
     command = [sys.executable, "-m", "server", "serve", "--workers", str(workers)]
-    return Served(command, port, state / "stemma.log", "/healthz", env)
+    return Served(command, port, state / "stemma.log", "/healthz", env, listening="running on {url}")
 
 
 def api_key(neo4j: Neo4jTarget) -> str | None:
@@ -236,4 +271,4 @@ def peer_server(
     closes a kept-alive connection after `keep_alive_ms` idle (None: after Node's default, 5 s)."""
     port = port or free_port()
     command = ["node", "server.mjs", str(port), neo4j.uri, *([] if keep_alive_ms is None else [str(keep_alive_ms)])]
-    return Served(command, port, state / "peer.log", "/", env=neo4j.env(), cwd=PEER)
+    return Served(command, port, state / "peer.log", "/", env=neo4j.env(), cwd=PEER, listening="ready at {url}/")
