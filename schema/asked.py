@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,8 @@ KEPT_BYTES = 32 * 1024 * 1024  # and the bytes of their variables and statements
 KEPT_CALLERS = 4  # callers whose statements one request keeps
 KEPT_VARIABLE_BYTES = 4096  # requests whose variables are longer as JSON are not kept
 KEPT_CALLER_BYTES = 16384  # nor statements for a `$caller` longer than this (a user of thousands of entities)
+ASKED_BYTES = 8192  # what a kept request is counted for at least
+FIELD_BYTES = 1024  # and for each field it selects (measured: about 125 bytes held for each)
 Key = tuple[int, str | None, bytes]
 
 
@@ -86,9 +88,11 @@ class Compiled:
 @dataclass
 class Asked:
     """One document's operation with one set of variables: the coerced variables and the root fields by response
-    key (`request`, `roots`), and what they compile to once known (`compiled`)."""
+    key (`request`, `roots`), and what they compile to once known (`compiled`). Kept (`key`) once it compiled."""
 
     document: object  # the prepared document this was worked out from: a document prepared anew misses
+    operation: str | None
+    variables: bytes | None  # the key of its declared variables (None: not to be kept)
     request: RequestFields
     roots: dict[str, list[FieldNode]]
     compiled: Compiled | None = None
@@ -97,10 +101,11 @@ class Asked:
 
 
 class AskedRequests:
-    """The requests worked out lately, least recently asked forgotten first once there are more than `capacity`
-    or they count more than `budget` bytes (variables and statement texts, each caller's). A request is kept by
-    its prepared document's `id` (the entry holds the document, so the id is not reused meanwhile), operation
-    name and variables."""
+    """The requests that compiled lately, least recently asked forgotten first once there are more than
+    `capacity` or they count more than `budget` bytes. A request is counted for what it holds, generously: a
+    fixed ASKED_BYTES, FIELD_BYTES for each field of its selections (with what was collected to make them), its
+    variables, and each caller's statement texts. It is kept by its prepared document's `id` (the entry holds
+    the document, so the id is not reused meanwhile), operation name and variables."""
 
     def __init__(self, capacity: int = KEPT_REQUESTS, budget: int = KEPT_BYTES) -> None:
         self.capacity = capacity
@@ -118,22 +123,22 @@ class AskedRequests:
         self._kept.move_to_end(key)
         return found
 
-    def keep(self, operation: str | None, variables: bytes | None, asked: Asked) -> None:
-        if variables is None:
-            return
-        asked.key = (id(asked.document), operation, variables)
-        self._drop(self._kept.pop(asked.key, None))
-        self._kept[asked.key] = asked
-        self._grow(asked, len(variables))
-
     def compiled(
         self, asked: Asked, caller: Hashable, selections: dict[str, Field], statements: dict[str, Statement], cost: int
     ) -> None:
         """Keep what a request compiled to without error, for the next one with the same variables and caller."""
-        if asked.key is None or self._kept.get(asked.key) is not asked:
-            return  # not kept, or forgotten while its statements were being made
-        if asked.compiled is None:
+        if asked.variables is None:
+            return
+        if asked.key is None:
+            key = (id(asked.document), asked.operation, asked.variables)
+            if key in self._kept:
+                return  # another request's, kept meanwhile
+            asked.key = key
             asked.compiled = Compiled(selections, cost)
+            self._kept[key] = asked
+            self._grow(asked, ASKED_BYTES + len(asked.variables) + FIELD_BYTES * _fields(selections.values()))
+        elif self._kept.get(asked.key) is not asked or asked.compiled is None:
+            return  # forgotten meanwhile
         kept = asked.compiled.statements
         if caller in kept:
             return
@@ -154,10 +159,14 @@ class AskedRequests:
         while self._kept and (len(self._kept) > self.capacity or self.size > self.budget):
             self._drop(self._kept.popitem(last=False)[1])
 
-    def _drop(self, asked: Asked | None) -> None:
-        if asked is not None:
-            self.size -= asked.size
-            asked.key = None
+    def _drop(self, asked: Asked) -> None:
+        self.size -= asked.size
+        asked.key = None
+
+
+def _fields(selections: Iterable[Field]) -> int:
+    """How many fields the selections hold, under every type they select on."""
+    return sum(1 + _fields(each for fields in field_.selections.values() for each in fields) for field_ in selections)
 
 
 def _size(statements: Mapping[str, Statement]) -> int:

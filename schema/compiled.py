@@ -245,24 +245,28 @@ class CompiledQueries:
         operation = prepared.operation(operation_name) if prepared else None
         if prepared is None or operation is None or operation.operation is not OperationType.QUERY:
             return None
+        if surrogate_error(variables) is not None:
+            return None  # every variable's, declared or not: Strawberry refuses the request
         sent = variables_key(variables, [each.variable.name.value for each in operation.variable_definitions or ()])
         asked = self.asked.get(prepared, operation_name, sent)
         if asked is None:
-            asked = self._ask(prepared, operation, variables)
-            if asked is None:
-                return None
-            self.asked.keep(operation_name, sent, asked)
+            asked = self._ask(prepared, operation, variables, (operation_name, sent))
+        if asked is None:
+            return None
         run = _Completion(self, asked.request, context, prepared.plans or _Plans(self))
         data = await run.roots(asked)
         errors = client_errors(run.errors, prepared.document, context.response) if run.errors else None
         return ExecutionResult(data, errors)
 
     def _ask(
-        self, prepared: Prepared, operation: OperationDefinitionNode, variables: dict[str, Any] | None
+        self,
+        prepared: Prepared,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any] | None,
+        kept_by: tuple[str | None, bytes | None],
     ) -> Asked | None:
-        """The operation's variables coerced and its root fields collected; None when it is not to be compiled."""
-        if surrogate_error(variables) is not None:
-            return None
+        """The operation's variables coerced and its root fields collected, to be kept by the operation name and
+        variables' key the request gave (`kept_by`) once it compiles; None when it is not to be compiled."""
         coerced = get_variable_values(self.schema, operation.variable_definitions or (), variables or {})
         if not isinstance(coerced, VariableValues):
             return None
@@ -273,7 +277,7 @@ class CompiledQueries:
         grouped = {key: [detail.node for detail in details] for key, details in roots.items()}
         if any(nodes[0].name.value not in COMPILED_ROOTS for nodes in grouped.values()):
             return None
-        return Asked(prepared, request, grouped)
+        return Asked(prepared, *kept_by, request, grouped)
 
 
 class _Completion:

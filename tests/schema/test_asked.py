@@ -7,7 +7,10 @@ from typing import Any, cast
 
 from cypher.executor import Statement
 from cypher.printer import Limits
+from cypher.selection import Field
 from schema.asked import (
+    ASKED_BYTES,
+    FIELD_BYTES,
     KEPT_CALLER_BYTES,
     KEPT_VARIABLE_BYTES,
     Asked,
@@ -50,37 +53,61 @@ def test_only_declared_variables_key_a_request_and_long_ones_are_not_kept() -> N
     )
 
 
-def _asked(document: object) -> Asked:
-    return Asked(document, cast(Any, None), {})
+def _asked(document: object, variables: bytes | None) -> Asked:
+    return Asked(document, None, variables, cast(Any, None), {})
+
+
+def _statements(text: str) -> dict[str, Statement]:
+    return {"x": Statement(text)}
+
+
+PER_CALLER = KEPT_VARIABLE_BYTES + KEPT_CALLER_BYTES
 
 
 def test_kept_requests_stay_within_their_count_and_bytes() -> None:
-    budget = 3 * (10_000 + KEPT_VARIABLE_BYTES + KEPT_CALLER_BYTES) + 1_000
+    each_size = ASKED_BYTES + len(b'{"n":0}') + 10_000 + PER_CALLER
+    budget = 3 * each_size + 1_000
     kept = AskedRequests(capacity=5, budget=budget)
     document = object()
     asked = []
     for n in range(8):
-        each = _asked(document)
-        kept.keep(None, b'{"n":%d}' % n, each)
-        kept.compiled(each, ("caller", n), {}, {"x": Statement("x" * 10_000)}, 1)
+        each = _asked(document, b'{"n":%d}' % n)
+        kept.compiled(each, ("caller", n), {}, _statements("x" * 10_000), 1)
         asked.append(each)
         assert kept.size <= budget
     assert [n for n in range(8) if kept.get(document, None, b'{"n":%d}' % n)] == [5, 6, 7]
-    assert kept.size == sum(each.size for each in asked[5:])
+    assert kept.size == sum(each.size for each in asked[5:]) == 3 * each_size
     kept.forget(document)
     assert kept.size == 0 and kept.get(document, None, b'{"n":7}') is None
-    many = AskedRequests(capacity=5, budget=budget)
+    many = AskedRequests(capacity=5, budget=budget * 100)
     for n in range(8):
-        many.keep(None, b'{"n":%d}' % n, _asked(document))
+        many.compiled(_asked(document, b'{"n":%d}' % n), "caller", {}, _statements("RETURN 1"), 1)
     assert [n for n in range(8) if many.get(document, None, b'{"n":%d}' % n)] == [3, 4, 5, 6, 7]
+
+
+def test_a_request_is_counted_for_each_field_it_selects() -> None:
+    kept = AskedRequests()
+    leaves = tuple(Field(f"f{n}") for n in range(3))
+    selections = {
+        "a": Field("artifact", selections={"ArtifactVersion": (*leaves, Field("run", selections={"Run": leaves}))})
+    }
+    asked = _asked(object(), b"{}")
+    kept.compiled(asked, "caller", selections, _statements("RETURN 1"), 1)
+    assert asked.size == ASKED_BYTES + len(b"{}") + 8 * FIELD_BYTES + len("RETURN 1") + PER_CALLER
 
 
 def test_a_request_keeps_the_statements_of_its_last_four_callers() -> None:
     kept = AskedRequests()
-    asked = _asked(object())
-    kept.keep(None, b"{}", asked)
+    asked = _asked(object(), b"{}")
     for caller in range(6):
-        kept.compiled(asked, caller, {}, {"x": Statement(f"RETURN {caller}")}, 1)
+        kept.compiled(asked, caller, {}, _statements(f"RETURN {caller}"), 1)
     assert asked.compiled is not None
     assert [caller for caller in range(6) if asked.compiled.statements_for(caller)] == [2, 3, 4, 5]
-    assert kept.size == asked.size == len(b"{}") + 4 * (len("RETURN 0") + KEPT_VARIABLE_BYTES + KEPT_CALLER_BYTES)
+    assert kept.size == asked.size == ASKED_BYTES + len(b"{}") + 4 * (len("RETURN 0") + PER_CALLER)
+
+
+def test_a_request_whose_variables_are_not_kept_is_not_kept() -> None:
+    kept = AskedRequests()
+    document = object()
+    kept.compiled(_asked(document, None), "caller", {}, _statements("RETURN 1"), 1)
+    assert kept.size == 0 and kept.get(document, None, None) is None

@@ -254,6 +254,26 @@ def test_variables_json_cannot_hold_are_refused_each_time(servers: dict[str, str
             assert "$n" in error["message"] and "Int cannot represent" in error["message"], body
 
 
+def test_a_lone_surrogate_in_any_variable_is_refused_each_time(servers: dict[str, str], server: str, zoo: None) -> None:
+    """A request is kept by the variables its operation declares; one that also sends an undeclared variable
+    holding a lone surrogate is still refused, as when it comes first (and as Strawberry refuses it)."""
+    query = "query($r: String!) { artifact(ref: $r) { ref } }"
+    for url in (servers["compiled"], server):
+        answers = [
+            httpx.post(
+                f"{url}/graphql",
+                content=json.dumps({"query": query, "variables": variables}),
+                headers={"Authorization": f"Bearer {ADMIN_KEY}", "content-type": "application/json"},
+            ).json()
+            for variables in ({"r": MODEL, "z": "\ud800"}, {"r": MODEL}, {"r": MODEL, "z": "\ud800"})
+        ]
+        assert answers[1] == {"data": {"artifact": {"ref": MODEL}}}
+        for refused in (answers[0], answers[2]):
+            [error] = refused["errors"]
+            assert error["extensions"]["code"] == "BAD_USER_INPUT", (url, refused)
+            assert "variables.z" in error["message"], refused
+
+
 def test_what_does_not_compile_is_resolved(servers: dict[str, str], zoo: None) -> None:
     """Mutations, introspection, root fields that are not one statement and invalid documents go to
     Strawberry, which answers them as before (several operations with no name run nowhere: test_graphql_http)."""
