@@ -123,7 +123,7 @@ class AskedRequests:
         self._kept.move_to_end(key)
         return found
 
-    def compiled(
+    def keep(
         self, asked: Asked, caller: Hashable, selections: dict[str, Field], statements: dict[str, Statement], cost: int
     ) -> None:
         """Keep what a request compiled to without error, for the next one with the same variables and caller."""

@@ -322,7 +322,7 @@ class _Completion:
                         self.root_failed(exc, query_type, nodes, key)
                 if len(statements) == len(roots) and by_caller is not None:
                     spent = context.cost_spent - started
-                    self.compiled.asked.compiled(asked, by_caller, selections, statements, spent)
+                    self.compiled.asked.keep(asked, by_caller, selections, statements, spent)
             if len(statements) == 1:  # most requests: awaited as it is, not as a task of its own
                 [(only, statement)] = statements.items()
                 found = {only: await self.rows(statement)}

@@ -72,7 +72,7 @@ def test_kept_requests_stay_within_their_count_and_bytes() -> None:
     asked = []
     for n in range(8):
         each = _asked(document, b'{"n":%d}' % n)
-        kept.compiled(each, ("caller", n), {}, _statements("x" * 10_000), 1)
+        kept.keep(each, ("caller", n), {}, _statements("x" * 10_000), 1)
         asked.append(each)
         assert kept.size <= budget
     assert [n for n in range(8) if kept.get(document, None, b'{"n":%d}' % n)] == [5, 6, 7]
@@ -81,7 +81,7 @@ def test_kept_requests_stay_within_their_count_and_bytes() -> None:
     assert kept.size == 0 and kept.get(document, None, b'{"n":7}') is None
     many = AskedRequests(capacity=5, budget=budget * 100)
     for n in range(8):
-        many.compiled(_asked(document, b'{"n":%d}' % n), "caller", {}, _statements("RETURN 1"), 1)
+        many.keep(_asked(document, b'{"n":%d}' % n), "caller", {}, _statements("RETURN 1"), 1)
     assert [n for n in range(8) if many.get(document, None, b'{"n":%d}' % n)] == [3, 4, 5, 6, 7]
 
 
@@ -92,7 +92,7 @@ def test_a_request_is_counted_for_each_field_it_selects() -> None:
         "a": Field("artifact", selections={"ArtifactVersion": (*leaves, Field("run", selections={"Run": leaves}))})
     }
     asked = _asked(object(), b"{}")
-    kept.compiled(asked, "caller", selections, _statements("RETURN 1"), 1)
+    kept.keep(asked, "caller", selections, _statements("RETURN 1"), 1)
     assert asked.size == ASKED_BYTES + len(b"{}") + 8 * FIELD_BYTES + len("RETURN 1") + PER_CALLER
 
 
@@ -100,7 +100,7 @@ def test_a_request_keeps_the_statements_of_its_last_four_callers() -> None:
     kept = AskedRequests()
     asked = _asked(object(), b"{}")
     for caller in range(6):
-        kept.compiled(asked, caller, {}, _statements(f"RETURN {caller}"), 1)
+        kept.keep(asked, caller, {}, _statements(f"RETURN {caller}"), 1)
     assert asked.compiled is not None
     assert [caller for caller in range(6) if asked.compiled.statements_for(caller)] == [2, 3, 4, 5]
     assert kept.size == asked.size == ASKED_BYTES + len(b"{}") + 4 * (len("RETURN 0") + PER_CALLER)
@@ -109,5 +109,5 @@ def test_a_request_keeps_the_statements_of_its_last_four_callers() -> None:
 def test_a_request_whose_variables_are_not_kept_is_not_kept() -> None:
     kept = AskedRequests()
     document = object()
-    kept.compiled(_asked(document, None), "caller", {}, _statements("RETURN 1"), 1)
+    kept.keep(_asked(document, None), "caller", {}, _statements("RETURN 1"), 1)
     assert kept.size == 0 and kept.get(document, None, None) is None
