@@ -1,7 +1,8 @@
 """The measurements, side by side: lineage (Stemma, its own Cypher, the floor, the peer), registry reads, ingestion.
 
-Lineage samples are interleaved — one request of each contender in turn — so
-all see the same cache state. Every contender is warmed up first, so Neo4j's
+Lineage samples are interleaved — one request of each contender in turn, in an
+order that changes each round (`order`) — so all see the same cache states, and
+none always comes right after the same other one. Every contender is warmed up first, so Neo4j's
 plan cache holds each statement before timing starts.
 """
 
@@ -174,28 +175,29 @@ async def _lineage_row(
         (row.stemma, ask_stemma),
         (row.compiled, ask_compiled),
         (row.floor, ask_floor),
+        (row.peer, ask_peer),
     ]
     answers: dict[int, dict[str, Any]] = {}
     peer_ok = True
     for round_ in range(warm_ups + samples):
-        for index, (times, ask) in enumerate(contenders):
-            seconds, answer = await _timed(ask)
-            answers[index] = answer
-            if round_ >= warm_ups:
-                times.append(seconds)
-        if peer_ok:
+        for index in order(len(contenders), round_):
+            times, ask = contenders[index]
+            if ask is ask_peer and not peer_ok:
+                continue
             try:
-                seconds, answer = await _timed(ask_peer)
-            except (TimeoutError, HttpError, OSError) as exc:  # the peer's failure is noted; Stemma's row stands
-                peer_ok = False
+                seconds, answer = await _timed(ask)
+            except (TimeoutError, HttpError, OSError) as exc:
+                if ask is not ask_peer:
+                    raise
+                peer_ok = False  # the peer's failure is noted; Stemma's row stands
                 row.peer_timed_out = isinstance(exc, TimeoutError)
                 row.peer_note = (
                     f" timeout after {PEER_TIMEOUT:.0f} s" if row.peer_timed_out else f" error: {failure(exc)[:120]}"
                 )
                 continue
-            answers[3] = answer
+            answers[index] = answer
             if round_ >= warm_ups:
-                row.peer.append(seconds)
+                times.append(seconds)
     stemma_answer = queries.answer_of_stemma(answers[0])
     floor_answer = queries.answer_of_floor(answers[2])
     row.nodes, row.edges = len(stemma_answer["nodes"]), len(stemma_answer["edges"])
@@ -205,6 +207,20 @@ async def _lineage_row(
     if 3 in answers:
         ids, paths = queries.peer_node_ids(answers[3])
         row.peer_nodes, row.peer_paths = len(ids), paths
+
+
+def order(count: int, round_: int) -> list[int]:
+    """The contenders' turns in round `round_`: a Williams design (0, 1, n-1, 2, n-2, …, shifted by one each round),
+    so over `count` rounds (an even number of contenders) each takes each place once and follows each other one
+    once. In a fixed order, each came always after the same other one: Stemma after the peer's request, on caches
+    the peer had just filled, and the floor after Stemma's own statement, on caches warm for the same nodes."""
+    first, low, high = [0], 1, count - 1
+    while low <= high:
+        first.append(low)
+        if low != high:
+            first.append(high)
+        low, high = low + 1, high - 1
+    return [(turn + round_) % count for turn in first]
 
 
 def collection_id(driver: Driver, collection: str) -> str:

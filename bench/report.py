@@ -331,7 +331,8 @@ def section(report: Report) -> str:
         + " (2 cores; anything above the benchmark's own use is other work on the machine)",
         f"- Graph: {describe(graph.facts)}; {loaded}",
         f"- Typical root: `{graph.facts.typical}`; biggest hub: `{graph.facts.hub}`",
-        f"- Lineage: {report.samples} timed requests per contender after {report.warm_ups} warm-ups, interleaved; "
+        f"- Lineage: {report.samples} timed requests per contender after {report.warm_ups} warm-ups, interleaved "
+        "in an order that changes each round; "
         f"clusterThreshold 5, maxNodes 500. Registry reads: closed loop, {report.seconds:.0f} s per level "
         + (f"after a {min(1.0, report.seconds):g} s warm-up. " if report.warm_ups else "with no warm-up. ")
         + f"Ingestion: {report.ingest_seconds:.0f} s per level.",
