@@ -70,6 +70,7 @@ class Served:
     headers: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     listening: str = "{url}"
+    ready_status: int | None = None  # the status `ready_path` must answer; None: any answer
 
     @property
     def url(self) -> str:
@@ -114,8 +115,9 @@ class Served:
                 raise ProcessFailed(f"{self.command[0]} exited: {self.log()}")
             try:
                 if listening in written:
-                    httpx.get(self.url + self.ready_path, timeout=2)
-                    return self
+                    answer = httpx.get(self.url + self.ready_path, timeout=2)
+                    if self.ready_status in (None, answer.status_code):
+                        return self
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
@@ -127,9 +129,9 @@ class Served:
             log.seek(offset)
             return log.read().decode(errors="replace")
 
-    def stop(self) -> None:
+    def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(sig)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:

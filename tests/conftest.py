@@ -12,6 +12,7 @@ import pytest
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import DriverError, Neo4jError
 
+from bench.processes import ProcessFailed, free_port
 from cypher.accounts import key_hash, new_secret
 from cypher.executor import Executor
 from cypher.migrate import migrate
@@ -19,7 +20,7 @@ from cypher.named import named
 from neo4j_local.launcher import LocalNeo4j, LocalNeo4jError
 from tests.client import GraphQLClient
 from tests.s3 import S3Server
-from tests.serving import ROOT, ServerFailed, ServerProcess, free_port
+from tests.serving import ROOT, ServerProcess
 
 # Stemma's own bookkeeping, not the graph a test builds: migrations, locks and leases, the keys generation, and
 # the tokens hosts tell each other they spent (server/cluster.py). Servers write them whenever they like.
@@ -247,7 +248,7 @@ def serve(process: ServerProcess) -> Iterator[str]:
     yield its base URL."""
     try:
         process.start()
-    except ServerFailed as exc:
+    except ProcessFailed as exc:
         pytest.exit(str(exc), returncode=3)
     yield process.url
     process.stop()

@@ -5,28 +5,18 @@ from __future__ import annotations
 
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+import pytest
 
-from bench.processes import Served
-
-
-class _Impostor(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = b"impostor"
-        self.send_response(200)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_: object) -> None:
-        pass
+from bench.processes import ProcessFailed, Served, free_port
+from tests.serving import Impostor
 
 
 def test_a_server_whose_port_is_taken_moves_to_another_and_answers_itself(tmp_path: Path) -> None:
-    impostor = ThreadingHTTPServer(("127.0.0.1", 0), _Impostor)
+    impostor = ThreadingHTTPServer(("127.0.0.1", 0), Impostor)
     threading.Thread(target=impostor.serve_forever, daemon=True).start()
     taken = impostor.server_address[1]
     (tmp_path / "own.txt").write_text("mine")
@@ -41,3 +31,16 @@ def test_a_server_whose_port_is_taken_moves_to_another_and_answers_itself(tmp_pa
     finally:
         impostor.shutdown()
         impostor.server_close()
+
+
+def test_a_server_counts_as_started_only_once_its_ready_path_answers_the_status_asked(tmp_path: Path) -> None:
+    (tmp_path / "ready.txt").write_text("yes")
+    port = free_port()
+    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(tmp_path)]
+    env = {"PYTHONUNBUFFERED": "1"}
+    with Served(command, port, tmp_path / "ready.log", "/ready.txt", env, listening="({url}/)", ready_status=200):
+        pass
+    missing = Served(command, port, tmp_path / "missing.log", "/missing", env, listening="({url}/)", ready_status=200)
+    with pytest.raises(ProcessFailed, match="did not answer within 3 s"):
+        missing.start(timeout=3)
+    assert missing.process is None

@@ -12,8 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.processes import ProcessFailed
 from tests.conftest import free_port
-from tests.serving import ServerFailed, ServerProcess
+from tests.serving import ServerProcess
 
 ENTITIES = "query Count { entities { totalCount } }"
 ADHOC = "{ entities { totalCount } }"
@@ -153,5 +154,5 @@ def test_an_allowlist_without_a_good_manifest_stops_the_server_saying_why(
         "STEMMA_PERSISTED_QUERIES": "allowlist",
         "STEMMA_PERSISTED_QUERIES_MANIFEST": str(tmp_path / "manifest.json"),
     }
-    with pytest.raises(ServerFailed, match=said):
+    with pytest.raises(ProcessFailed, match=said):
         ServerProcess(neo4j_uri, tmp_path, free_port(), settings).start(timeout=30)

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 
-from tests.serving import ServerProcess
-
-
-class Impostor(BaseHTTPRequestHandler):
-    """Another process's server on the port: healthy to any health check."""
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"impostor")
-
-    def log_message(self, *_: object) -> None:
-        pass
+from tests.serving import Impostor, ServerProcess
 
 
 def test_a_server_whose_port_is_taken_moves_to_another_and_answers_itself(neo4j_uri: str, tmp_path: Path) -> None:
     """Two test workers may be handed one free port: the server that loses the bind must not take the other's
     health answer for its own (every test of that worker then spoke to the other worker's server)."""
-    impostor = HTTPServer(("127.0.0.1", 0), Impostor)
+    impostor = ThreadingHTTPServer(("127.0.0.1", 0), Impostor)
     threading.Thread(target=impostor.serve_forever, daemon=True).start()
     taken = impostor.server_address[1]
     process = ServerProcess(neo4j_uri, tmp_path / "server", taken)
