@@ -27,12 +27,36 @@ def stored_json(text: str | None) -> Any:
 
 def _serialize_datetime(value: Any) -> str:
     if type(value) is int:  # microseconds since the epoch, as the compiled reads give date-times (rules.epoch_micros)
-        return (EPOCH + dt.timedelta(microseconds=value)).isoformat() + "Z"
+        return _utc_text(value)
     if isinstance(value, Neo4jDateTime):
         value = value.to_native()
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     raise ValueError(f"not a date-time: {value!r}")
+
+
+def _utc_text(micros: int) -> str:
+    """`micros` since the epoch as `(EPOCH + timedelta(microseconds=micros)).isoformat() + "Z"` writes it, from
+    kept pieces: the day's date, the minute's clock and the second's digits. Twice as fast, and a 500-node
+    lineage answer writes a thousand of them (a fifth of its server CPU, py-spy). Out of the years 1 to 9999:
+    OverflowError, as the datetime arithmetic raises."""
+    seconds, fraction = divmod(micros, 1_000_000)
+    days, second = divmod(seconds, 86_400)
+    date = _DATES.get(days)
+    if date is None:
+        if len(_DATES) >= MAX_DATES:
+            _DATES.clear()
+        date = _DATES[days] = (EPOCH.date() + dt.timedelta(days=days)).isoformat() + "T"
+    minute, second = divmod(second, 60)
+    if fraction:
+        return f"{date}{_CLOCK[minute]}{_SECONDS[second]}.{fraction:06}Z"
+    return f"{date}{_CLOCK[minute]}{_SECONDS[second]}Z"
+
+
+_CLOCK = tuple(f"{hour:02}:{minute:02}:" for hour in range(24) for minute in range(60))  # each minute of a day
+_SECONDS = tuple(f"{second:02}" for second in range(60))
+_DATES: dict[int, str] = {}  # "YYYY-MM-DDT" by days since the epoch
+MAX_DATES = 4096
 
 
 def _parse_datetime(value: Any) -> dt.datetime:

@@ -4,6 +4,8 @@ temporal values, which other statements (exports, imports) still return."""
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from typing import Any
 
 import pytest
@@ -56,3 +58,19 @@ def test_a_compiled_date_time_reads_as_the_drivers_own(api: GraphQLClient, drive
     [node] = [node for node in data["lineage"]["nodes"] if node.get("ref") == MODEL]
     assert node["createdAt"] == expected
     assert expected in {edge["at"] for edge in data["lineage"]["edges"]}
+
+
+def test_microseconds_since_the_epoch_are_written_as_datetime_writes_them_across_its_whole_range() -> None:
+    epoch = dt.datetime(1970, 1, 1)
+    first = (dt.datetime(1, 1, 1) - epoch) // dt.timedelta(microseconds=1)
+    last = (dt.datetime(9999, 12, 31, 23, 59, 59, 999_999) - epoch) // dt.timedelta(microseconds=1)
+    draw = random.Random(13)
+    values = [first, last, 0, -1, 1, 999_999, 1_000_000, -86_400_000_000, 86_399_999_999]
+    values += [draw.randrange(first, last + 1) for _ in range(50_000)]
+    values += [draw.randrange(first, last) // 1_000_000 * 1_000_000 for _ in range(10_000)]  # whole seconds
+    values += [1_764_979_200_000_000 + draw.randrange(86_400_000_000) for _ in range(10_000)]  # one day, kept
+    for value in values:
+        assert _serialize_datetime(value) == (epoch + dt.timedelta(microseconds=value)).isoformat() + "Z", value
+    for outside in (first - 1, last + 1):
+        with pytest.raises(OverflowError):
+            _serialize_datetime(outside)
