@@ -2,8 +2,8 @@
 
 Lineage samples are interleaved — one request of each contender in turn, in an
 order that changes each round (`order`) — so all see the same cache states, and
-none always comes right after the same other one. Every contender is warmed up first, so Neo4j's
-plan cache holds each statement before timing starts.
+none always comes right after the same other one. Every contender is warmed up
+first, so Neo4j's plan cache holds each statement before timing starts.
 """
 
 from __future__ import annotations

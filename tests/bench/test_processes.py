@@ -1,5 +1,6 @@
-"""The benchmark's servers: one whose port another process took first moves to another port, and counts as
-started only once its own log says it listens, never on the other process's answer."""
+"""The benchmark's servers (and the tests'): one whose port another process took first moves to another port, and
+counts as started only once its own log says it listens, never on the other process's answer, and its ready path
+answers the status asked."""
 
 from __future__ import annotations
 
