@@ -71,6 +71,7 @@ from schema.document import shape_error, surrogate_error
 from schema.errors import client_errors
 from schema.queries import ROOT_READS, root_answer
 from schema.selection import RequestFields
+from schema.written_out import Projected, ReadsSelf, written_out
 
 COMPILED_ROOTS = {*ROOT_READS, "__typename"}
 Getter = Callable[[Any, "FieldRead | None"], Any]  # the FieldRead is made for a connection (`_page`) only
@@ -120,12 +121,11 @@ def _getter(type_name: str, name: str, field: GraphQLField) -> Getter | None:
         return None
     resolver = definition.base_resolver
     if resolver is None:
-        python_name = definition.python_name
-        return lambda root, _: root[python_name] if type(root) is dict else getattr(root, python_name)
+        return Projected(definition.python_name)
     function = resolver.wrapped_func
     reads_self = not resolver.arguments and resolver.info_parameter is None and resolver.root_parameter is None
     if reads_self and callable(function):
-        return lambda root, _: function(root)  # reads only `self`: stored JSON decoded, a global id made
+        return ReadsSelf(function)  # reads only `self`: stored JSON decoded, a global id made
     return None
 
 
@@ -453,7 +453,8 @@ class _Plans:
         return self._abstract(type_, nodes)
 
     def _fields(self, runtime: GraphQLObjectType, nodes: Sequence[FieldNode], request: RequestFields) -> Complete:
-        """An object of type `runtime`: each selected field read by its getter and completed by its plan."""
+        """An object of type `runtime`: each selected field read by its getter and completed by its plan. This loop
+        completes what is not a compiled map, and any object whose fields fail; `written_out` does the rest."""
         name = runtime.name
         getters = self.compiled.getters
         entries: list[_Entry] = []
@@ -489,7 +490,7 @@ class _Plans:
                     answer[key] = None
             return answer
 
-        return complete
+        return written_out(name, entries, complete)
 
     def _object(self, type_: GraphQLObjectType, nodes: Sequence[FieldNode], request: RequestFields) -> Complete:
         fields = self._fields(type_, nodes, request)

@@ -209,6 +209,57 @@ def test_compiled_and_resolved_answers_are_the_same_bytes(servers: dict[str, str
     assert after.get("compiled", 0) == before.get("compiled", 0) + 1, "the document was not compiled"
 
 
+LATEST = MODEL.replace(":v0", ":latest")  # the version number is spoilt below
+SPOIL = """MATCH (c:ArtifactCollection {name: 'zoo-ylbchv20'})<-[:VERSION_OF]-(v:ArtifactVersion {version: 0})
+  <-[:LOGGED {created: true}]-(r:Run)
+WITH v, r, v.version AS version, r.name AS name
+SET v.version = $version, r.name = $name
+RETURN elementId(v) AS v, elementId(r) AS r, version, name"""
+RESTORE = "MATCH (v), (r) WHERE elementId(v) = $v AND elementId(r) = $r SET v.version = $version, r.name = $name"
+
+
+def test_values_no_field_can_answer_fail_each_field_once_as_resolution_does(
+    servers: dict[str, str], zoo: None, driver: Any
+) -> None:
+    """Plain Cypher may leave values that no field can answer: a list for a run's name, a version number past
+    Int. Each such field fails as it does when resolved, its error recorded once (the run's name is nullable: its
+    error is recorded before the version's own sends null up to the root)."""
+    documents = [
+        f'{{ artifact(ref: "{LATEST}") {{ ref createdBy {{ name state }} digest version }} }}',
+        f'{{ lineage(ref: "{LATEST}", direction: UPSTREAM, depth: 1) {{ nodes {{ __typename ... on Run {{ name state }}'
+        " ... on ArtifactVersion { ref version } } } }",
+    ]
+    with driver.session() as session:
+        kept = session.run(SPOIL, version=2**40, name=["not", "a", "name"]).single()
+    assert kept is not None
+    try:
+        answers = [
+            {
+                mode: httpx.post(
+                    f"{url}/graphql", json={"query": query}, headers={"Authorization": f"Bearer {ADMIN_KEY}"}
+                )
+                for mode, url in servers.items()
+            }
+            for query in documents
+        ]
+    finally:
+        with driver.session() as session:
+            restored = session.run(RESTORE, kept.data()).consume().counters.properties_set
+    assert restored == 2
+    for answer in answers:
+        assert answer["compiled"].content == answer["resolved"].content
+    version, lineage = (answer["compiled"].json() for answer in answers)
+    assert version["data"] is None
+    assert [(error["path"], error["message"]) for error in version["errors"]] == [
+        (["artifact", "createdBy", "name"], "String cannot represent value: ['not', 'a', 'name']"),
+        (["artifact", "version"], f"Int cannot represent non 32-bit signed integer value: {2**40}"),
+    ]
+    assert lineage["data"] is None
+    assert [(error["path"][:2], error["path"][-1]) for error in lineage["errors"]] == [
+        (["lineage", "nodes"], "version")
+    ]
+
+
 def test_one_document_asked_again_answers_for_its_own_variables(servers: dict[str, str], zoo: None) -> None:
     """A document's completion plans and the selections no variable reaches are kept with it across requests:
     where `@skip` or `@include` takes a variable each request selects its own fields, and a field whose
