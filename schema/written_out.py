@@ -70,11 +70,15 @@ class ReadsSelf:
 
 _WRITTEN: dict[str, CodeType] = {}  # texts compiled, by text: one depends only on its fields' kinds, not names
 MAX_WRITTEN = 1024
+MOST_FIELDS = 48  # fields written out at most: writing costs about 50 µs a field, for a document maybe asked once
 
 
 def written_out(type_name: str, entries: Sequence[Entry], one_by_one: Complete) -> Complete:
     """One function completing `entries` of a compiled map of `type_name`, falling back on `one_by_one` (the
-    loop) for anything else and for any error; `one_by_one` itself when a field is read another way."""
+    loop) for anything else and for any error; `one_by_one` itself when a field is read another way, or when
+    the object selects more fields than are worth compiling for a document that may be asked once."""
+    if len(entries) > MOST_FIELDS:
+        return one_by_one
     namespace: dict[str, Any] = {"type_name": type_name, "one_by_one": one_by_one, "Undefined": Undefined}
     lines, answer = [], []
     for index, entry in enumerate(entries):

@@ -98,6 +98,13 @@ DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
         {},
     ),
     ('{ __typename artifact(ref: "zoo-team/zoo/zoo-ylbchv20:latest") { __typename } }', {}),
+    # More fields on one object than are written out (schema.written_out.MOST_FIELDS): the loop completes it.
+    (
+        f'{{ artifact(ref: "{MODEL}") {{ {" ".join(f"v{n}: version" for n in range(30))} id entity project name type '
+        "version versionName ref digest size fileCount description tags createdAt state deleted aliases metadata "
+        "collection { ref } } }",
+        {},
+    ),
     (
         """query($q: String!) { search(query: $q, first: 4) { totalCount pageInfo { hasNextPage endCursor }
              edges { cursor matched node { __typename ... on Node { id } ... on ArtifactCollection { ref type }
