@@ -234,7 +234,7 @@ class CompiledQueries:
                 operations[definition.name.value if definition.name else None] = definition
             elif isinstance(definition, FragmentDefinitionNode):
                 fragments[definition.name.value] = definition
-        plans = None if _directives_take_variables(document) else _Plans(self)
+        plans = None if _directives_take_variables(document) else _Plans(self, write_out=True)
         return Prepared(document, operations, fragments, plans)
 
     async def execute(
@@ -253,7 +253,7 @@ class CompiledQueries:
             asked = self._ask(prepared, operation, variables, (operation_name, sent))
         if asked is None:
             return None
-        run = _Completion(self, asked.request, context, prepared.plans or _Plans(self))
+        run = _Completion(self, asked.request, context, prepared.plans or _Plans(self, write_out=False))
         data = await run.roots(asked)
         errors = client_errors(run.errors, prepared.document, context.response) if run.errors else None
         return ExecutionResult(data, errors)
@@ -416,6 +416,29 @@ def _passes(type_: GraphQLOutputType) -> type | None:
     return None
 
 
+def _field(run: _Completion, path: Path, value: Any, entry: _Entry, type_name: str) -> Any:
+    """One selected field of the object `value` of `type_name`, read by its getter and completed by its plan; its
+    error recorded (null) or raised for a non-null field (`_settle`)."""
+    key, grouped, definition, getter, plan, passes, nullable = entry
+    if definition is None or getter is None or plan is None:
+        return type_name
+    try:
+        raw = getter(value, FieldRead(grouped, definition, run.request.variables) if getter is _page else None)
+        if raw.__class__ is passes or (raw is None and nullable):
+            return raw  # what completing it would give: a String's str, a nullable field's null
+        return plan(run, (path, key), raw)
+    except Exception as exc:
+        return _settle(run, path, entry, exc)
+
+
+def _settle(run: _Completion, path: Path, entry: _Entry, exc: Exception) -> None:
+    """A selected field failed with `exc`: recorded, the field null; or raised, located, for a non-null one."""
+    at = (path, entry.key)
+    assert entry.definition is not None
+    if run.failed(exc, entry.definition.type, entry.nodes, at):
+        raise located_error(exc, entry.nodes, _listed(at)) from None
+
+
 class _Plans:
     """How to complete each field of a document: per (type, parent, field nodes) one function, made once with
     what graphql-core's `complete_value` would work out for every value anew (the field's definition, its
@@ -423,10 +446,13 @@ class _Plans:
     500-node lineage answer completes 5,000 fields; walking the types for each took most of its server CPU.
 
     Plans depend on the document and the schema only, so a document's are kept with it, unless a `@skip` or
-    `@include` takes a variable (the fields an object selects then depend on the request's variables)."""
+    `@include` takes a variable (the fields an object selects then depend on the request's variables). Kept
+    plans complete each object by a function written out for it (`schema.written_out`); plans made for one
+    request only use the loop, which costs nothing to make."""
 
-    def __init__(self, compiled: CompiledQueries) -> None:
+    def __init__(self, compiled: CompiledQueries, write_out: bool) -> None:
         self.compiled = compiled
+        self.write_out = write_out
         self._made: dict[tuple[object, ...], Complete] = {}
 
     def plan(
@@ -453,8 +479,8 @@ class _Plans:
         return self._abstract(type_, nodes)
 
     def _fields(self, runtime: GraphQLObjectType, nodes: Sequence[FieldNode], request: RequestFields) -> Complete:
-        """An object of type `runtime`: each selected field read by its getter and completed by its plan. This loop
-        completes what is not a compiled map, and any object whose fields fail; `written_out` does the rest."""
+        """An object of type `runtime`: each selected field read by its getter and completed by its plan (`_field`),
+        in a loop or by a function written out for these fields."""
         name = runtime.name
         getters = self.compiled.getters
         entries: list[_Entry] = []
@@ -471,26 +497,9 @@ class _Plans:
             )
 
         def complete(run: _Completion, path: Path, value: Any) -> Any:
-            answer: dict[str, Any] = {}
-            for key, grouped, definition, getter, plan, passes, nullable in entries:
-                if definition is None or getter is None or plan is None:
-                    answer[key] = name
-                    continue
-                try:
-                    read = FieldRead(grouped, definition, run.request.variables) if getter is _page else None
-                    raw = getter(value, read)
-                    if raw.__class__ is passes or (raw is None and nullable):
-                        answer[key] = raw  # what completing it would give: a String's str, a nullable field's null
-                    else:
-                        answer[key] = plan(run, (path, key), raw)
-                except Exception as exc:
-                    at = (path, key)
-                    if run.failed(exc, definition.type, grouped, at):
-                        raise located_error(exc, grouped, _listed(at)) from None
-                    answer[key] = None
-            return answer
+            return {entry.key: _field(run, path, value, entry, name) for entry in entries}
 
-        return written_out(name, entries, complete)
+        return written_out(name, entries, complete, _field, _settle) if self.write_out else complete
 
     def _object(self, type_: GraphQLObjectType, nodes: Sequence[FieldNode], request: RequestFields) -> Complete:
         fields = self._fields(type_, nodes, request)

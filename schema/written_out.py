@@ -2,14 +2,14 @@
 
 Completion (`schema.compiled`) reads each field through its getter and completes it by its plan: a loop over
 the selected fields, and three to five calls per field. A 500-node lineage answer completes some 5,000 fields,
-and that loop was over half of the server's CPU for it. So, for each object a document selects, one function is
-written out, a few lines per field: a projected field read as `value[name]`, a resolver that reads only `self`
-called on the map, a str, bool or null that completes to itself kept as it is, a leaf given to its serialiser
-(an enum's name looked up first) and any other value to its plan, as the loop would.
+and that loop was over half of the server's CPU for it. So, for each object a kept document selects, one
+function is written out, a few lines per field: a projected field read as `value[name]`, a resolver that reads
+only `self` called on the map, a str, bool or null that completes to itself kept as it is, a leaf given to its
+serialiser (an enum's name looked up first) and any other value to its plan, as the loop would.
 
-Only errors take another way: the written function has no handler per field. When any field raises, the
-errors recorded on the way are dropped and the loop completes the object again, recording each field's error,
-or raising for a non-null one, exactly as before. The loop also completes what is not a map.
+Each field fails as in the loop: its own `try`, whose handler is the loop's (`settle`: the error recorded and
+the field null, or raised for a non-null field). A leaf that its serialiser refuses is done again as the loop
+does it, for the loop's own message; nothing below a leaf is done twice.
 
 The text holds only names made here (`k0`, `p0`, `c0`, …): response keys, field names and plans are values in
 the function's namespace, never text, so nothing a request says is compiled. A text depends only on the kinds
@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from types import CodeType
 from typing import Any, Protocol
 
-from graphql import Undefined, get_named_type, is_enum_type, is_scalar_type
+from graphql import GraphQLNonNull, Undefined, is_enum_type, is_scalar_type
 
 Complete = Callable[[Any, Any, Any], Any]
 
@@ -70,19 +70,28 @@ class ReadsSelf:
 
 _WRITTEN: dict[str, CodeType] = {}  # texts compiled, by text: one depends only on its fields' kinds, not names
 MAX_WRITTEN = 1024
-MOST_FIELDS = 48  # fields written out at most: writing costs about 50 µs a field, for a document maybe asked once
+MOST_FIELDS = 48  # fields written out at most: writing costs about 50 µs a field, once for each document
+
+Field = Callable[[Any, Any, Any, Any, str], Any]  # (run, path, value, entry, type name): one field as the loop does it
+Settle = Callable[[Any, Any, Any, Exception], Any]  # (run, path, entry, error): the loop's handling of a field's error
 
 
-def written_out(type_name: str, entries: Sequence[Entry], one_by_one: Complete) -> Complete:
-    """One function completing `entries` of a compiled map of `type_name`, falling back on `one_by_one` (the
-    loop) for anything else and for any error; `one_by_one` itself when a field is read another way, or when
-    the object selects more fields than are worth compiling for a document that may be asked once."""
+def written_out(type_name: str, entries: Sequence[Entry], loop: Complete, field: Field, settle: Settle) -> Complete:
+    """One function completing `entries` of a compiled map of `type_name`, each field as `field` does in `loop`;
+    `loop` itself for what is not a map, and when a field is read another way (a connection) or the object
+    selects more fields than are worth writing out."""
     if len(entries) > MOST_FIELDS:
-        return one_by_one
-    namespace: dict[str, Any] = {"type_name": type_name, "one_by_one": one_by_one, "Undefined": Undefined}
+        return loop
+    namespace: dict[str, Any] = {
+        "type_name": type_name,
+        "loop": loop,
+        "field": field,
+        "settle": settle,
+        "Undefined": Undefined,
+    }
     lines, answer = [], []
     for index, entry in enumerate(entries):
-        namespace[f"k{index}"] = entry.key
+        namespace[f"k{index}"], namespace[f"e{index}"] = entry.key, entry
         answer.append(f"k{index}: a{index}")
         if entry.definition is None:
             lines.append(f"a{index} = type_name")
@@ -90,29 +99,26 @@ def written_out(type_name: str, entries: Sequence[Entry], one_by_one: Complete) 
         getter = entry.getter
         if isinstance(getter, Projected):
             namespace[f"p{index}"] = getter.name
-            lines.append(f"r = value[p{index}]")
+            read = f"r = value[p{index}]"
         elif isinstance(getter, ReadsSelf):
             namespace[f"f{index}"] = getter.function
-            lines.append(f"r = f{index}(value)")
+            read = f"r = f{index}(value)"
         else:
-            return one_by_one
+            return loop
         namespace[f"t{index}"] = entry.passes
         kept = [f"r.__class__ is t{index}"] if entry.passes is not None else []
         kept += ["r is None"] if entry.nullable else []
+        completed, failed = _completed(index, entry, namespace)
         if kept:  # what completes to itself is kept as it is
-            lines += [f"if {' or '.join(kept)}:", f"    a{index} = r", "else:"]
-        lines += [f"    {line}" if kept else line for line in _completed(index, entry, namespace)]
+            completed = [f"if {' or '.join(kept)}:", f"    a{index} = r", "else:", *(f"    {c}" for c in completed)]
+        lines += ["try:", f"    {read}", *(f"    {c}" for c in completed), *failed]
     source = "\n".join(
         [
             "def complete(run, path, value):",
-            "    if value.__class__ is dict:",
-            "        recorded = len(run.errors)",
-            "        try:",
-            *(f"            {line}" for line in lines),
-            f"            return {{{', '.join(answer)}}}",
-            "        except Exception:",
-            "            del run.errors[recorded:]",
-            "    return one_by_one(run, path, value)",
+            "    if value.__class__ is not dict:",
+            "        return loop(run, path, value)",
+            *(f"    {line}" for line in lines),
+            f"    return {{{', '.join(answer)}}}",
         ]
     )
     code = _WRITTEN.get(source)
@@ -125,16 +131,26 @@ def written_out(type_name: str, entries: Sequence[Entry], one_by_one: Complete) 
     return complete
 
 
-def _completed(index: int, entry: Entry, namespace: dict[str, Any]) -> list[str]:
-    """Lines completing the field's value `r` into `a{index}`: a leaf by its serialiser (an enum's name looked up
-    first, as the loop's plan does), raising for what the plan would refuse; anything else by its plan."""
-    named = get_named_type(getattr(entry.definition, "type", None))
+def _completed(index: int, entry: Entry, namespace: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Lines completing the field's value `r` into `a{index}`, and lines for when they raise.
+
+    A leaf (not a list of leaves) is given to its serialiser, an enum's name looked up first as its plan does;
+    when that raises or gives nothing, the field is done again as the loop does it (`field`), for the loop's own
+    error (a leaf has nothing below it to do twice). Any other value is completed by its plan, whose error is
+    the loop's already (`settle`)."""
+    type_ = getattr(entry.definition, "type", None)
+    named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
     namespace[f"c{index}"] = entry.plan
-    by_plan = f"c{index}(run, (path, k{index}), r)"
+    again = ["except Exception:", f"    a{index} = field(run, path, value, e{index}, type_name)"]
     if is_enum_type(named):
         namespace[f"n{index}"] = {v.value: name for name, v in named.values.items() if type(v.value) is str}
-        return [f"a{index} = n{index}.get(r) or {by_plan}"]
+        return [f"a{index} = n{index}[r]"], again
     if is_scalar_type(named):
         namespace[f"s{index}"] = named.coerce_output_value
-        return [f"a{index} = s{index}(r)", f"if a{index} is None or a{index} is Undefined:", "    raise TypeError"]
-    return [f"a{index} = {by_plan}"]
+        return [
+            f"a{index} = s{index}(r)",
+            f"if a{index} is None or a{index} is Undefined:",
+            "    raise TypeError",
+        ], again
+    settle = ["except Exception as exc:", f"    a{index} = settle(run, path, e{index}, exc)"]
+    return [f"a{index} = c{index}(run, (path, k{index}), r)"], settle

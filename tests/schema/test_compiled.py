@@ -219,26 +219,31 @@ def test_compiled_and_resolved_answers_are_the_same_bytes(servers: dict[str, str
 LATEST = MODEL.replace(":v0", ":latest")  # the version number is spoilt below
 SPOIL = """MATCH (c:ArtifactCollection {name: 'zoo-ylbchv20'})<-[:VERSION_OF]-(v:ArtifactVersion {version: 0})
   <-[:LOGGED {created: true}]-(r:Run)
-WITH v, r, v.version AS version, r.name AS name
-SET v.version = $version, r.name = $name
-RETURN elementId(v) AS v, elementId(r) AS r, version, name"""
-RESTORE = "MATCH (v), (r) WHERE elementId(v) = $v AND elementId(r) = $r SET v.version = $version, r.name = $name"
+WITH v, r, v.version AS version, r.name AS name, r.tags AS tags, r.run_id AS run_id
+SET v.version = $version, r.name = $name, r.tags = $tags, r.run_id = $run_id
+RETURN elementId(v) AS v, elementId(r) AS r, version, name, tags, run_id"""
+RESTORE = """MATCH (v), (r) WHERE elementId(v) = $v AND elementId(r) = $r
+SET v.version = $version, r.name = $name, r.tags = $tags, r.run_id = $run_id"""
 
 
 def test_values_no_field_can_answer_fail_each_field_once_as_resolution_does(
     servers: dict[str, str], zoo: None, driver: Any
 ) -> None:
-    """Plain Cypher may leave values that no field can answer: a list for a run's name, a version number past
-    Int. Each such field fails as it does when resolved, its error recorded once (the run's name is nullable: its
-    error is recorded before the version's own sends null up to the root)."""
+    """Plain Cypher may leave values that no field can answer: a list for a run's name, no run id, one tag where
+    a list is due, a version number past Int. Each such field fails as it does when resolved, its error recorded
+    once, and null goes up to the nearest nullable field: a run's name is nullable, its run id and tags are not
+    (so the run is null), and the version's null reaches the root. A missing value is the server's fault, not
+    the client's: an internal error, not the String serialiser's refusal."""
     documents = [
-        f'{{ artifact(ref: "{LATEST}") {{ ref createdBy {{ name state }} digest version }} }}',
+        f'{{ artifact(ref: "{LATEST}") {{ ref createdBy {{ name runId state }} digest version }} }}',
+        f'{{ artifact(ref: "{LATEST}") {{ ref createdBy {{ tags }} }} }}',
         f'{{ lineage(ref: "{LATEST}", direction: UPSTREAM, depth: 1) {{ nodes {{ __typename ... on Run {{ name state }}'
         " ... on ArtifactVersion { ref version } } } }",
     ]
     with driver.session() as session:
-        kept = session.run(SPOIL, version=2**40, name=["not", "a", "name"]).single()
+        kept = session.run(SPOIL, version=2**40, name=["not", "a", "name"], tags="one-tag", run_id=None).single()
     assert kept is not None
+    compiled_before = _executions(servers["compiled"]).get("compiled", 0)
     try:
         answers = [
             {
@@ -252,14 +257,20 @@ def test_values_no_field_can_answer_fail_each_field_once_as_resolution_does(
     finally:
         with driver.session() as session:
             restored = session.run(RESTORE, kept.data()).consume().counters.properties_set
-    assert restored == 2
+    assert restored == 4
+    assert _executions(servers["compiled"])["compiled"] == compiled_before + len(documents)
     for answer in answers:
         assert answer["compiled"].content == answer["resolved"].content
-    version, lineage = (answer["compiled"].json() for answer in answers)
+    version, tags, lineage = (answer["compiled"].json() for answer in answers)
     assert version["data"] is None
     assert [(error["path"], error["message"]) for error in version["errors"]] == [
         (["artifact", "createdBy", "name"], "String cannot represent value: ['not', 'a', 'name']"),
+        (["artifact", "createdBy", "runId"], "Internal error."),
         (["artifact", "version"], f"Int cannot represent non 32-bit signed integer value: {2**40}"),
+    ]
+    assert tags["data"] == {"artifact": {"ref": LATEST.replace(":latest", f":v{2**40}"), "createdBy": None}}
+    assert [(error["path"], error["message"]) for error in tags["errors"]] == [
+        (["artifact", "createdBy", "tags"], "Expected Iterable, but did not find one for field 'Run.tags'.")
     ]
     assert lineage["data"] is None
     assert [(error["path"][:2], error["path"][-1]) for error in lineage["errors"]] == [
