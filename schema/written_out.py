@@ -8,8 +8,9 @@ only `self` called on the map, a str, bool or null that completes to itself kept
 serialiser (an enum's name looked up first) and any other value to its plan, as the loop would.
 
 Each field fails as in the loop: its own `try`, whose handler is the loop's (`settle`: the error recorded and
-the field null, or raised for a non-null field). A leaf that its serialiser refuses is done again as the loop
-does it, for the loop's own message; nothing below a leaf is done twice.
+the field null, or raised for a non-null field). A leaf that its serialiser refuses (or a null for a non-null
+leaf) is done again as the loop does it, for the loop's own answer or message; nothing below a leaf is done
+twice.
 
 The text holds only names made here (`k0`, `p0`, `c0`, …): response keys, field names and plans are values in
 the function's namespace, never text, so nothing a request says is compiled. A text depends only on the kinds
@@ -72,6 +73,8 @@ _WRITTEN: dict[str, CodeType] = {}  # texts compiled, by text: one depends only 
 MAX_WRITTEN = 1024
 MOST_FIELDS = 48  # fields written out at most: writing costs about 50 µs a field, once for each document
 
+_AGAIN = object()  # a leaf's value when its serialiser gave none: the loop is to do the field
+
 Field = Callable[[Any, Any, Any, Any, str], Any]  # (run, path, value, entry, type name): one field as the loop does it
 Settle = Callable[[Any, Any, Any, Exception], Any]  # (run, path, entry, error): the loop's handling of a field's error
 
@@ -88,6 +91,7 @@ def written_out(type_name: str, entries: Sequence[Entry], loop: Complete, field:
         "field": field,
         "settle": settle,
         "Undefined": Undefined,
+        "again": _AGAIN,
     }
     lines, answer = [], []
     for index, entry in enumerate(entries):
@@ -108,10 +112,15 @@ def written_out(type_name: str, entries: Sequence[Entry], loop: Complete, field:
         namespace[f"t{index}"] = entry.passes
         kept = [f"r.__class__ is t{index}"] if entry.passes is not None else []
         kept += ["r is None"] if entry.nullable else []
-        completed, failed = _completed(index, entry, namespace)
+        completed, leaf = _completed(index, entry, namespace)
         if kept:  # what completes to itself is kept as it is
             completed = [f"if {' or '.join(kept)}:", f"    a{index} = r", "else:", *(f"    {c}" for c in completed)]
-        lines += ["try:", f"    {read}", *(f"    {c}" for c in completed), *failed]
+        lines += ["try:", f"    {read}", *(f"    {c}" for c in completed)]
+        if leaf:  # done again after the handler, so that the loop's error is not raised while handling this one
+            lines += ["except Exception:", f"    a{index} = again", f"if a{index} is again:"]
+            lines += [f"    a{index} = field(run, path, value, e{index}, type_name)"]
+        else:
+            lines += ["except Exception as exc:", f"    a{index} = settle(run, path, e{index}, exc)"]
     source = "\n".join(
         [
             "def complete(run, path, value):",
@@ -131,26 +140,24 @@ def written_out(type_name: str, entries: Sequence[Entry], loop: Complete, field:
     return complete
 
 
-def _completed(index: int, entry: Entry, namespace: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """Lines completing the field's value `r` into `a{index}`, and lines for when they raise.
+def _completed(index: int, entry: Entry, namespace: dict[str, Any]) -> tuple[list[str], bool]:
+    """Lines completing the field's value `r` into `a{index}`, and whether the field is a leaf.
 
-    A leaf (not a list of leaves) is given to its serialiser, an enum's name looked up first as its plan does;
-    when that raises or gives nothing, the field is done again as the loop does it (`field`), for the loop's own
-    error (a leaf has nothing below it to do twice). Any other value is completed by its plan, whose error is
-    the loop's already (`settle`)."""
+    A leaf (not a list of leaves) is given to its serialiser, an enum's name looked up first as its plan does.
+    What that refuses, or does not give (`again`), is done again as the loop does it (`field`), for the loop's
+    own answer or error; a leaf has nothing below it to do twice. Any other value is completed by its plan, whose
+    error is the loop's already (`settle`)."""
     type_ = getattr(entry.definition, "type", None)
     named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
     namespace[f"c{index}"] = entry.plan
-    again = ["except Exception:", f"    a{index} = field(run, path, value, e{index}, type_name)"]
     if is_enum_type(named):
         namespace[f"n{index}"] = {v.value: name for name, v in named.values.items() if type(v.value) is str}
-        return [f"a{index} = n{index}[r]"], again
+        return [f"a{index} = n{index}.get(r, again)"], True
     if is_scalar_type(named):
         namespace[f"s{index}"] = named.coerce_output_value
         return [
-            f"a{index} = s{index}(r)",
+            f"a{index} = again if r is None else s{index}(r)",
             f"if a{index} is None or a{index} is Undefined:",
-            "    raise TypeError",
-        ], again
-    settle = ["except Exception as exc:", f"    a{index} = settle(run, path, e{index}, exc)"]
-    return [f"a{index} = c{index}(run, (path, k{index}), r)"], settle
+            f"    a{index} = again",
+        ], True
+    return [f"a{index} = c{index}(run, (path, k{index}), r)"], False
