@@ -80,9 +80,9 @@ Settle = Callable[[Any, Any, Any, Exception], Any]  # (run, path, entry, error):
 
 
 def written_out(type_name: str, entries: Sequence[Entry], loop: Complete, field: Field, settle: Settle) -> Complete:
-    """One function completing `entries` of a compiled map of `type_name`, each field as `field` does in `loop`;
-    `loop` itself for what is not a map, and when a field is read another way (a connection) or the object
-    selects more fields than are worth writing out."""
+    """One function completing `entries` of a compiled map of `type_name`, each field as `field` does in `loop`,
+    and giving `loop` any value that is not a map; `loop` itself when a field is read another way (a connection)
+    or the object selects more fields than are worth writing out."""
     if len(entries) > MOST_FIELDS:
         return loop
     namespace: dict[str, Any] = {
