@@ -71,7 +71,7 @@ from schema.document import shape_error, surrogate_error
 from schema.errors import client_errors
 from schema.queries import ROOT_READS, root_answer
 from schema.selection import RequestFields
-from schema.written_out import Projected, ReadsSelf, written_out
+from schema.written_out import Projected, ReadsSelf, enum_names, written_out
 
 COMPILED_ROOTS = {*ROOT_READS, "__typename"}
 Getter = Callable[[Any, "FieldRead | None"], Any]  # the FieldRead is made for a connection (`_page`) only
@@ -577,9 +577,7 @@ def _list(
 
 def _leaf(type_: Any) -> Complete:
     serialise = type_.coerce_output_value
-    # An enum's names by their string values, as graphql-core looks them up (`_value_lookup`), without the calls
-    # around the lookup: Strawberry's enum type checks for a Python enum member first.
-    names = {v.value: name for name, v in type_.values.items() if type(v.value) is str} if is_enum_type(type_) else {}
+    names = enum_names(type_) if is_enum_type(type_) else {}
 
     def complete(run: _Completion, path: Path, value: Any) -> Any:
         if value is None:

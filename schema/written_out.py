@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from types import CodeType
 from typing import Any, Protocol
 
-from graphql import GraphQLNonNull, Undefined, is_enum_type, is_scalar_type
+from graphql import GraphQLEnumType, GraphQLNonNull, Undefined, is_enum_type, is_scalar_type
 
 Complete = Callable[[Any, Any, Any], Any]
 
@@ -67,6 +67,12 @@ class ReadsSelf:
 
     def __call__(self, root: Any, _: Any) -> Any:
         return self.function(root)
+
+
+def enum_names(type_: GraphQLEnumType) -> dict[str, str]:
+    """An enum's names by their string values, as graphql-core looks them up (`_value_lookup`), without the calls
+    around the lookup: Strawberry's enum type checks for a Python enum member first."""
+    return {value.value: name for name, value in type_.values.items() if type(value.value) is str}
 
 
 _WRITTEN: dict[str, CodeType] = {}  # texts compiled, by text: one depends only on its fields' kinds, not names
@@ -151,7 +157,7 @@ def _completed(index: int, entry: Entry, namespace: dict[str, Any]) -> tuple[lis
     named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
     namespace[f"c{index}"] = entry.plan
     if is_enum_type(named):
-        namespace[f"n{index}"] = {v.value: name for name, v in named.values.items() if type(v.value) is str}
+        namespace[f"n{index}"] = enum_names(named)
         return [f"a{index} = n{index}.get(r, again)"], True
     if is_scalar_type(named):
         namespace[f"s{index}"] = named.coerce_output_value
