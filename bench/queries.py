@@ -10,6 +10,7 @@ from cypher.ids import as_global_id
 from cypher.lineage import compile_lineage
 from cypher.printer import Limits
 from schema.build import schema
+from schema.queries import ROOT_READS
 from schema.selection import root_selections
 
 THRESHOLD = 5
@@ -59,6 +60,12 @@ def compiled_lineage(ref: str, direction: str, depth: int, caller: dict[str, Any
     """The one statement Stemma's compiler writes for `LINEAGE` (what the server sends to Neo4j)."""
     [selection] = root_selections(schema._schema, LINEAGE, lineage_variables(ref, direction, depth))
     return compile_lineage(selection, caller, Limits())
+
+
+def compiled_artifact(ref: str, caller: dict[str, Any]) -> Statement:
+    """The one statement Stemma's compiler writes for `ARTIFACT`."""
+    [selection] = root_selections(schema._schema, ARTIFACT, {"ref": ref})
+    return ROOT_READS["artifact"].compile(selection, caller, Limits())
 
 
 def peer_lineage(direction: str, depth: int) -> str:

@@ -19,6 +19,7 @@ from bench.database import ensure_graph, loaded_graph, local_instance
 from bench.measure import CONCURRENCY, DEPTHS
 from bench.processes import ROOT, Neo4jTarget, free_port
 from bench.run import Options, run
+from bench.server_floor import LABELS
 
 INSTANCE, HEAP, PAGE_CACHE = "bench-smoke", "512m", "256m"
 # Each run asks the questions of one direction: a third of the lineage rows, whose planning in Neo4j is most of a
@@ -192,3 +193,22 @@ def test_the_file_benchmark_measures_every_mode(neo4j_uri: str, driver: object, 
     rows = [line for line in output.read_text().splitlines() if line.startswith("| ") and "MiB/s" not in line]
     assert [row.split(" | ")[0].removeprefix("| ") for row in rows] == list(MODES)
     assert not [row for row in rows if "failed" in row]
+
+
+def test_the_server_floor_measures_stemma_beside_the_floor_at_each_level(bench_port: int) -> None:
+    """`python -m bench.server_floor` on the T graph: Stemma, the floor and bare uvicorn + Starlette each get a
+    CPU figure at each level, and the floor answered the version Stemma did (else it exits 1)."""
+    instance = local_instance(bench_port, HEAP, PAGE_CACHE, INSTANCE)
+    instance.start()
+    with GraphDatabase.driver(instance.uri, auth=instance.auth, notifications_min_severity="OFF") as driver:
+        ensure_graph(driver, Neo4jTarget(instance.uri, instance.auth), "T", 1, log=lambda line: None)
+    command = [sys.executable, "-m", "bench.server_floor", "--seconds", "0.3", "--rounds", "1", "--concurrency", "1,4"]
+    command += ["--port", str(bench_port), "--instance", INSTANCE, "--heap", HEAP, "--page-cache", PAGE_CACHE]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD, check=False)
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = [line.strip("| ").split(" | ") for line in done.stdout.splitlines() if line.startswith("| ")][1:]
+    assert [row[0] for row in rows] == [*LABELS.values(), "Stemma's own code (Stemma − floor)"]
+    for row in rows[:3]:
+        assert all(float(cell) > 0 for cell in row[1:]) and len(row) == 3, row
+    assert all(float(cell) == float(cell) for cell in rows[3][1:]), rows[3]
