@@ -20,3 +20,5 @@ def test_the_floor_agrees_only_on_the_same_version() -> None:
     assert not agree(body(STEMMA), body(FLOOR | {"version": 4}))
     assert not agree(body(STEMMA), body(None))
     assert not agree(body(None), body(None))
+    assert not agree(body(STEMMA), b"HTTP 500: internal")
+    assert not agree(b"OSError: refused", body(FLOOR))
