@@ -4,18 +4,21 @@ when it does nothing but the unavoidable, measured beside `stemma serve` in one 
 python -m bench.server_floor                     # on the graph bench.run loaded into the local Neo4j
 python -m bench.server_floor --seconds 5 --rounds 5 --concurrency 1,16,64
 
-Three servers answer the benchmark's artifact-by-alias request, each under the same closed-loop load, in turn,
-round after round, and the server's CPU per request is read from /proc (`CpuMeter`):
+Three servers answer the benchmark's artifact-by-alias request, each under the same closed-loop load, in turn
+(in an order that moves one place each round), and the server's CPU per request is read from /proc
+(`CpuMeter`):
 
 - Stemma (`stemma serve`, as bench.run starts it);
-- the floor: uvicorn and Starlette, as Stemma runs them, with one route that reads the body, decodes the JSON,
-  sends Stemma's own compiled statement for the request through the async Neo4j driver (an auto-commit read in
-  a session kept between requests, as Stemma's executor does) and writes the row back as JSON. No
-  authentication, no document parse, no completion: what is left of a request when all of Stemma's own work
-  is gone;
+- the floor (`bench/floor_app.py`): uvicorn and Starlette as Stemma runs them, with one route that decodes the
+  request's JSON, sends Stemma's own compiled statement for it through the async Neo4j driver and writes the
+  row back. No key check, no document, no completion;
 - uvicorn and Starlette alone: the same route answering a fixed body without Neo4j.
 
-Stemma minus the floor is what Stemma's own code costs per request. Figures only, never asserted.
+At concurrency 1, Stemma minus the floor is what Stemma's own code costs per request. With requests in flight
+together it is not: Stemma sends reads of one text that arrive together as one statement
+(`cypher/batching.py`), the floor one statement per request. The floor's answer must name the version Stemma's
+does, or its rows are recorded as failed. A row that fails is recorded and the others are measured; the exit
+status is then 1. Figures only, never asserted.
 """
 
 from __future__ import annotations
@@ -23,88 +26,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import statistics
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncSession, GraphDatabase
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from neo4j import GraphDatabase
 
 from bench import queries
 from bench.database import DATA, loaded_graph, local_instance
+from bench.floor_app import STATEMENT
 from bench.load import Connection, HttpError, closed_loop, graphql_request
 from bench.processes import CpuMeter, Neo4jTarget, ProcessFailed, Served, api_key, free_port, stemma_server
 from bench.run import caller
-
-STATEMENT = "STEMMA_FLOOR_STATEMENT"  # the JSON of {text, params}; unset: answer without Neo4j
-FIXED = b'{"data":{"artifact":null}}'
-
-
-class Floor:
-    """The floor server's one piece of state: the driver and its idle read sessions, opened on first use."""
-
-    def __init__(self) -> None:
-        given = os.environ.get(STATEMENT)
-        self.statement: dict[str, Any] | None = orjson.loads(given) if given else None
-        self.driver: AsyncDriver | None = None
-        self.idle: list[AsyncSession] = []
-
-    async def read(self) -> list[dict[str, Any]]:
-        assert self.statement is not None
-        if self.driver is None:
-            target = Neo4jTarget.from_environment(os.environ["STEMMA_NEO4J_URI"])
-            self.driver = AsyncGraphDatabase.driver(target.uri, auth=target.auth, notifications_min_severity="OFF")
-        session = self.idle.pop() if self.idle else self.driver.session(default_access_mode="READ")
-        result = await session.run(self.statement["text"], self.statement["params"])
-        rows = [dict(zip(record.keys(), record, strict=True)) async for record in result]
-        self.idle.append(session)
-        return rows
-
-    async def graphql(self, request: Request) -> Response:
-        orjson.loads(await request.body())
-        if self.statement is None:
-            return Response(FIXED, media_type="application/json")
-        rows = await self.read()
-        body = {"data": {"artifact": rows[0]["result"] if rows else None}}
-        return Response(orjson.dumps(body, default=str), media_type="application/json")
-
-
-floor = Floor()
-app = Starlette(
-    routes=[
-        Route("/graphql", floor.graphql, methods=["POST"]),
-        Route("/healthz", lambda request: Response(b"ok"), methods=["GET"]),
-    ]
-)
-
-
-def floor_server(neo4j: Neo4jTarget, state: Path, statement: dict[str, Any] | None) -> Served:
-    """uvicorn serving `app` with Stemma's own options (uvloop, httptools, no access log)."""
-    port = free_port()
-    env = neo4j.env() | ({STATEMENT: orjson.dumps(statement).decode()} if statement is not None else {})
-    command = [sys.executable, "-m", "uvicorn", "bench.server_floor:app", "--port", str(port), "--no-access-log"]
-    name = "floor" if statement is not None else "bare"
-    return Served(command, port, state / f"{name}.log", "/healthz", env, listening="running on {url}")
-
-
-@dataclass
-class Costs:
-    """CPU milliseconds per request, each round's, by server and concurrency."""
-
-    rounds: dict[tuple[str, int], list[float]] = field(default_factory=dict)
-    errors: dict[tuple[str, int], str] = field(default_factory=dict)
-
-    def median(self, server: str, concurrency: int) -> float | None:
-        each = self.rounds.get((server, concurrency))
-        return statistics.median(each) if each else None
-
 
 SERVERS = ("Stemma", "floor", "bare")
 LABELS = {
@@ -112,19 +49,61 @@ LABELS = {
     "floor": "floor: uvicorn + Starlette + Stemma's statement through the driver",
     "bare": "uvicorn + Starlette alone (fixed answer, no Neo4j)",
 }
+DIFFERENCE = "Stemma − floor (at c1: Stemma's own code)"
+SPARE_SECONDS = 60  # how long past its load a measurement may take before it counts as failed
+# What a measurement or an answer can fail with: the load generator's errors, a malformed answer, a time-out.
+FAILURES = (HttpError, OSError, ValueError, asyncio.LimitOverrunError, asyncio.IncompleteReadError, TimeoutError)
+
+
+def floor_server(neo4j: Neo4jTarget, state: Path, statement: dict[str, Any] | None) -> Served:
+    """uvicorn serving `bench.floor_app:app` with Stemma's options (uvloop and httptools, no access log)."""
+    port = free_port()
+    env = neo4j.env() | ({STATEMENT: orjson.dumps(statement).decode()} if statement is not None else {})
+    command = [sys.executable, "-m", "uvicorn", "bench.floor_app:app", "--port", str(port), "--no-access-log"]
+    name = "floor" if statement is not None else "bare"
+    return Served(command, port, state / f"{name}.log", "/healthz", env, listening="running on {url}")
+
+
+@dataclass
+class Costs:
+    """CPU milliseconds per request, each round's, by server and concurrency; and the rows that failed."""
+
+    rounds: dict[tuple[str, int], list[float]] = field(default_factory=dict)
+    errors: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def median(self, server: str, concurrency: int) -> float | None:
+        each = self.rounds.get((server, concurrency))
+        return statistics.median(each) if each and (server, concurrency) not in self.errors else None
+
+    def fail(self, server: str, levels: list[int], why: str) -> None:
+        self.errors |= {(server, level): why for level in levels}
 
 
 async def measure(
     servers: dict[str, Served], requests: dict[str, bytes], levels: list[int], seconds: float, rounds: int, costs: Costs
 ) -> None:
     """Each server at each level in turn, `rounds` times; a level that fails is recorded and the others go on."""
-    for name, served in servers.items():  # warm each server (and its pool) up, untimed
-        await closed_loop(served.port, "/graphql", [requests[name]], 4, 1.0)
-    for _ in range(rounds):
+    names = list(servers)
+    for name in names:  # warm each server up, untimed, with as many connections as the most it will see
+        try:
+            await asyncio.wait_for(
+                closed_loop(servers[name].port, "/graphql", [requests[name]], max(levels), 1.0), 1.0 + SPARE_SECONDS
+            )
+        except FAILURES as exc:
+            costs.fail(name, levels, f"warming up: {type(exc).__name__}: {exc}")
+    for round_ in range(rounds):
         for concurrency in levels:
-            for name, served in servers.items():
-                with CpuMeter({name: served.pid}) as meter:
-                    result = await closed_loop(served.port, "/graphql", [requests[name]], concurrency, seconds)
+            for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+                if (name, concurrency) in costs.errors:
+                    continue
+                served = servers[name]
+                try:
+                    with CpuMeter({name: served.pid}) as meter:
+                        load = closed_loop(served.port, "/graphql", [requests[name]], concurrency, seconds)
+                        result = await asyncio.wait_for(load, seconds + SPARE_SECONDS)
+                except FAILURES as exc:
+                    costs.errors[(name, concurrency)] = f"{type(exc).__name__}: {exc}"
+                    continue
                 if result.errors or not result.latencies:
                     costs.errors[(name, concurrency)] = result.first_error or "no answer"
                     continue
@@ -142,34 +121,60 @@ def table(costs: Costs, levels: list[int]) -> str:
 
     lines = ["| server | " + " | ".join(f"c{c}" for c in levels) + " |", "|---|" + "---|" * len(levels)]
     lines += [f"| {LABELS[s]} | " + " | ".join(cell(s, c) for c in levels) + " |" for s in SERVERS]
-    own = []
+    differences = []
     for c in levels:
         stemma, under = costs.median("Stemma", c), costs.median("floor", c)
-        own.append("–" if stemma is None or under is None else f"{stemma - under:.2f}")
-    lines.append("| Stemma's own code (Stemma − floor) | " + " | ".join(own) + " |")
+        differences.append("–" if stemma is None or under is None else f"{stemma - under:.2f}")
+    lines.append(f"| {DIFFERENCE} | " + " | ".join(differences) + " |")
     return "\n".join(lines)
+
+
+def the_artifact(answer: bytes) -> dict[str, Any] | None:
+    try:
+        found = orjson.loads(answer)["data"]["artifact"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def agree(stemma: bytes, floor: bytes) -> bool:
     """Stemma's answer and the floor's name the same version (the floor's is the statement's map, unfinished)."""
-    try:
-        ours, theirs = orjson.loads(stemma)["data"]["artifact"], orjson.loads(floor)["data"]["artifact"]
-    except (orjson.JSONDecodeError, KeyError, TypeError):
-        return False
+    ours, theirs = the_artifact(stemma), the_artifact(floor)
     fields = ("entity", "project", "name", "version", "digest")
-    return isinstance(ours, dict) and isinstance(theirs, dict) and all(ours.get(f) == theirs.get(f) for f in fields)
+    return (
+        ours is not None
+        and theirs is not None
+        and all(ours.get(f) is not None for f in fields)
+        and all(ours.get(f) == theirs.get(f) for f in fields)
+    )
 
 
 async def first_answer(served: Served, request: bytes) -> bytes:
     """One answer, or what went wrong as text."""
     connection = Connection(served.port, "/graphql")
     try:
-        status, body = await connection.send(request)
+        status, body = await asyncio.wait_for(connection.send(request), SPARE_SECONDS)
         return body if status == 200 else f"HTTP {status}: ".encode() + body
-    except (HttpError, OSError) as exc:
+    except FAILURES as exc:
         return f"{type(exc).__name__}: {exc}".encode()
     finally:
         connection.close()
+
+
+def check_answers(started: dict[str, Served], requests: dict[str, bytes], levels: list[int], costs: Costs) -> None:
+    """Stemma must answer the artifact, and the floor the same version; a server that does not fails its rows."""
+    if "Stemma" not in started:
+        if "floor" in started:
+            costs.fail("floor", levels, "not checked: Stemma did not start")
+        return
+    stemma = asyncio.run(first_answer(started["Stemma"], requests["Stemma"]))
+    if the_artifact(stemma) is None:
+        costs.fail("Stemma", levels, f"no artifact in its answer: {stemma[:200]!r}")
+        costs.fail("floor", levels, "not checked: Stemma did not answer the artifact")
+    elif "floor" in started:
+        under = asyncio.run(first_answer(started["floor"], requests["floor"]))
+        if not agree(stemma, under):
+            costs.fail("floor", levels, f"its answer is not Stemma's: {under[:200]!r} vs {stemma[:200]!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,8 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     key = api_key(neo4j)
     headers = {"authorization": f"Bearer {key}"} if key else {}
     ref = graph.facts.alias_ref
+    # The statement for a superuser with no name: the text is the one the benchmark key's superuser gets.
     statement = queries.compiled_artifact(ref, caller())
-    state = Path(tempfile.mkdtemp(prefix="floor-", dir=DATA))
+    state = DATA / "servers" / f"floor-{options.instance}"
+    shutil.rmtree(state, ignore_errors=True)
     servers = {
         "Stemma": stemma_server(neo4j, state / "stemma"),
         "floor": floor_server(neo4j, state, {"text": statement.text, "params": statement.params}),
@@ -207,20 +214,16 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 started[name] = served.start()
             except ProcessFailed as exc:  # its rows fail; the others are measured
-                costs.errors |= {(name, level): f"did not start: {exc}" for level in levels}
+                costs.fail(name, levels, f"did not start: {exc}")
         requests = {
             name: graphql_request(served.port, "/graphql", queries.ARTIFACT, {"ref": ref}, headers)
             for name, served in started.items()
         }
-        if "Stemma" in started and "floor" in started:  # a floor that answers something else is not measured
-            stemma, under = (asyncio.run(first_answer(started[name], requests[name])) for name in ("Stemma", "floor"))
-            if not agree(stemma, under):
-                differs = f"its answer is not Stemma's: {under[:200]!r} vs {stemma[:200]!r}"
-                costs.errors |= {("floor", level): differs for level in levels}
+        check_answers(started, requests, levels, costs)
         measured = {name: served for name, served in started.items() if (name, levels[0]) not in costs.errors}
         asyncio.run(measure(measured, requests, levels, options.seconds, options.rounds, costs))
     finally:
-        for served in started.values():
+        for served in servers.values():
             served.stop()
     print(
         f"Server CPU per artifact-by-alias request (ms, median of {options.rounds} rounds of {options.seconds:g} s), "

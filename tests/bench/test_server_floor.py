@@ -1,4 +1,4 @@
-"""The floor server's answer counts only when it names the version Stemma's does."""
+"""The floor server's answer counts only when it names the version Stemma's does (bench/server_floor.py)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ def body(artifact: object) -> bytes:
 
 
 def test_the_floor_agrees_only_on_the_same_version() -> None:
-    assert agree(body(STEMMA), body(FLOOR))
-    assert not agree(body(STEMMA), body(FLOOR | {"digest": "d2"}))
-    assert not agree(body(STEMMA), body(FLOOR | {"version": 4}))
-    assert not agree(body(STEMMA), body(None))
-    assert not agree(body(None), body(None))
-    assert not agree(body(STEMMA), b"HTTP 500: internal")
-    assert not agree(b"OSError: refused", body(FLOOR))
+    assert agree(body(STEMMA), body(FLOOR)) is True
+    assert agree(body(STEMMA), body(FLOOR | {"digest": "d2"})) is False
+    assert agree(body(STEMMA), body(FLOOR | {"version": 4})) is False
+    assert agree(body(STEMMA), body(None)) is False
+    assert agree(body(None), body(None)) is False
+    assert agree(body(STEMMA), b"HTTP 500: internal") is False
+    assert agree(b"OSError: refused", body(FLOOR)) is False
+    assert agree(body({}), body({})) is False
+    assert agree(body({"entity": "e"}), body({"entity": "e"})) is False
