@@ -214,4 +214,4 @@ def test_the_server_floor_measures_stemma_beside_the_floor_at_each_level(bench_p
         assert all(float(cell) > 0 for cell in row[1:]), row
     stemma, floor, _, difference = rows
     for level in (1, 2):
-        assert abs(float(difference[level]) - (float(stemma[level]) - float(floor[level]))) <= 0.01, rows
+        assert abs(float(difference[level]) - (float(stemma[level]) - float(floor[level]))) < 0.02, rows  # each rounded
