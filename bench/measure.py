@@ -30,6 +30,7 @@ DIRECTIONS = ("UPSTREAM", "DOWNSTREAM", "BOTH")
 CONCURRENCY = (1, 16, 64)
 PEER_TIMEOUT = 60.0
 STEMMA_TIMEOUT = 120.0
+LEVEL_SPARE_SECONDS = 120.0  # how long past its load a registry level may take before it counts as failed
 
 
 @dataclass
@@ -312,7 +313,17 @@ async def _registry_level(
     server: Served, neo4j_pid: int | None, path: str, request: bytes, concurrency: int, seconds: float, warm_up: bool
 ) -> LoadResult:
     """One checked request, a warm-up (when `warm_up`), then `seconds` of closed-loop load with the CPU each
-    process spent."""
+    process spent; a server that stops answering fails the level (TimeoutError) instead of holding the run."""
+    bound = seconds + min(1.0, seconds) * warm_up + LEVEL_SPARE_SECONDS
+    try:
+        return await asyncio.wait_for(_loaded(server, neo4j_pid, path, request, concurrency, seconds, warm_up), bound)
+    except TimeoutError as exc:
+        raise TimeoutError(f"the level took over {bound:.0f} s: the server stopped answering") from exc
+
+
+async def _loaded(
+    server: Served, neo4j_pid: int | None, path: str, request: bytes, concurrency: int, seconds: float, warm_up: bool
+) -> LoadResult:
     connection = Connection(server.port, path, server.headers)
     try:
         _check((await connection.send(request))[1], server.url + path)
