@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -60,14 +59,12 @@ def test_a_registry_level_whose_server_stops_answering_fails_instead_of_holding_
         async with recorder(answer_once) as (state, port):
             server = Served([sys.executable, "-c", "import time; time.sleep(60)"], port, tmp_path / "s.log", "/")
             server.process = subprocess.Popen(server.command)
-            started = time.monotonic()
             try:
                 with pytest.raises(TimeoutError, match="the level took over 1 s: the server stopped answering"):
                     level = measure._registry_level(server, None, "/", request(port), 2, 0.2, warm_up=False)
                     await asyncio.wait_for(level, 20)  # without the level's own bound, this one ends it
             finally:
                 server.stop(9)
-            assert time.monotonic() - started < 10
             assert state.requests == 3  # the checked one, then one on each of the level's two connections
 
     asyncio.run(scenario())
