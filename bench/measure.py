@@ -294,7 +294,7 @@ async def registry(
             row = RegistryRow(server_name, query, LoadResult(concurrency, seconds))
             sampler = asyncio.create_task(_sample_rss(server, memory, f"{server_name} registry"))
             try:
-                row.result = await _registry_level(server, neo4j_pid, path, request, concurrency, seconds, warm_up)
+                row.result = await registry_level(server, neo4j_pid, path, request, concurrency, seconds, warm_up)
             except Exception as exc:  # a row is the unit of failure: it is recorded, the run goes on
                 row.failed = failure(exc)
             finally:
@@ -309,7 +309,7 @@ async def registry(
     return rows
 
 
-async def _registry_level(
+async def registry_level(
     server: Served, neo4j_pid: int | None, path: str, request: bytes, concurrency: int, seconds: float, warm_up: bool
 ) -> LoadResult:
     """One checked request, a warm-up (when `warm_up`), then `seconds` of closed-loop load with the CPU each

@@ -39,8 +39,9 @@ from neo4j import GraphDatabase
 from bench import queries
 from bench.database import DATA, loaded_graph, local_instance
 from bench.floor_app import STATEMENT
-from bench.load import Connection, HttpError, closed_loop, graphql_request
-from bench.processes import CpuMeter, Neo4jTarget, ProcessFailed, Served, api_key, free_port, stemma_server
+from bench.load import Connection, HttpError, graphql_request
+from bench.measure import failure, registry_level
+from bench.processes import Neo4jTarget, ProcessFailed, Served, api_key, free_port, stemma_server
 from bench.run import caller
 
 SERVERS = ("Stemma", "floor", "bare")
@@ -50,8 +51,8 @@ LABELS = {
     "bare": "uvicorn + Starlette alone (fixed answer, no Neo4j)",
 }
 DIFFERENCE = "Stemma − floor (at c1: Stemma's own code)"
-SPARE_SECONDS = 60  # how long past its load a measurement may take before it counts as failed
-# What a measurement or an answer can fail with: the load generator's errors, a malformed answer, a time-out.
+ANSWER_SECONDS = 60  # how long the first answer may take before it counts as failed
+# What the first answer can fail with: the load generator's errors, a malformed answer, a time-out.
 FAILURES = (HttpError, OSError, ValueError, asyncio.LimitOverrunError, asyncio.IncompleteReadError, TimeoutError)
 
 
@@ -82,33 +83,28 @@ class Costs:
 async def measure(
     servers: dict[str, Served], requests: dict[str, bytes], levels: list[int], seconds: float, rounds: int, costs: Costs
 ) -> None:
-    """Each server at each level in turn, `rounds` times; a level that fails is recorded and the others go on."""
+    """Each server at each level in turn, `rounds` times, as bench.run measures a registry level (warmed up in the
+    first round); a level that fails is recorded and the others go on."""
     names = list(servers)
-    for name in names:  # warm each server up, untimed, with as many connections as the most it will see
-        try:
-            await asyncio.wait_for(
-                closed_loop(servers[name].port, "/graphql", [requests[name]], max(levels), 1.0), 1.0 + SPARE_SECONDS
-            )
-        except FAILURES as exc:
-            costs.fail(name, levels, f"warming up: {type(exc).__name__}: {exc}")
     for round_ in range(rounds):
         for concurrency in levels:
             for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
                 if (name, concurrency) in costs.errors:
                     continue
-                served = servers[name]
+                request = requests[name]
                 try:
-                    with CpuMeter({name: served.pid}) as meter:
-                        load = closed_loop(served.port, "/graphql", [requests[name]], concurrency, seconds)
-                        result = await asyncio.wait_for(load, seconds + SPARE_SECONDS)
-                except FAILURES as exc:
-                    costs.errors[(name, concurrency)] = f"{type(exc).__name__}: {exc}"
+                    result = await registry_level(
+                        servers[name], None, "/graphql", request, concurrency, seconds, round_ == 0
+                    )
+                except Exception as exc:  # a row is the unit of failure: it is recorded, the run goes on
+                    costs.errors[(name, concurrency)] = failure(exc)
                     continue
                 if result.errors or not result.latencies:
                     costs.errors[(name, concurrency)] = result.first_error or "no answer"
                     continue
-                cost = meter.used[name] / len(result.latencies) * 1000
-                costs.rounds.setdefault((name, concurrency), []).append(cost)
+                costs.rounds.setdefault((name, concurrency), []).append(
+                    result.cpu["server"] / len(result.latencies) * 1000
+                )
 
 
 def table(costs: Costs, levels: list[int]) -> str:
@@ -153,7 +149,7 @@ async def first_answer(served: Served, request: bytes) -> bytes:
     """One answer, or what went wrong as text."""
     connection = Connection(served.port, "/graphql")
     try:
-        status, body = await asyncio.wait_for(connection.send(request), SPARE_SECONDS)
+        status, body = await asyncio.wait_for(connection.send(request), ANSWER_SECONDS)
         return body if status == 200 else f"HTTP {status}: ".encode() + body
     except FAILURES as exc:
         return f"{type(exc).__name__}: {exc}".encode()

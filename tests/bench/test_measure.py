@@ -61,7 +61,7 @@ def test_a_registry_level_whose_server_stops_answering_fails_instead_of_holding_
             server.process = subprocess.Popen(server.command)
             try:
                 with pytest.raises(TimeoutError, match="the level took over 1 s: the server stopped answering"):
-                    level = measure._registry_level(server, None, "/", request(port), 2, 0.2, warm_up=False)
+                    level = measure.registry_level(server, None, "/", request(port), 2, 0.2, warm_up=False)
                     await asyncio.wait_for(level, 20)  # without the level's own bound, this one ends it
             finally:
                 server.stop(9)
